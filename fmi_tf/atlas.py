@@ -1,0 +1,92 @@
+"""Writing inversions to a directory: single PNGs, JSON records, layer grids.
+
+Layout of an output directory:
+
+* `<layer>_<filter:04d>.png`: the inverted image of one filter.
+* `<layer>_<filter:04d>.json`: its record (settings, loss, steps, seconds,
+  energy share before and after).
+* `<layer>.png`: the labelled grid of all of a layer's filters (atlas).
+
+Every file is written atomically and the JSON last, so a filter counts as done
+exactly when its JSON exists; a rerun skips finished filters (resume).
+"""
+
+import os
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from fmi_tf import grid
+from fmi_tf import images as image_io
+from fmi_tf import inversion
+from fmi_tf import outputs
+from fmi_tf import progress as progress_lib
+
+
+def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
+  """Returns `out_dir/<layer>_<filter:04d>`, without extension."""
+  return os.path.join(out_dir, f"{layer}_{filter_id:04d}")
+
+
+def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
+  """True once the filter's PNG and JSON record are both in place."""
+  stem = filter_stem(out_dir, layer, filter_id)
+  return os.path.isfile(stem + ".png") and os.path.isfile(stem + ".json")
+
+
+def save_result(out_dir: str, result: inversion.FilterResult,
+                settings: Mapping) -> None:
+  """Writes a filter's PNG, then its JSON record."""
+  stem = filter_stem(out_dir, result.layer, result.filter)
+  outputs.write_png(stem + ".png", result.image)
+  outputs.write_json(stem + ".json", {**result.record(), **settings})
+
+
+def invert_to_directory(inverter: inversion.FilterInverter,
+                        image: np.ndarray,
+                        filter_ids: Sequence[int],
+                        out_dir: str,
+                        settings: Mapping,
+                        progress: progress_lib.Progress) -> list[dict]:
+  """Inverts filters of one layer, saving each result as its batch finishes.
+
+  Args:
+    inverter: the layer's inverter.
+    image: [H, W, 3] RGB in [0, 1] whose code is modified.
+    filter_ids: filters to invert.
+    out_dir: existing, writable directory.
+    settings: extra fields for every JSON record (image, size, flags).
+    progress: advanced once per saved filter.
+
+  Returns:
+    The JSON records written.
+  """
+  records = []
+  for result in inverter.invert(image, filter_ids):
+    save_result(out_dir, result, settings)
+    records.append(result.record())
+    gain = records[-1]["energy_share_gain"]
+    progress.advance(status=f"{result.layer}/{result.filter} gain {gain:.1f}x")
+  return records
+
+
+def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
+  """Returns the filters whose results are not yet in `out_dir`."""
+  return [k for k in filter_ids if not is_done(out_dir, layer, k)]
+
+
+def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
+  """Draws the labelled grid of a layer's finished filters into `<layer>.png`.
+
+  Returns:
+    The path of the grid.
+  """
+  done = [k for k in range(num_filters) if is_done(out_dir, layer, k)]
+  pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
+              for k in done]
+  sheet = grid.labelled_grid(
+      pictures, [str(k) for k in done],
+      f"{layer}: {len(done)} of {num_filters} filters")
+  path = os.path.join(out_dir, f"{layer}.png")
+  outputs.write_png(path, sheet)
+  return path

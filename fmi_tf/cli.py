@@ -1,0 +1,56 @@
+"""What every fmi_tf command-line tool shares: flag parsing and failing cleanly.
+
+A bad input ends a tool with one line on stderr (`fmi-invert: error: ...`) and
+exit status 2: no traceback, and nothing half-written (outputs are written
+atomically). Flag-parsing errors and stray arguments are reported the same way.
+"""
+
+import os
+import sys
+from typing import Callable, Optional
+
+from absl import app
+from absl import flags
+
+from fmi_tf import errors
+from fmi_tf import weights as vgg_weights
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str) -> None:
+  """Prints `<tool>: error: message` on stderr and exits with status 2."""
+  tool = os.path.basename(sys.argv[0]) if sys.argv else "fmi"
+  print(f"{tool}: error: {message}", file=sys.stderr)
+  sys.exit(EXIT_BAD_INPUT)
+
+
+def _parse_flags(argv):
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    fail(str(e))
+
+
+def run(main: Callable[[list[str]], Optional[int]]) -> None:
+  """Runs an absl `main`, turning bad input into one line and exit status 2."""
+
+  def guarded(argv):
+    try:
+      return main(argv)
+    except (errors.FmiError, app.UsageError) as e:
+      fail(str(e))
+
+  app.run(guarded, flags_parser=_parse_flags)
+
+
+def no_stray_arguments(argv: list[str]) -> None:
+  """Raises UsageError if positional arguments follow the program name."""
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+
+
+def weights_source(flag_value: Optional[str]) -> str:
+  """The `--weights` value, else `$FMI_VGG19_WEIGHTS`, else `"imagenet"`."""
+  return (flag_value or os.environ.get(vgg_weights.WEIGHTS_ENV_VAR)
+          or vgg_weights.IMAGENET)

@@ -1,0 +1,77 @@
+"""VGG19 layer names: Keras's names, the paper's aliases and their order.
+
+Keras names the convolutions `block{b}_conv{i}` and folds the ReLU into them;
+the paper (and Gatys et al.) say `conv{b}_{i}` or `relu{b}_{i}` for the same
+output. Both spellings are accepted everywhere; internally only Keras names are
+used.
+"""
+
+import re
+from typing import Sequence
+
+from fmi_tf import errors
+
+_BLOCK_DEPTHS = (2, 2, 4, 4, 4)
+
+CONV_LAYERS: tuple[str, ...] = tuple(
+    f"block{block}_conv{i}"
+    for block, depth in enumerate(_BLOCK_DEPTHS, start=1)
+    for i in range(1, depth + 1))
+
+POOL_LAYERS: tuple[str, ...] = tuple(
+    f"block{block}_pool" for block in range(1, len(_BLOCK_DEPTHS) + 1))
+
+# Every layer of VGG19 without its top, in network order.
+FEATURE_LAYERS: tuple[str, ...] = tuple(
+    name for block in range(1, len(_BLOCK_DEPTHS) + 1)
+    for name in CONV_LAYERS + POOL_LAYERS
+    if name.startswith(f"block{block}_")
+)
+
+_PAPER_CONV = re.compile(r"^(?:conv|relu)(\d)_(\d)$")
+_PAPER_POOL = re.compile(r"^pool(\d)$")
+
+
+def canonical_name(name: str) -> str:
+  """Returns the Keras name of a VGG19 layer given either spelling.
+
+  Args:
+    name: `block3_conv1`, `conv3_1`, `relu3_1`, `block3_pool` or `pool3`.
+
+  Returns:
+    The Keras layer name, e.g. `block3_conv1`.
+
+  Raises:
+    LayerError: if the name is not a VGG19 feature layer.
+  """
+  name = name.strip()
+  if match := _PAPER_CONV.match(name):
+    name = f"block{match[1]}_conv{match[2]}"
+  elif match := _PAPER_POOL.match(name):
+    name = f"block{match[1]}_pool"
+  if name not in FEATURE_LAYERS:
+    raise errors.LayerError(
+        f"unknown layer {name!r}; valid layers: {', '.join(CONV_LAYERS)} "
+        "(or conv3_1 / relu3_1 style, or blockN_pool / poolN)")
+  return name
+
+
+def canonical_names(names: Sequence[str]) -> list[str]:
+  """Returns the Keras names of `names`, without duplicates, in given order."""
+  result = []
+  for name in names:
+    canonical = canonical_name(name)
+    if canonical not in result:
+      result.append(canonical)
+  return result
+
+
+def network_order(names: Sequence[str]) -> list[str]:
+  """Sorts canonical layer names by their depth in VGG19."""
+  return sorted(names, key=FEATURE_LAYERS.index)
+
+
+def conv_layers_up_to(name: str) -> list[str]:
+  """Returns the convolutions whose weights the output of `name` depends on."""
+  depth = FEATURE_LAYERS.index(name)
+  return [layer for layer in FEATURE_LAYERS[:depth + 1] if layer in CONV_LAYERS]

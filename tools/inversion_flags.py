@@ -1,0 +1,72 @@
+"""Flags shared by fmi-invert and fmi-atlas, and the settings they make."""
+
+from absl import flags
+
+from fmi_tf import inversion
+from fmi_tf import modified_code
+from fmi_tf import optimization
+
+_DEFAULTS = inversion.InversionConfig()
+_OPTIMIZER = optimization.OptimizerConfig()
+
+IMAGE = flags.DEFINE_string(
+    "image", None, "Image whose code is modified; default: the embedded "
+    "photo of Chelsea the cat.")
+OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+WEIGHTS = flags.DEFINE_string(
+    "weights", None, "VGG19 weights: an HDF5 file in keras.applications' "
+    "layout or 'imagenet'; default $FMI_VGG19_WEIGHTS, else 'imagenet'.")
+SIZE = flags.DEFINE_integer("size", 128, "Longer side of the image, pixels.",
+                            lower_bound=8)
+MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
+                         "How the code is modified.")
+ALPHA = flags.DEFINE_float("alpha", _DEFAULTS.alpha,
+                           "gain mode: factor of the enhanced map.",
+                           lower_bound=0)
+BETA = flags.DEFINE_float("beta", _DEFAULTS.beta,
+                          "gain mode: factor of the other maps.", lower_bound=0)
+STEPS = flags.DEFINE_integer("steps", _OPTIMIZER.steps,
+                             "Most optimisation steps per filter.",
+                             lower_bound=1)
+LEARNING_RATE = flags.DEFINE_float("learning_rate", _OPTIMIZER.learning_rate,
+                                   "Adam's peak step size.")
+TOLERANCE = flags.DEFINE_float(
+    "tolerance", _OPTIMIZER.tolerance, "Stop a filter once its loss falls by "
+    "less than this fraction over --summary_every steps; 0 never stops early.")
+SUMMARY_EVERY = flags.DEFINE_integer(
+    "summary_every", _OPTIMIZER.steps_per_call, "Steps per compiled call: "
+    "TensorBoard summaries and the early-stop test happen this often.",
+    lower_bound=1)
+TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
+                               "Weight of the total-variation prior.",
+                               lower_bound=0)
+L2_WEIGHT = flags.DEFINE_float("l2_weight", _DEFAULTS.l2_weight,
+                               "Weight of the L2 prior.", lower_bound=0)
+INIT = flags.DEFINE_enum("init", _DEFAULTS.init, inversion.INITS,
+                         "Start from mid-grey plus noise, or the image.")
+POOLING = flags.DEFINE_enum("pooling", _DEFAULTS.pooling, ("max", "avg"),
+                            "Pooling of the feature model.")
+SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
+BATCH_SIZE = flags.DEFINE_integer(
+    "batch_size", _DEFAULTS.batch_size, "Filters inverted together; bounds "
+    "memory.", lower_bound=1)
+LOGDIR = flags.DEFINE_string(
+    "logdir", None, "TensorBoard log directory: per-filter losses and "
+    "progress grids every --summary_every steps.")
+
+
+def inversion_config() -> inversion.InversionConfig:
+  """Returns the settings the flags describe."""
+  return inversion.InversionConfig(
+      mode=MODE.value, alpha=ALPHA.value, beta=BETA.value,
+      tv_weight=TV_WEIGHT.value, l2_weight=L2_WEIGHT.value, init=INIT.value,
+      seed=SEED.value, batch_size=BATCH_SIZE.value, pooling=POOLING.value,
+      optimizer=optimization.OptimizerConfig(
+          steps=STEPS.value, learning_rate=LEARNING_RATE.value,
+          steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value))
+
+
+def run_settings(config: inversion.InversionConfig) -> dict:
+  """Returns the fields every JSON record of this run carries."""
+  return {"image": IMAGE.value or "default:chelsea", "size": SIZE.value,
+          "mode": config.mode, "parameters": config.record()}
