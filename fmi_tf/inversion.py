@@ -14,7 +14,7 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import energy
+
 from fmi_tf import errors
 from fmi_tf import feature_model as vgg_feature_model
 from fmi_tf import layers as vgg_layers
@@ -22,6 +22,7 @@ from fmi_tf import modified_code
 from fmi_tf import objectives
 from fmi_tf import optimization
 from fmi_tf import summaries
+from fmi_tf import texture
 
 INITS = ("noise", "image")
 
@@ -209,7 +210,7 @@ class FilterInverter:
     """
     config = self._config
     code = self.code(image[None])
-    shares_before = energy.energy_shares(code)[0].numpy()
+    shares_before = texture.energy_shares(code)[0].numpy()
     for start in range(0, len(filter_ids), config.batch_size):
       chunk = list(filter_ids[start:start + config.batch_size])
       began = time.perf_counter()
@@ -218,7 +219,7 @@ class FilterInverter:
       result = self._minimizer.minimize(
           initial_images(image, chunk, config), {self.layer: target},
           on_progress=self._summarize(chunk))
-      shares_after = energy.energy_shares(self.code(result.images)).numpy()
+      shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):
         yield FilterResult(
