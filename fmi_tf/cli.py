@@ -16,13 +16,14 @@ from fmi_tf import errors
 from fmi_tf import weights as vgg_weights
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
-def fail(message: str) -> None:
-  """Prints `<tool>: error: message` on stderr and exits with status 2."""
+def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:
+  """Prints `<tool>: error: message` on stderr and exits with `status`."""
   tool = os.path.basename(sys.argv[0]) if sys.argv else "fmi"
   print(f"{tool}: error: {message}", file=sys.stderr)
-  sys.exit(EXIT_BAD_INPUT)
+  sys.exit(status)
 
 
 def _parse_flags(argv):
@@ -33,13 +34,20 @@ def _parse_flags(argv):
 
 
 def run(main: Callable[[list[str]], Optional[int]]) -> None:
-  """Runs an absl `main`, turning bad input into one line and exit status 2."""
+  """Runs an absl `main`: bad input is one line and exit status 2.
+
+  Ctrl-C ends it with one line and status 130; files already written are
+  complete, since every output is written atomically.
+  """
 
   def guarded(argv):
     try:
       return main(argv)
     except (errors.FmiError, app.UsageError) as e:
       fail(str(e))
+    except KeyboardInterrupt:
+      fail("interrupted; finished outputs are kept, a rerun resumes",
+           EXIT_INTERRUPTED)
 
   app.run(guarded, flags_parser=_parse_flags)
 

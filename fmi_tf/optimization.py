@@ -42,8 +42,8 @@ class OptimizerConfig:
     tolerance: an image stops once its loss falls by less than this fraction
       over one call; 0 never stops early.
   """
-  steps: int = 200
-  learning_rate: float = 0.05
+  steps: int = 100
+  learning_rate: float = 0.1
   schedule: str = "cosine"
   steps_per_call: int = 25
   tolerance: float = 0.003

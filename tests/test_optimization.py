@@ -1,0 +1,108 @@
+"""The compiled loop: it descends, it is deterministic, batches don't mix."""
+
+import numpy as np
+import pytest
+
+from fmi_tf import errors
+from fmi_tf import feature_model
+from fmi_tf import inversion
+from fmi_tf import objectives
+from fmi_tf import optimization
+
+_FAST = optimization.OptimizerConfig(steps=30, steps_per_call=10,
+                                     tolerance=0.0)
+
+
+def _invert(backbone, photo, filter_ids, **overrides):
+  config = inversion.InversionConfig(optimizer=_FAST, **overrides)
+  inverter = inversion.FilterInverter(backbone, "block2_conv1", config)
+  return list(inverter.invert(photo, filter_ids))
+
+
+def test_a_parameterised_image_can_fit_a_fixed_code(tiny_backbone, photo,
+                                                    rng):
+  features = feature_model.feature_model(tiny_backbone, ["block1_conv2"])
+  target = features(photo[None])["block1_conv2"]
+  minimizer = optimization.Minimizer(
+      features, objectives.code_distance("block1_conv2"),
+      optimization.OptimizerConfig(steps=150, learning_rate=0.05,
+                                   tolerance=0.0))
+  start = rng.uniform(size=(1,) + photo.shape).astype(np.float32)
+  first = float(objectives.code_distance("block1_conv2")(
+      features(start), start, {"block1_conv2": target})[0])
+  result = minimizer.minimize(start, {"block1_conv2": target})
+  assert result.losses[0] < 0.1 * first
+  assert result.images.min() >= 0 and result.images.max() <= 1
+
+
+def test_inversion_raises_the_target_filters_energy_share(tiny_backbone,
+                                                         photo):
+  results = _invert(tiny_backbone, photo, [0, 1, 2, 3])
+  for result in results:
+    assert result.share_after > 1.5 * result.share_before
+
+
+def test_same_seed_same_images(tiny_backbone, photo):
+  first = _invert(tiny_backbone, photo, [1, 2], seed=3)
+  second = _invert(tiny_backbone, photo, [1, 2], seed=3)
+  other = _invert(tiny_backbone, photo, [1, 2], seed=4)
+  for a, b, c in zip(first, second, other):
+    np.testing.assert_array_equal(a.image, b.image)
+    assert np.abs(a.image - c.image).max() > 0.01
+
+
+def test_a_filters_result_does_not_depend_on_its_batch(tiny_backbone, photo):
+  alone = _invert(tiny_backbone, photo, [3], batch_size=1)[0]
+  crowd = _invert(tiny_backbone, photo, [0, 3, 5], batch_size=3)[1]
+  assert crowd.filter == 3
+  np.testing.assert_allclose(crowd.image, alone.image, atol=2e-3)
+  assert crowd.steps == alone.steps
+
+
+def test_early_stop_freezes_converged_images(tiny_backbone, photo):
+  config = optimization.OptimizerConfig(steps=200, steps_per_call=10,
+                                        tolerance=0.5)
+  inverter = inversion.FilterInverter(
+      tiny_backbone, "block1_conv1", inversion.InversionConfig(
+          optimizer=config))
+  results = list(inverter.invert(photo, [0, 1]))
+  assert all(r.steps < 200 for r in results)
+
+
+def test_chunks_cover_every_filter_in_order(tiny_backbone, photo):
+  results = _invert(tiny_backbone, photo, [5, 0, 3, 2, 4], batch_size=2)
+  assert [r.filter for r in results] == [5, 0, 3, 2, 4]
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"steps": 0}, "steps"), ({"learning_rate": -1.0}, "learning rate"),
+    ({"learning_rate": float("nan")}, "learning rate"),
+    ({"schedule": "exp"}, "schedule"), ({"tolerance": 1.5}, "tolerance"),
+    ({"steps_per_call": 0}, "per call")])
+def test_nonsense_optimizer_settings_are_refused(kwargs, match):
+  with pytest.raises(errors.ArgumentError, match=match):
+    optimization.OptimizerConfig(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"batch_size": 0}, "batch size"), ({"init": "zeros"}, "init"),
+    ({"alpha": -1.0}, "alpha"), ({"mode": "boost"}, "mode")])
+def test_nonsense_inversion_settings_are_refused(kwargs, match):
+  with pytest.raises(errors.ArgumentError, match=match):
+    inversion.InversionConfig(**kwargs)
+
+
+@pytest.mark.parametrize("spec,expected", [
+    ("0,5,9", [0, 5, 9]), ("2:5", [2, 3, 4]), ("all", list(range(12))),
+    ("0:2,1,7", [0, 1, 7])])
+def test_parse_filters(spec, expected):
+  assert inversion.parse_filters(spec, 12) == expected
+
+
+@pytest.mark.parametrize("spec,error", [
+    ("12", errors.LayerError), ("-1", errors.LayerError),
+    ("0:13", errors.LayerError), ("a,b", errors.ArgumentError),
+    ("3:3", errors.ArgumentError)])
+def test_bad_filter_lists_are_refused(spec, error):
+  with pytest.raises(error):
+    inversion.parse_filters(spec, 12)
