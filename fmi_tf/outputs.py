@@ -15,6 +15,10 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf import images as image_io
 
+# mkstemp creates files readable by their owner only; outputs follow the umask.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def prepare_directory(path: str) -> str:
   """Creates `path` if needed and checks that it can be written.
@@ -40,6 +44,7 @@ def write_bytes(path: str, data: bytes) -> None:
   try:
     with os.fdopen(fd, "wb") as f:
       f.write(data)
+    os.chmod(temporary, 0o666 & ~_UMASK)
     os.replace(temporary, path)
   except BaseException:
     if os.path.exists(temporary):
