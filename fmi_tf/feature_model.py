@@ -11,6 +11,7 @@ import dataclasses
 from typing import Sequence
 
 import keras
+import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import layers as vgg_layers
@@ -18,6 +19,7 @@ from fmi_tf import preprocessing
 from fmi_tf import weights as vgg_weights
 
 POOLING_MODES = ("max", "avg")
+RELU_GRADIENTS = ("exact", "redirected")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,9 +80,48 @@ def check_covered(backbone: Backbone, layer_names: Sequence[str]) -> None:
           f"Use the full {vgg_weights.IMAGENET_FILENAME} for deeper layers")
 
 
+@tf.custom_gradient
+def redirected_relu(x):
+  """ReLU whose gradient revives maps that are dead everywhere.
+
+  Where a map's ordinary ReLU gradient is zero at every position (the map
+  never fires for that image), the gradient passes through the ReLU wherever
+  it would raise the pre-activation, as in lucid's redirected ReLU. Other maps
+  get the exact gradient. The test is per image and per map, so batch
+  elements stay independent.
+
+  Args:
+    x: [B, H, W, C] pre-activations.
+
+  Returns:
+    relu(x), with the redirected gradient.
+  """
+  def gradient(upstream):
+    exact = upstream * tf.cast(x > 0, upstream.dtype)
+    dead = tf.reduce_all(tf.equal(exact, 0), axis=[1, 2], keepdims=True)
+    redirected = tf.where((x < 0) & (upstream > 0), 0.0, upstream)
+    return tf.where(dead, redirected, exact)
+
+  return tf.nn.relu(x), gradient
+
+
+class _RedirectedReluConv(keras.layers.Layer):
+  """A VGG convolution (sharing its weights) with `redirected_relu`."""
+
+  def __init__(self, conv: keras.layers.Conv2D):
+    super().__init__(name=conv.name)
+    self._conv = conv
+
+  def call(self, inputs):
+    conv = self._conv
+    return redirected_relu(
+        conv.convolution_op(inputs, conv.kernel) + conv.bias)
+
+
 def feature_model(backbone: Backbone,
                   layer_names: Sequence[str],
-                  pooling: str = "max") -> keras.Model:
+                  pooling: str = "max",
+                  relu_gradient: str = "exact") -> keras.Model:
   """Slices the backbone into a model RGB [0, 1] -> {layer: activations}.
 
   Args:
@@ -89,6 +130,9 @@ def feature_model(backbone: Backbone,
       `conv3_1`, `relu3_1`).
     pooling: `"max"` as trained, or `"avg"` to replace every max pooling by
       average pooling (the choice of the paper and of Gatys et al.).
+    relu_gradient: `"exact"`, or `"redirected"` to give the requested
+      convolutions `redirected_relu`, so that inverting a code can revive a
+      map that never fires (same outputs, different gradient).
 
   Returns:
     A Keras model taking [B, H, W, 3] RGB images in [0, 1] and returning a
@@ -102,6 +146,10 @@ def feature_model(backbone: Backbone,
   if pooling not in POOLING_MODES:
     raise errors.ArgumentError(
         f"pooling must be one of {', '.join(POOLING_MODES)}, not {pooling!r}")
+  if relu_gradient not in RELU_GRADIENTS:
+    raise errors.ArgumentError(
+        f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
+        f"not {relu_gradient!r}")
   wanted = vgg_layers.canonical_names(layer_names)
   if not wanted:
     raise errors.ArgumentError("a feature model needs at least one layer")
@@ -118,6 +166,9 @@ def feature_model(backbone: Backbone,
       layer = keras.layers.AveragePooling2D(
           layer.pool_size, layer.strides, padding=layer.padding,
           name=layer.name)
+    if (relu_gradient == "redirected" and layer.name in wanted
+        and isinstance(layer, keras.layers.Conv2D)):
+      layer = _RedirectedReluConv(layer)
     x = layer(x)
     if layer.name in wanted:
       outputs[layer.name] = x

@@ -184,7 +184,8 @@ class FilterInverter:
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)
     self._features = vgg_feature_model.feature_model(
-        backbone, [self.layer], pooling=config.pooling)
+        backbone, [self.layer], pooling=config.pooling,
+        relu_gradient="redirected")
     objective = objectives.filter_code_distance(self.layer)
     if config.tv_weight:
       objective += config.tv_weight * objectives.total_variation()

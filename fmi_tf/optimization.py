@@ -3,9 +3,9 @@
 `Minimizer` runs many optimisation steps per `tf.function` call (`tf.range`),
 on a batch of independent images in [0, 1]. Adam is written out in tensor
 operations rather than taken from `keras.optimizers`: every batch element has
-its own step count and moments, so an element that has converged is frozen
-while the others go on, and an element's result never depends on which other
-elements share its batch. After each update the image is clipped to [0, 1]
+its own step count and moments, so an element that has converged leaves the
+batch while the others go on, and an element's result never depends on which
+other elements share its batch. After each update the image is clipped to [0, 1]
 (projected gradient descent), which keeps the pixel values' meaning plain.
 
 Early stopping: after every call of `steps_per_call` steps, an element whose
@@ -84,7 +84,6 @@ class _State(NamedTuple):
   first_moment: tf.Tensor
   second_moment: tf.Tensor
   steps: tf.Tensor
-  active: tf.Tensor
 
 
 # Called between compiled calls with (steps taken, images, per-image losses).
@@ -120,31 +119,34 @@ class Minimizer:
     return config.learning_rate * 0.5 * (1.0 + tf.cos(math.pi * progress))
 
   def _steps(self, state: _State, targets, num_steps):
-    images, m, v, steps, active = state
-    mask = tf.cast(active, tf.float32)
+    images, m, v, steps = state
     for _ in tf.range(num_steps):
       with tf.GradientTape() as tape:
         tape.watch(images)
         step_loss = self._loss(images, targets)
       gradient = tape.gradient(step_loss, images)
-      steps = steps + mask
-      m = _blend(m, gradient, _BETA_1, mask)
-      v = _blend(v, tf.square(gradient), _BETA_2, mask)
-      t = tf.maximum(steps, 1.0)
-      m_hat = m / (1.0 - tf.pow(_BETA_1, t))[:, None, None, None]
-      v_hat = v / (1.0 - tf.pow(_BETA_2, t))[:, None, None, None]
-      rate = (self._learning_rate(steps) * mask)[:, None, None, None]
+      steps = steps + 1.0
+      m = _BETA_1 * m + (1.0 - _BETA_1) * gradient
+      v = _BETA_2 * v + (1.0 - _BETA_2) * tf.square(gradient)
+      m_hat = m / (1.0 - tf.pow(_BETA_1, steps))[:, None, None, None]
+      v_hat = v / (1.0 - tf.pow(_BETA_2, steps))[:, None, None, None]
+      rate = self._learning_rate(steps)[:, None, None, None]
       images = tf.clip_by_value(
           images - rate * m_hat / (tf.sqrt(v_hat) + _EPSILON), 0.0, 1.0)
-    return _State(images, m, v, steps, active)
+    return _State(images, m, v, steps)
 
   def minimize(self, initial_images, targets: Mapping,
                on_progress: Optional[ProgressFn] = None) -> MinimizeResult:
     """Runs the loop until every image has converged or taken `steps` steps.
 
+    Only the images still running are computed: after each call, the batch is
+    narrowed to them (a gather), so stopped images cost nothing.
+
     Args:
       initial_images: [B, H, W, 3] float32 in [0, 1].
-      targets: per-layer targets for the objective (see `objectives`).
+      targets: per-layer targets for the objective (see `objectives`). Each
+        tensor whose leading dimension is B is narrowed with the batch; others
+        (such as a [1, H, W, C] code shared by all images) are kept whole.
       on_progress: called between compiled calls.
 
     Returns:
@@ -155,27 +157,42 @@ class Minimizer:
                               0.0, 1.0)
     batch = images.shape[0]
     state = _State(images, tf.zeros_like(images), tf.zeros_like(images),
-                   tf.zeros([batch]), tf.ones([batch], tf.bool))
-    previous = self._evaluate(images, targets).numpy()
+                   tf.zeros([batch]))
+    losses = self._evaluate(images, targets).numpy()
+    running = np.arange(batch)
     done = 0
-    while done < config.steps and np.any(state.active.numpy()):
+    while done < config.steps and running.size:
       count = min(config.steps_per_call, config.steps - done)
-      state = self._run_steps(state, targets, tf.constant(count))
+      narrowed = _narrow(targets, running, batch)
+      advanced = self._run_steps(_gather(state, running), narrowed,
+                                 tf.constant(count))
+      state = _scatter(state, running, advanced)
       done += count
-      losses = self._evaluate(state.images, targets).numpy()
+      previous = losses[running]
+      losses[running] = self._evaluate(advanced.images, narrowed).numpy()
       if config.tolerance > 0:
-        improvement = (previous - losses) / np.maximum(np.abs(previous), 1e-12)
-        state = state._replace(active=tf.logical_and(
-            state.active, tf.constant(improvement >= config.tolerance)))
-      previous = losses
+        improvement = ((previous - losses[running])
+                       / np.maximum(np.abs(previous), 1e-12))
+        running = running[improvement >= config.tolerance]
       if on_progress is not None:
-        on_progress(done, state.images.numpy(), losses)
-    return MinimizeResult(state.images.numpy(), previous,
+        on_progress(done, state.images.numpy(), losses.copy())
+    return MinimizeResult(state.images.numpy(), losses,
                           state.steps.numpy().astype(np.int64))
 
 
-def _blend(average, value, decay, mask):
-  """Exponential moving average, updated only where `mask` is 1."""
-  updated = decay * average + (1.0 - decay) * value
-  mask = mask[:, None, None, None]
-  return mask * updated + (1.0 - mask) * average
+def _gather(state: _State, indices) -> _State:
+  return _State(*(tf.gather(t, indices) for t in state))
+
+
+def _scatter(state: _State, indices, part: _State) -> _State:
+  rows = tf.constant(indices[:, None])
+  return _State(*(tf.tensor_scatter_nd_update(whole, rows, new)
+                  for whole, new in zip(state, part)))
+
+
+def _narrow(targets, indices, batch: int):
+  """Keeps the rows `indices` of every target tensor batched like the images."""
+  if len(indices) == batch:
+    return targets
+  return tf.nest.map_structure(
+      lambda t: tf.gather(t, indices) if t.shape[0] == batch else t, targets)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import feature_model
@@ -106,3 +107,42 @@ def test_parse_filters(spec, expected):
 def test_bad_filter_lists_are_refused(spec, error):
   with pytest.raises(error):
     inversion.parse_filters(spec, 12)
+
+
+def test_objective_over_several_layers_fits_both(tiny_backbone, photo, rng):
+  names = ["block1_conv2", "block2_conv1"]
+  features = feature_model.feature_model(tiny_backbone, names)
+  targets = features(photo[None])
+  objective = (objectives.code_distance(names[0])
+               + objectives.code_distance(names[1]))
+  start = rng.uniform(size=(1,) + photo.shape).astype(np.float32)
+  before = objective.terms(features(start), start, targets)
+  result = optimization.Minimizer(
+      features, objective, optimization.OptimizerConfig(
+          steps=100, tolerance=0.0)).minimize(start, targets)
+  after = objective.terms(features(result.images), result.images, targets)
+  for name in before:
+    assert float(after[name][0]) < 0.5 * float(before[name][0]), name
+
+
+def test_a_dead_filter_is_revived_by_the_redirected_relu(photo):
+  from tests import tiny_vgg  # pylint: disable=g-import-not-at-top
+  backbone = tiny_vgg.tiny_backbone(seed=5)
+  conv = backbone.model.get_layer("block2_conv1")
+  kernel, bias = conv.get_weights()
+  bias[2] = 0.0
+  conv.set_weights([kernel, bias])
+  probe = feature_model.feature_model(backbone, ["block2_conv1"])
+  start = inversion.initial_images(photo, [2], inversion.InversionConfig())
+  peak = max(float(tf.reduce_max(probe(x)["block2_conv1"][..., 2]))
+             for x in (photo[None], start))
+  bias[2] = -1.05 * peak  # filter 2 fires neither on the photo nor the start
+  conv.set_weights([kernel, bias])
+  exact = feature_model.feature_model(backbone, ["block2_conv1"])
+  redirected = feature_model.feature_model(backbone, ["block2_conv1"],
+                                           relu_gradient="redirected")
+  np.testing.assert_allclose(redirected(photo[None])["block2_conv1"],
+                             exact(photo[None])["block2_conv1"], atol=1e-5)
+  result = _invert(backbone, photo, [2])[0]
+  assert result.share_before == 0.0
+  assert result.share_after > 0.01
