@@ -9,16 +9,26 @@ Layout of an output directory:
 
 Every file is written atomically and the JSON last, so a filter counts as done
 exactly when its JSON exists; a rerun skips finished filters (resume).
+
+Shards: the (layer, filter) list of a run is dealt round-robin into n shards
+(`shard`), so shards are disjoint, their union is the whole list, and every
+shard gets a fair part of the costly deep layers. Shards may run at the same
+time on machines sharing the output directory.
 """
 
 import os
+import re
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from fmi_tf import distribution
+from fmi_tf import errors
+from fmi_tf import feature_model
 from fmi_tf import grid
 from fmi_tf import images as image_io
 from fmi_tf import inversion
+from fmi_tf import layers as vgg_layers
 from fmi_tf import outputs
 from fmi_tf import progress as progress_lib
 
@@ -42,7 +52,39 @@ def save_result(out_dir: str, result: inversion.FilterResult,
   outputs.write_json(stem + ".json", {**result.record(), **settings})
 
 
-def invert_to_directory(inverter: inversion.FilterInverter,
+def covered_conv_layers(backbone: feature_model.Backbone) -> list[str]:
+  """Returns, in network order, the convolutions the weights fully reach.
+
+  A layer counts when it and every convolution below it hold weights.
+  """
+  covered = []
+  for name in vgg_layers.CONV_LAYERS:
+    if name not in backbone.covered_layers:
+      break
+    covered.append(name)
+  return covered
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+  """Parses `i/n` (shard i of n, 0 <= i < n) into (i, n).
+
+  Raises:
+    ArgumentError: if the text is not of that form.
+  """
+  match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+  if not match or not int(match[1]) < int(match[2]):
+    raise errors.ArgumentError(
+        f"bad shard {text!r}: use i/n with 0 <= i < n, e.g. 0/4")
+  return int(match[1]), int(match[2])
+
+
+def shard(items: Sequence, index: int, count: int) -> list:
+  """Returns shard `index` of `count`: every count-th item from `index`."""
+  return list(items[index::count])
+
+
+def invert_to_directory(inverter: (inversion.FilterInverter
+                                  | distribution.DistributedInverter),
                         image: np.ndarray,
                         filter_ids: Sequence[int],
                         out_dir: str,
@@ -62,7 +104,7 @@ def invert_to_directory(inverter: inversion.FilterInverter,
     The JSON records written.
   """
   records = []
-  for result in inverter.invert(image, filter_ids):
+  for result in inverter.invert(image, filter_ids, on_step=progress.status):
     save_result(out_dir, result, settings)
     records.append(result.record())
     gain = records[-1]["energy_share_gain"]
@@ -75,13 +117,20 @@ def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
   return [k for k in filter_ids if not is_done(out_dir, layer, k)]
 
 
+def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
+  """Returns the layer's filters whose results are in `out_dir`."""
+  return [k for k in range(num_filters) if is_done(out_dir, layer, k)]
+
+
 def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   """Draws the labelled grid of a layer's finished filters into `<layer>.png`.
 
   Returns:
-    The path of the grid.
+    The path of the grid, or "" when no filter of the layer is done yet.
   """
-  done = [k for k in range(num_filters) if is_done(out_dir, layer, k)]
+  done = done_filters(out_dir, layer, num_filters)
+  if not done:
+    return ""
   pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
               for k in done]
   sheet = grid.labelled_grid(

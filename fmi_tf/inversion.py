@@ -9,7 +9,7 @@ filter; a long list runs in chunks of `batch_size`, which bounds memory.
 
 import dataclasses
 import time
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -198,13 +198,16 @@ class FilterInverter:
     """Returns the layer's activations for [B, H, W, 3] images."""
     return self._features(tf.convert_to_tensor(images, tf.float32))[self.layer]
 
-  def invert(self, image: np.ndarray,
-             filter_ids: Sequence[int]) -> Iterator[FilterResult]:
+  def invert(self, image: np.ndarray, filter_ids: Sequence[int],
+             on_step: Optional[Callable[[str], None]] = None
+             ) -> Iterator[FilterResult]:
     """Inverts the enhanced code of each filter, yielding results by batch.
 
     Args:
       image: [H, W, 3] float32 RGB in [0, 1], whose code is modified.
       filter_ids: the filters, inverted in chunks of `batch_size`.
+      on_step: called between compiled calls with a short status text
+        (filters of the batch, steps taken).
 
     Yields:
       One `FilterResult` per filter, in the order given.
@@ -219,7 +222,7 @@ class FilterInverter:
           code, chunk, config.mode, config.alpha, config.beta)
       result = self._minimizer.minimize(
           initial_images(image, chunk, config), {self.layer: target},
-          on_progress=self._summarize(chunk))
+          on_progress=self._report(chunk, on_step))
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):
@@ -228,10 +231,14 @@ class FilterInverter:
             int(result.steps[i]), seconds, float(shares_before[k]),
             float(shares_after[i, k]))
 
-  def _summarize(self, chunk: Sequence[int]):
+  def _report(self, chunk: Sequence[int],
+              on_step: Optional[Callable[[str], None]]):
     names = [f"loss/{self.layer}_{k:04d}" for k in chunk]
+    steps = self._config.optimizer.steps
 
     def on_progress(step, images, losses):
+      if on_step is not None:
+        on_step(f"{self.layer} {chunk[0]}-{chunk[-1]}: step {step}/{steps}")
       self._writer.scalars(step, dict(zip(names, losses)))
       self._writer.image_grid(
           step, f"image/{self.layer}_{chunk[0]:04d}-{chunk[-1]:04d}", images)

@@ -22,6 +22,10 @@ class Progress:
       self._bar.set_postfix_str(status, refresh=False)
     self._bar.update(count)
 
+  def status(self, text: str) -> None:
+    """Shows `text` after the counts without advancing them."""
+    self._bar.set_postfix_str(text)
+
   def close(self) -> None:
     self._bar.close()
 
