@@ -52,7 +52,8 @@ def labelled_grid(images: Sequence[np.ndarray], labels: Sequence[str],
   rows = math.ceil(len(images) / columns)
   label_height, title_height, padding = 14, 22, 4
   cell_w, cell_h = width + padding, height + label_height + padding
-  sheet = Image.new("RGB", (columns * cell_w + padding,
+  title_width = int(font.getlength(title)) + 2 * padding
+  sheet = Image.new("RGB", (max(columns * cell_w + padding, title_width),
                             rows * cell_h + title_height + padding), "white")
   draw = ImageDraw.Draw(sheet)
   draw.text((padding, 5), title, fill="black", font=font)

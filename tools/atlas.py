@@ -2,9 +2,15 @@ r"""fmi-atlas: every filter of whole layers, as labelled grids.
 
 Usage:
   fmi-atlas --layers=block1_conv1,block2_conv1 --out=atlas/
+  fmi-atlas --all_layers --shard=0/4 --strategy=mirrored --out=atlas/
 
 Writes out/<layer>.png (the grid) plus the single PNGs and JSON records of
-fmi-invert. A rerun skips filters already done.
+fmi-invert, then out/index.html, a contact sheet of every layer. A rerun
+skips filters already done. --all_layers takes every convolution the
+weights hold; --shard=i/n inverts the i-th of n disjoint shards of the
+(layer, filter) list; --strategy=multi_worker shares a shard among the
+workers of $TF_CONFIG. Each run writes the grids and the sheet from the
+files present, so the last shard or worker to finish writes complete ones.
 """
 
 from absl import flags
@@ -12,9 +18,11 @@ from absl import logging
 
 from fmi_tf import atlas
 from fmi_tf import cli
+from fmi_tf import contact_sheet
+from fmi_tf import distribution
+from fmi_tf import errors
 from fmi_tf import feature_model
 from fmi_tf import images
-from fmi_tf import inversion
 from fmi_tf import layers
 from fmi_tf import outputs
 from fmi_tf import progress
@@ -22,37 +30,74 @@ from fmi_tf import summaries
 from tools import inversion_flags
 
 _LAYERS = flags.DEFINE_list(
-    "layers", None, "Layers, comma-separated: block1_conv1,conv2_1,...",
-    required=True)
+    "layers", None, "Layers, comma-separated: block1_conv1,conv2_1,...")
+_ALL_LAYERS = flags.DEFINE_bool(
+    "all_layers", False, "Every convolution the weights hold, instead of "
+    "--layers (all 16 layers, 5,504 filters, with the full VGG19 weights).")
+_SHARD = flags.DEFINE_string(
+    "shard", "0/1", "Shard i/n (0 <= i < n) of the (layer, filter) list, "
+    "dealt round-robin; n runs with i = 0 ... n-1 cover the whole atlas.")
+_STRATEGY = flags.DEFINE_enum(
+    "strategy", "default", distribution.STRATEGIES, "default: one device; "
+    "mirrored: every local GPU (else CPU); multi_worker: the cluster of "
+    "$TF_CONFIG, each worker inverting its part of the shard.")
+
+
+def _layer_names(backbone: feature_model.Backbone) -> list[str]:
+  """Returns the layers of --layers, or every covered one for --all_layers.
+
+  Raises:
+    ArgumentError: unless exactly one of the two flags is given.
+    LayerError, WeightsError: for a layer unknown or not covered.
+  """
+  if bool(_LAYERS.value) == _ALL_LAYERS.value:
+    raise errors.ArgumentError("give either --layers or --all_layers")
+  if _LAYERS.value:
+    names = layers.canonical_names(_LAYERS.value)
+    feature_model.check_covered(backbone, names)
+    return names
+  names = atlas.covered_conv_layers(backbone)
+  logging.info(
+      "--all_layers: the weights hold %d of the %d convolutions (%s to %s), "
+      "%d filters", len(names), len(layers.CONV_LAYERS), names[0], names[-1],
+      sum(backbone.num_filters(n) for n in names))
+  return names
 
 
 def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
-  layer_names = layers.canonical_names(_LAYERS.value)
+  shard_index, shard_count = atlas.parse_shard(_SHARD.value)
   image = images.load_image(inversion_flags.IMAGE.value,
                             inversion_flags.SIZE.value)
   backbone = feature_model.vgg19(
       cli.weights_source(inversion_flags.WEIGHTS.value))
-  feature_model.check_covered(backbone, layer_names)
+  layer_names = _layer_names(backbone)
+  strategy = distribution.make_strategy(_STRATEGY.value)
+  worker, workers = distribution.worker_position(strategy)
   out_dir = outputs.prepare_directory(inversion_flags.OUT.value)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
-  todo = {name: atlas.pending(out_dir, name,
-                              range(backbone.num_filters(name)))
-          for name in layer_names}
+  num_filters = {n: backbone.num_filters(n) for n in layer_names}
+  jobs = [(n, k) for n in layer_names for k in range(num_filters[n])]
+  mine = atlas.shard(atlas.shard(jobs, shard_index, shard_count), worker,
+                     workers)
+  todo = {n: atlas.pending(out_dir, n, [k for m, k in mine if m == n])
+          for n in layer_names}
   total = sum(len(ids) for ids in todo.values())
-  skipped = sum(backbone.num_filters(n) for n in layer_names) - total
-  if skipped:
-    logging.info("resuming: %d filters already done", skipped)
+  if len(mine) > total:
+    logging.info("resuming: %d filters already done", len(mine) - total)
   with progress.Progress(total, description="atlas") as bar:
     for name in layer_names:
       if todo[name]:
-        inverter = inversion.FilterInverter(backbone, name, config, writer)
+        inverter = distribution.DistributedInverter(backbone, name, config,
+                                                    strategy, writer)
         atlas.invert_to_directory(inverter, image, todo[name], out_dir,
                                   inversion_flags.run_settings(config), bar)
-      path = atlas.save_layer_grid(out_dir, name, backbone.num_filters(name))
-      logging.info("wrote %s", path)
+      if path := atlas.save_layer_grid(out_dir, name, num_filters[name]):
+        logging.info("wrote %s", path)
   writer.flush()
+  logging.info("wrote %s",
+               contact_sheet.write_contact_sheet(out_dir, num_filters))
 
 
 def run():

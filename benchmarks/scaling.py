@@ -1,0 +1,177 @@
+r"""Filters per second on 1 against 2 replicas, locally and across workers.
+
+One run measures four configurations of the same job (the first `--filters`
+filters of `--layer` on the embedded photo, fixed steps, no early stop):
+
+* 1 device, and 2 logical CPU devices under MirroredStrategy;
+* 1 worker, and 2 workers under MultiWorkerMirroredStrategy (TF_CONFIG on
+  loopback ports).
+
+Each configuration runs in fresh processes; the clock covers the inversion
+only (network built and loop traced beforehand on one filter). Efficiency is
+speed-up / 2. It then prints the loop's FLOP/s against a matmul's, and the
+convolution FLOPs of the whole 5,504-filter atlas at 224 px (docs/scaling.md).
+
+Usage:
+  python benchmarks/scaling.py --weights=PATH
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from absl import app
+from absl import flags
+
+_WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
+_LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer inverted.")
+_FILTERS = flags.DEFINE_integer("filters", 16, "Filters inverted.")
+_SIZE = flags.DEFINE_integer("size", 64, "Longer side of the photo, px.")
+_STEPS = flags.DEFINE_integer("steps", 50, "Steps per filter.")
+_ROLE = flags.DEFINE_enum("role", "compare", ["compare", "run"],
+                          "compare: everything; run: one process's share.")
+_DEVICES = flags.DEFINE_integer("devices", 1, "run: logical CPU devices.")
+_STRATEGY = flags.DEFINE_string("strategy", "default", "run: strategy.")
+_OUT = flags.DEFINE_string("out", None, "run: JSON file of its timing.")
+_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+
+
+def run_share() -> None:
+  """Inverts this process's share of the job and records its wall time."""
+  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf
+  cpu = tf.config.list_physical_devices("CPU")[0]
+  tf.config.set_logical_device_configuration(
+      cpu, [tf.config.LogicalDeviceConfiguration()] * _DEVICES.value)
+  from fmi_tf import distribution
+  from fmi_tf import feature_model
+  from fmi_tf import images
+  from fmi_tf import inversion
+  from fmi_tf import optimization
+  # pylint: enable=g-import-not-at-top
+  strategy = distribution.make_strategy(_STRATEGY.value)
+  config = inversion.InversionConfig(optimizer=optimization.OptimizerConfig(
+      steps=_STEPS.value, steps_per_call=_STEPS.value, tolerance=0.0))
+  image = images.load_image(None, _SIZE.value)
+  mine = distribution.worker_share(strategy, list(range(_FILTERS.value)))
+  inverter = distribution.DistributedInverter(
+      feature_model.vgg19(_WEIGHTS.value), _LAYER.value, config, strategy)
+  per_replica = distribution.contiguous_slices(mine, len(inverter.devices))
+  list(inverter.invert(image, [s[0] for s in per_replica]))  # trace
+  began = time.perf_counter()
+  list(inverter.invert(image, mine))
+  with open(_OUT.value, "w") as f:
+    json.dump({"seconds": time.perf_counter() - began, "filters": len(mine),
+               "shape": list(image.shape[:2])}, f)
+
+
+def _launch(out: str, devices: int, strategy: str, tf_config=None):
+  env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+  if tf_config:
+    env["TF_CONFIG"] = json.dumps(tf_config)
+  return subprocess.Popen([
+      sys.executable, __file__, "--role=run", f"--weights={_WEIGHTS.value}",
+      f"--layer={_LAYER.value}", f"--filters={_FILTERS.value}",
+      f"--size={_SIZE.value}", f"--steps={_STEPS.value}",
+      f"--devices={devices}", f"--strategy={strategy}", f"--out={out}"],
+                          env=env, stderr=subprocess.DEVNULL)
+
+
+def _rate(tmp: str, name: str, devices: int, strategy: str,
+          workers: int = 0) -> tuple[float, dict]:
+  """Filters/s of one configuration: all filters over the slowest process."""
+  ports = []
+  for _ in range(workers):
+    with socket.socket() as s:
+      s.bind(("127.0.0.1", 0))
+      ports.append(s.getsockname()[1])
+  cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+  outs = [os.path.join(tmp, f"{name}_{i}.json") for i in range(workers or 1)]
+  processes = [
+      _launch(out, devices, strategy, workers and {
+          "cluster": cluster, "task": {"type": "worker", "index": i}})
+      for i, out in enumerate(outs)]
+  for process in processes:
+    if process.wait() != 0:
+      raise RuntimeError(f"{name} failed")
+  records = []
+  for out in outs:
+    with open(out) as f:
+      records.append(json.load(f))
+  return (sum(r["filters"] for r in records) /
+          max(r["seconds"] for r in records)), records[0]
+
+
+def conv_flops_per_step(layer: str, height: int, width: int) -> float:
+  """Forward convolution FLOPs up to `layer`, doubled for the input gradient."""
+  from fmi_tf import layers  # pylint: disable=g-import-not-at-top
+  channels, total = 3, 0.0
+  for name in layers.FEATURE_LAYERS[:layers.FEATURE_LAYERS.index(layer) + 1]:
+    if name.endswith("pool"):
+      height, width = height // 2, width // 2
+      continue
+    out = _WIDTHS[int(name[5])]
+    total += 2.0 * height * width * 9 * channels * out
+    channels = out
+  return 2.0 * total
+
+
+def _matmul_flops_per_second() -> float:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  n = 2048
+  a = tf.random.normal([n, n])
+  matmul = tf.function(lambda a: tf.linalg.matmul(a, a))
+  matmul(a).numpy()
+  began = time.perf_counter()
+  for _ in range(10):
+    matmul(a).numpy()
+  return 10 * 2.0 * n**3 / (time.perf_counter() - began)
+
+
+def compare() -> None:
+  with tempfile.TemporaryDirectory() as tmp:
+    one_device, record = _rate(tmp, "one_device", 1, "default")
+    two_devices, _ = _rate(tmp, "two_devices", 2, "mirrored")
+    one_worker, _ = _rate(tmp, "one_worker", 1, "multi_worker", workers=1)
+    two_workers, _ = _rate(tmp, "two_workers", 1, "multi_worker", workers=2)
+  print(f"{_FILTERS.value} filters of {_LAYER.value}, {_STEPS.value} steps, "
+        f"{record['shape'][1]}x{record['shape'][0]} px, {os.cpu_count()} cores")
+  print(f"{'':28} {'filters/s':>9} {'speed-up':>8} {'efficiency':>10}")
+  for name, base, rate in [("1 device", one_device, one_device),
+                           ("2 logical devices (mirrored)", one_device,
+                            two_devices),
+                           ("1 worker", one_worker, one_worker),
+                           ("2 workers (multi_worker)", one_worker,
+                            two_workers)]:
+    replicas = 2 if rate is not base else 1
+    print(f"{name:28} {rate:9.3f} {rate / base:8.2f} "
+          f"{rate / base / replicas:10.2f}")
+  height, width = record["shape"]
+  loop = conv_flops_per_step(_LAYER.value, height, width) * _STEPS.value
+  loop_rate, matmul = loop * one_device, _matmul_flops_per_second()
+  print(f"loop: {loop_rate / 1e9:.1f} GFLOP/s, 2048^2 matmul: "
+        f"{matmul / 1e9:.1f} GFLOP/s, ratio {loop_rate / matmul:.2f}")
+  from fmi_tf import layers  # pylint: disable=g-import-not-at-top
+  total = 0.0
+  for name in layers.CONV_LAYERS:
+    flops = conv_flops_per_step(name, 224, 224)
+    count = _WIDTHS[int(name[5])]
+    total += flops * count * 100
+    print(f"  {name}: {flops / 1e9:7.2f} GFLOP/step x {count} filters")
+  print(f"whole atlas at 224 px, 100 steps: {total / 1e15:.1f} PFLOP")
+
+
+def main(argv):
+  del argv
+  if _ROLE.value == "run":
+    run_share()
+  else:
+    compare()
+
+
+if __name__ == "__main__":
+  app.run(main)

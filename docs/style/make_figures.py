@@ -1,0 +1,87 @@
+r"""Makes the style figures of the README from the command-line tools.
+
+Usage (from the repository root, real weights in $FMI_VGG19_WEIGHTS):
+  python docs/style/make_figures.py --dtd10=/path/to/dtd10
+
+Writes, under docs/style/: the style image, transfer.png (content | style |
+energy | gram), synthesis.png (style | energy | gram textures) and the grids
+of fmi-reallocate in random and rank mode. Figures are stored as 128-colour
+PNGs to keep them small.
+"""
+
+import os
+import subprocess
+import tempfile
+
+from absl import app
+from absl import flags
+import numpy as np
+from PIL import Image
+
+from fmi_tf import grid
+from fmi_tf import images
+
+_DTD10 = flags.DEFINE_string("dtd10", None, "The dtd10 directory.",
+                             required=True)
+_STYLE = flags.DEFINE_string("style", "crystalline/crystalline_0102.jpg",
+                             "Style image, relative to --dtd10.")
+_SIZE = flags.DEFINE_integer("size", 256, "Longer side of the images.")
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _save_small(path: str, picture: Image.Image) -> None:
+  picture.quantize(128, dither=Image.Dither.FLOYDSTEINBERG).save(
+      path, optimize=True)
+
+
+def _stylize(work: str, name: str, *args: str) -> np.ndarray:
+  out = os.path.join(work, f"{name}.png")
+  subprocess.run(["fmi-stylize", f"--size={_SIZE.value}", f"--out={out}",
+                  *args], check=True)
+  return images.load_image(out)
+
+
+def main(argv):
+  del argv
+  style_path = os.path.join(_HERE, "style.jpg")
+  Image.fromarray(images.to_uint8(images.load_image(
+      os.path.join(_DTD10.value, _STYLE.value), _SIZE.value))).save(
+          style_path, quality=90)
+  content = images.load_image(None, _SIZE.value)
+  style = images.load_image(style_path)
+  with tempfile.TemporaryDirectory() as work:
+    transfer = [_stylize(work, method, f"--content={images.DEFAULT_IMAGE}",
+                         f"--style={style_path}", f"--method={method}")
+                for method in ("energy", "gram")]
+    textures = [_stylize(work, f"texture_{method}", f"--style={style_path}",
+                         f"--method={method}", "--tv_weight=0")
+                for method in ("energy", "gram")]
+    for mode, extra in (("random", []), ("rank", [f"--style={style_path}"])):
+      out = os.path.join(work, mode)
+      subprocess.run(["fmi-reallocate", f"--mode={mode}", "--seeds=0:4",
+                      "--size=128", f"--out={out}", *extra], check=True)
+      _save_small(os.path.join(_HERE, f"reallocate_{mode}.png"),
+                  Image.open(os.path.join(out, "grid.png")).convert("RGB"))
+  _save_small(os.path.join(_HERE, "transfer.png"), grid.labelled_grid(
+      [content, _fit(style, content), *transfer],
+      ["content", "style (DTD)", "energy", "gram"],
+      "style transfer: content | style | energy | gram", columns=4))
+  _save_small(os.path.join(_HERE, "synthesis.png"), grid.labelled_grid(
+      [style, *textures], ["style (DTD)", "energy", "gram"],
+      "texture synthesis from the style alone", columns=3))
+
+
+def _fit(picture: np.ndarray, reference: np.ndarray) -> np.ndarray:
+  """Scales `picture` to cover `reference`'s shape and crops its centre."""
+  height, width = reference.shape[:2]
+  scale = max(height / picture.shape[0], width / picture.shape[1])
+  covered = images.resize_longer_side(
+      picture, round(max(picture.shape[:2]) * scale))
+  top = (covered.shape[0] - height) // 2
+  left = (covered.shape[1] - width) // 2
+  return covered[top:top + height, left:left + width]
+
+
+if __name__ == "__main__":
+  app.run(main)

@@ -1,0 +1,220 @@
+"""Energy reallocation: diverse textures from one image's code.
+
+Every map of a layer keeps its spatial pattern; only its energy (the spatial
+mean, `texture.energies`) changes, by scaling the map. A map with no
+activation at all has no pattern to scale and takes its new energy as a
+uniform map, so the target code always holds exactly the energies asked for.
+
+* `random`: the layer's total energy is shared among its maps in random
+  proportions drawn from the flat Dirichlet distribution (uniform on the
+  simplex: normalised standard exponentials), seeded by (seed, layer index + 1)
+  with TensorFlow's stateless generator.
+* `rank`: the map with the i-th largest energy in the content takes the i-th
+  largest energy of the style image at the same layer (purposeful).
+
+The reallocated codes are inverted to images with `optimization.Minimizer`,
+one batch element per seed, minimising `objectives.code_distance` summed over
+the layers.
+"""
+
+import dataclasses
+from typing import Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf import feature_model as vgg_feature_model
+from fmi_tf import layers as vgg_layers
+from fmi_tf import objectives
+from fmi_tf import optimization
+from fmi_tf import texture
+
+MODES = ("random", "rank")
+
+
+def parse_seeds(spec: str) -> list[int]:
+  """Parses `0:8`, `3` or `0,4,7` (or a mix: `0:4,9`) into seeds.
+
+  Raises:
+    ArgumentError: if the text is malformed or names no seed.
+  """
+  seeds = []
+  for part in spec.split(","):
+    try:
+      if ":" in part:
+        start, stop = (int(value) for value in part.split(":"))
+        values = range(start, stop)
+      else:
+        values = [int(part)]
+    except ValueError:
+      raise errors.ArgumentError(
+          f"bad seed list {spec!r}: use 0:8 or 0,4,7") from None
+    seeds += [seed for seed in values if seed not in seeds]
+  if not seeds or min(seeds) < 0:
+    raise errors.ArgumentError(
+        f"seed list {spec!r} must name non-negative seeds")
+  return seeds
+
+
+def check_style(mode: str, has_style: bool) -> None:
+  """Raises ArgumentError unless a style image is given exactly for `rank`."""
+  if (mode == "rank") != has_style:
+    raise errors.ArgumentError(
+        "mode rank needs a style image (--style); mode random takes none")
+
+
+def with_energies(code: tf.Tensor, new_energies: tf.Tensor) -> tf.Tensor:
+  """Scales each map of a [1, H, W, C] code to new first-order energies.
+
+  Args:
+    code: non-negative activations of one image.
+    new_energies: [B, C] energies wanted.
+
+  Returns:
+    [B, H, W, C] codes whose maps have the energies `new_energies`.
+  """
+  current = texture.energies(code)
+  scale = tf.math.divide_no_nan(new_energies, current)
+  scaled = code * scale[:, None, None, :]
+  uniform = tf.ones_like(scaled) * new_energies[:, None, None, :]
+  return tf.where((current > 0)[:, None, None, :], scaled, uniform)
+
+
+def random_shares(seed: int, layer_index: int, num_filters: int) -> tf.Tensor:
+  """Returns [C] shares drawn from the flat Dirichlet distribution."""
+  uniform = tf.random.stateless_uniform([num_filters], [seed, layer_index + 1],
+                                        minval=1e-7, maxval=1.0)
+  exponential = -tf.math.log(uniform)
+  return exponential / tf.reduce_sum(exponential)
+
+
+def random_code(code: tf.Tensor, seeds: Sequence[int],
+                layer_index: int = 0) -> tf.Tensor:
+  """Shares a [1, H, W, C] code's total energy at random, once per seed.
+
+  Args:
+    code: one image's activations at a layer.
+    seeds: one reallocation per seed.
+    layer_index: makes the draws of different layers independent.
+
+  Returns:
+    [len(seeds), H, W, C] codes with the same total energy as `code`.
+  """
+  total = tf.reduce_sum(texture.energies(code))
+  shares = tf.stack([random_shares(seed, layer_index, code.shape[-1])
+                     for seed in seeds])
+  return with_energies(code, total * shares)
+
+
+def rank_code(code: tf.Tensor, style_energies: tf.Tensor) -> tf.Tensor:
+  """Gives the content's i-th strongest map the style's i-th largest energy.
+
+  Args:
+    code: [1, H, W, C] content activations at a layer.
+    style_energies: [1, C] the style image's energies at that layer.
+
+  Returns:
+    [1, H, W, C] code whose energies are the style's, reassigned by rank.
+  """
+  order = tf.argsort(texture.energies(code)[0], direction="DESCENDING",
+                     stable=True)
+  sorted_style = tf.sort(style_energies[0], direction="DESCENDING")
+  rank_of_map = tf.argsort(order, stable=True)
+  return with_energies(code, tf.gather(sorted_style, rank_of_map)[None])
+
+
+@dataclasses.dataclass(frozen=True)
+class ReallocationConfig:
+  """Settings of energy reallocation and the inversion of its codes.
+
+  Attributes:
+    mode: `"random"` or `"rank"`.
+    layers: layers whose codes are reallocated and matched.
+    tv_weight: weight of the total-variation prior.
+    noise_std: standard deviation of the initial noise around mid-grey.
+    pooling: `"max"` or `"avg"` pooling in the feature model.
+    optimizer: the loop's settings.
+  """
+  mode: str = "random"
+  layers: tuple[str, ...] = texture.DEFAULT_LAYERS
+  tv_weight: float = 0.0
+  noise_std: float = 0.1
+  pooling: str = "avg"
+  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig(
+      steps=200, learning_rate=0.05, tolerance=0.0)
+
+  def __post_init__(self):
+    if self.mode not in MODES:
+      raise errors.ArgumentError(
+          f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+    if not self.layers:
+      raise errors.ArgumentError("at least one layer is needed")
+    vgg_layers.canonical_names(self.layers)
+    if not self.tv_weight >= 0 or not self.noise_std >= 0:
+      raise errors.ArgumentError("tv weight and noise must be non-negative")
+
+
+class Reallocator:
+  """Reallocates an image's energies and inverts the codes to images."""
+
+  def __init__(self, backbone: vgg_feature_model.Backbone,
+               config: ReallocationConfig = ReallocationConfig()):
+    """Builds the feature model and the compiled loop.
+
+    Raises:
+      WeightsError: for a layer the weights do not cover.
+    """
+    self.config = config
+    self.layers = vgg_layers.network_order(
+        vgg_layers.canonical_names(config.layers))
+    self._features = vgg_feature_model.feature_model(backbone, self.layers,
+                                                     config.pooling)
+    objective = sum((objectives.code_distance(layer) for layer in self.layers),
+                    objectives.Objective(()))
+    if config.tv_weight:
+      objective += config.tv_weight * objectives.total_variation()
+    self._minimizer = optimization.Minimizer(self._features, objective,
+                                             config.optimizer)
+
+  def codes(self, images: np.ndarray) -> dict[str, tf.Tensor]:
+    """Returns {layer: activations} of [B, H, W, 3] images."""
+    return self._features(tf.convert_to_tensor(images, tf.float32))
+
+  def targets(self, image: np.ndarray, seeds: Sequence[int],
+              style: Optional[np.ndarray] = None) -> dict[str, tf.Tensor]:
+    """Returns the reallocated codes {layer: [len(seeds), H, W, C]}.
+
+    Raises:
+      ArgumentError: if `rank` has no style image or `random` has one.
+    """
+    check_style(self.config.mode, style is not None)
+    codes = self.codes(image[None])
+    if self.config.mode == "random":
+      return {layer: random_code(codes[layer], seeds, index)
+              for index, layer in enumerate(self.layers)}
+    style_codes = self.codes(style[None])
+    return {layer: tf.repeat(rank_code(
+        codes[layer], texture.energies(style_codes[layer])), len(seeds), 0)
+            for layer in self.layers}
+
+  def invert(self, image: np.ndarray, seeds: Sequence[int],
+             style: Optional[np.ndarray] = None,
+             on_progress: Optional[optimization.ProgressFn] = None
+             ) -> optimization.MinimizeResult:
+    """Reallocates and inverts: one image per seed, seeded noise start.
+
+    Args:
+      image: [H, W, 3] RGB in [0, 1] whose energies are reallocated.
+      seeds: seeds of the shares (`random`) and of the initial noise.
+      style: [H', W', 3] style image, for `rank` only.
+      on_progress: passed to the minimiser.
+
+    Returns:
+      The images [len(seeds), H, W, 3], losses and steps.
+    """
+    targets = self.targets(image, seeds, style)
+    noise = tf.stack([tf.random.stateless_normal(image.shape, [seed, 0])
+                      for seed in seeds])
+    initial = tf.clip_by_value(0.5 + self.config.noise_std * noise, 0.0, 1.0)
+    return self._minimizer.minimize(initial, targets, on_progress)

@@ -1,0 +1,8 @@
+"""Runs one pytest file as a Bazel py_test: `pytest_runner.py tests/test_x.py`."""
+
+import sys
+
+import pytest
+
+if __name__ == "__main__":
+  sys.exit(pytest.main(["-p", "no:cacheprovider", *sys.argv[1:]]))

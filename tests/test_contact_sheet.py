@@ -1,0 +1,66 @@
+"""The atlas's HTML contact sheet: its links, and how Chromium draws it."""
+
+import os
+import re
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fmi_tf import atlas
+from fmi_tf import contact_sheet
+from fmi_tf import inversion
+from fmi_tf import optimization
+
+_CHROMIUM = "/usr/bin/chromium"
+_LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
+
+
+@pytest.fixture(scope="module")
+def atlas_dir(tmp_path_factory, tiny_backbone, photo):
+  """A tiny atlas: every filter of block1_conv1, half of block2_conv1."""
+  out = str(tmp_path_factory.mktemp("atlas"))
+  config = inversion.InversionConfig(optimizer=optimization.OptimizerConfig(
+      steps=20, steps_per_call=10))
+  for layer, count in _LAYERS.items():
+    inverter = inversion.FilterInverter(tiny_backbone, layer, config)
+    wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
+    for result in inverter.invert(photo, list(wanted)):
+      atlas.save_result(out, result, {})
+    atlas.save_layer_grid(out, layer, count)
+  contact_sheet.write_contact_sheet(out, _LAYERS)
+  return out
+
+
+def test_sheet_links_every_grid_and_single_png_relatively(atlas_dir):
+  sheet = open(os.path.join(atlas_dir, "index.html"), encoding="utf8").read()
+  sources = set(re.findall(r'src="([^"]+)"', sheet))
+  on_disk = {n for n in os.listdir(atlas_dir) if n.endswith(".png")}
+  assert sources == on_disk
+  assert all(not s.startswith("/") for s in sources)
+  assert "4 of 4 filters" in sheet and "3 of 6 filters" in sheet
+  assert sheet.index("block1_conv1</h2>") < sheet.index("block2_conv1</h2>")
+  assert not [n for n in os.listdir(atlas_dir) if n.endswith(".part")]
+
+
+@pytest.mark.slow
+def test_chromium_draws_the_layer_grids(atlas_dir, tmp_path):
+  if not os.path.exists(_CHROMIUM):
+    pytest.skip(f"{_CHROMIUM} is missing (apt-get install -y chromium)")
+  shot = tmp_path / "sheet.png"
+  subprocess.run([
+      _CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+      "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+      f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+      "--window-size=1200,1600", f"file://{atlas_dir}/index.html"],
+                 capture_output=True, timeout=120, check=False)
+  assert shot.is_file()
+  pixels = np.asarray(Image.open(shot).convert("RGB"), np.float32)
+  assert pixels.std() > 10
+  not_background = np.any(np.abs(pixels - pixels[0, 0]) > 30, axis=2)
+  rows = np.flatnonzero(not_background.mean(axis=1) > 0.05)
+  assert rows.size > 40, "no band of drawn content as wide as a grid"
+  colourful = np.abs(pixels[..., 0] - pixels[..., 2]) > 20
+  assert colourful.sum() > 500, "no coloured inversion pixels drawn"

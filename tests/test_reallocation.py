@@ -1,0 +1,129 @@
+"""Energy reallocation: random shares, rank transfer, inversion of the codes."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf import optimization
+from fmi_tf import reallocation
+from fmi_tf import texture
+
+
+@pytest.fixture
+def code(rng):
+  values = rng.uniform(size=(1, 6, 5, 8)).astype(np.float32)
+  values[..., 3] = 0.0
+  return tf.constant(values)
+
+
+def test_random_code_is_reproducible_and_seed_dependent(code):
+  first = reallocation.random_code(code, [0, 1, 2], layer_index=1)
+  again = reallocation.random_code(code, [2, 0], layer_index=1)
+  np.testing.assert_array_equal(first[0], again[1])
+  np.testing.assert_array_equal(first[2], again[0])
+  assert not np.allclose(first[0], first[1])
+  other_layer = reallocation.random_code(code, [0], layer_index=2)
+  assert not np.allclose(first[0], other_layer[0])
+
+
+def test_random_code_preserves_the_layer_total(code):
+  total = float(tf.reduce_sum(texture.energies(code)))
+  result = texture.energies(reallocation.random_code(code, range(5)))
+  np.testing.assert_allclose(tf.reduce_sum(result, axis=-1), [total] * 5,
+                             rtol=1e-5)
+
+
+def test_random_shares_lie_on_the_simplex_and_vary():
+  shares = np.stack([reallocation.random_shares(s, 0, 64) for s in range(50)])
+  assert np.all(shares > 0)
+  np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
+  # Flat Dirichlet: each share has mean 1/C and variance (C-1)/(C^2 (C+1)).
+  np.testing.assert_allclose(shares.mean(), 1 / 64, rtol=1e-3)
+  expected_std = np.sqrt(63 / (64 ** 2 * 65))
+  assert 0.8 * expected_std < shares.std() < 1.2 * expected_std
+
+
+def test_maps_keep_their_spatial_pattern(code):
+  result = reallocation.random_code(code, [7])[0].numpy()
+  for k in (0, 5):
+    ratio = result[..., k] / code[0, ..., k].numpy()
+    np.testing.assert_allclose(ratio, ratio.flat[0], rtol=1e-4)
+
+
+def test_a_dead_map_takes_its_energy_as_a_uniform_map(code):
+  result = reallocation.random_code(code, [0])[0].numpy()[..., 3]
+  assert result.min() > 0
+  np.testing.assert_allclose(result, result.flat[0])
+
+
+def test_rank_puts_exactly_the_style_sorted_energies(code, rng):
+  style = tf.constant(rng.uniform(size=(1, 8)) * 10, tf.float32)
+  result = texture.energies(reallocation.rank_code(code, style))[0].numpy()
+  np.testing.assert_allclose(np.sort(result), np.sort(style[0]), rtol=1e-5)
+  content_order = np.argsort(-texture.energies(code)[0].numpy(), kind="stable")
+  np.testing.assert_allclose(result[content_order],
+                             -np.sort(-style[0].numpy()), rtol=1e-5)
+
+
+@pytest.mark.parametrize("spec,seeds", [
+    ("0:4", [0, 1, 2, 3]), ("3", [3]), ("0,4,7", [0, 4, 7]),
+    ("0:2,9,1", [0, 1, 9])])
+def test_parse_seeds(spec, seeds):
+  assert reallocation.parse_seeds(spec) == seeds
+
+
+@pytest.mark.parametrize("spec", ["", "a:b", "4:4", "-1", "1:x"])
+def test_parse_seeds_refuses_bad_lists(spec):
+  with pytest.raises(errors.ArgumentError, match="seed"):
+    reallocation.parse_seeds(spec)
+
+
+@pytest.mark.parametrize("mode,has_style", [("rank", False), ("random", True)])
+def test_style_image_only_with_rank(mode, has_style):
+  with pytest.raises(errors.ArgumentError, match="rank"):
+    reallocation.check_style(mode, has_style)
+
+
+def test_unknown_mode_is_refused():
+  with pytest.raises(errors.ArgumentError, match="mode"):
+    reallocation.ReallocationConfig(mode="shuffle")
+
+
+def _reallocator(backbone, mode, steps):
+  return reallocation.Reallocator(backbone, reallocation.ReallocationConfig(
+      mode=mode, layers=("relu1_1", "relu2_1"),
+      optimizer=optimization.OptimizerConfig(steps=steps, learning_rate=0.05,
+                                             steps_per_call=10,
+                                             tolerance=0.0)))
+
+
+def _code_distance(codes, targets):
+  return sum(tf.reduce_sum(tf.square(codes[layer] - target), axis=[1, 2, 3])
+             / tf.reduce_sum(tf.square(target), axis=[1, 2, 3])
+             for layer, target in targets.items()).numpy()
+
+
+def test_random_inversion_approaches_the_reallocated_code(tiny_backbone,
+                                                          photo):
+  reallocator = _reallocator(tiny_backbone, "random", 60)
+  targets = reallocator.targets(photo, [0, 1])
+  result = reallocator.invert(photo, [0, 1])
+  assert result.images.shape == (2, *photo.shape)
+  grey = np.full((2, *photo.shape), 0.5, np.float32)
+  before = _code_distance(reallocator.codes(grey), targets)
+  after = _code_distance(reallocator.codes(result.images), targets)
+  np.testing.assert_allclose(after, result.losses, rtol=1e-3)
+  assert np.all(after < 0.5 * before)
+
+
+def test_rank_inversion_gives_one_image_per_seed(tiny_backbone, photo, rng):
+  style = rng.uniform(size=(24, 24, 3)).astype(np.float32)
+  reallocator = _reallocator(tiny_backbone, "rank", 10)
+  targets = reallocator.targets(photo, [0, 1, 2], style)
+  assert all(t.shape[0] == 3 for t in targets.values())
+  np.testing.assert_array_equal(targets["block1_conv1"][0],
+                                targets["block1_conv1"][2])
+  result = reallocator.invert(photo, [0, 1, 2], style)
+  assert result.images.shape == (3, *photo.shape)
+  assert not np.allclose(result.images[0], result.images[1])

@@ -1,0 +1,115 @@
+"""fmi-stylize and fmi-reallocate end to end: outputs and every bad input."""
+
+import os
+import subprocess
+
+import keras
+import pytest
+from PIL import Image
+
+from fmi_tf import layers
+from tests import tiny_vgg
+
+
+def _run(tool, *args):
+  return subprocess.run([tool, *args], capture_output=True, text=True,
+                        env=os.environ, timeout=300)
+
+
+def _assert_one_line_error(process, tool, phrase):
+  assert process.returncode == 2, process.stderr
+  assert "Traceback" not in process.stderr
+  lines = [line for line in process.stderr.splitlines() if line.strip()]
+  assert lines[-1].startswith(f"{tool}: error:"), lines[-1]
+  assert phrase in lines[-1], lines[-1]
+
+
+@pytest.fixture(scope="module")
+def block1_3_weights(tmp_path_factory):
+  """VGG19-shaped random weights covering blocks 1 to 3, like the real file."""
+  path = str(tmp_path_factory.mktemp("weights") / "block1-3.h5")
+  model = keras.applications.VGG19(include_top=False, weights=None)
+  tiny_vgg.save_legacy_h5(model, path, layers.CONV_LAYERS[:8])
+  return path
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory):
+  root = tmp_path_factory.mktemp("pictures")
+  Image.effect_noise((48, 40), 60).convert("RGB").save(root / "style.png")
+  (root / "text.png").write_text("not an image")
+  return root
+
+
+@pytest.mark.slow
+def test_stylize_writes_the_result_at_the_capped_size(block1_3_weights,
+                                                      pictures, tmp_path):
+  out = tmp_path / "result.png"
+  process = _run("fmi-stylize", f"--style={pictures}/style.png",
+                 f"--weights={block1_3_weights}", "--size=32", "--steps=3",
+                 f"--logdir={tmp_path}/log", f"--out={out}")
+  assert process.returncode == 0, process.stderr
+  with Image.open(out) as image:
+    assert max(image.size) == 32
+  assert os.listdir(tmp_path / "log")
+
+
+@pytest.mark.slow
+def test_reallocate_writes_one_png_per_seed_and_a_grid(block1_3_weights,
+                                                       tmp_path):
+  process = _run("fmi-reallocate", "--seeds=2:4", "--size=24", "--steps=2",
+                 f"--weights={block1_3_weights}", f"--out={tmp_path}/out")
+  assert process.returncode == 0, process.stderr
+  assert sorted(os.listdir(tmp_path / "out")) == [
+      "grid.png", "seed_0002.png", "seed_0003.png"]
+
+
+_BAD_STYLIZE_ARGS = [
+    (["--style=/no/such.jpg"], "not found"),
+    (["--content=/no/such.jpg"], "not found"),
+    (["--content={pictures}/text.png"], "cannot read image"),
+    (["--style_layer=relu4_1=1"], "does not hold"),
+    (["--style_layer=relu9_1=1"], "unknown layer"),
+    (["--content_layer=fc7"], "unknown layer"),
+    (["--style_layer=relu1_1=0", "--style_layer=relu2_1=0"], "all style layer"),
+    (["--style_layer=relu1_1=heavy"], "not a number"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,phrase", _BAD_STYLIZE_ARGS)
+def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights,
+                                       pictures, tmp_path):
+  out = tmp_path / "result.png"
+  defaults = {"--style": f"{pictures}/style.png",
+              "--weights": block1_3_weights, "--out": str(out),
+              "--size": "16", "--steps": "1"}
+  given = [arg.format(pictures=pictures) for arg in args]
+  for arg in given:
+    defaults.pop(arg.split("=")[0], None)
+  process = _run("fmi-stylize", *given,
+                 *(f"{key}={value}" for key, value in defaults.items()))
+  _assert_one_line_error(process, "fmi-stylize", phrase)
+  assert not out.exists()
+
+
+_BAD_REALLOCATE_ARGS = [
+    (["--image=/no/such.jpg"], "not found"),
+    (["--mode=rank"], "needs a style image"),
+    (["--mode=rank", "--style={pictures}/text.png"], "cannot read image"),
+    (["--layers=relu5_1"], "does not hold"),
+    (["--layers=relu9_1"], "unknown layer"),
+    (["--seeds=a:b"], "bad seed list"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,phrase", _BAD_REALLOCATE_ARGS)
+def test_reallocate_bad_input_is_one_line(args, phrase, block1_3_weights,
+                                          pictures, tmp_path):
+  out = tmp_path / "out"
+  given = [arg.format(pictures=pictures) for arg in args]
+  process = _run("fmi-reallocate", *given, f"--weights={block1_3_weights}",
+                 "--size=16", "--steps=1", f"--out={out}")
+  _assert_one_line_error(process, "fmi-reallocate", phrase)
+  assert not out.exists()

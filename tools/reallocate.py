@@ -1,0 +1,105 @@
+r"""fmi-reallocate: diverse textures from one image by energy reallocation.
+
+Usage:
+  fmi-reallocate --image=cat.jpg --mode=random --seeds=0:8 --out=out/
+  fmi-reallocate --image=cat.jpg --mode=rank --style=bricks.jpg --out=out/
+
+Writes out/seed_<seed:04d>.png for every seed and out/grid.png (the image
+first, then one result per seed).
+"""
+
+import os
+
+from absl import flags
+import numpy as np
+
+from fmi_tf import cli
+from fmi_tf import feature_model
+from fmi_tf import grid
+from fmi_tf import images
+from fmi_tf import optimization
+from fmi_tf import outputs
+from fmi_tf import progress
+from fmi_tf import reallocation
+from fmi_tf import summaries
+from fmi_tf import texture
+
+_DEFAULTS = reallocation.ReallocationConfig()
+
+_IMAGE = flags.DEFINE_string(
+    "image", None, "Image whose energies are reallocated; default: the "
+    "embedded photo of Chelsea the cat.")
+_MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, reallocation.MODES,
+                          "random shares, or the style's energies by rank.")
+_STYLE = flags.DEFINE_string("style", None, "Style image (--mode=rank only).")
+_SEEDS = flags.DEFINE_string("seeds", "0:8", "Seeds: 0:8 or 0,4,7.")
+_LAYERS = flags.DEFINE_list("layers", list(texture.DEFAULT_LAYERS),
+                            "Layers reallocated and matched.")
+_OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+_SIZE = flags.DEFINE_integer("size", 128, "Longer side of the images, pixels.",
+                             lower_bound=16)
+_STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
+                              "Optimisation steps.", lower_bound=1)
+_LEARNING_RATE = flags.DEFINE_float(
+    "learning_rate", _DEFAULTS.optimizer.learning_rate, "Adam's peak step "
+    "size.")
+_TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
+                                "Weight of the total-variation prior.",
+                                lower_bound=0)
+_WEIGHTS = flags.DEFINE_string(
+    "weights", None, "VGG19 weights: an HDF5 file or 'imagenet'; default "
+    "$FMI_VGG19_WEIGHTS, else 'imagenet'.")
+_LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
+
+
+def _reporter(bar: progress.Progress, writer: summaries.SummaryWriter,
+              seeds: list[int]) -> optimization.ProgressFn:
+  """Returns the callback that advances the bar and writes summaries."""
+  done = 0
+
+  def on_progress(step, results, losses):
+    nonlocal done
+    bar.advance(step - done, f"loss {np.mean(losses):.3f}")
+    done = step
+    writer.scalars(step, {f"loss/seed_{seed:04d}": loss
+                          for seed, loss in zip(seeds, losses)})
+    writer.image_grid(step, "image/results", results)
+
+  return on_progress
+
+
+def main(argv):
+  cli.no_stray_arguments(argv)
+  config = reallocation.ReallocationConfig(
+      mode=_MODE.value, layers=tuple(_LAYERS.value),
+      tv_weight=_TV_WEIGHT.value,
+      optimizer=optimization.OptimizerConfig(
+          steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
+          tolerance=0.0))
+  seeds = reallocation.parse_seeds(_SEEDS.value)
+  image = images.load_image(_IMAGE.value, _SIZE.value)
+  reallocation.check_style(config.mode, _STYLE.value is not None)
+  style = images.load_image(_STYLE.value, _SIZE.value) if _STYLE.value else None
+  backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
+  reallocator = reallocation.Reallocator(backbone, config)
+  out_dir = outputs.prepare_directory(_OUT.value)
+  writer = summaries.SummaryWriter(_LOGDIR.value)
+  with progress.Progress(config.optimizer.steps, unit="step",
+                         description=config.mode) as bar:
+    result = reallocator.invert(image, seeds, style,
+                                _reporter(bar, writer, seeds))
+  for seed, picture in zip(seeds, result.images):
+    outputs.write_png(os.path.join(out_dir, f"seed_{seed:04d}.png"), picture)
+  sheet = grid.labelled_grid(
+      [image, *result.images], ["image", *(f"seed {s}" for s in seeds)],
+      f"{config.mode} reallocation at {', '.join(reallocator.layers)}")
+  outputs.write_png(os.path.join(out_dir, "grid.png"), sheet)
+  writer.flush()
+
+
+def run():
+  cli.run(main)
+
+
+if __name__ == "__main__":
+  run()

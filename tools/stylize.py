@@ -1,0 +1,116 @@
+r"""fmi-stylize: style transfer or texture synthesis by energy or Gram matching.
+
+Usage:
+  fmi-stylize --content=cat.jpg --style=bricks.jpg --method=energy --out=a.png
+  fmi-stylize --style=bricks.jpg --method=gram --out=texture.png
+
+Without --content, synthesises a texture from the style's statistics alone.
+--style_layer repeats: --style_layer=relu1_1=1.0 --style_layer=relu2_1=0.5.
+"""
+
+import os
+
+from absl import flags
+import numpy as np
+
+from fmi_tf import cli
+from fmi_tf import feature_model
+from fmi_tf import images
+from fmi_tf import optimization
+from fmi_tf import outputs
+from fmi_tf import progress
+from fmi_tf import style_losses
+from fmi_tf import stylization
+from fmi_tf import summaries
+
+_DEFAULTS = stylization.StyleConfig()
+
+_CONTENT = flags.DEFINE_string(
+    "content", None, "Content image; omit it to synthesise a texture.")
+_STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)
+_OUT = flags.DEFINE_string("out", None, "Output PNG.", required=True)
+_METHOD = flags.DEFINE_enum("method", _DEFAULTS.method, style_losses.METHODS,
+                            "Match energy vectors or Gram matrices.")
+_CONTENT_LAYER = flags.DEFINE_string("content_layer", _DEFAULTS.content_layer,
+                                     "Layer whose code keeps the content.")
+_STYLE_LAYER = flags.DEFINE_multi_string(
+    "style_layer", [f"{layer}={weight:g}"
+                    for layer, weight in _DEFAULTS.style_layers],
+    "Style layer and weight, layer=weight; repeat the flag for each layer.")
+_CONTENT_WEIGHT = flags.DEFINE_float(
+    "content_weight", _DEFAULTS.content_weight, "Weight of the content term.",
+    lower_bound=0)
+_STYLE_WEIGHT = flags.DEFINE_float(
+    "style_weight", _DEFAULTS.style_weight, "Weight of the style terms.",
+    lower_bound=0)
+_TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
+                                "Weight of the total-variation prior.",
+                                lower_bound=0)
+_ENERGY_ORDER = flags.DEFINE_enum(
+    "energy_order", str(_DEFAULTS.energy_order), ("1", "2"),
+    "Energy of a map: 1 spatial mean, 2 root mean square.")
+_STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
+                              "Optimisation steps.", lower_bound=1)
+_LEARNING_RATE = flags.DEFINE_float(
+    "learning_rate", _DEFAULTS.optimizer.learning_rate,
+    "Adam's peak step size.")
+_SIZE = flags.DEFINE_integer("size", 256, "Cap on the longer side, pixels.",
+                             lower_bound=16)
+_INIT = flags.DEFINE_enum("init", _DEFAULTS.init, stylization.INITS,
+                          "Start from the content image or from noise.")
+_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
+_LOGDIR = flags.DEFINE_string(
+    "logdir", None, "TensorBoard log directory: per-term losses and the "
+    "content, style and result images.")
+_WEIGHTS = flags.DEFINE_string(
+    "weights", None, "VGG19 weights: an HDF5 file or 'imagenet'; default "
+    "$FMI_VGG19_WEIGHTS, else 'imagenet'.")
+
+
+def _load(path: str) -> np.ndarray:
+  """Reads an image with its longer side capped at --size."""
+  image = images.load_image(path)
+  if max(image.shape[:2]) > _SIZE.value:
+    image = images.resize_longer_side(image, _SIZE.value)
+  return image
+
+
+def main(argv):
+  cli.no_stray_arguments(argv)
+  config = stylization.StyleConfig(
+      method=_METHOD.value,
+      style_layers=tuple(stylization.parse_style_layer(spec)
+                         for spec in _STYLE_LAYER.value),
+      content_layer=_CONTENT_LAYER.value,
+      content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
+      tv_weight=_TV_WEIGHT.value, energy_order=int(_ENERGY_ORDER.value),
+      init=_INIT.value, seed=_SEED.value,
+      optimizer=optimization.OptimizerConfig(
+          steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
+          steps_per_call=_DEFAULTS.optimizer.steps_per_call, tolerance=0.0))
+  content = _load(_CONTENT.value) if _CONTENT.value else None
+  style = _load(_STYLE.value)
+  outputs.prepare_directory(os.path.dirname(os.path.abspath(_OUT.value)))
+  backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
+  writer = summaries.SummaryWriter(_LOGDIR.value)
+  stylizer = stylization.Stylizer(backbone, config, writer)
+  with progress.Progress(config.optimizer.steps, unit="step",
+                         description=config.method) as bar:
+    done = 0
+
+    def on_step(step):
+      nonlocal done
+      bar.advance(step - done)
+      done = step
+
+    result = stylizer.stylize(style, content, on_step)
+  outputs.write_png(_OUT.value, result.image)
+  writer.flush()
+
+
+def run():
+  cli.run(main)
+
+
+if __name__ == "__main__":
+  run()
