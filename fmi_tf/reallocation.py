@@ -6,9 +6,12 @@ activation at all has no pattern to scale and takes its new energy as a
 uniform map, so the target code always holds exactly the energies asked for.
 
 * `random`: the layer's total energy is shared among its maps in random
-  proportions drawn from the flat Dirichlet distribution (uniform on the
-  simplex: normalised standard exponentials), seeded by (seed, layer index + 1)
-  with TensorFlow's stateless generator.
+  proportions drawn from the symmetric Dirichlet distribution (normalised
+  gamma variates), seeded by (seed, layer index + 1) with TensorFlow's
+  stateless generator. Its concentration sets how unequal the shares are:
+  1 is uniform on the simplex, where every map keeps a share of similar size
+  and the images differ little; well below 1, most of the energy goes to a
+  few maps per layer, so each seed brings out other texture primitives.
 * `rank`: the map with the i-th largest energy in the content takes the i-th
   largest energy of the style image at the same layer (purposeful).
 
@@ -81,29 +84,42 @@ def with_energies(code: tf.Tensor, new_energies: tf.Tensor) -> tf.Tensor:
   return tf.where((current > 0)[:, None, None, :], scaled, uniform)
 
 
-def random_shares(seed: int, layer_index: int, num_filters: int) -> tf.Tensor:
-  """Returns [C] shares drawn from the flat Dirichlet distribution."""
-  uniform = tf.random.stateless_uniform([num_filters], [seed, layer_index + 1],
-                                        minval=1e-7, maxval=1.0)
-  exponential = -tf.math.log(uniform)
-  return exponential / tf.reduce_sum(exponential)
+def random_shares(seed: int, layer_index: int, num_filters: int,
+                  concentration: float = 1.0) -> tf.Tensor:
+  """Returns [C] shares drawn from the symmetric Dirichlet distribution.
+
+  Args:
+    seed: the draw's seed.
+    layer_index: makes the draws of different layers independent.
+    num_filters: number of shares C.
+    concentration: the Dirichlet parameter; 1 is uniform on the simplex.
+
+  Returns:
+    Non-negative shares summing to one; well below concentration 1 a share
+    can be too small for float32 and is then exactly zero.
+  """
+  weights = tf.random.stateless_gamma([num_filters], [seed, layer_index + 1],
+                                      alpha=concentration, dtype=tf.float64)
+  return tf.cast(weights / tf.reduce_sum(weights), tf.float32)
 
 
-def random_code(code: tf.Tensor, seeds: Sequence[int],
-                layer_index: int = 0) -> tf.Tensor:
+def random_code(code: tf.Tensor, seeds: Sequence[int], layer_index: int = 0,
+                concentration: float = 1.0) -> tf.Tensor:
   """Shares a [1, H, W, C] code's total energy at random, once per seed.
 
   Args:
     code: one image's activations at a layer.
     seeds: one reallocation per seed.
     layer_index: makes the draws of different layers independent.
+    concentration: the Dirichlet parameter of the shares.
 
   Returns:
     [len(seeds), H, W, C] codes with the same total energy as `code`.
   """
   total = tf.reduce_sum(texture.energies(code))
-  shares = tf.stack([random_shares(seed, layer_index, code.shape[-1])
-                     for seed in seeds])
+  shares = tf.stack([
+      random_shares(seed, layer_index, code.shape[-1], concentration)
+      for seed in seeds])
   return with_energies(code, total * shares)
 
 
@@ -131,13 +147,16 @@ class ReallocationConfig:
   Attributes:
     mode: `"random"` or `"rank"`.
     layers: layers whose codes are reallocated and matched.
+    concentration: Dirichlet parameter of the random shares (`random` only):
+      below 1 the energy gathers on a few maps per layer.
     tv_weight: weight of the total-variation prior.
     noise_std: standard deviation of the initial noise around mid-grey.
     pooling: `"max"` or `"avg"` pooling in the feature model.
     optimizer: the loop's settings.
   """
   mode: str = "random"
-  layers: tuple[str, ...] = texture.DEFAULT_LAYERS
+  layers: tuple[str, ...] = ("block1_conv1", "block2_conv1")
+  concentration: float = 0.1
   tv_weight: float = 0.0
   noise_std: float = 0.1
   pooling: str = "avg"
@@ -151,6 +170,8 @@ class ReallocationConfig:
     if not self.layers:
       raise errors.ArgumentError("at least one layer is needed")
     vgg_layers.canonical_names(self.layers)
+    if not self.concentration > 0:
+      raise errors.ArgumentError("concentration must be positive")
     if not self.tv_weight >= 0 or not self.noise_std >= 0:
       raise errors.ArgumentError("tv weight and noise must be non-negative")
 
@@ -191,7 +212,8 @@ class Reallocator:
     check_style(self.config.mode, style is not None)
     codes = self.codes(image[None])
     if self.config.mode == "random":
-      return {layer: random_code(codes[layer], seeds, index)
+      return {layer: random_code(codes[layer], seeds, index,
+                                 self.config.concentration)
               for index, layer in enumerate(self.layers)}
     style_codes = self.codes(style[None])
     return {layer: tf.repeat(rank_code(

@@ -34,14 +34,46 @@ def test_random_code_preserves_the_layer_total(code):
                              rtol=1e-5)
 
 
-def test_random_shares_lie_on_the_simplex_and_vary():
+@pytest.mark.parametrize("concentration", [1.0, 0.1])
+def test_random_shares_follow_the_symmetric_dirichlet(concentration):
+  num_filters = 64
+  shares = np.stack([
+      reallocation.random_shares(s, 0, num_filters, concentration)
+      for s in range(200)])
+  assert np.all(shares >= 0)
+  np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
+  # Each share has mean 1/C and variance (C-1) / (C^2 (C a + 1)).
+  np.testing.assert_allclose(shares.mean(), 1 / num_filters, rtol=1e-3)
+  expected_std = np.sqrt((num_filters - 1) /
+                         (num_filters ** 2 * (num_filters * concentration + 1)))
+  assert 0.9 * expected_std < shares.std() < 1.1 * expected_std
+
+
+def test_flat_shares_are_all_positive():
   shares = np.stack([reallocation.random_shares(s, 0, 64) for s in range(50)])
   assert np.all(shares > 0)
-  np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
-  # Flat Dirichlet: each share has mean 1/C and variance (C-1)/(C^2 (C+1)).
-  np.testing.assert_allclose(shares.mean(), 1 / 64, rtol=1e-3)
-  expected_std = np.sqrt(63 / (64 ** 2 * 65))
-  assert 0.8 * expected_std < shares.std() < 1.2 * expected_std
+
+
+def _share_statistics(concentration):
+  shares = np.stack([reallocation.random_shares(s, 0, 64, concentration)
+                     for s in range(100)])
+  entropy = -np.sum(shares * np.log(np.maximum(shares, 1e-30)), axis=1)
+  return shares.max(axis=1).mean(), entropy.mean()
+
+
+def test_lower_concentration_gives_more_unequal_shares():
+  statistics = [_share_statistics(c) for c in (3.0, 1.0, 0.3, 0.1)]
+  largest, entropy = (np.array(values) for values in zip(*statistics))
+  assert np.all(np.diff(largest) > 0)
+  assert np.all(np.diff(entropy) < 0)
+
+
+def test_random_shares_are_reproducible_per_seed_and_concentration():
+  first = reallocation.random_shares(3, 1, 64, 0.1)
+  np.testing.assert_array_equal(first,
+                                reallocation.random_shares(3, 1, 64, 0.1))
+  assert not np.allclose(first, reallocation.random_shares(4, 1, 64, 0.1))
+  assert not np.allclose(first, reallocation.random_shares(3, 1, 64, 0.5))
 
 
 def test_maps_keep_their_spatial_pattern(code):
@@ -90,9 +122,15 @@ def test_unknown_mode_is_refused():
     reallocation.ReallocationConfig(mode="shuffle")
 
 
-def _reallocator(backbone, mode, steps):
+@pytest.mark.parametrize("concentration", [0.0, -0.5, float("nan")])
+def test_non_positive_concentration_is_refused(concentration):
+  with pytest.raises(errors.ArgumentError, match="concentration"):
+    reallocation.ReallocationConfig(concentration=concentration)
+
+
+def _reallocator(backbone, mode, steps, concentration=0.1):
   return reallocation.Reallocator(backbone, reallocation.ReallocationConfig(
-      mode=mode, layers=("relu1_1", "relu2_1"),
+      mode=mode, layers=("relu1_1", "relu2_1"), concentration=concentration,
       optimizer=optimization.OptimizerConfig(steps=steps, learning_rate=0.05,
                                              steps_per_call=10,
                                              tolerance=0.0)))
@@ -115,6 +153,18 @@ def test_random_inversion_approaches_the_reallocated_code(tiny_backbone,
   after = _code_distance(reallocator.codes(result.images), targets)
   np.testing.assert_allclose(after, result.losses, rtol=1e-3)
   assert np.all(after < 0.5 * before)
+
+
+def test_the_configured_concentration_shapes_the_targets(tiny_backbone,
+                                                         photo):
+  seeds = range(8)
+  largest_share = {}
+  for concentration in (1.0, 0.1):
+    targets = _reallocator(tiny_backbone, "random", 1,
+                           concentration).targets(photo, seeds)
+    shares = texture.energy_shares(targets["block2_conv1"]).numpy()
+    largest_share[concentration] = shares.max(axis=1).mean()
+  assert largest_share[0.1] > 2 * largest_share[1.0]
 
 
 def test_rank_inversion_gives_one_image_per_seed(tiny_backbone, photo, rng):

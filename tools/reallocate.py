@@ -22,7 +22,6 @@ from fmi_tf import outputs
 from fmi_tf import progress
 from fmi_tf import reallocation
 from fmi_tf import summaries
-from fmi_tf import texture
 
 _DEFAULTS = reallocation.ReallocationConfig()
 
@@ -33,8 +32,13 @@ _MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, reallocation.MODES,
                           "random shares, or the style's energies by rank.")
 _STYLE = flags.DEFINE_string("style", None, "Style image (--mode=rank only).")
 _SEEDS = flags.DEFINE_string("seeds", "0:8", "Seeds: 0:8 or 0,4,7.")
-_LAYERS = flags.DEFINE_list("layers", list(texture.DEFAULT_LAYERS),
+_LAYERS = flags.DEFINE_list("layers", list(_DEFAULTS.layers),
                             "Layers reallocated and matched.")
+_CONCENTRATION = flags.DEFINE_float(
+    "concentration", _DEFAULTS.concentration, "Dirichlet parameter of the "
+    "random shares: 1 is uniform on the simplex; lower values give each "
+    "layer's energy to fewer maps, so the seeds differ more in style.",
+    lower_bound=1e-3)
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 _SIZE = flags.DEFINE_integer("size", 128, "Longer side of the images, pixels.",
                              lower_bound=16)
@@ -72,7 +76,7 @@ def main(argv):
   cli.no_stray_arguments(argv)
   config = reallocation.ReallocationConfig(
       mode=_MODE.value, layers=tuple(_LAYERS.value),
-      tv_weight=_TV_WEIGHT.value,
+      concentration=_CONCENTRATION.value, tv_weight=_TV_WEIGHT.value,
       optimizer=optimization.OptimizerConfig(
           steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
           tolerance=0.0))

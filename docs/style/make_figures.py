@@ -57,9 +57,10 @@ def main(argv):
     textures = [_stylize(work, f"texture_{method}", f"--style={style_path}",
                          f"--method={method}", "--tv_weight=0")
                 for method in ("energy", "gram")]
-    for mode, extra in (("random", []), ("rank", [f"--style={style_path}"])):
+    for mode, seeds, extra in (("random", "0:8", []),
+                               ("rank", "0:4", [f"--style={style_path}"])):
       out = os.path.join(work, mode)
-      subprocess.run(["fmi-reallocate", f"--mode={mode}", "--seeds=0:4",
+      subprocess.run(["fmi-reallocate", f"--mode={mode}", f"--seeds={seeds}",
                       "--size=128", f"--out={out}", *extra], check=True)
       _save_small(os.path.join(_HERE, f"reallocate_{mode}.png"),
                   Image.open(os.path.join(out, "grid.png")).convert("RGB"))
