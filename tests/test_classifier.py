@@ -1,0 +1,116 @@
+"""Linear classifiers, their Keras form, evaluation reports; real training."""
+
+import numpy as np
+import pytest
+from sklearn import linear_model
+from sklearn import svm
+
+from fmi_tf import classifier
+from fmi_tf import datasets
+from fmi_tf import descriptor_cache
+from fmi_tf import encoder
+from fmi_tf import errors
+from fmi_tf import evaluation
+from fmi_tf import experiment
+
+CLASSES = ("stripes", "dots", "waves")
+
+
+def _blobs(rng, per_class=20, dims=12):
+  centres = rng.normal(0, 3, (len(CLASSES), dims))
+  labels = np.repeat(np.arange(len(CLASSES)), per_class)
+  return centres[labels] + rng.normal(0, 0.5, (len(labels), dims)), labels
+
+
+@pytest.mark.parametrize("method", classifier.METHODS)
+def test_separable_classes_are_learnt(rng, method):
+  x, labels = _blobs(rng)
+  fitted = classifier.train(x, labels, CLASSES, method)
+  assert fitted.weights.shape == (12, 3)
+  assert np.mean(fitted.predict(x) == labels) == 1.0
+
+
+def test_keras_layer_and_saved_file_give_the_same_scores(rng, tmp_path):
+  x, labels = _blobs(rng)
+  fitted = classifier.train(x, labels, CLASSES)
+  keras_scores = fitted.to_keras()(x.astype(np.float32)).numpy()
+  np.testing.assert_allclose(keras_scores, fitted.scores(x), rtol=1e-4,
+                             atol=1e-4)
+  fitted.save(str(tmp_path))
+  loaded = classifier.LinearClassifier.load(str(tmp_path))
+  assert loaded.class_names == CLASSES
+  np.testing.assert_array_equal(loaded.weights, fitted.weights)
+
+
+@pytest.mark.parametrize("method", classifier.METHODS)
+def test_fitting_in_the_span_of_wide_descriptors_is_exact(rng, method):
+  x, labels = _blobs(rng, per_class=6, dims=4)
+  wide = x @ rng.normal(size=(4, 40)) + rng.normal(0, 0.3, (18, 40))
+  fitted = classifier.train(wide, labels, CLASSES, method)
+  new = rng.normal(size=(5, 40))
+  mean = wide.mean(axis=0)
+  std = (wide.std(axis=0) + 1e-6) * np.sqrt(40)
+  model = (svm.LinearSVC(C=classifier.DEFAULT_C, max_iter=5000)
+           if method == "svm" else linear_model.LogisticRegression(
+               C=classifier.DEFAULT_C, max_iter=2000))
+  model.fit((wide - mean) / std, labels)
+  np.testing.assert_allclose(fitted.scores(new),
+                             model.decision_function((new - mean) / std),
+                             rtol=1e-2, atol=1e-2)
+
+
+def test_two_classes_get_a_score_each(rng):
+  x, labels = _blobs(rng)
+  keep = labels < 2
+  fitted = classifier.train(x[keep], labels[keep], CLASSES)
+  assert np.mean(fitted.predict(x[keep]) == labels[keep]) == 1.0
+  assert np.all(fitted.predict(x) != 2)
+
+
+def test_bad_arguments_raise(rng, tmp_path):
+  x, labels = _blobs(rng)
+  with pytest.raises(errors.ArgumentError, match="classifier"):
+    classifier.train(x, labels, CLASSES, "forest")
+  with pytest.raises(errors.ArgumentError, match="C must"):
+    classifier.train(x, labels, CLASSES, regularization=0)
+  with pytest.raises(errors.ArgumentError, match="2 classes"):
+    classifier.train(x[:5], labels[:5], CLASSES)
+  with pytest.raises(errors.ArgumentError, match="classifier.npz"):
+    classifier.LinearClassifier.load(str(tmp_path))
+
+
+def test_report_counts_and_per_class_accuracy():
+  labels = np.array([0, 0, 0, 1, 1, 2])
+  predicted = np.array([0, 0, 1, 1, 2, 2])
+  report = evaluation.report(labels, predicted, CLASSES)
+  assert report["confusion_matrix"] == [[2, 1, 0], [0, 1, 1], [0, 0, 1]]
+  assert report["accuracy"] == pytest.approx(4 / 6)
+  assert report["per_class_accuracy"] == pytest.approx(
+      {"stripes": 2 / 3, "dots": 0.5, "waves": 1.0})
+  image = evaluation.confusion_image(
+      np.asarray(report["confusion_matrix"]), CLASSES)
+  assert image.width > 3 * evaluation.CELL
+  assert image.height > 3 * evaluation.CELL
+
+
+@pytest.mark.real_weights
+@pytest.mark.real_data
+@pytest.mark.slow
+def test_a_small_dtd10_subset_is_learnt_far_above_chance(
+    real_backbone, dtd10_root):
+  fold = datasets.load(dtd10_root, fold=1)
+
+  def per_class(examples, count):
+    names = [n for c in fold.class_names for n in
+             [m for m in examples.names if m.startswith(c + "/")][:count]]
+    return examples.subset(tuple(names))
+
+  small = datasets.Dataset(fold.name, fold.class_names,
+                           per_class(fold.train, 8),
+                           per_class(fold.test, 4), fold.protocol)
+  setup = experiment.Setup(encoder.EncoderConfig(), image_size=64)
+  model = encoder.build(real_backbone, setup.encoder)
+  cache = descriptor_cache.DescriptorCache(None, {})
+  outcome = experiment.run(small, setup, real_backbone, model, cache)
+  assert outcome.report["test_images"] == 40
+  assert outcome.report["accuracy"] >= 0.35

@@ -1,0 +1,118 @@
+"""Texture encoders and the descriptor cache."""
+
+import os
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from fmi_tf import datasets
+from fmi_tf import descriptor_cache
+from fmi_tf import encoder
+from fmi_tf import errors
+from fmi_tf import feature_model
+from fmi_tf import texture
+
+
+@pytest.fixture(scope="module")
+def images():
+  return np.random.default_rng(7).uniform(size=(3, 32, 32, 3)).astype(
+      np.float32)
+
+
+@pytest.mark.parametrize("kind", encoder.KINDS)
+def test_descriptors_have_the_announced_size_and_unit_norm(
+    tiny_backbone, images, kind):
+  config = encoder.EncoderConfig(kind=kind)
+  descriptors = encoder.build(tiny_backbone, config)(images).numpy()
+  assert descriptors.shape == (
+      3, encoder.descriptor_size(tiny_backbone, config))
+  np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
+                             rtol=1e-5)
+
+
+def test_gap_is_the_mean_of_the_deepest_layer_only(tiny_backbone, images):
+  config = encoder.EncoderConfig(kind="gap", signed_sqrt=False, l2=False)
+  descriptors = encoder.build(tiny_backbone, config)(images).numpy()
+  deepest = feature_model.feature_model(tiny_backbone, ["block3_conv1"])(
+      images)["block3_conv1"]
+  np.testing.assert_allclose(descriptors, texture.energies(deepest).numpy(),
+                             rtol=1e-5, atol=1e-6)
+
+
+def test_energy_concatenates_every_layer_in_network_order(tiny_backbone,
+                                                          images):
+  config = encoder.EncoderConfig(
+      kind="energy", order=2, layers=("relu3_1", "relu1_1"),
+      signed_sqrt=False, l2=False)
+  assert config.layers == ("block1_conv1", "block3_conv1")
+  descriptors = encoder.build(tiny_backbone, config)(images).numpy()
+  codes = feature_model.feature_model(tiny_backbone, config.layers)(images)
+  expected = np.concatenate([texture.energies(codes[n], 2).numpy()
+                             for n in config.layers], axis=1)
+  np.testing.assert_allclose(descriptors, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_gram_upper_triangle_keeps_the_frobenius_norm(tiny_backbone,
+                                                      images):
+  config = encoder.EncoderConfig(kind="gram", layers=("block2_conv1",),
+                                 signed_sqrt=False, l2=False)
+  descriptors = encoder.build(tiny_backbone, config)(images).numpy()
+  codes = feature_model.feature_model(tiny_backbone, ["block2_conv1"])(images)
+  grams = texture.gram(codes["block2_conv1"]).numpy()
+  np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1),
+                             np.linalg.norm(grams.reshape(3, -1), axis=1),
+                             rtol=1e-4)
+
+
+def test_multi_scale_averages_statistics_over_scales(tiny_backbone, images):
+  single = encoder.EncoderConfig(signed_sqrt=False, l2=False)
+  multi = encoder.EncoderConfig(scales=(1.0, 0.5), signed_sqrt=False,
+                                l2=False)
+  half = encoder.EncoderConfig(scales=(0.5,), signed_sqrt=False, l2=False)
+  a, b, c = (encoder.build(tiny_backbone, cfg)(images).numpy()
+             for cfg in (single, multi, half))
+  np.testing.assert_allclose(b, (a + c) / 2, rtol=1e-4, atol=1e-6)
+  assert not np.allclose(a, c)
+
+
+def test_bad_configurations_raise_argument_errors():
+  with pytest.raises(errors.ArgumentError, match="encoder"):
+    encoder.EncoderConfig(kind="vlad")
+  with pytest.raises(errors.ArgumentError, match="scales"):
+    encoder.EncoderConfig(scales=(0.0,))
+  with pytest.raises(errors.ArgumentError, match="order"):
+    encoder.EncoderConfig(order=3)
+
+
+def test_config_round_trips_through_a_dict():
+  config = encoder.EncoderConfig(kind="gram", scales=(1.0, 0.5), order=2)
+  assert encoder.EncoderConfig.from_dict(config.to_dict()) == config
+
+
+def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
+    tmp_path, tiny_backbone):
+  root = tmp_path / "images"
+  generator = np.random.default_rng(3)
+  for name in ("a", "b"):
+    os.makedirs(root / name)
+    for i in range(3):
+      Image.fromarray(generator.integers(0, 256, (20, 20, 3), np.uint8)).save(
+          root / name / f"{i}.png")
+  (root / "b" / "1.png").write_bytes(b"garbage")
+  dataset = datasets.load(str(root), test_fraction=0.5, seed=0)
+  model = encoder.build(tiny_backbone, encoder.EncoderConfig())
+  record = {"dataset": dataset.name, "size": 16}
+  cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
+  first = cache.encode(model, dataset.train, 16, 2)
+  reopened = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
+  again = reopened.encode(model, dataset.train, 16, 2)
+  everything = dataset.train.names + dataset.test.names
+  assert first.seconds > 0 and again.seconds == 0
+  np.testing.assert_array_equal(first.descriptors, again.descriptors)
+  assert first.names == again.names
+  test = reopened.encode(model, dataset.test, 16, 2)
+  assert set(first.skipped + test.skipped) == {"b/1.png"}
+  assert len(first.names) + len(test.names) == len(everything) - 1
+  assert [dataset.class_names[i] for i in test.labels] == [
+      n.split("/")[0] for n in test.names]

@@ -1,0 +1,50 @@
+r"""fmi-classify: top-k texture classes of images, from TF Serving or locally.
+
+Usage:
+  fmi-classify IMAGE... --server=http://localhost:8501 --model=texture
+  fmi-classify IMAGE... --saved_model=exports/texture/1
+
+Prints, for every image, its k best classes with their scores.
+"""
+
+from absl import flags
+
+from fmi_tf import cli
+from fmi_tf import errors
+from fmi_tf import serving_client
+
+_SERVER = flags.DEFINE_string(
+    "server", None, "TF Serving's REST address, http://HOST:8501.")
+_MODEL = flags.DEFINE_string("model", "texture", "Served model name.")
+_VERSION = flags.DEFINE_integer("version", None, "Served model version "
+                                "(default: the latest).", lower_bound=1)
+_SAVED_MODEL = flags.DEFINE_string(
+    "saved_model", None, "Run this end-to-end export locally instead.")
+_TOP_K = flags.DEFINE_integer("top_k", 3, "Classes shown per image.",
+                              lower_bound=1)
+
+
+def main(argv):
+  paths = argv[1:]
+  if not paths:
+    raise errors.ArgumentError("name at least one image to classify")
+  if bool(_SERVER.value) == bool(_SAVED_MODEL.value):
+    raise errors.ArgumentError("give exactly one of --server, --saved_model")
+  images = serving_client.read_images(paths)
+  if _SERVER.value:
+    client = serving_client.RestClient(_SERVER.value, _MODEL.value,
+                                       _VERSION.value)
+  else:
+    client = serving_client.LocalClient(_SAVED_MODEL.value)
+  for path, prediction in zip(paths, client.classify(images)):
+    best = ", ".join(f"{name} {score:.3f}"
+                     for name, score in prediction.top(_TOP_K.value))
+    print(f"{path}: {best}")
+
+
+def run():
+  cli.run(main)
+
+
+if __name__ == "__main__":
+  run()

@@ -1,0 +1,42 @@
+r"""fmi-texture-export: SavedModels of a trained texture classifier.
+
+Usage:
+  fmi-texture-export --model_dir=run/model --export_base=exports/ \
+      [--name=texture]
+
+Writes, in TF Serving's layout, exports/<name>_encoder/<v>/ (image ->
+descriptor), exports/<name>_classifier/<v>/ (descriptor -> scores) and
+exports/<name>/<v>/ (image bytes -> scores, class ids, class names), each at
+the next free integer version v.
+"""
+
+from absl import flags
+
+from fmi_tf import cli
+from fmi_tf import export
+from fmi_tf import outputs
+from fmi_tf import trained_model
+
+_MODEL_DIR = flags.DEFINE_string(
+    "model_dir", None, "The model directory fmi-texture-train wrote "
+    "(<out>/model).", required=True)
+_EXPORT_BASE = flags.DEFINE_string(
+    "export_base", None, "Base directory of the exports.", required=True)
+_NAME = flags.DEFINE_string("name", "texture", "Model name.")
+
+
+def main(argv):
+  cli.no_stray_arguments(argv)
+  model = trained_model.load(_MODEL_DIR.value)
+  outputs.prepare_directory(_EXPORT_BASE.value)
+  for name, path in export.export_all(model, _EXPORT_BASE.value,
+                                      _NAME.value).items():
+    print(f"{name}: {path}")
+
+
+def run():
+  cli.run(main)
+
+
+if __name__ == "__main__":
+  run()
