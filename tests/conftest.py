@@ -9,6 +9,11 @@ from fmi_tf import feature_model
 from fmi_tf import images
 from tests import tiny_vgg
 
+# The tools under test run as installed programs. Under Bazel, PYTHONPATH lists
+# the test's runfiles, where @bazel_tools has a `tools` package of its own;
+# it must not leak into them (tests that start Python themselves set it).
+os.environ.pop("PYTHONPATH", None)
+
 
 @pytest.fixture(scope="session")
 def tiny_backbone():
