@@ -28,6 +28,8 @@ import time
 from absl import app
 from absl import flags
 
+import flops
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "tutorial"],
                           "compare: run both; tutorial: the baseline only.")
@@ -94,35 +96,6 @@ def _gains(out_dir: str) -> list[float]:
   return [r["energy_share_gain"] for r in records], [r["steps"] for r in records]
 
 
-def _flops_per_image_step(size: tuple[int, int]) -> float:
-  """Forward convolution FLOPs up to the layer, doubled for the input gradient."""
-  from fmi_tf import layers  # pylint: disable=g-import-not-at-top
-  widths = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
-  height, width = size
-  channels, total = 3, 0.0
-  for name in layers.FEATURE_LAYERS[:layers.FEATURE_LAYERS.index(_LAYER) + 1]:
-    if name.endswith("pool"):
-      height, width = height // 2, width // 2
-      continue
-    out = widths[int(name[5])]
-    total += 2.0 * height * width * 9 * channels * out
-    channels = out
-  return 2.0 * total
-
-
-def _matmul_flops_per_second() -> float:
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  n = 2048
-  a = tf.random.normal([n, n])
-  matmul = tf.function(lambda a: tf.linalg.matmul(a, a))
-  matmul(a).numpy()
-  began = time.perf_counter()
-  repeats = 10
-  for _ in range(repeats):
-    matmul(a).numpy()
-  return repeats * 2.0 * n**3 / (time.perf_counter() - began)
-
-
 def compare(weights: str) -> None:
   with tempfile.TemporaryDirectory() as ours, \
       tempfile.TemporaryDirectory() as theirs:
@@ -135,8 +108,8 @@ def compare(weights: str) -> None:
     our_gains, our_steps = _gains(ours)
   from fmi_tf import images  # pylint: disable=g-import-not-at-top
   shape = images.load_image(None, _SIZE).shape[:2]
-  loop_flops = _flops_per_image_step(shape) * sum(our_steps)
-  matmul = _matmul_flops_per_second()
+  loop_flops = flops.conv_flops_per_step(_LAYER, *shape) * sum(our_steps)
+  matmul = flops.matmul_flops_per_second()
   print(f"{_FILTERS} filters of {_LAYER} at {shape[1]}x{shape[0]} px, "
         "whole processes")
   print(f"{'':10} {'seconds':>8} {'median gain':>11} {'min gain':>8} "

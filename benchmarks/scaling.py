@@ -27,6 +27,8 @@ import time
 from absl import app
 from absl import flags
 
+import flops
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer inverted.")
 _FILTERS = flags.DEFINE_integer("filters", 16, "Filters inverted.")
@@ -37,7 +39,6 @@ _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "run"],
 _DEVICES = flags.DEFINE_integer("devices", 1, "run: logical CPU devices.")
 _STRATEGY = flags.DEFINE_string("strategy", "default", "run: strategy.")
 _OUT = flags.DEFINE_string("out", None, "run: JSON file of its timing.")
-_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
 
 
 def run_share() -> None:
@@ -106,32 +107,6 @@ def _rate(tmp: str, name: str, devices: int, strategy: str,
           max(r["seconds"] for r in records)), records[0]
 
 
-def conv_flops_per_step(layer: str, height: int, width: int) -> float:
-  """Forward convolution FLOPs up to `layer`, doubled for the input gradient."""
-  from fmi_tf import layers  # pylint: disable=g-import-not-at-top
-  channels, total = 3, 0.0
-  for name in layers.FEATURE_LAYERS[:layers.FEATURE_LAYERS.index(layer) + 1]:
-    if name.endswith("pool"):
-      height, width = height // 2, width // 2
-      continue
-    out = _WIDTHS[int(name[5])]
-    total += 2.0 * height * width * 9 * channels * out
-    channels = out
-  return 2.0 * total
-
-
-def _matmul_flops_per_second() -> float:
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  n = 2048
-  a = tf.random.normal([n, n])
-  matmul = tf.function(lambda a: tf.linalg.matmul(a, a))
-  matmul(a).numpy()
-  began = time.perf_counter()
-  for _ in range(10):
-    matmul(a).numpy()
-  return 10 * 2.0 * n**3 / (time.perf_counter() - began)
-
-
 def compare() -> None:
   with tempfile.TemporaryDirectory() as tmp:
     one_device, record = _rate(tmp, "one_device", 1, "default")
@@ -151,17 +126,17 @@ def compare() -> None:
     print(f"{name:28} {rate:9.3f} {rate / base:8.2f} "
           f"{rate / base / replicas:10.2f}")
   height, width = record["shape"]
-  loop = conv_flops_per_step(_LAYER.value, height, width) * _STEPS.value
-  loop_rate, matmul = loop * one_device, _matmul_flops_per_second()
+  loop = flops.conv_flops_per_step(_LAYER.value, height, width) * _STEPS.value
+  loop_rate, matmul = loop * one_device, flops.matmul_flops_per_second()
   print(f"loop: {loop_rate / 1e9:.1f} GFLOP/s, 2048^2 matmul: "
         f"{matmul / 1e9:.1f} GFLOP/s, ratio {loop_rate / matmul:.2f}")
   from fmi_tf import layers  # pylint: disable=g-import-not-at-top
   total = 0.0
   for name in layers.CONV_LAYERS:
-    flops = conv_flops_per_step(name, 224, 224)
-    count = _WIDTHS[int(name[5])]
-    total += flops * count * 100
-    print(f"  {name}: {flops / 1e9:7.2f} GFLOP/step x {count} filters")
+    per_step = flops.conv_flops_per_step(name, 224, 224)
+    count = flops.VGG19_WIDTHS[int(name[5])]
+    total += per_step * count * 100
+    print(f"  {name}: {per_step / 1e9:7.2f} GFLOP/step x {count} filters")
   print(f"whole atlas at 224 px, 100 steps: {total / 1e15:.1f} PFLOP")
 
 

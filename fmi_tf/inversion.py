@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import feature_model as vgg_feature_model
+from fmi_tf import index_lists
 from fmi_tf import layers as vgg_layers
 from fmi_tf import modified_code
 from fmi_tf import objectives
@@ -121,29 +122,14 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
     LayerError: if an index is out of range.
     ArgumentError: if the text is malformed or names no filter.
   """
-  spec = spec.strip()
-  if spec == "all":
+  if spec.strip() == "all":
     return list(range(num_filters))
-  filter_ids = []
-  for part in spec.split(","):
-    try:
-      if ":" in part:
-        start, stop = (int(v) for v in part.split(":"))
-        ids = range(start, stop)
-      else:
-        ids = [int(part)]
-    except ValueError:
-      raise errors.ArgumentError(
-          f"bad filter list {spec!r}: use 0,5,9 or 0:64 or all") from None
-    for i in ids:
-      if not 0 <= i < num_filters:
-        raise errors.LayerError(
-            f"filter {i} is out of range: the layer has {num_filters} "
-            f"filters (0 to {num_filters - 1})")
-      if i not in filter_ids:
-        filter_ids.append(i)
-  if not filter_ids:
-    raise errors.ArgumentError(f"filter list {spec!r} names no filter")
+  filter_ids = index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all")
+  for i in filter_ids:
+    if not 0 <= i < num_filters:
+      raise errors.LayerError(
+          f"filter {i} is out of range: the layer has {num_filters} "
+          f"filters (0 to {num_filters - 1})")
   return filter_ids
 
 

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import feature_model as vgg_feature_model
+from fmi_tf import index_lists
 from fmi_tf import layers as vgg_layers
 from fmi_tf import objectives
 from fmi_tf import optimization
@@ -40,21 +41,10 @@ def parse_seeds(spec: str) -> list[int]:
   """Parses `0:8`, `3` or `0,4,7` (or a mix: `0:4,9`) into seeds.
 
   Raises:
-    ArgumentError: if the text is malformed or names no seed.
+    ArgumentError: if the text is malformed or names no seed or a negative one.
   """
-  seeds = []
-  for part in spec.split(","):
-    try:
-      if ":" in part:
-        start, stop = (int(value) for value in part.split(":"))
-        values = range(start, stop)
-      else:
-        values = [int(part)]
-    except ValueError:
-      raise errors.ArgumentError(
-          f"bad seed list {spec!r}: use 0:8 or 0,4,7") from None
-    seeds += [seed for seed in values if seed not in seeds]
-  if not seeds or min(seeds) < 0:
+  seeds = index_lists.parse(spec, "seed", "0:8 or 0,4,7")
+  if min(seeds) < 0:
     raise errors.ArgumentError(
         f"seed list {spec!r} must name non-negative seeds")
   return seeds

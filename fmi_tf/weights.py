@@ -9,7 +9,6 @@ file lacks is refused instead of silently keeping random filters.
 
 import dataclasses
 import os
-from typing import Optional
 
 import h5py
 import keras
