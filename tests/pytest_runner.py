@@ -1,4 +1,4 @@
-"""Runs one pytest file as a Bazel py_test: `pytest_runner.py tests/test_x.py`."""
+"""Runs pytest files as a Bazel py_test: `pytest_runner.py tests/test_x.py`."""
 
 import sys
 

@@ -1,41 +1,37 @@
 """fmi-atlas over the whole network: --all_layers, --shard and their errors."""
 
-import os
-import subprocess
 
-import keras
 import pytest
 
 from fmi_tf import atlas
 from fmi_tf import errors
 from fmi_tf import feature_model
-from tests import tiny_vgg
+from tests import tool_runs
 
 _COVERED = ["block1_conv1", "block1_conv2", "block2_conv2"]
 
 
 def _run(*args):
-  return subprocess.run(["fmi-atlas", *args], capture_output=True, text=True,
-                        timeout=300)
+  return tool_runs.run_tool("fmi-atlas", *args)
 
 
 @pytest.fixture(scope="module")
 def block1_weights(tmp_path_factory):
   """VGG19-shaped random weights for block 1 and, past a gap, block2_conv2."""
-  path = str(tmp_path_factory.mktemp("weights") / "block1.h5")
-  model = keras.applications.VGG19(include_top=False, weights=None)
-  tiny_vgg.save_legacy_h5(model, path, _COVERED)
-  return path
+  return tool_runs.random_vgg19_weights(
+      str(tmp_path_factory.mktemp("weights") / "block1.h5"), _COVERED)
 
 
 def _fast(weights, out):
-  return ["--size=8", "--steps=2", "--batch_size=64", f"--weights={weights}",
-          f"--out={out}"]
+  return [
+      "--size=8", "--steps=2", "--batch_size=64", f"--weights={weights}",
+      f"--out={out}"
+  ]
 
 
 @pytest.mark.slow
-def test_all_layers_covers_the_reachable_layers_and_says_so(block1_weights,
-                                                            tmp_path):
+def test_all_layers_covers_the_reachable_layers_and_says_so(
+    block1_weights, tmp_path):
   process = _run("--all_layers", *_fast(block1_weights, tmp_path))
   assert process.returncode == 0, process.stderr
   lines = [l for l in process.stderr.splitlines() if "--all_layers" in l]
@@ -49,8 +45,8 @@ def test_all_layers_covers_the_reachable_layers_and_says_so(block1_weights,
 
 
 @pytest.mark.slow
-def test_shards_are_disjoint_and_their_union_is_the_atlas(block1_weights,
-                                                          tmp_path):
+def test_shards_are_disjoint_and_their_union_is_the_atlas(
+    block1_weights, tmp_path):
   shards = []
   for i in range(3):
     out = tmp_path / f"shard{i}"
@@ -59,15 +55,16 @@ def test_shards_are_disjoint_and_their_union_is_the_atlas(block1_weights,
     assert process.returncode == 0, process.stderr
     shards.append({p.name for p in out.glob("block1_conv1_*.json")})
   assert all(shards)
-  assert not (shards[0] & shards[1] or shards[0] & shards[2]
-              or shards[1] & shards[2])
+  assert not (shards[0] & shards[1] or shards[0] & shards[2] or
+              shards[1] & shards[2])
   assert shards[0] | shards[1] | shards[2] == {
-      f"block1_conv1_{k:04d}.json" for k in range(64)}
+      f"block1_conv1_{k:04d}.json" for k in range(64)
+  }
 
 
 @pytest.mark.slow
-def test_shards_sharing_a_directory_end_with_the_whole_sheet(block1_weights,
-                                                             tmp_path):
+def test_shards_sharing_a_directory_end_with_the_whole_sheet(
+    block1_weights, tmp_path):
   for i in range(2):
     process = _run("--layers=block1_conv1", f"--shard={i}/2",
                    *_fast(block1_weights, tmp_path))
@@ -85,22 +82,17 @@ def test_shards_sharing_a_directory_end_with_the_whole_sheet(block1_weights,
     ([], "either --layers"),
     (["--layers=block1_conv1", "--strategy=multi_worker"], "TF_CONFIG"),
 ])
-def test_bad_whole_network_arguments_are_one_line(args, phrase,
-                                                  block1_weights, tmp_path):
+def test_bad_whole_network_arguments_are_one_line(args, phrase, block1_weights,
+                                                  tmp_path, monkeypatch):
   out = tmp_path / "out"
-  env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-  process = subprocess.run(
-      ["fmi-atlas", *args, *_fast(block1_weights, out)], capture_output=True,
-      text=True, timeout=300, env=env)
-  assert process.returncode == 2, process.stderr
-  lines = [l for l in process.stderr.splitlines() if l.strip()]
-  assert lines[-1].startswith("fmi-atlas: error:"), process.stderr
-  assert phrase in lines[-1] and "Traceback" not in process.stderr
+  monkeypatch.delenv("TF_CONFIG", raising=False)
+  process = _run(*args, *_fast(block1_weights, out))
+  tool_runs.assert_one_line_error(process, "fmi-atlas", phrase)
   assert not out.exists()
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("0/1", (0, 1)), ("2/3", (2, 3)), (" 1 / 4 ", (1, 4))])
+@pytest.mark.parametrize("text,expected", [("0/1", (0, 1)), ("2/3", (2, 3)),
+                                           (" 1 / 4 ", (1, 4))])
 def test_parse_shard(text, expected):
   assert atlas.parse_shard(text) == expected
 
@@ -113,5 +105,4 @@ def test_bad_shards_are_refused(text):
 
 def test_covered_layers_stop_at_the_first_gap(block1_weights):
   backbone = feature_model.vgg19(block1_weights)
-  assert atlas.covered_conv_layers(backbone) == ["block1_conv1",
-                                                 "block1_conv2"]
+  assert atlas.covered_conv_layers(backbone) == ["block1_conv1", "block1_conv2"]

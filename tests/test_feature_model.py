@@ -13,10 +13,11 @@ from fmi_tf import weights
 from tests import tiny_vgg
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("block3_conv1", "block3_conv1"), ("conv3_1", "block3_conv1"),
-    ("relu2_2", "block2_conv2"), ("pool4", "block4_pool"),
-    (" relu1_1 ", "block1_conv1")])
+@pytest.mark.parametrize("name,expected", [("block3_conv1", "block3_conv1"),
+                                           ("conv3_1", "block3_conv1"),
+                                           ("relu2_2", "block2_conv2"),
+                                           ("pool4", "block4_pool"),
+                                           (" relu1_1 ", "block1_conv1")])
 def test_canonical_name_accepts_both_spellings(name, expected):
   assert layers.canonical_name(name) == expected
 
@@ -55,12 +56,11 @@ def test_outputs_equal_the_layers_of_the_full_network(tiny_backbone, rng):
   got = model(images)
   assert set(got) == {"block1_conv2", "block2_conv1", "block3_conv3"}
   full = tiny_backbone.model
-  reference = keras.Model(
-      full.inputs, {n: full.get_layer(n).output for n in got})(
-          preprocessing.rgb_to_vgg_input(images))
+  reference = keras.Model(full.inputs,
+                          {n: full.get_layer(n).output for n in got})(
+                              preprocessing.rgb_to_vgg_input(images))
   for name in got:
-    np.testing.assert_allclose(got[name], reference[name], rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(got[name], reference[name], rtol=1e-5, atol=1e-5)
 
 
 def test_model_stops_at_the_deepest_layer(tiny_backbone):
@@ -72,12 +72,12 @@ def test_model_stops_at_the_deepest_layer(tiny_backbone):
 
 def test_average_pooling_replaces_max_pooling(tiny_backbone, rng):
   images = rng.uniform(size=(1, 16, 16, 3)).astype(np.float32)
-  model = feature_model.feature_model(tiny_backbone, ["block1_pool"],
-                                      pooling="avg")
+  model = feature_model.feature_model(
+      tiny_backbone, ["block1_pool"], pooling="avg")
   conv = feature_model.feature_model(tiny_backbone, ["block1_conv2"])
   expected = tf.nn.avg_pool2d(conv(images)["block1_conv2"], 2, 2, "VALID")
-  np.testing.assert_allclose(model(images)["block1_pool"], expected,
-                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(
+      model(images)["block1_pool"], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_weights_file_loads_by_name_and_records_coverage(tmp_path):
@@ -89,28 +89,30 @@ def test_weights_file_loads_by_name_and_records_coverage(tmp_path):
   target = tiny_vgg.tiny_vgg19_model(seed=2)
   weights.assign(target, loaded)
   for name in ("block1_conv1", "block1_conv2"):
-    for got, want in zip(target.get_layer(name).get_weights(),
-                         source.get_layer(name).get_weights()):
+    for got, want in zip(
+        target.get_layer(name).get_weights(),
+        source.get_layer(name).get_weights()):
       np.testing.assert_array_equal(got, want)
 
 
 def test_layer_beyond_coverage_is_refused_with_covered_names():
-  backbone = feature_model.Backbone(
-      tiny_vgg.tiny_vgg19_model(), frozenset({"block1_conv1", "block1_conv2"}),
-      "partial.h5")
+  backbone = feature_model.Backbone(tiny_vgg.tiny_vgg19_model(),
+                                    frozenset({"block1_conv1", "block1_conv2"}),
+                                    "partial.h5")
   feature_model.feature_model(backbone, ["block1_conv2"])
-  with pytest.raises(errors.WeightsError,
-                     match="block2_conv1.*covers block1_conv1, block1_conv2"):
+  with pytest.raises(
+      errors.WeightsError,
+      match="block2_conv1.*covers block1_conv1, block1_conv2"):
     feature_model.feature_model(backbone, ["block2_conv1"])
 
 
 def test_shape_mismatch_is_a_weights_error(tmp_path):
   path = str(tmp_path / "tiny.h5")
-  tiny_vgg.save_legacy_h5(tiny_vgg.tiny_vgg19_model(), path,
-                          ["block1_conv1"])
+  tiny_vgg.save_legacy_h5(tiny_vgg.tiny_vgg19_model(), path, ["block1_conv1"])
   with pytest.raises(errors.WeightsError, match="shapes"):
-    weights.assign(keras.applications.VGG19(include_top=False, weights=None),
-                   weights.read_weights(path))
+    weights.assign(
+        keras.applications.VGG19(include_top=False, weights=None),
+        weights.read_weights(path))
 
 
 @pytest.mark.parametrize("content", [b"", b"not an hdf5 file at all"])
@@ -136,19 +138,22 @@ def test_missing_weights_file_is_named():
 
 
 def test_failed_download_names_the_file_to_get(monkeypatch, tmp_path):
+
   def offline(*args, **kwargs):
     raise Exception("URL fetch failure: name resolution")  # pylint: disable=broad-exception-raised
 
   monkeypatch.setattr(keras.utils, "get_file", offline)
-  with pytest.raises(errors.WeightsError,
-                     match=f"{weights.IMAGENET_FILENAME}.*{weights.IMAGENET_MD5}"):
+  with pytest.raises(
+      errors.WeightsError,
+      match=f"{weights.IMAGENET_FILENAME}.*{weights.IMAGENET_MD5}"):
     feature_model.vgg19("imagenet")
 
 
 @pytest.mark.real_weights
 def test_real_weights_cover_blocks_1_to_3(real_backbone):
   assert real_backbone.covered_layers == {
-      name for name in layers.CONV_LAYERS if name[5] in "123"}
+      name for name in layers.CONV_LAYERS if name[5] in "123"
+  }
   kernel = real_backbone.model.get_layer("block1_conv1").kernel.numpy()
   # Trained first-layer filters are smooth: neighbouring taps correlate.
   flat = kernel.transpose(3, 2, 0, 1).reshape(-1, 9)

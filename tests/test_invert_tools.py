@@ -6,34 +6,17 @@ import signal
 import subprocess
 import time
 
-import keras
 import pytest
 from PIL import Image
 
-from tests import tiny_vgg
-
-
-def _run(tool, *args, env=None, **kwargs):
-  return subprocess.run([tool, *args], capture_output=True, text=True,
-                        env={**os.environ, **(env or {})}, timeout=300,
-                        **kwargs)
-
-
-def _assert_one_line_error(process, tool, phrase):
-  assert process.returncode == 2, process.stderr
-  lines = [line for line in process.stderr.splitlines() if line.strip()]
-  assert len(lines) == 1, process.stderr
-  assert lines[0].startswith(f"{tool}: error:"), lines[0]
-  assert phrase in lines[0], lines[0]
+from tests import tool_runs
 
 
 @pytest.fixture(scope="module")
 def block1_weights(tmp_path_factory):
   """VGG19-shaped weights (random) covering block1_conv1 only."""
-  path = str(tmp_path_factory.mktemp("weights") / "block1.h5")
-  model = keras.applications.VGG19(include_top=False, weights=None)
-  tiny_vgg.save_legacy_h5(model, path, ["block1_conv1"])
-  return path
+  return tool_runs.random_vgg19_weights(
+      str(tmp_path_factory.mktemp("weights") / "block1.h5"), ["block1_conv1"])
 
 
 @pytest.fixture(scope="module")
@@ -71,32 +54,43 @@ _BAD_INVERT_ARGS = [
 def test_invert_bad_input_is_one_line(args, phrase, bad_files, block1_weights,
                                       tmp_path):
   out = tmp_path / "out"
-  defaults = {"--layer": "block1_conv1", "--weights": block1_weights,
-              "--out": str(out), "--size": "16", "--steps": "2"}
+  defaults = {
+      "--layer": "block1_conv1",
+      "--weights": block1_weights,
+      "--out": str(out),
+      "--size": "16",
+      "--steps": "2"
+  }
   given = [a.format(bad=bad_files) for a in args]
   for arg in given:
     defaults.pop(arg.split("=")[0], None)
   argv = given + [f"{k}={v}" for k, v in defaults.items()]
-  _assert_one_line_error(_run("fmi-invert", *argv), "fmi-invert", phrase)
+  tool_runs.assert_one_line_error(
+      tool_runs.run_tool("fmi-invert", *argv), "fmi-invert", phrase)
   assert not out.exists() or not os.listdir(out)
 
 
 @pytest.mark.slow
-def test_atlas_refuses_uncovered_layer_before_writing(block1_weights,
-                                                      tmp_path):
-  process = _run("fmi-atlas", "--layers=block1_conv1,conv3_1",
-                 f"--weights={block1_weights}", f"--out={tmp_path}/atlas")
-  _assert_one_line_error(process, "fmi-atlas", "block3_conv1")
+def test_atlas_refuses_uncovered_layer_before_writing(block1_weights, tmp_path):
+  process = tool_runs.run_tool("fmi-atlas", "--layers=block1_conv1,conv3_1",
+                               f"--weights={block1_weights}",
+                               f"--out={tmp_path}/atlas")
+  tool_runs.assert_one_line_error(process, "fmi-atlas", "block3_conv1")
   assert not (tmp_path / "atlas").exists()
 
 
 @pytest.mark.slow
 @pytest.mark.real_weights
 def test_invert_writes_png_and_record(real_weights_path, tmp_path):
-  process = _run("fmi-invert", "--layer=relu1_1", "--filters=3,7",
-                 "--size=32", "--steps=20", f"--out={tmp_path}",
-                 f"--logdir={tmp_path}/logs", env={
-                     "FMI_VGG19_WEIGHTS": real_weights_path})
+  process = tool_runs.run_tool(
+      "fmi-invert",
+      "--layer=relu1_1",
+      "--filters=3,7",
+      "--size=32",
+      "--steps=20",
+      f"--out={tmp_path}",
+      f"--logdir={tmp_path}/logs",
+      env={"FMI_VGG19_WEIGHTS": real_weights_path})
   assert process.returncode == 0, process.stderr
   for k in (3, 7):
     with Image.open(tmp_path / f"block1_conv1_{k:04d}.png") as image:
@@ -112,9 +106,11 @@ def test_invert_writes_png_and_record(real_weights_path, tmp_path):
 @pytest.mark.slow
 @pytest.mark.real_weights
 def test_atlas_resumes_and_survives_interruption(real_weights_path, tmp_path):
-  args = ["fmi-atlas", "--layers=block1_conv1", "--size=16", "--steps=40",
-          "--batch_size=4", "--tolerance=0", f"--out={tmp_path}",
-          f"--weights={real_weights_path}"]
+  args = [
+      "fmi-atlas", "--layers=block1_conv1", "--size=16", "--steps=40",
+      "--batch_size=4", "--tolerance=0", f"--out={tmp_path}",
+      f"--weights={real_weights_path}"
+  ]
   process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
   deadline = time.time() + 120
   while not list(tmp_path.glob("*.json")) and time.time() < deadline:
@@ -131,7 +127,7 @@ def test_atlas_resumes_and_survives_interruption(real_weights_path, tmp_path):
   assert not list(tmp_path.glob(".*part"))
 
   before = {p.name: p.stat().st_mtime_ns for p in done}
-  finished = _run(*args)
+  finished = tool_runs.run_tool(*args)
   assert finished.returncode == 0, finished.stderr
   assert len(list(tmp_path.glob("block1_conv1_*.json"))) == 64
   for p in done:

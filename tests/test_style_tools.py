@@ -1,36 +1,20 @@
 """fmi-stylize and fmi-reallocate end to end: outputs and every bad input."""
 
 import os
-import subprocess
 
-import keras
 import pytest
 from PIL import Image
 
 from fmi_tf import layers
-from tests import tiny_vgg
-
-
-def _run(tool, *args):
-  return subprocess.run([tool, *args], capture_output=True, text=True,
-                        env=os.environ, timeout=300)
-
-
-def _assert_one_line_error(process, tool, phrase):
-  assert process.returncode == 2, process.stderr
-  assert "Traceback" not in process.stderr
-  lines = [line for line in process.stderr.splitlines() if line.strip()]
-  assert lines[-1].startswith(f"{tool}: error:"), lines[-1]
-  assert phrase in lines[-1], lines[-1]
+from tests import tool_runs
 
 
 @pytest.fixture(scope="module")
 def block1_3_weights(tmp_path_factory):
   """VGG19-shaped random weights covering blocks 1 to 3, like the real file."""
-  path = str(tmp_path_factory.mktemp("weights") / "block1-3.h5")
-  model = keras.applications.VGG19(include_top=False, weights=None)
-  tiny_vgg.save_legacy_h5(model, path, layers.CONV_LAYERS[:8])
-  return path
+  return tool_runs.random_vgg19_weights(
+      str(tmp_path_factory.mktemp("weights") / "block1-3.h5"),
+      layers.CONV_LAYERS[:8])
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +29,10 @@ def pictures(tmp_path_factory):
 def test_stylize_writes_the_result_at_the_capped_size(block1_3_weights,
                                                       pictures, tmp_path):
   out = tmp_path / "result.png"
-  process = _run("fmi-stylize", f"--style={pictures}/style.png",
-                 f"--weights={block1_3_weights}", "--size=32", "--steps=3",
-                 f"--logdir={tmp_path}/log", f"--out={out}")
+  process = tool_runs.run_tool("fmi-stylize", f"--style={pictures}/style.png",
+                               f"--weights={block1_3_weights}", "--size=32",
+                               "--steps=3", f"--logdir={tmp_path}/log",
+                               f"--out={out}")
   assert process.returncode == 0, process.stderr
   with Image.open(out) as image:
     assert max(image.size) == 32
@@ -57,11 +42,12 @@ def test_stylize_writes_the_result_at_the_capped_size(block1_3_weights,
 @pytest.mark.slow
 def test_reallocate_writes_one_png_per_seed_and_a_grid(block1_3_weights,
                                                        tmp_path):
-  process = _run("fmi-reallocate", "--seeds=2:4", "--size=24", "--steps=2",
-                 f"--weights={block1_3_weights}", f"--out={tmp_path}/out")
+  process = tool_runs.run_tool("fmi-reallocate", "--seeds=2:4", "--size=24",
+                               "--steps=2", f"--weights={block1_3_weights}",
+                               f"--out={tmp_path}/out")
   assert process.returncode == 0, process.stderr
-  assert sorted(os.listdir(tmp_path / "out")) == [
-      "grid.png", "seed_0002.png", "seed_0003.png"]
+  assert sorted(os.listdir(
+      tmp_path / "out")) == ["grid.png", "seed_0002.png", "seed_0003.png"]
 
 
 _BAD_STYLIZE_ARGS = [
@@ -78,18 +64,23 @@ _BAD_STYLIZE_ARGS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("args,phrase", _BAD_STYLIZE_ARGS)
-def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights,
-                                       pictures, tmp_path):
+def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights, pictures,
+                                       tmp_path):
   out = tmp_path / "result.png"
-  defaults = {"--style": f"{pictures}/style.png",
-              "--weights": block1_3_weights, "--out": str(out),
-              "--size": "16", "--steps": "1"}
+  defaults = {
+      "--style": f"{pictures}/style.png",
+      "--weights": block1_3_weights,
+      "--out": str(out),
+      "--size": "16",
+      "--steps": "1"
+  }
   given = [arg.format(pictures=pictures) for arg in args]
   for arg in given:
     defaults.pop(arg.split("=")[0], None)
-  process = _run("fmi-stylize", *given,
-                 *(f"{key}={value}" for key, value in defaults.items()))
-  _assert_one_line_error(process, "fmi-stylize", phrase)
+  process = tool_runs.run_tool(
+      "fmi-stylize", *given,
+      *(f"{key}={value}" for key, value in defaults.items()))
+  tool_runs.assert_one_line_error(process, "fmi-stylize", phrase)
   assert not out.exists()
 
 
@@ -109,7 +100,8 @@ def test_reallocate_bad_input_is_one_line(args, phrase, block1_3_weights,
                                           pictures, tmp_path):
   out = tmp_path / "out"
   given = [arg.format(pictures=pictures) for arg in args]
-  process = _run("fmi-reallocate", *given, f"--weights={block1_3_weights}",
-                 "--size=16", "--steps=1", f"--out={out}")
-  _assert_one_line_error(process, "fmi-reallocate", phrase)
+  process = tool_runs.run_tool("fmi-reallocate", *given,
+                               f"--weights={block1_3_weights}", "--size=16",
+                               "--steps=1", f"--out={out}")
+  tool_runs.assert_one_line_error(process, "fmi-reallocate", phrase)
   assert not out.exists()

@@ -2,24 +2,12 @@
 
 import json
 import os
-import subprocess
 
 import pytest
 
+from tests import tool_runs
+
 CLASSES = ("banded", "chequered", "cracked")
-
-
-def _run(*command, timeout=600):
-  return subprocess.run(list(command), capture_output=True, text=True,
-                        timeout=timeout)
-
-
-def _assert_fails_cleanly(finished, tool, word):
-  assert finished.returncode != 0
-  assert "Traceback" not in finished.stderr
-  last = [line for line in finished.stderr.splitlines() if line.strip()][-1]
-  assert last.startswith(f"{tool}: error:"), last
-  assert word in last, last
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +25,12 @@ def small_folder(dtd10_root, tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(small_folder, real_weights_path, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("run") / "out")
-  finished = _run("fmi-texture-train", f"--dataset=folder:{small_folder}",
-                  "--test_fraction=0.4", "--encoder=gap", "--image_size=32",
-                  f"--weights={real_weights_path}", f"--out={out}")
+  finished = tool_runs.run_tool("fmi-texture-train",
+                                f"--dataset=folder:{small_folder}",
+                                "--test_fraction=0.4", "--encoder=gap",
+                                "--image_size=32",
+                                f"--weights={real_weights_path}",
+                                f"--out={out}")
   assert finished.returncode == 0, finished.stderr[-3000:]
   return out, finished.stdout
 
@@ -59,10 +50,12 @@ def test_train_writes_report_png_logs_and_model(trained):
   assert report["timings"]["encode_seconds"] > 0
   assert f"accuracy {report['accuracy']:.4f}" in stdout
   assert os.path.getsize(os.path.join(out, "confusion.png")) > 1000
-  assert any(f.startswith("events.out.tfevents")
-             for f in os.listdir(os.path.join(out, "logs")))
+  assert any(
+      f.startswith("events.out.tfevents")
+      for f in os.listdir(os.path.join(out, "logs")))
   assert sorted(os.listdir(os.path.join(out, "model"))) == [
-      "classifier.npz", "encoder.json", "encoder.weights.h5"]
+      "classifier.npz", "encoder.json", "encoder.weights.h5"
+  ]
 
 
 @pytest.mark.real_weights
@@ -71,16 +64,16 @@ def test_train_writes_report_png_logs_and_model(trained):
 def test_export_twice_then_classify_locally(trained, small_folder, tmp_path):
   base = str(tmp_path / "exports")
   for version in ("1", "2"):
-    finished = _run("fmi-texture-export", f"--model_dir={trained[0]}/model",
-                    f"--export_base={base}")
+    finished = tool_runs.run_tool("fmi-texture-export",
+                                  f"--model_dir={trained[0]}/model",
+                                  f"--export_base={base}")
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert f"texture: {base}/texture/{version}" in finished.stdout
-  assert sorted(os.listdir(os.path.join(base, "texture_encoder"))) == [
-      "1", "2"]
+  assert sorted(os.listdir(os.path.join(base, "texture_encoder"))) == ["1", "2"]
   image = os.path.join(small_folder, "cracked",
                        sorted(os.listdir(f"{small_folder}/cracked"))[0])
-  finished = _run("fmi-classify", image, f"--saved_model={base}/texture/2",
-                  "--top_k=3")
+  finished = tool_runs.run_tool("fmi-classify", image,
+                                f"--saved_model={base}/texture/2", "--top_k=3")
   assert finished.returncode == 0, finished.stderr[-3000:]
   line, = finished.stdout.strip().splitlines()
   assert line.startswith(f"{image}: ")
@@ -92,12 +85,17 @@ def test_export_twice_then_classify_locally(trained, small_folder, tmp_path):
 @pytest.mark.real_data
 @pytest.mark.slow
 def test_eval_prints_one_row_per_encoder(small_folder, real_weights_path):
-  finished = _run("fmi-texture-eval", f"--dataset=folder:{small_folder}",
-                  "--encoders=energy,gap", "--folds=2", "--image_size=32",
-                  "--test_fraction=0.4", f"--weights={real_weights_path}")
+  finished = tool_runs.run_tool("fmi-texture-eval",
+                                f"--dataset=folder:{small_folder}",
+                                "--encoders=energy,gap", "--folds=2",
+                                "--image_size=32", "--test_fraction=0.4",
+                                f"--weights={real_weights_path}")
   assert finished.returncode == 0, finished.stderr[-3000:]
-  rows = [line.split() for line in finished.stdout.splitlines()
-          if line.split()[:1] in (["energy"], ["gap"])]
+  rows = [
+      line.split()
+      for line in finished.stdout.splitlines()
+      if line.split()[:1] in (["energy"], ["gap"])
+  ]
   assert [(r[0], r[1]) for r in rows] == [("energy", "448"), ("gap", "256")]
   assert all(r[3] == "±" for r in rows)
 
@@ -105,25 +103,26 @@ def test_eval_prints_one_row_per_encoder(small_folder, real_weights_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("tool,arguments,word", [
     ("fmi-texture-train", ["--dataset=folder:/no/such/dir"], "not found"),
-    ("fmi-texture-train", ["--dataset=/no/such", "--encoder=vlad"],
-     "encoder"),
+    ("fmi-texture-train", ["--dataset=/no/such", "--encoder=vlad"], "encoder"),
     ("fmi-texture-export", ["--model_dir=/no/such/model"], "missing"),
 ])
-def test_bad_input_fails_in_one_line_and_writes_nothing(
-    tool, arguments, word, tmp_path):
+def test_bad_input_fails_in_one_line_and_writes_nothing(tool, arguments, word,
+                                                        tmp_path):
   out = tmp_path / "out"
   flag = "--export_base" if tool == "fmi-texture-export" else "--out"
-  finished = _run(tool, *arguments, f"{flag}={out}")
-  _assert_fails_cleanly(finished, tool, word)
+  finished = tool_runs.run_tool(tool, *arguments, f"{flag}={out}")
+  tool_runs.assert_one_line_error(finished, tool, word)
   assert not out.exists()
 
 
 @pytest.mark.slow
 def test_classify_needs_images_and_one_source(tmp_path):
-  _assert_fails_cleanly(_run("fmi-classify", "--saved_model=/x"),
-                        "fmi-classify", "image")
+  tool_runs.assert_one_line_error(
+      tool_runs.run_tool("fmi-classify", "--saved_model=/x"), "fmi-classify",
+      "image")
   image = tmp_path / "a.png"
   image.write_bytes(b"\x89PNG")
-  _assert_fails_cleanly(
-      _run("fmi-classify", str(image), "--saved_model=/x",
-           "--server=http://127.0.0.1:1"), "fmi-classify", "exactly one")
+  tool_runs.assert_one_line_error(
+      tool_runs.run_tool("fmi-classify", str(image), "--saved_model=/x",
+                         "--server=http://127.0.0.1:1"), "fmi-classify",
+      "exactly one")

@@ -1,0 +1,30 @@
+"""Running the tools under test, and what a clean failure looks like."""
+
+import os
+import subprocess
+
+import keras
+
+from tests import tiny_vgg
+
+
+def run_tool(*command: str, env=None, timeout: int = 600):
+  """Runs an installed tool; returns the CompletedProcess with text output."""
+  return subprocess.run(list(command), capture_output=True, text=True,
+                        env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def assert_one_line_error(process, tool: str, phrase: str) -> None:
+  """Asserts exit status 2 and one stderr line `<tool>: error: ...phrase...`."""
+  assert process.returncode == 2, process.stderr
+  lines = [line for line in process.stderr.splitlines() if line.strip()]
+  assert len(lines) == 1, process.stderr
+  assert lines[0].startswith(f"{tool}: error:"), lines[0]
+  assert phrase in lines[0], lines[0]
+
+
+def random_vgg19_weights(path: str, layer_names) -> str:
+  """Writes random full-size VGG19 weights of `layer_names` to an HDF5 file."""
+  model = keras.applications.VGG19(include_top=False, weights=None)
+  tiny_vgg.save_legacy_h5(model, path, layer_names)
+  return path
