@@ -20,13 +20,19 @@ def tiny_backbone():
   return tiny_vgg.tiny_backbone()
 
 
+def _shared_path(variable: str, what: str, check) -> str:
+  """The path in $variable, or a skip naming what to set it to."""
+  path = os.environ.get(variable)
+  if not path or not check(path):
+    pytest.skip(f"set {variable} to {what}")
+  return path
+
+
 @pytest.fixture(scope="session")
 def real_weights_path():
   """The real (blocks 1-3) VGG19 weights named by $FMI_VGG19_WEIGHTS."""
-  path = os.environ.get("FMI_VGG19_WEIGHTS")
-  if not path or not os.path.isfile(path):
-    pytest.skip("set FMI_VGG19_WEIGHTS to the VGG19 weights file")
-  return path
+  return _shared_path("FMI_VGG19_WEIGHTS", "the VGG19 weights file",
+                      os.path.isfile)
 
 
 @pytest.fixture(scope="session")
@@ -37,19 +43,13 @@ def real_backbone(real_weights_path):
 @pytest.fixture(scope="session")
 def dtd10_root():
   """The shared DTD-10 directory named by $FMI_DTD10."""
-  path = os.environ.get("FMI_DTD10")
-  if not path or not os.path.isdir(path):
-    pytest.skip("set FMI_DTD10 to the dtd10 directory")
-  return path
+  return _shared_path("FMI_DTD10", "the dtd10 directory", os.path.isdir)
 
 
 @pytest.fixture(scope="session")
 def brodatz_root():
   """The shared Brodatz directory named by $FMI_BRODATZ."""
-  path = os.environ.get("FMI_BRODATZ")
-  if not path or not os.path.isdir(path):
-    pytest.skip("set FMI_BRODATZ to the brodatz directory")
-  return path
+  return _shared_path("FMI_BRODATZ", "the brodatz directory", os.path.isdir)
 
 
 @pytest.fixture(scope="session")
