@@ -33,8 +33,21 @@ def _parse_flags(argv):
     fail(str(e))
 
 
+def _print_help(main: Callable) -> None:
+  """Prints the tool's docstring and the flags of the tool's own modules."""
+  tool_module = main.__module__
+  sections = [(sys.modules[tool_module].__doc__ or "").strip()]
+  package = tool_module.split(".")[0]
+  for module in sorted(flags.FLAGS.flags_by_module_dict()):
+    if module == tool_module or module.startswith(package + "."):
+      sections.append(flags.FLAGS.module_help(module))
+  print("\n\n".join(sections))
+
+
 def run(main: Callable[[list[str]], Optional[int]]) -> None:
   """Runs an absl `main`: bad input is one line and exit status 2.
+
+  `--help` prints the tool's usage and its own flags (`--helpfull`: all).
 
   Ctrl-C ends it with one line and status 130; files already written are
   complete, since every output is written atomically.
@@ -49,6 +62,9 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
       fail("interrupted; finished outputs are kept, a rerun resumes",
            EXIT_INTERRUPTED)
 
+  if any(arg in ("-h", "--help", "--helpshort", "-?") for arg in sys.argv[1:]):
+    _print_help(main)
+    sys.exit(0)
   app.run(guarded, flags_parser=_parse_flags)
 
 

@@ -134,3 +134,13 @@ def test_atlas_resumes_and_survives_interruption(real_weights_path, tmp_path):
     assert p.stat().st_mtime_ns == before[p.name]
   with Image.open(tmp_path / "block1_conv1.png") as grid:
     assert grid.size[0] > 8 * 16 and grid.size[1] > 8 * 16
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tool,flag", [("fmi-invert", "--layer"),
+                                       ("fmi-atlas", "--all_layers")])
+def test_help_shows_usage_and_the_tools_flags(tool, flag):
+  process = tool_runs.run_tool(tool, "--help")
+  assert process.returncode == 0, process.stderr
+  assert "Usage:" in process.stdout
+  assert flag in process.stdout and "--steps" in process.stdout
