@@ -35,7 +35,7 @@ from fmi_tf.datasets import pipeline
 
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec (dtd10).",
                                required=True)
-_IMAGES = flags.DEFINE_integer("images", 64, "Images to encode.",
+_IMAGES = flags.DEFINE_integer("images", 128, "Images to encode.",
                                lower_bound=32)
 _SIZE = flags.DEFINE_integer("size", 224, "Image side.", lower_bound=16)
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights.")
