@@ -112,6 +112,15 @@ def filter_code_distance(layer: str) -> Objective:
   return Objective.of(distance, f"loss/code/{layer}")
 
 
+def relative_squared_distance(value: tf.Tensor,
+                              target: tf.Tensor) -> tf.Tensor:
+  """Returns ||value - target||^2 / ||target||^2 per batch element: [B]."""
+  axes = list(range(1, len(target.shape)))
+  numerator = tf.reduce_sum(tf.square(value - target), axis=axes)
+  return numerator / tf.maximum(tf.reduce_sum(tf.square(target), axis=axes),
+                                1e-12)
+
+
 def code_distance(layer: str) -> Objective:
   """Normalised squared distance to a dense target code `targets[layer]`.
 
@@ -120,11 +129,7 @@ def code_distance(layer: str) -> Objective:
 
   def distance(activations, images, targets):
     del images
-    target = targets[layer]
-    numerator = tf.reduce_sum(tf.square(activations[layer] - target),
-                              axis=[1, 2, 3])
-    return numerator / tf.maximum(
-        tf.reduce_sum(tf.square(target), axis=[1, 2, 3]), 1e-12)
+    return relative_squared_distance(activations[layer], targets[layer])
 
   return Objective.of(distance, f"loss/code/{layer}")
 

@@ -37,15 +37,6 @@ def content_key(layer: str) -> str:
   return f"content/{layer}"
 
 
-def relative_squared_distance(value: tf.Tensor,
-                              target: tf.Tensor) -> tf.Tensor:
-  """Returns ||value - target||^2 / ||target||^2 per batch element: [B]."""
-  axes = list(range(1, len(target.shape)))
-  numerator = tf.reduce_sum(tf.square(value - target), axis=axes)
-  return numerator / tf.maximum(tf.reduce_sum(tf.square(target), axis=axes),
-                                1e-12)
-
-
 def check_method(method: str) -> None:
   """Raises ArgumentError unless `method` is one of `METHODS`."""
   if method not in METHODS:
@@ -83,7 +74,7 @@ def style(layer: str, method: str, order: int = 1) -> objectives.Objective:
 
   def distance(activations, images, targets):
     del images
-    return relative_squared_distance(
+    return objectives.relative_squared_distance(
         statistic(method, activations[layer], order),
         targets[style_key(layer)])
 
@@ -95,7 +86,7 @@ def content(layer: str) -> objectives.Objective:
 
   def distance(activations, images, targets):
     del images
-    return relative_squared_distance(activations[layer],
+    return objectives.relative_squared_distance(activations[layer],
                                      targets[content_key(layer)])
 
   return objectives.Objective.of(distance, f"loss/content/{layer}")

@@ -10,6 +10,7 @@ from fmi_tf import errors
 from fmi_tf import feature_model
 from fmi_tf import images
 from fmi_tf import optimization
+from fmi_tf import objectives
 from fmi_tf import style_losses
 from fmi_tf import stylization
 from fmi_tf import summaries
@@ -22,7 +23,7 @@ def test_relative_squared_distance_known_values():
   value = tf.constant([[1.0, 2.0], [0.0, 0.0]])
   target = tf.constant([[1.0, 0.0], [3.0, 4.0]])
   np.testing.assert_allclose(
-      style_losses.relative_squared_distance(value, target), [4.0, 1.0])
+      objectives.relative_squared_distance(value, target), [4.0, 1.0])
 
 
 @pytest.mark.parametrize("method", style_losses.METHODS)
