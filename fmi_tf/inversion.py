@@ -136,12 +136,10 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
 def initial_images(image: np.ndarray, filter_ids: Sequence[int],
                    config: InversionConfig) -> tf.Tensor:
   """Returns the starting images, one per filter, independent of batching."""
-  shape = tf.shape(image)
   if config.init == "image":
     return tf.repeat(tf.convert_to_tensor(image)[None], len(filter_ids), 0)
-  noise = [tf.random.stateless_normal(shape, seed=[config.seed, k])
-           for k in filter_ids]
-  return tf.clip_by_value(0.5 + config.noise_std * tf.stack(noise), 0.0, 1.0)
+  return optimization.grey_noise_images(
+      image.shape, [(config.seed, k) for k in filter_ids], config.noise_std)
 
 
 class FilterInverter:

@@ -14,7 +14,7 @@ loss fell by less than `tolerance` (relative) since the previous call stops.
 
 import dataclasses
 import math
-from typing import Callable, Mapping, NamedTuple, Optional
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 import keras
 import numpy as np
@@ -178,6 +178,24 @@ class Minimizer:
         on_progress(done, state.images.numpy(), losses.copy())
     return MinimizeResult(state.images.numpy(), losses,
                           state.steps.numpy().astype(np.int64))
+
+
+def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
+                      noise_std: float) -> tf.Tensor:
+  """Mid-grey images plus seeded Gaussian noise, clipped to [0, 1].
+
+  Args:
+    shape: [H, W, 3] of each image.
+    seeds: one stateless seed pair per image; an image depends on its pair
+      only, never on the other images.
+    noise_std: standard deviation of the noise.
+
+  Returns:
+    [len(seeds), H, W, 3] float32 images.
+  """
+  noise = tf.stack([tf.random.stateless_normal(shape, seed=list(seed))
+                    for seed in seeds])
+  return tf.clip_by_value(0.5 + noise_std * noise, 0.0, 1.0)
 
 
 def _gather(state: _State, indices) -> _State:

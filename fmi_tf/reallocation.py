@@ -226,7 +226,6 @@ class Reallocator:
       The images [len(seeds), H, W, 3], losses and steps.
     """
     targets = self.targets(image, seeds, style)
-    noise = tf.stack([tf.random.stateless_normal(image.shape, [seed, 0])
-                      for seed in seeds])
-    initial = tf.clip_by_value(0.5 + self.config.noise_std * noise, 0.0, 1.0)
+    initial = optimization.grey_noise_images(
+        image.shape, [(seed, 0) for seed in seeds], self.config.noise_std)
     return self._minimizer.minimize(initial, targets, on_progress)

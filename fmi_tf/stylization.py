@@ -196,8 +196,8 @@ class Stylizer:
     if content is not None and self.config.init == "content":
       return tf.convert_to_tensor(content[None])
     shape = (content if content is not None else style).shape
-    noise = tf.random.stateless_normal((1, *shape), seed=[self.config.seed, 0])
-    return tf.clip_by_value(0.5 + self.config.noise_std * noise, 0.0, 1.0)
+    return optimization.grey_noise_images(
+        shape, [(self.config.seed, 0)], self.config.noise_std)
 
   def stylize(self, style: np.ndarray, content: Optional[np.ndarray] = None,
               on_step: Optional[Callable[[int], None]] = None
