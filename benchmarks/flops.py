@@ -2,7 +2,7 @@
 
 import time
 
-from fmi_tf import layers
+from fmi_tf.nets import layers
 
 # Output channels of VGG19's convolutions, per block.
 VGG19_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}

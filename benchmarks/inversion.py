@@ -14,7 +14,7 @@ median and minimum gain of the filters' energy share. The loop's achieved
 FLOP/s is printed beside a large matmul's, measured in the same run.
 
 Usage:
-  python benchmarks/inversion.py --weights=PATH
+  python benchmarks/filters.py --weights=PATH
 """
 
 import json
@@ -27,7 +27,6 @@ import time
 
 from absl import app
 from absl import flags
-
 import flops
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
@@ -46,12 +45,14 @@ def tutorial(weights: str, out_dir: str) -> None:
   # pylint: disable=g-import-not-at-top
   import keras
   import tensorflow as tf
-  from fmi_tf import feature_model
-  from fmi_tf import images
-  from fmi_tf import inversion
-  from fmi_tf import modified_code
-  from fmi_tf import objectives
+
   from fmi_tf import texture
+  from fmi_tf.inversion import filters
+  from fmi_tf.inversion import modified_code
+  from fmi_tf.inversion import objectives
+  from fmi_tf.io import images
+  from fmi_tf.nets import feature_model
+
   # pylint: enable=g-import-not-at-top
 
   backbone = feature_model.vgg19(weights)
@@ -60,10 +61,10 @@ def tutorial(weights: str, out_dir: str) -> None:
   code = features(image[None])[_LAYER]
   before = texture.energy_shares(code)[0].numpy()
   objective = objectives.filter_code_distance(_LAYER)
-  config = inversion.InversionConfig()
+  config = filters.InversionConfig()
   for k in range(_FILTERS):
     target = {_LAYER: modified_code.filter_target(code, [k])}
-    x = tf.Variable(inversion.initial_images(image, [k], config))
+    x = tf.Variable(filters.initial_images(image, [k], config))
     optimizer = keras.optimizers.Adam(_TUTORIAL_RATE)
 
     @tf.function
@@ -106,7 +107,7 @@ def compare(weights: str) -> None:
         f"--size={_SIZE}", f"--weights={weights}", f"--out={ours}"])
     tutorial_gains, _ = _gains(theirs)
     our_gains, our_steps = _gains(ours)
-  from fmi_tf import images  # pylint: disable=g-import-not-at-top
+  from fmi_tf.io import images  # pylint: disable=g-import-not-at-top
   shape = images.load_image(None, _SIZE).shape[:2]
   loop_flops = flops.conv_flops_per_step(_LAYER, *shape) * sum(our_steps)
   matmul = flops.matmul_flops_per_second()

@@ -3,7 +3,7 @@ r"""Chooses the inversion loop's learning rate, schedule and step budget.
 Inverts the same 16 filters of block2_conv1 (96 px, embedded photo, real
 weights) under several settings of the compiled loop and prints, for each,
 the median and minimum gain of the filters' energy share and the wall time.
-The defaults of `fmi_tf.optimization.OptimizerConfig` are the fastest
+The defaults of `fmi_tf.inversion.optimization.OptimizerConfig` are the fastest
 setting that matches the best median and minimum gain.
 
 Usage:
@@ -16,11 +16,11 @@ import time
 from absl import app
 from absl import flags
 
-from fmi_tf import cli
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import inversion
-from fmi_tf import optimization
+from fmi_tf.inversion import filters
+from fmi_tf.inversion import optimization
+from fmi_tf.io import images
+from fmi_tf.nets import feature_model
+from tools import cli
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer to invert.")
@@ -51,12 +51,12 @@ def main(argv):
         f"{'median gain':>11} {'min gain':>8} {'mean steps':>10} "
         f"{'seconds':>8}")
   for rate, schedule, steps, tolerance in _SETTINGS:
-    config = inversion.InversionConfig(
+    config = filters.InversionConfig(
         batch_size=len(filter_ids),
         optimizer=optimization.OptimizerConfig(
             steps=steps, learning_rate=rate, schedule=schedule,
             tolerance=tolerance))
-    inverter = inversion.FilterInverter(backbone, _LAYER.value, config)
+    inverter = filters.FilterInverter(backbone, _LAYER.value, config)
     list(inverter.invert(image, filter_ids[:1]))  # trace outside the timing
     began = time.perf_counter()
     results = [r.record() for r in inverter.invert(image, filter_ids)]

@@ -26,7 +26,6 @@ import time
 
 from absl import app
 from absl import flags
-
 import flops
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
@@ -48,14 +47,15 @@ def run_share() -> None:
   cpu = tf.config.list_physical_devices("CPU")[0]
   tf.config.set_logical_device_configuration(
       cpu, [tf.config.LogicalDeviceConfiguration()] * _DEVICES.value)
-  from fmi_tf import distribution
-  from fmi_tf import feature_model
-  from fmi_tf import images
-  from fmi_tf import inversion
-  from fmi_tf import optimization
+  from fmi_tf.inversion import distribution
+  from fmi_tf.inversion import filters
+  from fmi_tf.inversion import optimization
+  from fmi_tf.io import images
+  from fmi_tf.nets import feature_model
+
   # pylint: enable=g-import-not-at-top
   strategy = distribution.make_strategy(_STRATEGY.value)
-  config = inversion.InversionConfig(optimizer=optimization.OptimizerConfig(
+  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
       steps=_STEPS.value, steps_per_call=_STEPS.value, tolerance=0.0))
   image = images.load_image(None, _SIZE.value)
   mine = distribution.worker_share(strategy, list(range(_FILTERS.value)))
@@ -130,7 +130,7 @@ def compare() -> None:
   loop_rate, matmul = loop * one_device, flops.matmul_flops_per_second()
   print(f"loop: {loop_rate / 1e9:.1f} GFLOP/s, 2048^2 matmul: "
         f"{matmul / 1e9:.1f} GFLOP/s, ratio {loop_rate / matmul:.2f}")
-  from fmi_tf import layers  # pylint: disable=g-import-not-at-top
+  from fmi_tf.nets import layers  # pylint: disable=g-import-not-at-top
   total = 0.0
   for name in layers.CONV_LAYERS:
     per_step = flops.conv_flops_per_step(name, 224, 224)

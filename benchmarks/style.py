@@ -32,13 +32,13 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import cli
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import objectives
-from fmi_tf import optimization
-from fmi_tf import style_losses
-from fmi_tf import stylization
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.io import images
+from fmi_tf.nets import feature_model
+from fmi_tf.style import losses as style_losses
+from fmi_tf.style import stylization
+from tools import cli
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)

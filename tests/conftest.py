@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from fmi_tf import feature_model
-from fmi_tf import images
+from fmi_tf.io import images
+from fmi_tf.nets import feature_model
 from tests import tiny_vgg
 
 # The tools under test run as installed programs. Under Bazel, PYTHONPATH lists

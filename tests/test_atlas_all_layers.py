@@ -3,9 +3,9 @@
 
 import pytest
 
-from fmi_tf import atlas
 from fmi_tf import errors
-from fmi_tf import feature_model
+from fmi_tf.inversion import atlas
+from fmi_tf.nets import feature_model
 from tests import tool_runs
 
 _COVERED = ["block1_conv1", "block1_conv2", "block2_conv2"]

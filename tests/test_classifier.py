@@ -5,13 +5,13 @@ import pytest
 from sklearn import linear_model
 from sklearn import svm
 
-from fmi_tf import classifier
-from fmi_tf import datasets
-from fmi_tf import descriptor_cache
-from fmi_tf import encoder
 from fmi_tf import errors
-from fmi_tf import evaluation
-from fmi_tf import experiment
+from fmi_tf.recognition import classifier
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import descriptor_cache
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import evaluation
+from fmi_tf.recognition import experiment
 
 CLASSES = ("stripes", "dots", "waves")
 

@@ -5,13 +5,13 @@ import re
 import subprocess
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
-from fmi_tf import atlas
-from fmi_tf import contact_sheet
-from fmi_tf import inversion
-from fmi_tf import optimization
+from fmi_tf.inversion import atlas
+from fmi_tf.inversion import contact_sheet
+from fmi_tf.inversion import filters
+from fmi_tf.inversion import optimization
 
 _CHROMIUM = "/usr/bin/chromium"
 _LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
@@ -21,10 +21,10 @@ _LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
 def atlas_dir(tmp_path_factory, tiny_backbone, photo):
   """A tiny atlas: every filter of block1_conv1, half of block2_conv1."""
   out = str(tmp_path_factory.mktemp("atlas"))
-  config = inversion.InversionConfig(optimizer=optimization.OptimizerConfig(
+  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
       steps=20, steps_per_call=10))
   for layer, count in _LAYERS.items():
-    inverter = inversion.FilterInverter(tiny_backbone, layer, config)
+    inverter = filters.FilterInverter(tiny_backbone, layer, config)
     wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
     for result in inverter.invert(photo, list(wanted)):
       atlas.save_result(out, result, {})

@@ -7,10 +7,10 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
-from fmi_tf import datasets
 from fmi_tf import errors
-from fmi_tf.datasets import brodatz
-from fmi_tf.datasets import pipeline
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition.datasets import brodatz
+from fmi_tf.recognition.datasets import pipeline
 
 
 def _write_folder(root, counts, size=(24, 18)):

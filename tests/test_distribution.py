@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from fmi_tf import distribution
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import inversion
-from fmi_tf import optimization
+from fmi_tf.inversion import distribution
+from fmi_tf.inversion import filters
+from fmi_tf.inversion import optimization
+from fmi_tf.io import images
+from fmi_tf.nets import feature_model
 from tests import tiny_vgg
 
 _LAYER = "block2_conv1"
@@ -29,8 +29,8 @@ _FILTERS = list(range(6))
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _config() -> inversion.InversionConfig:
-  return inversion.InversionConfig(
+def _config() -> filters.InversionConfig:
+  return filters.InversionConfig(
       batch_size=2, seed=7, optimizer=optimization.OptimizerConfig(
           steps=30, steps_per_call=10, tolerance=0.0))
 
@@ -104,7 +104,7 @@ def _free_loopback_ports(count: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def single_device_images(tiny_backbone, photo):
-  inverter = inversion.FilterInverter(tiny_backbone, _LAYER, _config())
+  inverter = filters.FilterInverter(tiny_backbone, _LAYER, _config())
   return np.stack([r.image for r in inverter.invert(photo, _FILTERS)])
 
 

@@ -6,12 +6,12 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from fmi_tf import datasets
-from fmi_tf import descriptor_cache
-from fmi_tf import encoder
 from fmi_tf import errors
-from fmi_tf import feature_model
 from fmi_tf import texture
+from fmi_tf.nets import feature_model
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import descriptor_cache
+from fmi_tf.recognition import encoder
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
-from fmi_tf import classifier
-from fmi_tf import encoder
 from fmi_tf import errors
-from fmi_tf import export
-from fmi_tf import trained_model
+from fmi_tf.recognition import classifier
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import trained_model
+from fmi_tf.serving import export
 
 CLASSES = ("banded", "dotted", "striped")
 SIZE = 24

@@ -6,10 +6,10 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import layers
-from fmi_tf import preprocessing
-from fmi_tf import weights
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers
+from fmi_tf.nets import preprocessing
+from fmi_tf.nets import weights
 from tests import tiny_vgg
 
 

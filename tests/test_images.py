@@ -1,11 +1,11 @@
 """Image reading: every mode becomes RGB in [0, 1]; bad files are named."""
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 from fmi_tf import errors
-from fmi_tf import images
+from fmi_tf.io import images
 
 
 def _save(tmp_path, image, name):

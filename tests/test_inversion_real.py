@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from fmi_tf import inversion
+from fmi_tf.inversion import filters
 
 
 @pytest.mark.real_weights
@@ -17,9 +17,9 @@ from fmi_tf import inversion
 ])
 def test_inversion_raises_energy_share_several_fold(real_backbone, layer,
                                                     filter_ids):
-  from fmi_tf import images  # pylint: disable=g-import-not-at-top
+  from fmi_tf.io import images  # pylint: disable=g-import-not-at-top
   photo = images.load_image(None, 48)
-  inverter = inversion.FilterInverter(real_backbone, layer)
+  inverter = filters.FilterInverter(real_backbone, layer)
   results = list(inverter.invert(photo, filter_ids))
   gains = [r.share_after / r.share_before for r in results]
   assert min(gains) > 2.0, gains

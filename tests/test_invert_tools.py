@@ -6,8 +6,8 @@ import signal
 import subprocess
 import time
 
-import pytest
 from PIL import Image
+import pytest
 
 from tests import tool_runs
 

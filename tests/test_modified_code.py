@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import modified_code
-from fmi_tf import objectives
+from fmi_tf.inversion import modified_code
+from fmi_tf.inversion import objectives
 
 
 @pytest.fixture

@@ -5,18 +5,18 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import inversion
-from fmi_tf import objectives
-from fmi_tf import optimization
+from fmi_tf.inversion import filters
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.nets import feature_model
 
 _FAST = optimization.OptimizerConfig(steps=30, steps_per_call=10,
                                      tolerance=0.0)
 
 
 def _invert(backbone, photo, filter_ids, **overrides):
-  config = inversion.InversionConfig(optimizer=_FAST, **overrides)
-  inverter = inversion.FilterInverter(backbone, "block2_conv1", config)
+  config = filters.InversionConfig(optimizer=_FAST, **overrides)
+  inverter = filters.FilterInverter(backbone, "block2_conv1", config)
   return list(inverter.invert(photo, filter_ids))
 
 
@@ -63,8 +63,8 @@ def test_a_filters_result_does_not_depend_on_its_batch(tiny_backbone, photo):
 def test_early_stop_freezes_converged_images(tiny_backbone, photo):
   config = optimization.OptimizerConfig(steps=200, steps_per_call=10,
                                         tolerance=0.5)
-  inverter = inversion.FilterInverter(
-      tiny_backbone, "block1_conv1", inversion.InversionConfig(
+  inverter = filters.FilterInverter(
+      tiny_backbone, "block1_conv1", filters.InversionConfig(
           optimizer=config))
   results = list(inverter.invert(photo, [0, 1]))
   assert all(r.steps < 200 for r in results)
@@ -90,14 +90,14 @@ def test_nonsense_optimizer_settings_are_refused(kwargs, match):
     ({"alpha": -1.0}, "alpha"), ({"mode": "boost"}, "mode")])
 def test_nonsense_inversion_settings_are_refused(kwargs, match):
   with pytest.raises(errors.ArgumentError, match=match):
-    inversion.InversionConfig(**kwargs)
+    filters.InversionConfig(**kwargs)
 
 
 @pytest.mark.parametrize("spec,expected", [
     ("0,5,9", [0, 5, 9]), ("2:5", [2, 3, 4]), ("all", list(range(12))),
     ("0:2,1,7", [0, 1, 7])])
 def test_parse_filters(spec, expected):
-  assert inversion.parse_filters(spec, 12) == expected
+  assert filters.parse_filters(spec, 12) == expected
 
 
 @pytest.mark.parametrize("spec,error", [
@@ -106,7 +106,7 @@ def test_parse_filters(spec, expected):
     ("3:3", errors.ArgumentError)])
 def test_bad_filter_lists_are_refused(spec, error):
   with pytest.raises(error):
-    inversion.parse_filters(spec, 12)
+    filters.parse_filters(spec, 12)
 
 
 def test_objective_over_several_layers_fits_both(tiny_backbone, photo, rng):
@@ -133,7 +133,7 @@ def test_a_dead_filter_is_revived_by_the_redirected_relu(photo):
   bias[2] = 0.0
   conv.set_weights([kernel, bias])
   probe = feature_model.feature_model(backbone, ["block2_conv1"])
-  start = inversion.initial_images(photo, [2], inversion.InversionConfig())
+  start = filters.initial_images(photo, [2], filters.InversionConfig())
   peak = max(float(tf.reduce_max(probe(x)["block2_conv1"][..., 2]))
              for x in (photo[None], start))
   bias[2] = -1.05 * peak  # filter 2 fires neither on the photo nor the start

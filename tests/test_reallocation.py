@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import optimization
-from fmi_tf import reallocation
 from fmi_tf import texture
+from fmi_tf.inversion import optimization
+from fmi_tf.style import reallocation
 
 
 @pytest.fixture

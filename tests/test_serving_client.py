@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from fmi_tf import errors
-from fmi_tf import serving_client
+from fmi_tf.serving import client as serving_client
 
 # The documented row-format answer of a model with several named outputs.
 ANSWER = {"predictions": [

@@ -7,14 +7,14 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import optimization
-from fmi_tf import objectives
-from fmi_tf import style_losses
-from fmi_tf import stylization
-from fmi_tf import summaries
 from fmi_tf import texture
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.io import images
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.style import losses as style_losses
+from fmi_tf.style import stylization
 
 _LAYERS = (("relu1_1", 1.0), ("relu2_1", 1.0))
 

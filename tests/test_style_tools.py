@@ -2,10 +2,10 @@
 
 import os
 
-import pytest
 from PIL import Image
+import pytest
 
-from fmi_tf import layers
+from fmi_tf.nets import layers
 from tests import tool_runs
 
 

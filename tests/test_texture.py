@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import images
 from fmi_tf import texture
+from fmi_tf.io import images
+from fmi_tf.nets import feature_model
 
 
 def _code():

@@ -9,8 +9,8 @@ import h5py
 import keras
 import numpy as np
 
-from fmi_tf import feature_model
-from fmi_tf import layers
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers
 
 WIDTHS = {1: 4, 2: 6, 3: 8, 4: 8, 5: 8}
 

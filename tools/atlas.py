@@ -16,17 +16,17 @@ files present, so the last shard or worker to finish writes complete ones.
 from absl import flags
 from absl import logging
 
-from fmi_tf import atlas
-from fmi_tf import cli
-from fmi_tf import contact_sheet
-from fmi_tf import distribution
 from fmi_tf import errors
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import layers
-from fmi_tf import outputs
-from fmi_tf import progress
-from fmi_tf import summaries
+from fmi_tf.inversion import atlas
+from fmi_tf.inversion import contact_sheet
+from fmi_tf.inversion import distribution
+from fmi_tf.io import images
+from fmi_tf.io import outputs
+from fmi_tf.io import progress
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers
+from tools import cli
 from tools import inversion_flags
 
 _LAYERS = flags.DEFINE_list(

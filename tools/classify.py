@@ -9,9 +9,9 @@ Prints, for every image, its k best classes with their scores.
 
 from absl import flags
 
-from fmi_tf import cli
 from fmi_tf import errors
-from fmi_tf import serving_client
+from fmi_tf.serving import client as serving_client
+from tools import cli
 
 _SERVER = flags.DEFINE_string(
     "server", None, "TF Serving's REST address, http://HOST:8501.")

@@ -2,11 +2,11 @@
 
 from absl import flags
 
-from fmi_tf import inversion
-from fmi_tf import modified_code
-from fmi_tf import optimization
+from fmi_tf.inversion import filters
+from fmi_tf.inversion import modified_code
+from fmi_tf.inversion import optimization
 
-_DEFAULTS = inversion.InversionConfig()
+_DEFAULTS = filters.InversionConfig()
 _OPTIMIZER = optimization.OptimizerConfig()
 
 IMAGE = flags.DEFINE_string(
@@ -42,7 +42,7 @@ TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
                                lower_bound=0)
 L2_WEIGHT = flags.DEFINE_float("l2_weight", _DEFAULTS.l2_weight,
                                "Weight of the L2 prior.", lower_bound=0)
-INIT = flags.DEFINE_enum("init", _DEFAULTS.init, inversion.INITS,
+INIT = flags.DEFINE_enum("init", _DEFAULTS.init, filters.INITS,
                          "Start from mid-grey plus noise, or the image.")
 POOLING = flags.DEFINE_enum("pooling", _DEFAULTS.pooling, ("max", "avg"),
                             "Pooling of the feature model.")
@@ -55,9 +55,9 @@ LOGDIR = flags.DEFINE_string(
     "progress grids every --summary_every steps.")
 
 
-def inversion_config() -> inversion.InversionConfig:
+def inversion_config() -> filters.InversionConfig:
   """Returns the settings the flags describe."""
-  return inversion.InversionConfig(
+  return filters.InversionConfig(
       mode=MODE.value, alpha=ALPHA.value, beta=BETA.value,
       tv_weight=TV_WEIGHT.value, l2_weight=L2_WEIGHT.value, init=INIT.value,
       seed=SEED.value, batch_size=BATCH_SIZE.value, pooling=POOLING.value,
@@ -66,7 +66,7 @@ def inversion_config() -> inversion.InversionConfig:
           steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value))
 
 
-def run_settings(config: inversion.InversionConfig) -> dict:
+def run_settings(config: filters.InversionConfig) -> dict:
   """Returns the fields every JSON record of this run carries."""
   return {"image": IMAGE.value or "default:chelsea", "size": SIZE.value,
           "mode": config.mode, "parameters": config.record()}

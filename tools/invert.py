@@ -8,15 +8,15 @@ Writes out/<layer>_<filter:04d>.png and .json for every filter.
 
 from absl import flags
 
-from fmi_tf import atlas
-from fmi_tf import cli
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import inversion
-from fmi_tf import layers
-from fmi_tf import outputs
-from fmi_tf import progress
-from fmi_tf import summaries
+from fmi_tf.inversion import atlas
+from fmi_tf.inversion import filters
+from fmi_tf.io import images
+from fmi_tf.io import outputs
+from fmi_tf.io import progress
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers
+from tools import cli
 from tools import inversion_flags
 
 _LAYER = flags.DEFINE_string(
@@ -34,8 +34,8 @@ def main(argv):
   backbone = feature_model.vgg19(
       cli.weights_source(inversion_flags.WEIGHTS.value))
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
-  inverter = inversion.FilterInverter(backbone, layer, config, writer)
-  filter_ids = inversion.parse_filters(_FILTERS.value, inverter.num_filters)
+  inverter = filters.FilterInverter(backbone, layer, config, writer)
+  filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = outputs.prepare_directory(inversion_flags.OUT.value)
   with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
     atlas.invert_to_directory(inverter, image, filter_ids, out_dir,

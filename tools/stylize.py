@@ -13,15 +13,15 @@ import os
 from absl import flags
 import numpy as np
 
-from fmi_tf import cli
-from fmi_tf import feature_model
-from fmi_tf import images
-from fmi_tf import optimization
-from fmi_tf import outputs
-from fmi_tf import progress
-from fmi_tf import style_losses
-from fmi_tf import stylization
-from fmi_tf import summaries
+from fmi_tf.inversion import optimization
+from fmi_tf.io import images
+from fmi_tf.io import outputs
+from fmi_tf.io import progress
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.style import losses as style_losses
+from fmi_tf.style import stylization
+from tools import cli
 
 _DEFAULTS = stylization.StyleConfig()
 

@@ -13,11 +13,11 @@ import os
 from absl import flags
 from absl import logging
 
-from fmi_tf import cli
-from fmi_tf import encoder
-from fmi_tf import experiment
-from fmi_tf import feature_model
-from fmi_tf import outputs
+from fmi_tf.io import outputs
+from fmi_tf.nets import feature_model
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import experiment
+from tools import cli
 from tools import texture_flags
 
 _ENCODERS = flags.DEFINE_list(

@@ -12,10 +12,10 @@ the next free integer version v.
 
 from absl import flags
 
-from fmi_tf import cli
-from fmi_tf import export
-from fmi_tf import outputs
-from fmi_tf import trained_model
+from fmi_tf.io import outputs
+from fmi_tf.recognition import trained_model
+from fmi_tf.serving import export
+from tools import cli
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "The model directory fmi-texture-train wrote "

@@ -2,12 +2,12 @@
 
 from absl import flags
 
-from fmi_tf import classifier
-from fmi_tf import datasets
-from fmi_tf import encoder
 from fmi_tf import errors
-from fmi_tf import experiment
 from fmi_tf import texture
+from fmi_tf.recognition import classifier
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import experiment
 
 DATASET = flags.DEFINE_string(
     "dataset", None, "tfds:NAME, folder:PATH, dtd:PATH, brodatz:PATH or a "

@@ -15,14 +15,14 @@ from absl import flags
 from absl import logging
 import numpy as np
 
-from fmi_tf import cli
-from fmi_tf import encoder
-from fmi_tf import evaluation
-from fmi_tf import experiment
-from fmi_tf import feature_model
-from fmi_tf import outputs
-from fmi_tf import summaries
-from fmi_tf import trained_model
+from fmi_tf.io import outputs
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import evaluation
+from fmi_tf.recognition import experiment
+from fmi_tf.recognition import trained_model
+from tools import cli
 from tools import texture_flags
 
 _FOLD = flags.DEFINE_integer("fold", 1, "DTD fold.", lower_bound=1,

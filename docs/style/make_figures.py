@@ -18,8 +18,8 @@ from absl import flags
 import numpy as np
 from PIL import Image
 
-from fmi_tf import grid
-from fmi_tf import images
+from fmi_tf.io import grid
+from fmi_tf.io import images
 
 _DTD10 = flags.DEFINE_string("dtd10", None, "The dtd10 directory.",
                              required=True)

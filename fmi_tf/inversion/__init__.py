@@ -1,0 +1,1 @@
+"""Feature-map inversion: modified codes, objectives, the loop, atlases."""

@@ -1,0 +1,141 @@
+"""Writing inversions to a directory: single PNGs, JSON records, layer grids.
+
+Layout of an output directory:
+
+* `<layer>_<filter:04d>.png`: the inverted image of one filter.
+* `<layer>_<filter:04d>.json`: its record (settings, loss, steps, seconds,
+  energy share before and after).
+* `<layer>.png`: the labelled grid of all of a layer's filters (atlas).
+
+Every file is written atomically and the JSON last, so a filter counts as done
+exactly when its JSON exists; a rerun skips finished filters (resume).
+
+Shards: the (layer, filter) list of a run is dealt round-robin into n shards
+(`shard`), so shards are disjoint, their union is the whole list, and every
+shard gets a fair part of the costly deep layers. Shards may run at the same
+time on machines sharing the output directory.
+"""
+
+import os
+import re
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from fmi_tf import errors
+from fmi_tf.inversion import distribution
+from fmi_tf.inversion import filters
+from fmi_tf.io import grid
+from fmi_tf.io import images as image_io
+from fmi_tf.io import outputs
+from fmi_tf.io import progress as progress_lib
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers as vgg_layers
+
+
+def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
+  """Returns `out_dir/<layer>_<filter:04d>`, without extension."""
+  return os.path.join(out_dir, f"{layer}_{filter_id:04d}")
+
+
+def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
+  """True once the filter's PNG and JSON record are both in place."""
+  stem = filter_stem(out_dir, layer, filter_id)
+  return os.path.isfile(stem + ".png") and os.path.isfile(stem + ".json")
+
+
+def save_result(out_dir: str, result: filters.FilterResult,
+                settings: Mapping) -> None:
+  """Writes a filter's PNG, then its JSON record."""
+  stem = filter_stem(out_dir, result.layer, result.filter)
+  outputs.write_png(stem + ".png", result.image)
+  outputs.write_json(stem + ".json", {**result.record(), **settings})
+
+
+def covered_conv_layers(backbone: feature_model.Backbone) -> list[str]:
+  """Returns, in network order, the convolutions the weights fully reach.
+
+  A layer counts when it and every convolution below it hold weights.
+  """
+  covered = []
+  for name in vgg_layers.CONV_LAYERS:
+    if name not in backbone.covered_layers:
+      break
+    covered.append(name)
+  return covered
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+  """Parses `i/n` (shard i of n, 0 <= i < n) into (i, n).
+
+  Raises:
+    ArgumentError: if the text is not of that form.
+  """
+  match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+  if not match or not int(match[1]) < int(match[2]):
+    raise errors.ArgumentError(
+        f"bad shard {text!r}: use i/n with 0 <= i < n, e.g. 0/4")
+  return int(match[1]), int(match[2])
+
+
+def shard(items: Sequence, index: int, count: int) -> list:
+  """Returns shard `index` of `count`: every count-th item from `index`."""
+  return list(items[index::count])
+
+
+def invert_to_directory(inverter: (filters.FilterInverter
+                                  | distribution.DistributedInverter),
+                        image: np.ndarray,
+                        filter_ids: Sequence[int],
+                        out_dir: str,
+                        settings: Mapping,
+                        progress: progress_lib.Progress) -> list[dict]:
+  """Inverts filters of one layer, saving each result as its batch finishes.
+
+  Args:
+    inverter: the layer's inverter.
+    image: [H, W, 3] RGB in [0, 1] whose code is modified.
+    filter_ids: filters to invert.
+    out_dir: existing, writable directory.
+    settings: extra fields for every JSON record (image, size, flags).
+    progress: advanced once per saved filter.
+
+  Returns:
+    The JSON records written.
+  """
+  records = []
+  for result in inverter.invert(image, filter_ids, on_step=progress.status):
+    save_result(out_dir, result, settings)
+    records.append(result.record())
+    gain = records[-1]["energy_share_gain"]
+    progress.advance(status=f"{result.layer}/{result.filter} gain {gain:.1f}x")
+  return records
+
+
+def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
+  """Returns the filters whose results are not yet in `out_dir`."""
+  return [k for k in filter_ids if not is_done(out_dir, layer, k)]
+
+
+def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
+  """Returns the layer's filters whose results are in `out_dir`."""
+  return [k for k in range(num_filters) if is_done(out_dir, layer, k)]
+
+
+def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
+  """Draws the labelled grid of a layer's finished filters into `<layer>.png`.
+
+  Returns:
+    The path of the grid, or "" when no filter of the layer is done yet.
+  """
+  done = done_filters(out_dir, layer, num_filters)
+  if not done:
+    return ""
+  pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
+              for k in done]
+  sheet = grid.labelled_grid(
+      pictures, [str(k) for k in done],
+      f"{layer}: {len(done)} of {num_filters} filters")
+  path = os.path.join(out_dir, f"{layer}.png")
+  outputs.write_png(path, sheet)
+  return path

@@ -1,0 +1,79 @@
+"""An HTML contact sheet to browse an atlas directory: `index.html`.
+
+For every layer, in network order: its name, how many of its filters are
+done, its labelled grid (`<layer>.png`, linked to the full-size file) and,
+folded under it, every single filter's PNG. All links are relative, so the
+directory can be moved or served as it is. The sheet shows what exists when
+it is written: a shard of a sharded run writes it from the files present, so
+the sheet written by the last shard to finish is complete.
+"""
+
+import html
+import os
+from typing import Mapping
+
+from fmi_tf.inversion import atlas
+from fmi_tf.io import outputs
+from fmi_tf.nets import layers as vgg_layers
+
+FILENAME = "index.html"
+
+_STYLE = """
+body { font-family: sans-serif; margin: 1em; background: #fafafa; }
+section { margin-bottom: 2em; }
+img.grid { max-width: 100%; border: 1px solid #ccc; }
+img.filter { width: 64px; height: 64px; margin: 1px; image-rendering: pixelated; }
+nav a { margin-right: 1em; }
+"""
+
+
+def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
+  done = atlas.done_filters(out_dir, layer, num_filters)
+  name = html.escape(layer)
+  parts = [f'<section id="{name}">',
+           f"<h2>{name}</h2>",
+           f"<p>{len(done)} of {num_filters} filters</p>"]
+  if os.path.isfile(os.path.join(out_dir, f"{layer}.png")):
+    parts.append(f'<a href="{name}.png"><img class="grid" src="{name}.png" '
+                 f'alt="{name}: grid of its filters"></a>')
+  if done:
+    parts.append(f"<details><summary>single filters of {name}</summary>")
+    for k in done:
+      stem = os.path.basename(atlas.filter_stem(out_dir, layer, k))
+      parts.append(f'<a href="{stem}.png" title="{name} filter {k}">'
+                   f'<img class="filter" loading="lazy" src="{stem}.png" '
+                   f'alt="{k}"></a>')
+    parts.append("</details>")
+  parts.append("</section>")
+  return "\n".join(parts)
+
+
+def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
+  """Writes `out_dir/index.html` atomically from the files present.
+
+  Args:
+    out_dir: the atlas directory.
+    num_filters: the number of filters of each layer of the atlas.
+
+  Returns:
+    The path of the sheet.
+  """
+  order = vgg_layers.network_order(list(num_filters))
+  total = sum(num_filters.values())
+  done = sum(len(atlas.done_filters(out_dir, n, num_filters[n]))
+             for n in order)
+  navigation = " ".join(f'<a href="#{html.escape(n)}">{html.escape(n)}</a>'
+                        for n in order)
+  page = "\n".join([
+      "<!DOCTYPE html>",
+      '<html lang="en"><head><meta charset="utf-8">',
+      "<title>Filter atlas</title>",
+      f"<style>{_STYLE}</style></head><body>",
+      "<h1>Filter atlas</h1>",
+      f"<p>{done} of {total} filters in {len(order)} layers.</p>",
+      f"<nav>{navigation}</nav>",
+      *(_layer_section(out_dir, n, num_filters[n]) for n in order),
+      "</body></html>", ""])
+  path = os.path.join(out_dir, FILENAME)
+  outputs.write_bytes(path, page.encode("utf8"))
+  return path

@@ -1,0 +1,259 @@
+"""Batched inversion and dataset encoding under a tf.distribute strategy.
+
+Filters are independent (per-element Adam, per-filter seeded noise, no batch
+norm in VGG19), so distributing an inversion needs no cross-replica traffic:
+
+* across machines (`MultiWorkerMirroredStrategy`, configured by `TF_CONFIG`),
+  worker w of W takes the w-th contiguous slice of the filter list
+  (`worker_share`); the union over the workers, in task order, is the list;
+* on one machine, the worker's slice is split again into contiguous slices,
+  one per local replica device (the GPUs of `MirroredStrategy`, else its
+  CPUs); each replica runs its own copy of the network and the compiled loop
+  on its device, driven from its own Python thread (eager TF releases the
+  GIL), and the results are put back in filter order.
+
+A filter's result is therefore the one a single device gives for the same
+seed, up to floating-point reassociation.
+
+Encoding a dataset uses the usual `experimental_distribute_dataset` and
+`strategy.run`; each global batch is split contiguously among the replicas,
+so their local results, concatenated in replica order, keep dataset order.
+"""
+
+import dataclasses
+import os
+import queue
+import threading
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf.inversion import filters
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model as vgg_feature_model
+
+STRATEGIES = ("default", "mirrored", "multi_worker")
+
+
+def make_strategy(kind: str) -> tf.distribute.Strategy:
+  """Returns the strategy named by `kind`.
+
+  Args:
+    kind: `"default"` (no distribution), `"mirrored"` (every local GPU, else
+      every logical CPU) or `"multi_worker"` (the cluster in `TF_CONFIG`).
+
+  Raises:
+    ArgumentError: for an unknown kind, or `multi_worker` without
+      `TF_CONFIG`.
+  """
+  if kind == "default":
+    return tf.distribute.get_strategy()
+  if kind == "mirrored":
+    devices = (tf.config.list_logical_devices("GPU")
+               or tf.config.list_logical_devices("CPU"))
+    return tf.distribute.MirroredStrategy([d.name for d in devices])
+  if kind == "multi_worker":
+    if not os.environ.get("TF_CONFIG"):
+      raise errors.ArgumentError(
+          "strategy multi_worker needs TF_CONFIG to describe the cluster")
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  raise errors.ArgumentError(
+      f"strategy must be one of {', '.join(STRATEGIES)}, not {kind!r}")
+
+
+def worker_position(strategy: tf.distribute.Strategy) -> tuple[int, int]:
+  """Returns (this worker's index, number of workers); (0, 1) on one machine.
+
+  A chief, if the cluster has one, is worker 0 and the workers follow.
+  """
+  resolver = getattr(strategy, "cluster_resolver", None)
+  cluster = resolver.cluster_spec().as_dict() if resolver else {}
+  chiefs, workers = cluster.get("chief", []), cluster.get("worker", [])
+  if not chiefs and not workers:
+    return 0, 1
+  if resolver.task_type == "chief":
+    return 0, len(chiefs) + len(workers)
+  return len(chiefs) + resolver.task_id, len(chiefs) + len(workers)
+
+
+def contiguous_slices(items: Sequence, count: int) -> list[list]:
+  """Splits `items` into `count` contiguous runs, sizes differing by <= 1."""
+  size, extra = divmod(len(items), count)
+  slices, start = [], 0
+  for i in range(count):
+    stop = start + size + (1 if i < extra else 0)
+    slices.append(list(items[start:stop]))
+    start = stop
+  return slices
+
+
+def worker_share(strategy: tf.distribute.Strategy, items: Sequence) -> list:
+  """Returns this worker's contiguous slice of `items`."""
+  index, count = worker_position(strategy)
+  return contiguous_slices(items, count)[index]
+
+
+def replica_devices(strategy: tf.distribute.Strategy) -> list[Optional[str]]:
+  """Returns this worker's replica devices; `[None]` for no distribution."""
+  try:
+    return list(strategy.extended.worker_devices)
+  except RuntimeError:
+    return [None]
+
+
+def _backbone_on(backbone: vgg_feature_model.Backbone,
+                 device: Optional[str]) -> vgg_feature_model.Backbone:
+  """Returns a copy of the backbone whose weights live on `device`."""
+  if device is None:
+    return backbone
+  with tf.device(device):
+    model = keras.models.clone_model(backbone.model)
+    model.set_weights(backbone.model.get_weights())
+  return dataclasses.replace(backbone, model=model)
+
+
+class DistributedInverter:
+  """Inverts one layer's filters on every local replica of a strategy."""
+
+  def __init__(self, backbone: vgg_feature_model.Backbone, layer: str,
+               config: filters.InversionConfig,
+               strategy: tf.distribute.Strategy,
+               writer: Optional[summaries.SummaryWriter] = None):
+    """Builds one network copy and compiled loop per local replica device.
+
+    Args:
+      backbone: VGG19 and its weight coverage.
+      layer: the layer whose filters are inverted, either spelling.
+      config: inversion settings, the same on every replica.
+      strategy: gives the local replica devices.
+      writer: TensorBoard writer shared by the replicas; None writes nothing.
+
+    Raises:
+      LayerError, WeightsError: for a layer unknown or not covered.
+    """
+    self.devices = replica_devices(strategy)
+    self._inverters = []
+    for device in self.devices:
+      with tf.device(device):
+        self._inverters.append(filters.FilterInverter(
+            _backbone_on(backbone, device), layer, config, writer))
+    self.layer = self._inverters[0].layer
+    self.num_filters = self._inverters[0].num_filters
+
+  def invert(self, image: np.ndarray, filter_ids: Sequence[int],
+             on_step: Optional[Callable[[str], None]] = None
+             ) -> Iterator[filters.FilterResult]:
+    """Inverts the filters, each replica its contiguous slice, concurrently.
+
+    Args:
+      image: [H, W, 3] float32 RGB in [0, 1], whose code is modified.
+      filter_ids: the filters, without repeats.
+      on_step: status callback of `FilterInverter.invert`, called from the
+        replicas' threads.
+
+    Yields:
+      One `FilterResult` per filter, as each replica's batches finish.
+    """
+    finished = queue.Queue()
+    stop = threading.Event()
+
+    def work(inverter, device, ids):
+      try:
+        with tf.device(device):
+          for result in inverter.invert(image, ids, on_step):
+            finished.put(result)
+            if stop.is_set():
+              return
+      except Exception as e:  # pylint: disable=broad-except
+        finished.put(e)
+
+    slices = contiguous_slices(filter_ids, len(self.devices))
+    for inverter, device, ids in zip(self._inverters, self.devices, slices):
+      if ids:
+        threading.Thread(target=work, args=(inverter, device, ids),
+                         daemon=True).start()
+    try:
+      for _ in filter_ids:
+        item = finished.get()
+        if isinstance(item, Exception):
+          raise item
+        yield item
+    finally:
+      stop.set()
+
+
+def invert_distributed(backbone: vgg_feature_model.Backbone, layer: str,
+                       image: np.ndarray, filter_ids: Sequence[int],
+                       config: filters.InversionConfig,
+                       strategy: tf.distribute.Strategy
+                       ) -> list[filters.FilterResult]:
+  """Inverts this worker's share of the filters on its local replicas.
+
+  Args:
+    backbone: VGG19 and its weight coverage.
+    layer: the layer whose filters are inverted.
+    image: [H, W, 3] float32 RGB in [0, 1].
+    filter_ids: every filter of the job; a worker of a multi-worker strategy
+      inverts its contiguous slice (`worker_share`).
+    config: inversion settings.
+    strategy: the distribution strategy.
+
+  Returns:
+    This worker's results, in the order of `filter_ids`.
+  """
+  mine = worker_share(strategy, filter_ids)
+  if not mine:
+    return []
+  inverter = DistributedInverter(backbone, layer, config, strategy)
+  by_filter = {r.filter: r for r in inverter.invert(image, mine)}
+  return [by_filter[k] for k in mine]
+
+
+def encode_dataset(model: keras.Model, dataset: tf.data.Dataset,
+                   strategy: tf.distribute.Strategy) -> Any:
+  """Runs a model over a dataset of image batches on every replica.
+
+  Args:
+    model: any Keras model; its output may be a tensor or a nest (dict) of
+      tensors with a leading batch dimension.
+    dataset: batches of images only (map labels away first).
+    strategy: the distribution strategy; each global batch is split among
+      its replicas.
+
+  Returns:
+    The model's outputs for every image, in dataset order, as numpy arrays
+    with the structure of the model's output.
+
+  Raises:
+    ArgumentError: if the dataset is empty.
+  """
+  distributed = strategy.experimental_distribute_dataset(dataset)
+
+  def forward(images):
+    # The last global batch may leave a replica no image, and TF's CPU
+    # kernels fail on convolutions of empty batches: run one blank image
+    # instead and keep none of its outputs.
+    count = tf.shape(images)[0]
+    blank = tf.zeros(tf.concat([[1], tf.shape(images)[1:]], 0), images.dtype)
+    padded = tf.cond(count > 0, lambda: images, lambda: blank)
+    return tf.nest.map_structure(lambda t: t[:count],
+                                 model(padded, training=False))
+
+  @tf.function
+  def step(batch):
+    return strategy.run(forward, args=(batch,))
+
+  pieces = []
+  for batch in distributed:
+    outputs = step(batch)
+    per_replica = [strategy.experimental_local_results(t)
+                   for t in tf.nest.flatten(outputs)]
+    for local in zip(*per_replica):
+      pieces.append(tf.nest.pack_sequence_as(
+          outputs, [np.asarray(t) for t in local]))
+  if not pieces:
+    raise errors.ArgumentError("the dataset to encode holds no image")
+  return tf.nest.map_structure(lambda *parts: np.concatenate(parts), *pieces)

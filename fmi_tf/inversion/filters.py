@@ -1,0 +1,229 @@
+"""Feature-map inversion: the texture primitive each filter captures.
+
+For each filter k of a layer, the image's code at that layer is modified to
+enhance map k (see `modified_code`) and inverted back to an image by
+minimising `objectives.filter_code_distance` (plus optional priors) from
+mid-grey plus noise. Filters are inverted in batches, one batch element per
+filter; a long list runs in chunks of `batch_size`, which bounds memory.
+"""
+
+import dataclasses
+import time
+from typing import Callable, Iterator, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf import texture
+from fmi_tf.inversion import modified_code
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.io import index_lists
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import layers as vgg_layers
+
+INITS = ("noise", "image")
+
+
+@dataclasses.dataclass(frozen=True)
+class InversionConfig:
+  """Settings of feature-map inversion.
+
+  Attributes:
+    mode: `"transfer"` or `"gain"` (see `modified_code`).
+    alpha: gain of the enhanced map in `gain` mode.
+    beta: gain of the other maps in `gain` mode.
+    tv_weight: weight of the total-variation prior.
+    l2_weight: weight of the L2 prior (distance from mid-grey).
+    init: `"noise"` (mid-grey plus noise, the authors' choice) or `"image"`.
+    noise_std: standard deviation of the initial noise.
+    seed: seeds the initial noise; filter k's noise depends only on
+      (seed, k), never on its batch.
+    batch_size: filters inverted together.
+    pooling: `"max"` or `"avg"` pooling in the feature model.
+    optimizer: the loop's settings.
+  """
+  mode: str = "transfer"
+  alpha: float = modified_code.DEFAULT_ALPHA
+  beta: float = modified_code.DEFAULT_BETA
+  tv_weight: float = 0.0
+  l2_weight: float = 0.0
+  init: str = "noise"
+  noise_std: float = 0.1
+  seed: int = 0
+  batch_size: int = 16
+  pooling: str = "max"
+  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig()
+
+  def __post_init__(self):
+    if self.mode not in modified_code.MODES:
+      raise errors.ArgumentError(
+          f"mode must be one of {', '.join(modified_code.MODES)}, "
+          f"not {self.mode!r}")
+    if self.init not in INITS:
+      raise errors.ArgumentError(
+          f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    if self.batch_size < 1:
+      raise errors.ArgumentError(
+          f"batch size must be at least 1, not {self.batch_size}")
+    for name in ("alpha", "beta", "tv_weight", "l2_weight", "noise_std"):
+      if not getattr(self, name) >= 0:
+        raise errors.ArgumentError(
+            f"{name} must be non-negative, not {getattr(self, name)}")
+
+  def record(self) -> dict:
+    """Returns the settings as a flat JSON-ready dict."""
+    settings = dataclasses.asdict(self)
+    settings.update(settings.pop("optimizer"))
+    return settings
+
+
+@dataclasses.dataclass(frozen=True)
+class FilterResult:
+  """The inversion of one filter.
+
+  Attributes:
+    layer: canonical layer name.
+    filter: filter index.
+    image: [H, W, 3] float32 RGB in [0, 1].
+    loss: final objective value.
+    steps: optimisation steps taken.
+    seconds: wall time of its batch, shared equally among its filters.
+    share_before: the filter's energy share in the original image's code.
+    share_after: its energy share in the inverted image's code.
+  """
+  layer: str
+  filter: int
+  image: np.ndarray
+  loss: float
+  steps: int
+  seconds: float
+  share_before: float
+  share_after: float
+
+  def record(self) -> dict:
+    """Returns the result without its image, as a JSON-ready dict."""
+    return {
+        "layer": self.layer, "filter": self.filter, "loss": self.loss,
+        "steps": self.steps, "seconds": self.seconds,
+        "energy_share_before": self.share_before,
+        "energy_share_after": self.share_after,
+        "energy_share_gain": self.share_after / max(self.share_before, 1e-12),
+    }
+
+
+def parse_filters(spec: str, num_filters: int) -> list[int]:
+  """Parses `0,5,9`, `0:64`, `all` (or a mix: `0:4,9`) into filter indices.
+
+  Raises:
+    LayerError: if an index is out of range.
+    ArgumentError: if the text is malformed or names no filter.
+  """
+  if spec.strip() == "all":
+    return list(range(num_filters))
+  filter_ids = index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all")
+  for i in filter_ids:
+    if not 0 <= i < num_filters:
+      raise errors.LayerError(
+          f"filter {i} is out of range: the layer has {num_filters} "
+          f"filters (0 to {num_filters - 1})")
+  return filter_ids
+
+
+def initial_images(image: np.ndarray, filter_ids: Sequence[int],
+                   config: InversionConfig) -> tf.Tensor:
+  """Returns the starting images, one per filter, independent of batching."""
+  if config.init == "image":
+    return tf.repeat(tf.convert_to_tensor(image)[None], len(filter_ids), 0)
+  return optimization.grey_noise_images(
+      image.shape, [(config.seed, k) for k in filter_ids], config.noise_std)
+
+
+class FilterInverter:
+  """Inverts enhanced codes of one layer, batch by batch, with one compiled loop.
+
+  The feature model and the compiled loop are built once and reused for every
+  batch of filters.
+  """
+
+  def __init__(self, backbone: vgg_feature_model.Backbone, layer: str,
+               config: InversionConfig = InversionConfig(),
+               writer: Optional[summaries.SummaryWriter] = None):
+    """Builds the feature model and the loop.
+
+    Args:
+      backbone: VGG19 and its weight coverage.
+      layer: the layer whose filters are inverted, either spelling.
+      config: inversion settings.
+      writer: TensorBoard writer; None writes nothing.
+
+    Raises:
+      LayerError, WeightsError: for a layer unknown or not covered.
+    """
+    self.layer = vgg_layers.canonical_name(layer)
+    self.num_filters = backbone.num_filters(self.layer)
+    self._config = config
+    self._writer = writer or summaries.SummaryWriter(None)
+    self._features = vgg_feature_model.feature_model(
+        backbone, [self.layer], pooling=config.pooling,
+        relu_gradient="redirected")
+    objective = objectives.filter_code_distance(self.layer)
+    if config.tv_weight:
+      objective += config.tv_weight * objectives.total_variation()
+    if config.l2_weight:
+      objective += config.l2_weight * objectives.l2()
+    self._minimizer = optimization.Minimizer(
+        self._features, objective, config.optimizer)
+
+  def code(self, images) -> tf.Tensor:
+    """Returns the layer's activations for [B, H, W, 3] images."""
+    return self._features(tf.convert_to_tensor(images, tf.float32))[self.layer]
+
+  def invert(self, image: np.ndarray, filter_ids: Sequence[int],
+             on_step: Optional[Callable[[str], None]] = None
+             ) -> Iterator[FilterResult]:
+    """Inverts the enhanced code of each filter, yielding results by batch.
+
+    Args:
+      image: [H, W, 3] float32 RGB in [0, 1], whose code is modified.
+      filter_ids: the filters, inverted in chunks of `batch_size`.
+      on_step: called between compiled calls with a short status text
+        (filters of the batch, steps taken).
+
+    Yields:
+      One `FilterResult` per filter, in the order given.
+    """
+    config = self._config
+    code = self.code(image[None])
+    shares_before = texture.energy_shares(code)[0].numpy()
+    for start in range(0, len(filter_ids), config.batch_size):
+      chunk = list(filter_ids[start:start + config.batch_size])
+      began = time.perf_counter()
+      target = modified_code.filter_target(
+          code, chunk, config.mode, config.alpha, config.beta)
+      result = self._minimizer.minimize(
+          initial_images(image, chunk, config), {self.layer: target},
+          on_progress=self._report(chunk, on_step))
+      shares_after = texture.energy_shares(self.code(result.images)).numpy()
+      seconds = (time.perf_counter() - began) / len(chunk)
+      for i, k in enumerate(chunk):
+        yield FilterResult(
+            self.layer, k, result.images[i], float(result.losses[i]),
+            int(result.steps[i]), seconds, float(shares_before[k]),
+            float(shares_after[i, k]))
+
+  def _report(self, chunk: Sequence[int],
+              on_step: Optional[Callable[[str], None]]):
+    names = [f"loss/{self.layer}_{k:04d}" for k in chunk]
+    steps = self._config.optimizer.steps
+
+    def on_progress(step, images, losses):
+      if on_step is not None:
+        on_step(f"{self.layer} {chunk[0]}-{chunk[-1]}: step {step}/{steps}")
+      self._writer.scalars(step, dict(zip(names, losses)))
+      self._writer.image_grid(
+          step, f"image/{self.layer}_{chunk[0]:04d}-{chunk[-1]:04d}", images)
+
+    return on_progress

@@ -1,0 +1,156 @@
+"""Objectives: immutable values mapping (activations, images, targets) to [B].
+
+Sign convention: every objective is a loss to minimise. An objective returns
+one value per batch element (elements are independent: VGG19 has no batch
+normalisation), and is reduced to a scalar only where the gradient is taken.
+
+Objectives combine without mutating their operands: `a + b`, `a - b`,
+`k * a` and `-a` build new objectives. Each keeps its named terms, so that
+`terms()` gives a `{name: Tensor[B]}` dict for TensorBoard.
+
+`activations` is a feature model's output dict; `images` the [B, H, W, 3] RGB
+images being optimised; `targets` a dict of per-layer targets that vary from
+call to call (passed as arguments so that compiled loops are not retraced).
+"""
+
+import dataclasses
+from typing import Callable, Mapping
+
+import tensorflow as tf
+
+from fmi_tf.inversion import modified_code
+
+TermFn = Callable[[Mapping[str, tf.Tensor], tf.Tensor, Mapping], tf.Tensor]
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+  """One named loss term and its weight."""
+  weight: float
+  name: str
+  fn: TermFn
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+  """A weighted sum of named per-example loss terms."""
+  parts: tuple[Term, ...]
+
+  @classmethod
+  def of(cls, fn: TermFn, name: str) -> "Objective":
+    """Returns the objective made of one term of weight 1."""
+    return cls((Term(1.0, name, fn),))
+
+  @property
+  def names(self) -> tuple[str, ...]:
+    return tuple(term.name for term in self.parts)
+
+  def terms(self, activations, images, targets) -> dict[str, tf.Tensor]:
+    """Returns each weighted term, [B] per name."""
+    return {term.name: term.weight * term.fn(activations, images, targets)
+            for term in self.parts}
+
+  def __call__(self, activations, images, targets) -> tf.Tensor:
+    return tf.add_n(list(self.terms(activations, images, targets).values()))
+
+  def __add__(self, other: "Objective") -> "Objective":
+    return Objective(self.parts + other.parts)
+
+  def __mul__(self, factor: float) -> "Objective":
+    return Objective(tuple(
+        dataclasses.replace(term, weight=factor * term.weight)
+        for term in self.parts))
+
+  __rmul__ = __mul__
+
+  def __neg__(self) -> "Objective":
+    return -1.0 * self
+
+  def __sub__(self, other: "Objective") -> "Objective":
+    return self + (-other)
+
+  def __repr__(self) -> str:
+    return " + ".join(f"{term.weight:g}*{term.name}" for term in self.parts)
+
+
+def filter_code_distance(layer: str) -> Objective:
+  """Normalised squared distance to a `FilterTarget` at `layer`.
+
+  ||phi(x) - T||^2 / ||T||^2 per batch element (Mahendran & Vedaldi), where T
+  is the factored modified code `targets[layer]`; the dense T is never built:
+  the enhanced map is picked with `tf.gather(..., batch_dims=1)`.
+
+  Args:
+    layer: canonical layer name; `targets[layer]` must be a `FilterTarget`.
+
+  Returns:
+    The objective.
+  """
+
+  def distance(activations, images, targets):
+    del images
+    target: modified_code.FilterTarget = targets[layer]
+    phi = activations[layer]
+    code = target.code
+    scale = target.others_scale[:, None, None, None]
+    residual = phi - scale * code
+    residual_k = tf.gather(residual, target.filter_ids, axis=-1, batch_dims=1)
+    phi_k = tf.gather(phi, target.filter_ids, axis=-1, batch_dims=1)
+    code_k = tf.gather(tf.broadcast_to(code, tf.shape(phi)),
+                       target.filter_ids, axis=-1, batch_dims=1)
+    numerator = (tf.reduce_sum(tf.square(residual), axis=[1, 2, 3])
+                 - tf.reduce_sum(tf.square(residual_k), axis=[1, 2])
+                 + tf.reduce_sum(tf.square(phi_k - target.target_maps),
+                                 axis=[1, 2]))
+    denominator = (
+        tf.square(target.others_scale)
+        * (tf.reduce_sum(tf.square(code)) - tf.reduce_sum(tf.square(code_k),
+                                                          axis=[1, 2]))
+        + tf.reduce_sum(tf.square(target.target_maps), axis=[1, 2]))
+    return numerator / tf.maximum(denominator, 1e-12)
+
+  return Objective.of(distance, f"loss/code/{layer}")
+
+
+def relative_squared_distance(value: tf.Tensor,
+                              target: tf.Tensor) -> tf.Tensor:
+  """Returns ||value - target||^2 / ||target||^2 per batch element: [B]."""
+  axes = list(range(1, len(target.shape)))
+  numerator = tf.reduce_sum(tf.square(value - target), axis=axes)
+  return numerator / tf.maximum(tf.reduce_sum(tf.square(target), axis=axes),
+                                1e-12)
+
+
+def code_distance(layer: str) -> Objective:
+  """Normalised squared distance to a dense target code `targets[layer]`.
+
+  ||phi(x) - T||^2 / ||T||^2 per batch element, T of shape [B, H, W, C].
+  """
+
+  def distance(activations, images, targets):
+    del images
+    return relative_squared_distance(activations[layer], targets[layer])
+
+  return Objective.of(distance, f"loss/code/{layer}")
+
+
+def total_variation() -> Objective:
+  """Mean squared difference between neighbouring pixels, per image."""
+
+  def variation(activations, images, targets):
+    del activations, targets
+    dy = images[:, 1:, :-1, :] - images[:, :-1, :-1, :]
+    dx = images[:, :-1, 1:, :] - images[:, :-1, :-1, :]
+    return tf.reduce_mean(tf.square(dx) + tf.square(dy), axis=[1, 2, 3])
+
+  return Objective.of(variation, "loss/tv")
+
+
+def l2() -> Objective:
+  """Mean squared distance of the pixels from mid-grey, per image."""
+
+  def norm(activations, images, targets):
+    del activations, targets
+    return tf.reduce_mean(tf.square(images - 0.5), axis=[1, 2, 3])
+
+  return Objective.of(norm, "loss/l2")

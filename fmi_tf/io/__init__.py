@@ -1,0 +1,1 @@
+"""Reading and writing: images, grids, atomic outputs, summaries, progress."""

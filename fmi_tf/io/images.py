@@ -1,0 +1,85 @@
+"""Reading images into RGB float arrays in [0, 1], and the embedded default.
+
+Any image Pillow reads is accepted: greyscale, RGBA and palette images are
+converted to RGB, 16-bit images are scaled to [0, 1]. The longer side is
+resized to the requested size. Missing, unreadable, truncated or non-image
+files raise `ImageError` naming the file.
+"""
+
+import os
+from typing import Optional
+
+import numpy as np
+from PIL import Image
+
+from fmi_tf import errors
+
+# Chelsea the cat, by Stefan van der Walt, CC0 (shipped with scikit-image).
+DEFAULT_IMAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                             "chelsea.jpg")
+
+
+def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
+  """Reads an image as float32 RGB in [0, 1].
+
+  Args:
+    path: the image file, or None for the embedded default photo.
+    size: if given, the longer side is resized to this many pixels.
+
+  Returns:
+    Array [H, W, 3], float32, in [0, 1].
+
+  Raises:
+    ImageError: if the file is missing, unreadable, truncated or no image.
+    ArgumentError: if size is not positive.
+  """
+  path = path or DEFAULT_IMAGE
+  if size is not None and size < 1:
+    raise errors.ArgumentError(f"image size must be positive, not {size}")
+  if not os.path.isfile(path):
+    raise errors.ImageError(f"image not found: {path}")
+  try:
+    with Image.open(path) as image:
+      image.load()
+      rgb = _to_rgb_float(image)
+  except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    raise errors.ImageError(f"cannot read image {path}: {e}") from None
+  if size is not None:
+    rgb = resize_longer_side(rgb, size)
+  return rgb
+
+
+def _to_rgb_float(image: Image.Image) -> np.ndarray:
+  """Converts any Pillow image mode to float32 RGB in [0, 1]."""
+  if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+    grey = np.asarray(image, dtype=np.float32)
+    peak = 65535.0 if image.mode.startswith("I;16") or grey.max() > 255 else 255.0
+    return np.repeat(np.clip(grey / peak, 0, 1)[..., None], 3, axis=-1)
+  if image.mode == "F":
+    grey = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    return np.repeat(grey[..., None], 3, axis=-1)
+  if image.mode in ("RGBA", "LA", "PA") or (
+      image.mode == "P" and "transparency" in image.info):
+    image = image.convert("RGBA")
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    image = Image.alpha_composite(background, image)
+  return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def resize_longer_side(rgb: np.ndarray, size: int) -> np.ndarray:
+  """Resizes an [H, W, 3] float image so that its longer side is `size`."""
+  height, width = rgb.shape[:2]
+  scale = size / max(height, width)
+  new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+  if new_size == (width, height):
+    return rgb
+  channels = [
+      np.asarray(Image.fromarray(rgb[..., c]).resize(new_size, Image.BICUBIC))
+      for c in range(3)
+  ]
+  return np.clip(np.stack(channels, axis=-1), 0, 1).astype(np.float32)
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+  """Converts float RGB in [0, 1] to uint8, rounding."""
+  return (np.clip(rgb, 0, 1) * 255.0 + 0.5).astype(np.uint8)

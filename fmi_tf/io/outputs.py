@@ -1,0 +1,67 @@
+"""Atomic writes: an interrupted run leaves no partial PNG or JSON.
+
+Every file is written to a temporary name in its destination directory and
+renamed into place, which POSIX makes atomic.
+"""
+
+import io
+import json
+import os
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+from fmi_tf import errors
+from fmi_tf.io import images as image_io
+
+# mkstemp creates files readable by their owner only; outputs follow the umask.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def prepare_directory(path: str) -> str:
+  """Creates `path` if needed and checks that it can be written.
+
+  Raises:
+    OutputError: if it cannot be created or written.
+  """
+  try:
+    os.makedirs(path, exist_ok=True)
+  except OSError as e:
+    raise errors.OutputError(
+        f"cannot create output directory {path}: {e.strerror}") from None
+  if not os.access(path, os.W_OK | os.X_OK):
+    raise errors.OutputError(f"output directory {path} is not writable")
+  return path
+
+
+def write_bytes(path: str, data: bytes) -> None:
+  """Writes `data` to `path` atomically."""
+  directory = os.path.dirname(os.path.abspath(path))
+  fd, temporary = tempfile.mkstemp(
+      dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".part")
+  try:
+    with os.fdopen(fd, "wb") as f:
+      f.write(data)
+    os.chmod(temporary, 0o666 & ~_UMASK)
+    os.replace(temporary, path)
+  except BaseException:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+    raise
+
+
+def write_json(path: str, record) -> None:
+  """Writes a JSON document atomically."""
+  write_bytes(path, (json.dumps(record, indent=2, sort_keys=True) + "\n")
+              .encode("utf8"))
+
+
+def write_png(path: str, image) -> None:
+  """Writes an [H, W, 3] float image in [0, 1] or a Pillow image as PNG."""
+  if isinstance(image, np.ndarray):
+    image = Image.fromarray(image_io.to_uint8(image))
+  buffer = io.BytesIO()
+  image.save(buffer, format="PNG")
+  write_bytes(path, buffer.getvalue())

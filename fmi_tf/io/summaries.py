@@ -1,0 +1,46 @@
+"""TensorBoard summaries that cost nothing when no log directory is given."""
+
+from typing import Mapping, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf.io import grid
+
+
+class SummaryWriter:
+  """Writes scalars and image grids to TensorBoard, or nothing without logdir."""
+
+  def __init__(self, logdir: Optional[str]):
+    self._writer = tf.summary.create_file_writer(logdir) if logdir else None
+
+  @property
+  def enabled(self) -> bool:
+    return self._writer is not None
+
+  def scalars(self, step: int, values: Mapping[str, float]) -> None:
+    """Writes one scalar per name at `step`."""
+    if not self._writer:
+      return
+    with self._writer.as_default(step=step):
+      for name, value in values.items():
+        tf.summary.scalar(name, float(value))
+
+  def image_grid(self, step: int, name: str, images: np.ndarray) -> None:
+    """Writes [N, H, W, 3] images in [0, 1] tiled into one image."""
+    if not self._writer:
+      return
+    with self._writer.as_default(step=step):
+      tf.summary.image(name, grid.tile(np.asarray(images))[None])
+
+  def images(self, step: int, named_images: Mapping[str, np.ndarray]) -> None:
+    """Writes single [H, W, 3] images in [0, 1], one per name."""
+    if not self._writer:
+      return
+    with self._writer.as_default(step=step):
+      for name, image in named_images.items():
+        tf.summary.image(name, np.asarray(image)[None])
+
+  def flush(self) -> None:
+    if self._writer:
+      self._writer.flush()

@@ -1,0 +1,1 @@
+"""The networks: layer names, weights, preprocessing, feature models."""

@@ -1,0 +1,1 @@
+"""Texture recognition: datasets, encoders, classifiers, experiments."""

@@ -1,0 +1,151 @@
+"""Linear classifiers on texture descriptors, carried by a Keras Dense layer.
+
+Two fits are offered, both by scikit-learn and both L2-regularised with
+strength 1/C: `svm`, a one-vs-rest linear SVM (LinearSVC, squared hinge
+loss), and `softmax`, multinomial logistic regression. The descriptors are
+standardised (per-dimension mean and standard deviation of the training
+part) and divided by sqrt(D), so that their mean squared norm is 1 and C
+means the same for 256-D and 43,232-D descriptors (and liblinear converges
+in a few iterations). This scaling is folded into the weights,
+so the result is one affine map `scores = x W + b` that a Dense layer
+carries into the exported models. When descriptors have more dimensions
+than there are training images (Gram descriptors), the fit runs in the span
+of the training descriptors: by the representer theorem an L2-regularised
+linear model's weights lie in that span, so the solution is the same, found
+in N instead of D dimensions. `svm` with C = 100 is the default. Over the ten
+dtd10 folds at C = 100 the two are within one standard deviation (energy
+76.0 vs 75.6 %, Gram 77.7 vs 77.6 %, GAP 75.4 vs 76.5 %); on fold 1 the
+SVM was ahead at every C tried (1, 10, 100) for energy and Gram, and it
+fits several times faster (README, texture recognition).
+"""
+
+import dataclasses
+import io
+import os
+
+import keras
+import numpy as np
+from sklearn import linear_model
+from sklearn import svm
+
+from fmi_tf import errors
+from fmi_tf.io import outputs
+
+METHODS = ("svm", "softmax")
+FILENAME = "classifier.npz"
+DEFAULT_C = 100.0
+
+
+@dataclasses.dataclass(frozen=True)
+class LinearClassifier:
+  """scores = descriptors @ weights + bias.
+
+  Attributes:
+    weights: float32 [D, K].
+    bias: float32 [K].
+    class_names: K names.
+  """
+  weights: np.ndarray
+  bias: np.ndarray
+  class_names: tuple[str, ...]
+
+  def scores(self, descriptors: np.ndarray) -> np.ndarray:
+    """Class scores [N, K] of descriptors [N, D]."""
+    return np.asarray(descriptors, np.float32) @ self.weights + self.bias
+
+  def predict(self, descriptors: np.ndarray) -> np.ndarray:
+    """The best-scoring class index of each descriptor."""
+    return np.argmax(self.scores(descriptors), axis=-1)
+
+  def to_keras(self) -> keras.Model:
+    """A model descriptors [B, D] -> scores [B, K]: one Dense layer."""
+    inputs = keras.Input((self.weights.shape[0],), name="descriptors")
+    dense = keras.layers.Dense(self.weights.shape[1], name="scores")
+    outputs_ = dense(inputs)
+    dense.set_weights([self.weights, self.bias])
+    return keras.Model(inputs, outputs_, name="linear_classifier")
+
+  def save(self, directory: str) -> str:
+    """Writes `directory/classifier.npz` (no pickled objects)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, weights=self.weights, bias=self.bias,
+             class_names=np.asarray(self.class_names, dtype=np.str_))
+    path = os.path.join(directory, FILENAME)
+    outputs.write_bytes(path, buffer.getvalue())
+    return path
+
+  @classmethod
+  def load(cls, directory: str) -> "LinearClassifier":
+    """Reads what `save` wrote.
+
+    Raises:
+      ArgumentError: if the file is missing or malformed.
+    """
+    path = os.path.join(directory, FILENAME)
+    try:
+      with np.load(path, allow_pickle=False) as archive:
+        return cls(archive["weights"], archive["bias"],
+                   tuple(str(n) for n in archive["class_names"]))
+    except (OSError, KeyError, ValueError) as e:
+      raise errors.ArgumentError(
+          f"cannot read classifier {path}: {e}") from None
+
+
+def _span_basis(x: np.ndarray) -> np.ndarray:
+  """Orthonormal basis [D, R] of the rows' span (identity if D <= N)."""
+  if x.shape[1] <= x.shape[0]:
+    return np.eye(x.shape[1])
+  eigenvalues, eigenvectors = np.linalg.eigh(x @ x.T)
+  keep = eigenvalues > eigenvalues.max() * 1e-10
+  return (x.T @ eigenvectors[:, keep]) / np.sqrt(eigenvalues[keep])
+
+
+def train(descriptors: np.ndarray, labels: np.ndarray,
+          class_names: tuple[str, ...], method: str = "svm",
+          regularization: float = DEFAULT_C) -> LinearClassifier:
+  """Fits a linear classifier.
+
+  Args:
+    descriptors: float [N, D].
+    labels: int [N] class indices.
+    class_names: the K names labels index into.
+    method: `svm` or `softmax`.
+    regularization: C, the inverse of the L2 penalty's strength.
+
+  Returns:
+    The classifier, standardisation folded in. A class without training
+    images gets zero weights and a bias of -1e9: it is never predicted.
+
+  Raises:
+    ArgumentError: for an unknown method, C <= 0 or fewer than 2 classes.
+  """
+  if method not in METHODS:
+    raise errors.ArgumentError(
+        f"classifier must be one of {', '.join(METHODS)}, not {method!r}")
+  if regularization <= 0:
+    raise errors.ArgumentError(f"C must be positive, not {regularization}")
+  present = np.unique(labels)
+  if len(present) < 2:
+    raise errors.ArgumentError("training needs images of at least 2 classes")
+  x = np.asarray(descriptors, np.float64)
+  mean = x.mean(axis=0)
+  std = (x.std(axis=0) + 1e-6) * np.sqrt(x.shape[1])
+  if method == "svm":
+    model = svm.LinearSVC(C=regularization, max_iter=5000)
+  else:
+    model = linear_model.LogisticRegression(C=regularization, max_iter=2000)
+  standardised = (x - mean) / std
+  basis = _span_basis(standardised)
+  model.fit(standardised @ basis, labels)
+  coef = model.coef_ @ basis.T
+  intercept = model.intercept_
+  if len(present) == 2:
+    coef = np.concatenate([-coef, coef])
+    intercept = np.concatenate([-intercept, intercept])
+  weights = np.zeros((x.shape[1], len(class_names)))
+  bias = np.full(len(class_names), -1e9)
+  folded = coef / std
+  weights[:, present] = folded.T
+  bias[present] = intercept - folded @ mean
+  return LinearClassifier(weights.astype(np.float32), bias.astype(np.float32),
+                          tuple(class_names))

@@ -1,0 +1,103 @@
+"""One texture-recognition experiment: encode a dataset, fit, evaluate.
+
+The encoder turns each image of both parts into a descriptor (through the
+descriptor cache), a linear classifier is fitted on the training part, and
+the held-out part is scored. Timings of each stage go into the report.
+"""
+
+import dataclasses
+import time
+from typing import Optional
+
+import numpy as np
+
+from fmi_tf.nets import feature_model
+from fmi_tf.recognition import classifier as linear
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import descriptor_cache
+from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import evaluation
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+  """How descriptors are computed and classified.
+
+  Attributes:
+    encoder: the encoder configuration.
+    image_size: side of the square images the encoder sees.
+    method: the linear classifier, `svm` or `softmax`.
+    regularization: the classifier's C (inverse L2 strength).
+    batch_size: images per encoder call.
+  """
+  encoder: texture_encoder.EncoderConfig
+  image_size: int = 224
+  method: str = "svm"
+  regularization: float = linear.DEFAULT_C
+  batch_size: int = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+  """A fitted classifier and its evaluation."""
+  classifier: linear.LinearClassifier
+  report: dict
+
+
+def cache_for(dataset: datasets.Dataset, setup: Setup,
+              backbone: feature_model.Backbone,
+              directory: Optional[str]) -> descriptor_cache.DescriptorCache:
+  """The descriptor cache of this dataset, encoder, size and weights."""
+  return descriptor_cache.DescriptorCache(directory, {
+      "dataset": dataset.name, "encoder": setup.encoder.to_dict(),
+      "image_size": setup.image_size, "weights": backbone.source})
+
+
+def run(dataset: datasets.Dataset, setup: Setup,
+        backbone: feature_model.Backbone, encoder_model,
+        cache: descriptor_cache.DescriptorCache) -> Outcome:
+  """Encodes both parts, fits on train, evaluates on test.
+
+  Returns:
+    The classifier and a report (see `evaluation.report`) with the
+    descriptor size, the skipped images and the timings in seconds.
+  """
+  train = cache.encode(encoder_model, dataset.train, setup.image_size,
+                       setup.batch_size, "encode train")
+  test = cache.encode(encoder_model, dataset.test, setup.image_size,
+                      setup.batch_size, "encode test")
+  start = time.perf_counter()
+  fitted = linear.train(train.descriptors, train.labels, dataset.class_names,
+                        setup.method, setup.regularization)
+  fit_seconds = time.perf_counter() - start
+  start = time.perf_counter()
+  predicted = fitted.predict(test.descriptors)
+  predict_seconds = time.perf_counter() - start
+  report = evaluation.report(test.labels, predicted, dataset.class_names)
+  encoded = len(train.names) + len(test.names)
+  encode_seconds = train.seconds + test.seconds
+  report.update({
+      "dataset": dataset.name,
+      "protocol": dataset.protocol,
+      "encoder": setup.encoder.to_dict(),
+      "image_size": setup.image_size,
+      "classifier": {"method": setup.method, "C": setup.regularization},
+      "descriptor_size": texture_encoder.descriptor_size(backbone,
+                                                         setup.encoder),
+      "train_images": len(train.names),
+      "test_images": len(test.names),
+      "skipped_images": list(train.skipped + test.skipped),
+      "timings": {
+          "encode_seconds": encode_seconds,
+          "encode_images_per_second": (
+              encoded / encode_seconds if encode_seconds else None),
+          "fit_seconds": fit_seconds,
+          "predict_seconds": predict_seconds,
+      },
+  })
+  return Outcome(fitted, report)
+
+
+def mean_and_std(values: list[float]) -> tuple[float, float]:
+  """Mean and (population) standard deviation."""
+  return float(np.mean(values)), float(np.std(values))

@@ -1,0 +1,83 @@
+"""A trained texture classifier on disk: encoder config, weights, classifier.
+
+`fmi-texture-train` writes, and `fmi-texture-export` reads, a directory:
+
+* `encoder.json`: the encoder configuration and the image size;
+* `encoder.weights.h5`: the encoder's (VGG19 slice's) weights, Keras format;
+* `classifier.npz`: the linear classifier and the class names.
+
+The encoder is rebuilt from VGG19's architecture and these weights, so the
+directory does not depend on the original weights file.
+"""
+
+import dataclasses
+import json
+import os
+
+import keras
+
+from fmi_tf import errors
+from fmi_tf.io import outputs
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.recognition import classifier as linear
+from fmi_tf.recognition import encoder as texture_encoder
+
+CONFIG_FILE = "encoder.json"
+WEIGHTS_FILE = "encoder.weights.h5"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedModel:
+  """An encoder and the linear classifier fitted on its descriptors."""
+  encoder: keras.Model
+  config: texture_encoder.EncoderConfig
+  image_size: int
+  classifier: linear.LinearClassifier
+
+  @property
+  def class_names(self) -> tuple[str, ...]:
+    return self.classifier.class_names
+
+
+def save(directory: str, model: TrainedModel) -> None:
+  """Writes the model's three files into directory (created if needed)."""
+  outputs.prepare_directory(directory)
+  outputs.write_json(os.path.join(directory, CONFIG_FILE), {
+      "encoder": model.config.to_dict(), "image_size": model.image_size})
+  partial = os.path.join(directory, ".partial." + WEIGHTS_FILE)
+  model.encoder.save_weights(partial)
+  os.replace(partial, os.path.join(directory, WEIGHTS_FILE))
+  model.classifier.save(directory)
+
+
+def load(directory: str) -> TrainedModel:
+  """Reads a directory written by `save`.
+
+  Raises:
+    ArgumentError: if a file is missing or malformed.
+  """
+  config_path = os.path.join(directory, CONFIG_FILE)
+  weights_path = os.path.join(directory, WEIGHTS_FILE)
+  for path in (config_path, weights_path):
+    if not os.path.isfile(path):
+      raise errors.ArgumentError(
+          f"{directory} is no trained model directory: {path} is missing")
+  try:
+    with open(config_path, encoding="utf8") as f:
+      record = json.load(f)
+    config = texture_encoder.EncoderConfig.from_dict(record["encoder"])
+    image_size = int(record["image_size"])
+  except (ValueError, KeyError, TypeError) as e:
+    raise errors.ArgumentError(f"cannot read {config_path}: {e}") from None
+  backbone = feature_model.Backbone(
+      keras.applications.VGG19(include_top=False, weights=None),
+      frozenset(vgg_layers.CONV_LAYERS), directory)
+  encoder_model = texture_encoder.build(backbone, config)
+  try:
+    encoder_model.load_weights(weights_path)
+  except (OSError, ValueError) as e:
+    raise errors.ArgumentError(
+        f"cannot load encoder weights {weights_path}: {e}") from None
+  return TrainedModel(encoder_model, config, image_size,
+                      linear.LinearClassifier.load(directory))

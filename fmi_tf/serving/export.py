@@ -1,0 +1,173 @@
+"""SavedModels for TF Serving: encoder, classifier, end-to-end classifier.
+
+Each model is a `tf.Module` whose signatures do everything in the graph:
+
+* `serving_default` takes `image_bytes`, a [B] batch of encoded images
+  (JPEG, PNG, GIF or BMP; TF Serving's REST API takes them as
+  `{"b64": ...}`), decodes them and applies the resize/crop policy of
+  `datasets.pipeline.fit_image`;
+* `serving_uint8` takes `images`, uint8 [B, H, W, 3], and applies the same
+  policy.
+
+The encoder returns `descriptors` [B, D]. The classifier takes `descriptors`
+(its `serving_default`) and, like the end-to-end model, returns `scores`
+[B, K] (linear scores), `class_ids` [B, K] (classes by decreasing score) and
+`class_names` [B, K] (their names, stored in the SavedModel). A batch with
+an image that is no JPEG, PNG, GIF or BMP fails with InvalidArgumentError
+naming its index.
+
+Models are written to TF Serving's layout, `<base>/<name>/<version>/`, the
+version one more than the highest already there, via a temporary directory
+renamed into place (TF Serving ignores non-numeric directories).
+"""
+
+import os
+import tempfile
+
+import keras
+import tensorflow as tf
+
+from fmi_tf.io import outputs
+from fmi_tf.recognition import trained_model
+from fmi_tf.recognition.datasets import pipeline
+
+BYTES_SPEC = tf.TensorSpec([None], tf.string, name="image_bytes")
+UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
+
+
+def decode_batch(image_bytes: tf.Tensor, size: int) -> tf.Tensor:
+  """[B] encoded images -> float [B, size, size, 3] in [0, 1].
+
+  Raises:
+    tf.errors.InvalidArgumentError: when an element is not an image.
+  """
+  known = tf.zeros_like(image_bytes, tf.bool)
+  for magic in _MAGIC:
+    known |= tf.equal(tf.strings.substr(image_bytes, 0, len(magic)), magic)
+  check = tf.debugging.Assert(tf.reduce_all(known), [
+      "cannot decode image_bytes: no JPEG, PNG, GIF or BMP image at batch "
+      "indices", tf.where(tf.logical_not(known))[:, 0]])
+  with tf.control_dependencies([check]):
+    return tf.map_fn(lambda data: pipeline.fit_image(pipeline.decode(data),
+                                                     size),
+                     image_bytes,
+                     fn_output_signature=tf.TensorSpec([size, size, 3]))
+
+
+def fit_batch(images: tf.Tensor, size: int) -> tf.Tensor:
+  """uint8 [B, H, W, 3] -> float [B, size, size, 3] in [0, 1]."""
+  return tf.map_fn(lambda image: pipeline.fit_image(image, size), images,
+                   fn_output_signature=tf.TensorSpec([size, size, 3]))
+
+
+def _ranked(scores: tf.Tensor, class_names: tf.Variable) -> dict:
+  class_ids = tf.argsort(scores, axis=-1, direction="DESCENDING")
+  return {"scores": scores, "class_ids": class_ids,
+          "class_names": tf.gather(class_names, class_ids)}
+
+
+class EncoderModule(tf.Module):
+  """Images -> texture descriptors."""
+
+  def __init__(self, encoder: keras.Model, image_size: int):
+    super().__init__(name="texture_encoder")
+    self.encoder = encoder
+    self.image_size = image_size
+
+  @tf.function(input_signature=[BYTES_SPEC])
+  def serve_bytes(self, image_bytes):
+    images = decode_batch(image_bytes, self.image_size)
+    return {"descriptors": self.encoder(images)}
+
+  @tf.function(input_signature=[UINT8_SPEC])
+  def serve_uint8(self, images):
+    return {"descriptors": self.encoder(fit_batch(images, self.image_size))}
+
+
+class ClassifierModule(tf.Module):
+  """Descriptors -> scores, ranked class ids and class names."""
+
+  def __init__(self, classifier: keras.Model, class_names: tuple[str, ...]):
+    super().__init__(name="texture_classifier")
+    self.classifier = classifier
+    self.class_names = tf.Variable(list(class_names), trainable=False,
+                                   name="class_names")
+    size = classifier.inputs[0].shape[-1]
+    self.serve_descriptors = tf.function(
+        self._serve, input_signature=[
+            tf.TensorSpec([None, size], tf.float32, name="descriptors")])
+
+  def _serve(self, descriptors):
+    return _ranked(self.classifier(descriptors), self.class_names)
+
+
+class EndToEndModule(tf.Module):
+  """Images -> scores, ranked class ids and class names."""
+
+  def __init__(self, encoder: keras.Model, classifier: keras.Model,
+               class_names: tuple[str, ...], image_size: int):
+    super().__init__(name="texture_classifier_end_to_end")
+    self.encoder = encoder
+    self.classifier = classifier
+    self.image_size = image_size
+    self.class_names = tf.Variable(list(class_names), trainable=False,
+                                   name="class_names")
+
+  def _classify(self, images):
+    return _ranked(self.classifier(self.encoder(images)), self.class_names)
+
+  @tf.function(input_signature=[BYTES_SPEC])
+  def serve_bytes(self, image_bytes):
+    return self._classify(decode_batch(image_bytes, self.image_size))
+
+  @tf.function(input_signature=[UINT8_SPEC])
+  def serve_uint8(self, images):
+    return self._classify(fit_batch(images, self.image_size))
+
+
+def signatures(module: tf.Module) -> dict:
+  """The module's signatures: serving_default (+ serving_uint8 for images)."""
+  if isinstance(module, ClassifierModule):
+    return {"serving_default": module.serve_descriptors}
+  return {"serving_default": module.serve_bytes,
+          "serving_uint8": module.serve_uint8}
+
+
+def next_version(model_base: str) -> int:
+  """One more than the highest integer version directory (1 if none)."""
+  if not os.path.isdir(model_base):
+    return 1
+  versions = [int(d) for d in os.listdir(model_base) if d.isdigit()]
+  return max(versions, default=0) + 1
+
+
+def export_versioned(module: tf.Module, export_base: str, name: str) -> str:
+  """Saves module as `<export_base>/<name>/<next version>`; returns it."""
+  model_base = outputs.prepare_directory(os.path.join(export_base, name))
+  temporary = tempfile.mkdtemp(prefix=".export-", dir=model_base)
+  tf.saved_model.save(module, temporary, signatures=signatures(module))
+  path = os.path.join(model_base, str(next_version(model_base)))
+  os.rename(temporary, path)
+  return path
+
+
+def modules(model: trained_model.TrainedModel) -> dict[str, tf.Module]:
+  """The three serving modules of a trained model, by name suffix."""
+  classifier = model.classifier.to_keras()
+  return {
+      "_encoder": EncoderModule(model.encoder, model.image_size),
+      "_classifier": ClassifierModule(classifier, model.class_names),
+      "": EndToEndModule(model.encoder, classifier, model.class_names,
+                         model.image_size),
+  }
+
+
+def export_all(model: trained_model.TrainedModel, export_base: str,
+               name: str = "texture") -> dict[str, str]:
+  """Exports encoder, classifier and end-to-end model; returns their paths.
+
+  They are named `<name>_encoder`, `<name>_classifier` and `<name>`.
+  """
+  return {name + suffix: export_versioned(module, export_base, name + suffix)
+          for suffix, module in modules(model).items()}

@@ -1,0 +1,1 @@
+"""Energy reallocation, style losses, style transfer and texture synthesis."""

@@ -1,0 +1,231 @@
+"""Energy reallocation: diverse textures from one image's code.
+
+Every map of a layer keeps its spatial pattern; only its energy (the spatial
+mean, `texture.energies`) changes, by scaling the map. A map with no
+activation at all has no pattern to scale and takes its new energy as a
+uniform map, so the target code always holds exactly the energies asked for.
+
+* `random`: the layer's total energy is shared among its maps in random
+  proportions drawn from the symmetric Dirichlet distribution (normalised
+  gamma variates), seeded by (seed, layer index + 1) with TensorFlow's
+  stateless generator. Its concentration sets how unequal the shares are:
+  1 is uniform on the simplex, where every map keeps a share of similar size
+  and the images differ little; well below 1, most of the energy goes to a
+  few maps per layer, so each seed brings out other texture primitives.
+* `rank`: the map with the i-th largest energy in the content takes the i-th
+  largest energy of the style image at the same layer (purposeful).
+
+The reallocated codes are inverted to images with `optimization.Minimizer`,
+one batch element per seed, minimising `objectives.code_distance` summed over
+the layers.
+"""
+
+import dataclasses
+from typing import Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf import texture
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.io import index_lists
+from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import layers as vgg_layers
+
+MODES = ("random", "rank")
+
+
+def parse_seeds(spec: str) -> list[int]:
+  """Parses `0:8`, `3` or `0,4,7` (or a mix: `0:4,9`) into seeds.
+
+  Raises:
+    ArgumentError: if the text is malformed or names no seed or a negative one.
+  """
+  seeds = index_lists.parse(spec, "seed", "0:8 or 0,4,7")
+  if min(seeds) < 0:
+    raise errors.ArgumentError(
+        f"seed list {spec!r} must name non-negative seeds")
+  return seeds
+
+
+def check_style(mode: str, has_style: bool) -> None:
+  """Raises ArgumentError unless a style image is given exactly for `rank`."""
+  if (mode == "rank") != has_style:
+    raise errors.ArgumentError(
+        "mode rank needs a style image (--style); mode random takes none")
+
+
+def with_energies(code: tf.Tensor, new_energies: tf.Tensor) -> tf.Tensor:
+  """Scales each map of a [1, H, W, C] code to new first-order energies.
+
+  Args:
+    code: non-negative activations of one image.
+    new_energies: [B, C] energies wanted.
+
+  Returns:
+    [B, H, W, C] codes whose maps have the energies `new_energies`.
+  """
+  current = texture.energies(code)
+  scale = tf.math.divide_no_nan(new_energies, current)
+  scaled = code * scale[:, None, None, :]
+  uniform = tf.ones_like(scaled) * new_energies[:, None, None, :]
+  return tf.where((current > 0)[:, None, None, :], scaled, uniform)
+
+
+def random_shares(seed: int, layer_index: int, num_filters: int,
+                  concentration: float = 1.0) -> tf.Tensor:
+  """Returns [C] shares drawn from the symmetric Dirichlet distribution.
+
+  Args:
+    seed: the draw's seed.
+    layer_index: makes the draws of different layers independent.
+    num_filters: number of shares C.
+    concentration: the Dirichlet parameter; 1 is uniform on the simplex.
+
+  Returns:
+    Non-negative shares summing to one; well below concentration 1 a share
+    can be too small for float32 and is then exactly zero.
+  """
+  weights = tf.random.stateless_gamma([num_filters], [seed, layer_index + 1],
+                                      alpha=concentration, dtype=tf.float64)
+  return tf.cast(weights / tf.reduce_sum(weights), tf.float32)
+
+
+def random_code(code: tf.Tensor, seeds: Sequence[int], layer_index: int = 0,
+                concentration: float = 1.0) -> tf.Tensor:
+  """Shares a [1, H, W, C] code's total energy at random, once per seed.
+
+  Args:
+    code: one image's activations at a layer.
+    seeds: one reallocation per seed.
+    layer_index: makes the draws of different layers independent.
+    concentration: the Dirichlet parameter of the shares.
+
+  Returns:
+    [len(seeds), H, W, C] codes with the same total energy as `code`.
+  """
+  total = tf.reduce_sum(texture.energies(code))
+  shares = tf.stack([
+      random_shares(seed, layer_index, code.shape[-1], concentration)
+      for seed in seeds])
+  return with_energies(code, total * shares)
+
+
+def rank_code(code: tf.Tensor, style_energies: tf.Tensor) -> tf.Tensor:
+  """Gives the content's i-th strongest map the style's i-th largest energy.
+
+  Args:
+    code: [1, H, W, C] content activations at a layer.
+    style_energies: [1, C] the style image's energies at that layer.
+
+  Returns:
+    [1, H, W, C] code whose energies are the style's, reassigned by rank.
+  """
+  order = tf.argsort(texture.energies(code)[0], direction="DESCENDING",
+                     stable=True)
+  sorted_style = tf.sort(style_energies[0], direction="DESCENDING")
+  rank_of_map = tf.argsort(order, stable=True)
+  return with_energies(code, tf.gather(sorted_style, rank_of_map)[None])
+
+
+@dataclasses.dataclass(frozen=True)
+class ReallocationConfig:
+  """Settings of energy reallocation and the inversion of its codes.
+
+  Attributes:
+    mode: `"random"` or `"rank"`.
+    layers: layers whose codes are reallocated and matched.
+    concentration: Dirichlet parameter of the random shares (`random` only):
+      below 1 the energy gathers on a few maps per layer.
+    tv_weight: weight of the total-variation prior.
+    noise_std: standard deviation of the initial noise around mid-grey.
+    pooling: `"max"` or `"avg"` pooling in the feature model.
+    optimizer: the loop's settings.
+  """
+  mode: str = "random"
+  layers: tuple[str, ...] = ("block1_conv1", "block2_conv1")
+  concentration: float = 0.1
+  tv_weight: float = 0.0
+  noise_std: float = 0.1
+  pooling: str = "avg"
+  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig(
+      steps=200, learning_rate=0.05, tolerance=0.0)
+
+  def __post_init__(self):
+    if self.mode not in MODES:
+      raise errors.ArgumentError(
+          f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+    if not self.layers:
+      raise errors.ArgumentError("at least one layer is needed")
+    vgg_layers.canonical_names(self.layers)
+    if not self.concentration > 0:
+      raise errors.ArgumentError("concentration must be positive")
+    if not self.tv_weight >= 0 or not self.noise_std >= 0:
+      raise errors.ArgumentError("tv weight and noise must be non-negative")
+
+
+class Reallocator:
+  """Reallocates an image's energies and inverts the codes to images."""
+
+  def __init__(self, backbone: vgg_feature_model.Backbone,
+               config: ReallocationConfig = ReallocationConfig()):
+    """Builds the feature model and the compiled loop.
+
+    Raises:
+      WeightsError: for a layer the weights do not cover.
+    """
+    self.config = config
+    self.layers = vgg_layers.network_order(
+        vgg_layers.canonical_names(config.layers))
+    self._features = vgg_feature_model.feature_model(backbone, self.layers,
+                                                     config.pooling)
+    objective = sum((objectives.code_distance(layer) for layer in self.layers),
+                    objectives.Objective(()))
+    if config.tv_weight:
+      objective += config.tv_weight * objectives.total_variation()
+    self._minimizer = optimization.Minimizer(self._features, objective,
+                                             config.optimizer)
+
+  def codes(self, images: np.ndarray) -> dict[str, tf.Tensor]:
+    """Returns {layer: activations} of [B, H, W, 3] images."""
+    return self._features(tf.convert_to_tensor(images, tf.float32))
+
+  def targets(self, image: np.ndarray, seeds: Sequence[int],
+              style: Optional[np.ndarray] = None) -> dict[str, tf.Tensor]:
+    """Returns the reallocated codes {layer: [len(seeds), H, W, C]}.
+
+    Raises:
+      ArgumentError: if `rank` has no style image or `random` has one.
+    """
+    check_style(self.config.mode, style is not None)
+    codes = self.codes(image[None])
+    if self.config.mode == "random":
+      return {layer: random_code(codes[layer], seeds, index,
+                                 self.config.concentration)
+              for index, layer in enumerate(self.layers)}
+    style_codes = self.codes(style[None])
+    return {layer: tf.repeat(rank_code(
+        codes[layer], texture.energies(style_codes[layer])), len(seeds), 0)
+            for layer in self.layers}
+
+  def invert(self, image: np.ndarray, seeds: Sequence[int],
+             style: Optional[np.ndarray] = None,
+             on_progress: Optional[optimization.ProgressFn] = None
+             ) -> optimization.MinimizeResult:
+    """Reallocates and inverts: one image per seed, seeded noise start.
+
+    Args:
+      image: [H, W, 3] RGB in [0, 1] whose energies are reallocated.
+      seeds: seeds of the shares (`random`) and of the initial noise.
+      style: [H', W', 3] style image, for `rank` only.
+      on_progress: passed to the minimiser.
+
+    Returns:
+      The images [len(seeds), H, W, 3], losses and steps.
+    """
+    targets = self.targets(image, seeds, style)
+    initial = optimization.grey_noise_images(
+        image.shape, [(seed, 0) for seed in seeds], self.config.noise_std)
+    return self._minimizer.minimize(initial, targets, on_progress)

@@ -1,0 +1,242 @@
+"""Style transfer and texture synthesis by matching texture statistics.
+
+The result minimises `style_weight * sum_l w_l * style_l + content_weight *
+content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
+Without a content image it is a texture synthesised from the style's
+representation alone, at the style image's size, from mid-grey plus noise.
+
+Defaults: style at relu1_1, relu2_1, relu3_1 and content at relu3_2 (all
+within the blocks 1-3 weights), starting from the content image.
+"""
+
+import dataclasses
+from typing import Callable, Mapping, NamedTuple, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf import texture
+from fmi_tf.inversion import objectives
+from fmi_tf.inversion import optimization
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.style import losses as style_losses
+
+INITS = ("content", "noise")
+DEFAULT_STYLE_LAYERS = tuple((layer, 1.0) for layer in texture.DEFAULT_LAYERS)
+DEFAULT_CONTENT_LAYER = "block3_conv2"
+DEFAULT_OPTIMIZER = optimization.OptimizerConfig(
+    steps=300, learning_rate=0.02, schedule="cosine", steps_per_call=25,
+    tolerance=0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleConfig:
+  """Settings of style transfer and texture synthesis.
+
+  Attributes:
+    method: `"energy"` or `"gram"`.
+    style_layers: (layer, weight) pairs, either spelling of the names.
+    content_layer: the layer whose code keeps the content.
+    content_weight: weight of the content term.
+    style_weight: weight of the sum of style terms.
+    tv_weight: weight of the total-variation prior.
+    energy_order: 1 (spatial mean) or 2 (root mean square) for `"energy"`.
+    init: `"content"` or `"noise"` (always noise without a content image).
+    noise_std: standard deviation of the noise around mid-grey.
+    seed: seeds the noise.
+    pooling: `"max"` or `"avg"` pooling in the feature model.
+    optimizer: the loop's settings.
+  """
+  method: str = "energy"
+  style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
+  content_layer: str = DEFAULT_CONTENT_LAYER
+  content_weight: float = 1.0
+  style_weight: float = 10.0
+  tv_weight: float = 1.0
+  energy_order: int = 1
+  init: str = "content"
+  noise_std: float = 0.1
+  seed: int = 0
+  pooling: str = "avg"
+  optimizer: optimization.OptimizerConfig = DEFAULT_OPTIMIZER
+
+  def __post_init__(self):
+    style_losses.check_method(self.method)
+    if self.init not in INITS:
+      raise errors.ArgumentError(
+          f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    if not self.style_layers:
+      raise errors.ArgumentError("at least one style layer is needed")
+    vgg_layers.canonical_names([self.content_layer,
+                                *(layer for layer, _ in self.style_layers)])
+    for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
+      if not getattr(self, name) >= 0:
+        raise errors.ArgumentError(
+            f"{name} must be non-negative, not {getattr(self, name)}")
+    for layer, weight in self.style_layers:
+      if not weight >= 0:
+        raise errors.ArgumentError(
+            f"style layer {layer} has weight {weight}; weights must be "
+            "non-negative numbers")
+    if not any(weight > 0 for _, weight in self.style_layers):
+      raise errors.ArgumentError("all style layer weights are zero")
+    if self.style_weight == 0:
+      raise errors.ArgumentError("style weight is zero: nothing to match")
+
+
+def parse_style_layer(spec: str) -> tuple[str, float]:
+  """Parses `relu1_1=1.0` (or a bare `relu1_1`, weight 1) into (layer, weight).
+
+  Raises:
+    ArgumentError: if the weight is not a number.
+    LayerError: for an unknown layer.
+  """
+  name, _, weight_text = spec.partition("=")
+  layer = vgg_layers.canonical_name(name)
+  if not weight_text.strip():
+    return layer, 1.0
+  try:
+    weight = float(weight_text)
+  except ValueError:
+    raise errors.ArgumentError(
+        f"style layer weight {weight_text!r} in {spec!r} is not a number; "
+        "use layer=weight, e.g. relu1_1=1.0") from None
+  if not np.isfinite(weight):
+    raise errors.ArgumentError(
+        f"style layer weight in {spec!r} is not a finite number")
+  return layer, weight
+
+
+class StyleResult(NamedTuple):
+  """Outcome of `Stylizer.stylize`.
+
+  Attributes:
+    image: [H, W, 3] float32 RGB in [0, 1].
+    initial_losses: {term name: value} at the start.
+    losses: {term name: value} at the end; `"loss/total"` is their sum.
+    steps: optimisation steps taken.
+  """
+  image: np.ndarray
+  initial_losses: dict[str, float]
+  losses: dict[str, float]
+  steps: int
+
+
+class Stylizer:
+  """Builds the feature model, objective and compiled loop once; reusable."""
+
+  def __init__(self, backbone: vgg_feature_model.Backbone,
+               config: StyleConfig = StyleConfig(),
+               writer: Optional[summaries.SummaryWriter] = None):
+    """Checks the layers and builds the loop.
+
+    Args:
+      backbone: VGG19 and its weight coverage.
+      config: settings.
+      writer: TensorBoard writer; None writes nothing.
+
+    Raises:
+      WeightsError: for a layer the weights do not cover.
+    """
+    self.config = config
+    self._writer = writer or summaries.SummaryWriter(None)
+    self.style_layers = {vgg_layers.canonical_name(layer): weight
+                         for layer, weight in config.style_layers
+                         if weight > 0}
+    self.content_layer = vgg_layers.canonical_name(config.content_layer)
+    self.features = vgg_feature_model.feature_model(
+        backbone, [*self.style_layers, self.content_layer], config.pooling)
+    self._style_objective = sum(
+        (weight * style_losses.style(layer, config.method,
+                                     config.energy_order)
+         for layer, weight in self.style_layers.items()),
+        objectives.Objective(()))
+    self._minimizers = {}
+
+  def objective(self, with_content: bool) -> objectives.Objective:
+    """Returns the weighted objective, with or without the content term."""
+    config = self.config
+    objective = config.style_weight * self._style_objective
+    if with_content and config.content_weight:
+      objective += config.content_weight * style_losses.content(
+          self.content_layer)
+    if config.tv_weight:
+      objective += config.tv_weight * objectives.total_variation()
+    return objective
+
+  def targets(self, style: np.ndarray,
+              content: Optional[np.ndarray]) -> dict[str, tf.Tensor]:
+    """Returns the style statistics and content code the losses read."""
+    activations = self.features(tf.convert_to_tensor(style[None]))
+    targets = {
+        style_losses.style_key(layer): style_losses.statistic(
+            self.config.method, activations[layer], self.config.energy_order)
+        for layer in self.style_layers}
+    if content is not None:
+      code = self.features(tf.convert_to_tensor(content[None]))
+      targets[style_losses.content_key(self.content_layer)] = code[
+          self.content_layer]
+    return targets
+
+  def losses(self, objective: objectives.Objective, images: tf.Tensor,
+             targets: Mapping) -> dict[str, float]:
+    """Returns {term name: value} and `"loss/total"` for [1, H, W, 3] images."""
+    total, terms = style_losses.total_and_terms(
+        objective, self.features(images), images, targets)
+    values = {name: float(value) for name, value in terms.items()}
+    values["loss/total"] = float(total)
+    return values
+
+  def initial_image(self, style: np.ndarray,
+                    content: Optional[np.ndarray]) -> tf.Tensor:
+    """Returns the [1, H, W, 3] starting image."""
+    if content is not None and self.config.init == "content":
+      return tf.convert_to_tensor(content[None])
+    shape = (content if content is not None else style).shape
+    return optimization.grey_noise_images(
+        shape, [(self.config.seed, 0)], self.config.noise_std)
+
+  def stylize(self, style: np.ndarray, content: Optional[np.ndarray] = None,
+              on_step: Optional[Callable[[int], None]] = None
+              ) -> StyleResult:
+    """Paints `content` in the style of `style`, or synthesises the texture.
+
+    Args:
+      style: [H, W, 3] RGB in [0, 1].
+      content: [H', W', 3] RGB in [0, 1], or None to synthesise a texture
+        of the style's size.
+      on_step: called with the number of steps done after every call of
+        the compiled loop.
+
+    Returns:
+      The image and its losses.
+    """
+    with_content = content is not None
+    objective = self.objective(with_content)
+    if with_content not in self._minimizers:
+      self._minimizers[with_content] = optimization.Minimizer(
+          self.features, objective, self.config.optimizer)
+    targets = self.targets(style, content)
+    initial = self.initial_image(style, content)
+    initial_losses = self.losses(objective, initial, targets)
+    self._writer.images(0, {"image/1_style": style, **(
+        {"image/0_content": content} if with_content else {})})
+
+    def on_progress(step, images, losses):
+      del losses
+      if self._writer.enabled:
+        self._writer.scalars(step, self.losses(
+            objective, tf.convert_to_tensor(images), targets))
+        self._writer.images(step, {"image/2_result": images[0]})
+      if on_step:
+        on_step(step)
+
+    result = self._minimizers[with_content].minimize(initial, targets,
+                                                     on_progress)
+    return StyleResult(
+        result.images[0], initial_losses,
+        self.losses(objective, tf.convert_to_tensor(result.images), targets),
+        int(result.steps[0]))

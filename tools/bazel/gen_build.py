@@ -1,0 +1,109 @@
+"""Writes the top-level BUILD from the Python imports of the work tree.
+
+Usage (from the repository root): python3 tools/bazel/gen_build.py
+
+One py_library per module of fmi_tf/ and of tools/ (but the tools' mains),
+one py_binary per console script of setup.cfg (named as the script), one
+py_test per tests/test_*.py run by pytest; deps follow the `from fmi_tf...`,
+`from tools ...` and `from tests ...` imports.
+"""
+
+import configparser
+import glob
+import os
+import re
+
+_HEADER = """\
+# Bazel targets of fmi_tf: a py_library per module, a py_binary per tool (named
+# as its console script), a py_test per test file (run by pytest).
+# Third-party packages (tensorflow, keras, ...) come from the Python
+# interpreter Bazel runs (see .bazelrc). Written by tools/bazel/gen_build.py.
+
+package(default_visibility = ["//visibility:public"])
+"""
+_IMPORT = re.compile(r"^\s*from ((?:fmi_tf|tools|tests)(?:\.\w+)*) import (\w+)",
+                     re.M)
+_SUPPORT = ["tests/__init__.py", "tests/conftest.py", "tests/tiny_vgg.py",
+            "tests/tool_runs.py", "tests/pytest_runner.py"]
+_DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
+
+
+def _target(path: str) -> str:
+  """fmi_tf/io/grid.py -> fmi_tf_io_grid; a package's __init__ -> its name."""
+  stem = path[:-len(".py")]
+  if stem.endswith("/__init__"):
+    stem = stem[:-len("/__init__")]
+  return stem.replace("/", "_")
+
+
+def _module_path(module: str) -> str | None:
+  base = module.replace(".", "/")
+  for path in (base + ".py", base + "/__init__.py"):
+    if os.path.isfile(path):
+      return path
+  return None
+
+
+def _deps(path: str) -> list[str]:
+  deps = set()
+  for package, name in _IMPORT.findall(open(path).read()):
+    found = _module_path(f"{package}.{name}") or _module_path(package)
+    if found and found not in _SUPPORT:
+      deps.add(":" + _target(found))
+  if path.startswith("tools/") and path != "tools/__init__.py":
+    deps.add(":tools")
+  if path.startswith("tests/test_"):
+    deps.add(":tests_support")
+  return sorted(deps)
+
+
+def _rule(kind: str, **attrs) -> str:
+  lines = [f"{kind}("]
+  for key, value in attrs.items():
+    if isinstance(value, list):
+      quoted = ", ".join(f'"{item}"' for item in value)
+      lines.append(f"    {key} = [{quoted}],")
+    else:
+      lines.append(f'    {key} = "{value}",')
+  return "\n".join(lines) + "\n)\n"
+
+
+def main() -> None:
+  config = configparser.ConfigParser()
+  config.read("setup.cfg")
+  scripts = {}
+  for line in config["options.entry_points"]["console_scripts"].split("\n"):
+    if line.strip():
+      name, target = (part.strip() for part in line.split("="))
+      module = target.split(":")[0]
+      scripts[module.split(".")[-1]] = name
+  mains = {f"tools/{module}.py": name for module, name in scripts.items()}
+
+  rules = []
+  libraries = sorted(glob.glob("fmi_tf/**/*.py", recursive=True)
+                     + glob.glob("tools/*.py"))
+  for path in libraries:
+    if path in mains:
+      continue
+    attrs = {"name": _target(path), "srcs": [path]}
+    if path in _DATA:
+      attrs["data"] = _DATA[path]
+    attrs["deps"] = _deps(path)
+    rules.append(_rule("py_library", **attrs))
+  for path, name in sorted(mains.items(), key=lambda item: item[1]):
+    rules.append(_rule("py_binary", name=name, srcs=[path], main=path,
+                       deps=_deps(path)))
+  support_deps = sorted({d for p in _SUPPORT for d in _deps(p)})
+  rules.append(_rule("py_library", name="tests_support", srcs=_SUPPORT,
+                     deps=support_deps))
+  for path in sorted(glob.glob("tests/test_*.py")):
+    rules.append(_rule(
+        "py_test", name=_target(path)[len("tests_"):], size="large",
+        srcs=[path, "tests/pytest_runner.py"], args=[f"$(location {path})"],
+        main="tests/pytest_runner.py", deps=_deps(path)))
+  with open("BUILD", "w") as build:
+    build.write(_HEADER + "\n" + "\n".join(rules))
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,80 @@
+"""What every fmi_tf command-line tool shares: flag parsing and failing cleanly.
+
+A bad input ends a tool with one line on stderr (`fmi-invert: error: ...`) and
+exit status 2: no traceback, and nothing half-written (outputs are written
+atomically). Flag-parsing errors and stray arguments are reported the same way.
+"""
+
+import os
+import sys
+from typing import Callable, Optional
+
+from absl import app
+from absl import flags
+
+from fmi_tf import errors
+from fmi_tf.nets import weights as vgg_weights
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:
+  """Prints `<tool>: error: message` on stderr and exits with `status`."""
+  tool = os.path.basename(sys.argv[0]) if sys.argv else "fmi"
+  print(f"{tool}: error: {message}", file=sys.stderr)
+  sys.exit(status)
+
+
+def _parse_flags(argv):
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    fail(str(e))
+
+
+def _print_help(main: Callable) -> None:
+  """Prints the tool's docstring and the flags of the tool's own modules."""
+  tool_module = main.__module__
+  sections = [(sys.modules[tool_module].__doc__ or "").strip()]
+  package = tool_module.split(".")[0]
+  for module in sorted(flags.FLAGS.flags_by_module_dict()):
+    if module == tool_module or module.startswith(package + "."):
+      sections.append(flags.FLAGS.module_help(module))
+  print("\n\n".join(sections))
+
+
+def run(main: Callable[[list[str]], Optional[int]]) -> None:
+  """Runs an absl `main`: bad input is one line and exit status 2.
+
+  `--help` prints the tool's usage and its own flags (`--helpfull`: all).
+
+  Ctrl-C ends it with one line and status 130; files already written are
+  complete, since every output is written atomically.
+  """
+
+  def guarded(argv):
+    try:
+      return main(argv)
+    except (errors.FmiError, app.UsageError) as e:
+      fail(str(e))
+    except KeyboardInterrupt:
+      fail("interrupted; finished outputs are kept, a rerun resumes",
+           EXIT_INTERRUPTED)
+
+  if any(arg in ("-h", "--help", "--helpshort", "-?") for arg in sys.argv[1:]):
+    _print_help(main)
+    sys.exit(0)
+  app.run(guarded, flags_parser=_parse_flags)
+
+
+def no_stray_arguments(argv: list[str]) -> None:
+  """Raises UsageError if positional arguments follow the program name."""
+  if len(argv) > 1:
+    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+
+
+def weights_source(flag_value: Optional[str]) -> str:
+  """The `--weights` value, else `$FMI_VGG19_WEIGHTS`, else `"imagenet"`."""
+  return (flag_value or os.environ.get(vgg_weights.WEIGHTS_ENV_VAR)
+          or vgg_weights.IMAGENET)
