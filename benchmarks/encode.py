@@ -31,7 +31,7 @@ from fmi_tf.recognition import trained_model
 from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import export
-from tools import cli
+from fmi_tf.tools import cli
 
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec (dtd10).",
                                required=True)

@@ -20,7 +20,7 @@ from fmi_tf.inversion import filters
 from fmi_tf.inversion import optimization
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
-from tools import cli
+from fmi_tf.tools import cli
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer to invert.")

@@ -38,7 +38,7 @@ from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
-from tools import cli
+from fmi_tf.tools import cli
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)

@@ -115,3 +115,26 @@ def test_bad_specs_raise_argument_errors(tmp_path):
   with pytest.raises(errors.ArgumentError, match="test fraction"):
     _write_folder(tmp_path / "x", {"a": 2})
     datasets.load(str(tmp_path / "x"), test_fraction=1.5)
+
+
+@pytest.mark.parametrize("entry", ["../outside/00.png", "a/../../outside/00.png",
+                                   "ABSOLUTE"])
+def test_a_dtd_list_entry_that_leaves_the_root_is_refused(tmp_path, entry):
+  root = _write_folder(tmp_path / "dtd", {"a": 2})
+  outside = _write_folder(tmp_path / "outside", {"x": 1})
+  if entry == "ABSOLUTE":
+    entry = os.path.join(outside, "x", "00.png")
+  (tmp_path / "dtd" / "split_trainval1.txt").write_text("a/00.png\n")
+  (tmp_path / "dtd" / "split_test1.txt").write_text(f"a/01.png\n{entry}\n")
+  with pytest.raises(errors.ArgumentError, match="leaves the dataset root"):
+    datasets.load(f"dtd:{root}")
+
+
+def test_a_folder_class_linked_outside_the_root_is_refused(tmp_path):
+  root = _write_folder(tmp_path / "data", {"a": 2})
+  elsewhere = _write_folder(tmp_path / "elsewhere", {"b": 2})
+  os.symlink(os.path.join(elsewhere, "b"), os.path.join(root, "b"))
+  with pytest.raises(errors.ArgumentError, match=r"'b/0[01].png' leaves"):
+    datasets.load(f"folder:{root}")
+  os.remove(os.path.join(root, "b"))
+  assert datasets.load(f"folder:{root}").class_names == ("a",)

@@ -26,8 +26,8 @@ from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers
-from tools import cli
-from tools import inversion_flags
+from . import cli
+from . import inversion_flags
 
 _LAYERS = flags.DEFINE_list(
     "layers", None, "Layers, comma-separated: block1_conv1,conv2_1,...")

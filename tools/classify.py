@@ -11,7 +11,7 @@ from absl import flags
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
-from tools import cli
+from . import cli
 
 _SERVER = flags.DEFINE_string(
     "server", None, "TF Serving's REST address, http://HOST:8501.")

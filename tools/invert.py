@@ -16,8 +16,8 @@ from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers
-from tools import cli
-from tools import inversion_flags
+from . import cli
+from . import inversion_flags
 
 _LAYER = flags.DEFINE_string(
     "layer", None, "Layer: block2_conv1, conv2_1 or relu2_1.", required=True)

@@ -21,7 +21,7 @@ from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.style import reallocation
-from tools import cli
+from . import cli
 
 _DEFAULTS = reallocation.ReallocationConfig()
 

@@ -17,8 +17,8 @@ from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
-from tools import cli
-from tools import texture_flags
+from . import cli
+from . import texture_flags
 
 _ENCODERS = flags.DEFINE_list(
     "encoders", list(encoder.KINDS), "Encoders to evaluate: "

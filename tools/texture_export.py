@@ -15,7 +15,7 @@ from absl import flags
 from fmi_tf.io import outputs
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import export
-from tools import cli
+from . import cli
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "The model directory fmi-texture-train wrote "

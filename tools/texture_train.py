@@ -22,8 +22,8 @@ from fmi_tf.recognition import encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import trained_model
-from tools import cli
-from tools import texture_flags
+from . import cli
+from . import texture_flags
 
 _FOLD = flags.DEFINE_integer("fold", 1, "DTD fold.", lower_bound=1,
                              upper_bound=10)

@@ -3,9 +3,10 @@
 Usage (from the repository root): python3 tools/bazel/gen_build.py
 
 One py_library per module of fmi_tf/ and of tools/ (but the tools' mains),
-one py_binary per console script of setup.cfg (named as the script), one
-py_test per tests/test_*.py run by pytest; deps follow the `from fmi_tf...`,
-`from tools ...` and `from tests ...` imports.
+one py_binary per console script of setup.cfg (named as the script, run as a
+module of `tools` by tools/bazel/run_tool.py), one py_test per
+tests/test_*.py run by pytest; deps follow the `from fmi_tf...`,
+`from tools ...`, `from tests ...` and the tools' `from . ...` imports.
 """
 
 import configparser
@@ -21,11 +22,12 @@ _HEADER = """\
 
 package(default_visibility = ["//visibility:public"])
 """
-_IMPORT = re.compile(r"^\s*from ((?:fmi_tf|tools|tests)(?:\.\w+)*) import (\w+)",
-                     re.M)
+_IMPORT = re.compile(
+    r"^\s*from ((?:fmi_tf|tools|tests|\.)(?:\.?\w+)*) import (\w+)", re.M)
 _SUPPORT = ["tests/__init__.py", "tests/conftest.py", "tests/tiny_vgg.py",
             "tests/tool_runs.py", "tests/pytest_runner.py"]
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
+_LAUNCHER = "tools/bazel/run_tool.py"
 
 
 def _target(path: str) -> str:
@@ -44,9 +46,18 @@ def _module_path(module: str) -> str | None:
   return None
 
 
+def _absolute(package: str, path: str) -> str:
+  """`.` or `.x` in the package of path -> its dotted name; else package."""
+  if not package.startswith("."):
+    return package
+  return ".".join([os.path.dirname(path).replace("/", "."),
+                   package.lstrip(".")]).rstrip(".")
+
+
 def _deps(path: str) -> list[str]:
   deps = set()
   for package, name in _IMPORT.findall(open(path).read()):
+    package = _absolute(package, path)
     found = _module_path(f"{package}.{name}") or _module_path(package)
     if found and found not in _SUPPORT:
       deps.add(":" + _target(found))
@@ -77,6 +88,7 @@ def main() -> None:
       name, target = (part.strip() for part in line.split("="))
       module = target.split(":")[0]
       scripts[module.split(".")[-1]] = name
+  module_of = {name: "tools." + module for module, name in scripts.items()}
   mains = {f"tools/{module}.py": name for module, name in scripts.items()}
 
   rules = []
@@ -91,7 +103,8 @@ def main() -> None:
     attrs["deps"] = _deps(path)
     rules.append(_rule("py_library", **attrs))
   for path, name in sorted(mains.items(), key=lambda item: item[1]):
-    rules.append(_rule("py_binary", name=name, srcs=[path], main=path,
+    rules.append(_rule("py_binary", name=name, srcs=[path, _LAUNCHER],
+                       main=_LAUNCHER, args=[module_of[name], name],
                        deps=_deps(path)))
   support_deps = sorted({d for p in _SUPPORT for d in _deps(p)})
   rules.append(_rule("py_library", name="tests_support", srcs=_SUPPORT,

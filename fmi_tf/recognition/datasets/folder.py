@@ -63,13 +63,35 @@ def stratified_split(classes: dict[str, list[str]], test_fraction: float,
   return train, test
 
 
+def check_inside(root: str, relative_path: str) -> str:
+  """Returns root/relative_path if it stays inside root.
+
+  Absolute paths, `..` and symbolic links that lead out of root are refused,
+  so a split list or a folder cannot make a run read files elsewhere.
+
+  Raises:
+    ArgumentError: if the path leaves root.
+  """
+  path = os.path.join(root, relative_path)
+  real_root = os.path.realpath(root)
+  if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+    raise errors.ArgumentError(
+        f"dataset entry {relative_path!r} leaves the dataset root {root}")
+  return path
+
+
 def examples_from_relative_paths(root: str, relative_paths: list[str],
                                  class_names: list[str]
                                  ) -> split.Examples:
-  """Examples for `<class>/<file>` paths under root, labelled by class."""
+  """Examples for `<class>/<file>` paths under root, labelled by class.
+
+  Raises:
+    ArgumentError: for an unknown class or a path that leaves root.
+  """
   index = {name: i for i, name in enumerate(class_names)}
   labels = []
   for path in relative_paths:
+    check_inside(root, path)
     class_name = path.split("/", 1)[0]
     if class_name not in index:
       raise errors.ArgumentError(f"{path}: unknown class {class_name!r}")
