@@ -2,7 +2,8 @@
 
 A bad input ends a tool with one line on stderr (`fmi-invert: error: ...`) and
 exit status 2: no traceback, and nothing half-written (outputs are written
-atomically). Flag-parsing errors and stray arguments are reported the same way.
+atomically). Flag-parsing errors, stray arguments and any OSError (a full
+disk, a path that cannot be written) are reported the same way.
 """
 
 import os
@@ -58,6 +59,8 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
       return main(argv)
     except (errors.FmiError, app.UsageError) as e:
       fail(str(e))
+    except OSError as e:
+      fail(os_error_message(e))
     except KeyboardInterrupt:
       fail("interrupted; finished outputs are kept, a rerun resumes",
            EXIT_INTERRUPTED)
@@ -66,6 +69,13 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
     _print_help(main)
     sys.exit(0)
   app.run(guarded, flags_parser=_parse_flags)
+
+
+def os_error_message(error: OSError) -> str:
+  """`<strerror>: <file>` of an OSError (both files for a rename)."""
+  names = [n for n in (error.filename, error.filename2) if n is not None]
+  reason = error.strerror or str(error)
+  return reason + "".join(f": {os.fsdecode(n)}" for n in names)
 
 
 def no_stray_arguments(argv: list[str]) -> None:

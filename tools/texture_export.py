@@ -1,7 +1,7 @@
 r"""fmi-texture-export: SavedModels of a trained texture classifier.
 
 Usage:
-  fmi-texture-export --model_dir=run/model --export_base=exports/ \
+  fmi-texture-export --model_dir=run/ --export_base=exports/ \
       [--name=texture]
 
 Writes, in TF Serving's layout, exports/<name>_encoder/<v>/ (image ->
@@ -18,8 +18,8 @@ from fmi_tf.serving import export
 from . import cli
 
 _MODEL_DIR = flags.DEFINE_string(
-    "model_dir", None, "The model directory fmi-texture-train wrote "
-    "(<out>/model).", required=True)
+    "model_dir", None, "The --out directory of fmi-texture-train, or the "
+    "model/ directory inside it.", required=True)
 _EXPORT_BASE = flags.DEFINE_string(
     "export_base", None, "Base directory of the exports.", required=True)
 _NAME = flags.DEFINE_string("name", "texture", "Model name.")

@@ -55,8 +55,10 @@ def main(argv):
   writer.images(0, {"image/confusion_matrix":
                     np.asarray(confusion, np.float32) / 255.0})
   writer.flush()
-  trained_model.save(os.path.join(out_dir, "model"), trained_model.TrainedModel(
-      encoder_model, setup.encoder, setup.image_size, outcome.classifier))
+  model = trained_model.TrainedModel(encoder_model, setup.encoder,
+                                     setup.image_size, outcome.classifier)
+  trained_model.save(os.path.join(out_dir, trained_model.RUN_SUBDIRECTORY),
+                     model)
   outputs.write_json(os.path.join(out_dir, "report.json"), report)
   for name in report["skipped_images"]:
     logging.warning("skipped undecodable image %s", name)

@@ -1,6 +1,7 @@
 """A trained texture classifier on disk: encoder config, weights, classifier.
 
-`fmi-texture-train` writes, and `fmi-texture-export` reads, a directory:
+`fmi-texture-train` writes, and `fmi-texture-export` reads, a directory
+(`<run>/model`; `load` also takes the run directory itself):
 
 * `encoder.json`: the encoder configuration and the image size;
 * `encoder.weights.h5`: the encoder's (VGG19 slice's) weights, Keras format;
@@ -23,6 +24,7 @@ from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
 
+RUN_SUBDIRECTORY = "model"
 CONFIG_FILE = "encoder.json"
 WEIGHTS_FILE = "encoder.weights.h5"
 
@@ -52,11 +54,15 @@ def save(directory: str, model: TrainedModel) -> None:
 
 
 def load(directory: str) -> TrainedModel:
-  """Reads a directory written by `save`.
+  """Reads a directory written by `save`, or the training run holding it.
 
   Raises:
     ArgumentError: if a file is missing or malformed.
   """
+  inner = os.path.join(directory, RUN_SUBDIRECTORY)
+  if (not os.path.isfile(os.path.join(directory, CONFIG_FILE))
+      and os.path.isfile(os.path.join(inner, CONFIG_FILE))):
+    directory = inner
   config_path = os.path.join(directory, CONFIG_FILE)
   weights_path = os.path.join(directory, WEIGHTS_FILE)
   for path in (config_path, weights_path):

@@ -5,7 +5,9 @@ files with a known image extension directly inside them. The split is
 stratified and deterministic: within each class the sorted files are
 permuted by a NumPy generator seeded with `seed`, and the first
 `round(test_fraction * n)` (at least one when a class has two or more
-images) go to the test part.
+images) go to the test part. An entry that leads out of the root (an
+absolute path or `..` in a DTD list, a symbolic link to elsewhere) is
+refused.
 """
 
 import os
