@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import special
 from sklearn import linear_model
 from sklearn import svm
 
@@ -114,3 +115,38 @@ def test_a_small_dtd10_subset_is_learnt_far_above_chance(
   outcome = experiment.run(small, setup, real_backbone, model, cache)
   assert outcome.report["test_images"] == 40
   assert outcome.report["accuracy"] >= 0.35
+
+
+
+def _overlapping(rng, centres, per_class):
+  labels = np.repeat(np.arange(len(centres)), per_class)
+  return centres[labels] + rng.normal(0, 2.0, (len(labels), 12)), labels
+
+
+def _log_loss(probabilities, labels):
+  return -np.mean(np.log(probabilities[np.arange(len(labels)), labels]))
+
+
+@pytest.mark.parametrize("method", classifier.METHODS)
+def test_probabilities_are_calibrated_on_held_out_training_scores(
+    rng, method, tmp_path):
+  centres = rng.normal(0, 1.0, (len(CLASSES), 12))
+  x, labels = _overlapping(rng, centres, 40)
+  test_x, test_labels = _overlapping(rng, centres, 400)
+  fitted = classifier.train(x, labels, CLASSES, method)
+  probabilities = fitted.probabilities(test_x)
+  np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+  np.testing.assert_array_equal(np.argmax(probabilities, axis=1),
+                                fitted.predict(test_x))
+  accuracy = np.mean(fitted.predict(test_x) == test_labels)
+  assert 0.5 < accuracy < 0.95
+  confidence = np.mean(probabilities.max(axis=1))
+  assert abs(confidence - accuracy) < 0.1, (confidence, accuracy)
+  in_sample = classifier.fit_temperature(fitted.scores(x), labels)
+  for other in (1.0, in_sample):
+    uncalibrated = special.softmax(fitted.scores(test_x) / other, axis=-1)
+    assert _log_loss(probabilities, test_labels) <= _log_loss(
+        uncalibrated, test_labels)
+  fitted.save(str(tmp_path))
+  loaded = classifier.LinearClassifier.load(str(tmp_path))
+  assert loaded.temperature == pytest.approx(fitted.temperature)

@@ -44,6 +44,30 @@ with open(sys.argv[3], "w") as f:
 """
 
 
+def _expected_probabilities(model, uint8):
+  """The in-memory model's calibrated probabilities of uint8 images."""
+  return model.classifier.probabilities(
+      model.encoder(export.fit_batch(uint8, SIZE)).numpy())
+
+
+def _assert_ranked_and_aligned(outputs, probabilities):
+  """class_names, class_ids, scores ranked and aligned; probabilities too."""
+  np.testing.assert_allclose(outputs["probabilities"], probabilities,
+                             rtol=1e-4, atol=1e-5)
+  ranked = np.argsort(-probabilities, axis=1, kind="stable")
+  assert np.asarray(outputs["class_ids"]).tolist() == ranked.tolist()
+  assert [[_name(n) for n in row] for row in outputs["class_names"]] == [
+      [CLASSES[i] for i in row] for row in ranked]
+  np.testing.assert_allclose(
+      outputs["scores"], np.take_along_axis(probabilities, ranked, axis=1),
+      rtol=1e-4, atol=1e-5)
+  assert np.all(np.diff(np.asarray(outputs["scores"]), axis=1) <= 0)
+
+
+def _name(value) -> str:
+  return value.decode() if isinstance(value, bytes) else value
+
+
 @pytest.fixture(scope="module")
 def model(tiny_backbone):
   config = encoder.EncoderConfig(kind="energy", order=2)
@@ -102,20 +126,13 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
   assert answer["signatures"] == ["serving_default", "serving_uint8"]
   assert answer["modules"] == []
   module = export.modules(model)[""]
-  expected = model.classifier.scores(
-      model.encoder(export.fit_batch(uint8, SIZE)).numpy())
+  expected = _expected_probabilities(model, uint8)
   for name in ("serving_default", "serving_uint8"):
-    np.testing.assert_allclose(answer[name]["scores"], expected, rtol=1e-4,
-                               atol=1e-4)
+    _assert_ranked_and_aligned(answer[name], expected)
   in_memory = module.serve_bytes(tf.constant(encoded))
   np.testing.assert_allclose(answer["serving_default"]["scores"],
                              in_memory["scores"].numpy(), rtol=1e-5,
                              atol=1e-5)
-  ranked = np.argsort(-expected, axis=1)
-  for name in ("serving_default", "serving_uint8"):
-    assert answer[name]["class_ids"] == ranked.tolist()
-    assert answer[name]["class_names"] == [
-        [CLASSES[i] for i in row] for row in ranked]
 
 
 def test_encoder_and_classifier_exports_compose(exported, model, photos):
@@ -124,11 +141,45 @@ def test_encoder_and_classifier_exports_compose(exported, model, photos):
   classifier_export = tf.saved_model.load(exported[1]["texture_classifier"])
   descriptors = encoder_export.signatures["serving_default"](
       image_bytes=tf.constant(encoded))["descriptors"]
-  scores = classifier_export.signatures["serving_default"](
-      descriptors=descriptors)["scores"].numpy()
-  expected = model.classifier.scores(
-      model.encoder(export.fit_batch(uint8, SIZE)).numpy())
-  np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-4)
+  outputs = classifier_export.signatures["serving_default"](
+      descriptors=descriptors)
+  _assert_ranked_and_aligned({k: v.numpy() for k, v in outputs.items()},
+                             _expected_probabilities(model, uint8))
+
+
+def test_probabilities_are_calibrated_not_margins(model, photos):
+  uint8, _ = photos
+  descriptors = model.encoder(export.fit_batch(uint8, SIZE)).numpy()
+  margins = model.classifier.scores(descriptors)
+  probabilities = _expected_probabilities(model, uint8)
+  np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+  assert model.classifier.temperature != 1.0
+  np.testing.assert_allclose(
+      probabilities, tf.nn.softmax(margins / model.classifier.temperature),
+      rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("signature,feed", [("serving_default", "bytes"),
+                                            ("serving_uint8", "uint8")])
+def test_tf_serving_style_session_load_answers_like_the_model(
+    exported, model, photos, signature, feed):
+  """Loads as TF Serving does: a v1 Session, the loader, the tensor names."""
+  uint8, encoded = photos
+  value = encoded if feed == "bytes" else uint8
+  with tf.Graph().as_default() as graph:
+    with tf.compat.v1.Session(graph=graph) as session:
+      meta_graph = tf.compat.v1.saved_model.loader.load(
+          session, [tf.compat.v1.saved_model.tag_constants.SERVING],
+          exported[1]["texture"])
+      signature_def = meta_graph.signature_def[signature]
+      (input_info,) = signature_def.inputs.values()
+      names = sorted(signature_def.outputs)
+      fetched = session.run(
+          [signature_def.outputs[n].name for n in names],
+          feed_dict={input_info.name: value})
+  assert names == ["class_ids", "class_names", "probabilities", "scores"]
+  _assert_ranked_and_aligned(dict(zip(names, fetched)),
+                             _expected_probabilities(model, uint8))
 
 
 @pytest.mark.slow

@@ -1,22 +1,29 @@
-"""The TF Serving REST client against a loopback server playing its format."""
+"""TF Serving clients against loopback servers playing REST and gRPC."""
 
 import base64
+from concurrent import futures
 import http.server
 import json
 import subprocess
 import threading
 
+import grpc
 import pytest
+import tensorflow as tf
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import grpc_client
 
-# The documented row-format answer of a model with several named outputs.
+# The documented row-format answer of a model with several named outputs:
+# ranked, aligned names, ids and scores, and probabilities in class order.
 ANSWER = {"predictions": [
-    {"scores": [0.5, 2.5, -1.0], "class_ids": [1, 0, 2],
-     "class_names": ["dotted", "banded", "striped"]},
-    {"scores": [3.0, 0.0, 1.0], "class_ids": [0, 2, 1],
-     "class_names": ["banded", "striped", "dotted"]},
+    {"class_names": ["dotted", "banded", "striped"], "class_ids": [1, 0, 2],
+     "scores": [0.7, 0.2, 0.1], "probabilities": [0.2, 0.7, 0.1]},
+    {"class_names": ["banded", "striped", "dotted"], "class_ids": [0, 2, 1],
+     "scores": [0.6, 0.3, 0.1], "probabilities": [0.6, 0.1, 0.3]},
 ]}
 
 
@@ -29,7 +36,10 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         "path": self.path, "content_type": self.headers["Content-Type"],
         "body": json.loads(body)})
     status, reply = self.server.reply
-    data = json.dumps(reply).encode()
+    if reply is ANSWER:
+      reply = {"predictions": ANSWER["predictions"][
+          :len(self.server.requests[-1]["body"]["instances"])]}
+    data = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
     self.send_response(status)
     self.send_header("Content-Type", "application/json")
     self.send_header("Content-Length", str(len(data)))
@@ -77,8 +87,8 @@ def test_a_version_is_part_of_the_url(server):
 def test_documented_response_is_parsed_into_ranked_classes(server):
   predictions = serving_client.RestClient(
       _address(server), "texture").classify([b"a", b"b"])
-  assert predictions[0].top(2) == [("dotted", 2.5), ("banded", 0.5)]
-  assert predictions[1].top(1) == [("banded", 3.0)]
+  assert predictions[0].top(2) == [("dotted", 0.7), ("banded", 0.2)]
+  assert predictions[1].top(1) == [("banded", 0.6)]
   assert predictions[1].class_ids == (0, 2, 1)
 
 
@@ -107,7 +117,142 @@ def test_fmi_classify_prints_the_top_classes(server, tmp_path):
       capture_output=True, text=True, timeout=120)
   assert finished.returncode == 0, finished.stderr
   lines = finished.stdout.strip().splitlines()
-  assert lines == [f"{first}: dotted 2.500, banded 0.500",
-                   f"{second}: banded 3.000, striped 1.000"]
+  assert lines == [f"{first}: dotted 0.700, banded 0.200",
+                   f"{second}: banded 0.600, striped 0.300"]
   sent = server.requests[0]["body"]["instances"]
   assert base64.b64decode(sent[1]["image_bytes"]["b64"]) == b"\x89PNG two"
+
+
+def test_images_go_in_bounded_batches(server):
+  server.reply = (200, {"predictions": ANSWER["predictions"][:1]})
+  predictions = serving_client.RestClient(
+      _address(server), "texture", batch_size=1).classify([b"a", b"b", b"c"])
+  assert len(predictions) == 3
+  assert [len(r["body"]["instances"]) for r in server.requests] == [1, 1, 1]
+  server.requests.clear()
+  serving_client.RestClient(_address(server), "texture",
+                            batch_size=1).classify([b"a"])
+  assert len(server.requests) == 1
+
+
+def test_an_answer_of_the_wrong_length_is_refused(server):
+  server.reply = (200, {"predictions": ANSWER["predictions"][:1]})
+  with pytest.raises(errors.ArgumentError, match="1 predictions for 2"):
+    serving_client.RestClient(_address(server), "texture").classify([b"a",
+                                                                     b"b"])
+
+
+def test_an_oversized_answer_is_refused(server, monkeypatch):
+  monkeypatch.setattr(serving_client, "MAX_RESPONSE_BYTES", 100)
+  server.reply = (200, b"[" + b" " * 200 + b"]")
+  with pytest.raises(errors.ArgumentError, match="more than 100 bytes"):
+    serving_client.RestClient(_address(server), "texture").classify([b"a"])
+
+
+@pytest.mark.parametrize("address", ["file:///etc/passwd", "ftp://host/x",
+                                     "localhost:8501", "http://"])
+def test_only_http_and_https_addresses_are_taken(address):
+  with pytest.raises(errors.ArgumentError, match="http:// or https://"):
+    serving_client.RestClient(address, "texture")
+
+
+class _Redirect(http.server.BaseHTTPRequestHandler):
+
+  def do_POST(self):  # pylint: disable=invalid-name
+    self.send_response(302)
+    self.send_header("Location", "ftp://127.0.0.1/answer.json")
+    self.end_headers()
+
+  def log_message(self, *args):
+    del args
+
+
+def test_a_redirect_away_from_http_is_refused():
+  httpd = http.server.HTTPServer(("127.0.0.1", 0), _Redirect)
+  threading.Thread(target=httpd.serve_forever, daemon=True).start()
+  try:
+    with pytest.raises(errors.ArgumentError, match="redirected to ftp:"):
+      serving_client.RestClient(_address(httpd), "texture").classify([b"a"])
+  finally:
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+  """Plays TF Serving's Predict: records requests, answers the canned rows."""
+
+  def __init__(self):
+    self.requests = []
+    self.error = None
+
+  def Predict(self, request, context):  # pylint: disable=invalid-name
+    self.requests.append(request)
+    if self.error:
+      context.abort(*self.error)
+    rows = ANSWER["predictions"][:len(request.inputs["image_bytes"].string_val)]
+    response = predict_pb2.PredictResponse()
+    response.model_spec.CopyFrom(request.model_spec)
+    for name, dtype in (("class_names", tf.string), ("class_ids", tf.int32),
+                        ("scores", tf.float32), ("probabilities", tf.float32)):
+      response.outputs[name].CopyFrom(tf.make_tensor_proto(
+          [row[name] for row in rows], dtype=dtype))
+    return response
+
+
+@pytest.fixture
+def grpc_server():
+  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+  service = _PredictionService()
+  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+      service, server)
+  port = server.add_insecure_port("127.0.0.1:0")
+  server.start()
+  service.address = f"grpc://127.0.0.1:{port}"
+  yield service
+  server.stop(grace=None)
+
+
+def test_grpc_request_names_model_version_signature_and_images(grpc_server):
+  images = [b"\xff\xd8\xff first", b"\x89PNG second", b"BM third"]
+  client = grpc_client.GrpcClient(grpc_server.address, "texture", 4,
+                                  batch_size=2)
+  predictions = client.classify(images)
+  client.close()
+  first, second = grpc_server.requests
+  assert first.model_spec.name == "texture"
+  assert first.model_spec.version.value == 4
+  assert first.model_spec.signature_name == "serving_default"
+  assert list(first.inputs["image_bytes"].string_val) == images[:2]
+  assert list(second.inputs["image_bytes"].string_val) == images[2:]
+  assert [p.top(2) for p in predictions] == [
+      [("dotted", pytest.approx(0.7)), ("banded", pytest.approx(0.2))],
+      [("banded", pytest.approx(0.6)), ("striped", pytest.approx(0.3))],
+      [("dotted", pytest.approx(0.7)), ("banded", pytest.approx(0.2))]]
+  assert predictions[1].class_ids == (0, 2, 1)
+
+
+def test_grpc_errors_are_one_clear_error(grpc_server):
+  grpc_server.error = (grpc.StatusCode.INVALID_ARGUMENT, "cannot decode image")
+  client = grpc_client.GrpcClient(grpc_server.address, "texture")
+  with pytest.raises(errors.ArgumentError,
+                     match="INVALID_ARGUMENT: cannot decode image"):
+    client.classify([b"a"])
+  with pytest.raises(errors.ArgumentError, match="grpc://HOST:PORT"):
+    grpc_client.GrpcClient("grpc://localhost", "texture")
+  unreachable = grpc_client.GrpcClient("grpc://127.0.0.1:1", "texture",
+                                       timeout=5)
+  with pytest.raises(errors.ArgumentError, match="cannot reach"):
+    unreachable.classify([b"a"])
+
+
+@pytest.mark.slow
+def test_fmi_classify_over_grpc_prints_the_top_classes(grpc_server, tmp_path):
+  image = tmp_path / "one.jpg"
+  image.write_bytes(b"\xff\xd8\xff one")
+  finished = subprocess.run(
+      ["fmi-classify", str(image), f"--server={grpc_server.address}",
+       "--model=texture", "--top_k=2"],
+      capture_output=True, text=True, timeout=120)
+  assert finished.returncode == 0, finished.stderr
+  assert finished.stdout.strip() == f"{image}: dotted 0.700, banded 0.200"
+  assert grpc_server.requests[0].model_spec.name == "texture"

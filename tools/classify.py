@@ -2,19 +2,23 @@ r"""fmi-classify: top-k texture classes of images, from TF Serving or locally.
 
 Usage:
   fmi-classify IMAGE... --server=http://localhost:8501 --model=texture
+  fmi-classify IMAGE... --server=grpc://localhost:8500 --model=texture
   fmi-classify IMAGE... --saved_model=exports/texture/1
 
-Prints, for every image, its k best classes with their scores.
+Prints, for every image, its k best classes with their calibrated
+probabilities.
 """
 
 from absl import flags
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import grpc_client
 from . import cli
 
 _SERVER = flags.DEFINE_string(
-    "server", None, "TF Serving's REST address, http://HOST:8501.")
+    "server", None, "TF Serving's REST address, http://HOST:8501 (or "
+    "https://), or its gRPC address, grpc://HOST:8500.")
 _MODEL = flags.DEFINE_string("model", "texture", "Served model name.")
 _VERSION = flags.DEFINE_integer("version", None, "Served model version "
                                 "(default: the latest).", lower_bound=1)
@@ -30,12 +34,15 @@ def main(argv):
     raise errors.ArgumentError("name at least one image to classify")
   if bool(_SERVER.value) == bool(_SAVED_MODEL.value):
     raise errors.ArgumentError("give exactly one of --server, --saved_model")
-  images = serving_client.read_images(paths)
-  if _SERVER.value:
+  if _SERVER.value and _SERVER.value.startswith(grpc_client.SCHEME + ":"):
+    client = grpc_client.GrpcClient(_SERVER.value, _MODEL.value,
+                                    _VERSION.value)
+  elif _SERVER.value:
     client = serving_client.RestClient(_SERVER.value, _MODEL.value,
                                        _VERSION.value)
   else:
     client = serving_client.LocalClient(_SAVED_MODEL.value)
+  images = serving_client.read_images(paths)
   for path, prediction in zip(paths, client.classify(images)):
     best = ", ".join(f"{name} {score:.3f}"
                      for name, score in prediction.top(_TOP_K.value))

@@ -10,11 +10,23 @@ Each model is a `tf.Module` whose signatures do everything in the graph:
   policy.
 
 The encoder returns `descriptors` [B, D]. The classifier takes `descriptors`
-(its `serving_default`) and, like the end-to-end model, returns `scores`
-[B, K] (linear scores), `class_ids` [B, K] (classes by decreasing score) and
-`class_names` [B, K] (their names, stored in the SavedModel). A batch with
-an image that is no JPEG, PNG, GIF or BMP fails with InvalidArgumentError
-naming its index.
+(its `serving_default`) and, like the end-to-end model, returns, ranked by
+decreasing probability and aligned (the i-th name, id and score belong to
+one class, as in TF Serving's classification outputs):
+
+* `class_names` [B, K] (stored in the SavedModel),
+* `class_ids` [B, K],
+* `scores` [B, K], the calibrated probabilities softmax(margins / T) (see
+  `recognition.classifier`),
+
+and, in class order, `probabilities` [B, K] (the same values unranked). A
+batch with an image that is no JPEG, PNG, GIF or BMP fails with
+InvalidArgumentError naming its index.
+
+The modules hold the Keras models' own tf.Variables and call the models
+through closures: a tracked Keras 3 model would save each weight twice, and
+the copy that TF Serving's loader (the v1 SavedModel loader, restoring by
+name) fills is not the one the signatures read.
 
 Models are written to TF Serving's layout, `<base>/<name>/<version>/`, the
 version one more than the highest already there, via a temporary directory
@@ -61,10 +73,21 @@ def fit_batch(images: tf.Tensor, size: int) -> tf.Tensor:
                    fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
-def _ranked(scores: tf.Tensor, class_names: tf.Variable) -> dict:
-  class_ids = tf.argsort(scores, axis=-1, direction="DESCENDING")
-  return {"scores": scores, "class_ids": class_ids,
-          "class_names": tf.gather(class_names, class_ids)}
+def _ranked(margins: tf.Tensor, temperature: float,
+            class_names: tf.Variable) -> dict:
+  """Calibrated probabilities, and classes with their scores, ranked."""
+  probabilities = tf.nn.softmax(margins / temperature, axis=-1)
+  class_ids = tf.argsort(probabilities, axis=-1, direction="DESCENDING",
+                         stable=True)
+  return {"class_names": tf.gather(class_names, class_ids),
+          "class_ids": class_ids,
+          "scores": tf.gather(probabilities, class_ids, batch_dims=1),
+          "probabilities": probabilities}
+
+
+def _untracked(model: keras.Model):
+  """model's call, hidden from tracking, and its tf.Variables to track."""
+  return (lambda inputs: model(inputs)), [v.value for v in model.variables]
 
 
 class EncoderModule(tf.Module):
@@ -72,7 +95,7 @@ class EncoderModule(tf.Module):
 
   def __init__(self, encoder: keras.Model, image_size: int):
     super().__init__(name="texture_encoder")
-    self.encoder = encoder
+    self.encoder, self.encoder_variables = _untracked(encoder)
     self.image_size = image_size
 
   @tf.function(input_signature=[BYTES_SPEC])
@@ -86,11 +109,13 @@ class EncoderModule(tf.Module):
 
 
 class ClassifierModule(tf.Module):
-  """Descriptors -> scores, ranked class ids and class names."""
+  """Descriptors -> ranked classes and calibrated probabilities."""
 
-  def __init__(self, classifier: keras.Model, class_names: tuple[str, ...]):
+  def __init__(self, classifier: keras.Model, class_names: tuple[str, ...],
+               temperature: float = 1.0):
     super().__init__(name="texture_classifier")
-    self.classifier = classifier
+    self.classifier, self.classifier_variables = _untracked(classifier)
+    self.temperature = float(temperature)
     self.class_names = tf.Variable(list(class_names), trainable=False,
                                    name="class_names")
     size = classifier.inputs[0].shape[-1]
@@ -99,23 +124,27 @@ class ClassifierModule(tf.Module):
             tf.TensorSpec([None, size], tf.float32, name="descriptors")])
 
   def _serve(self, descriptors):
-    return _ranked(self.classifier(descriptors), self.class_names)
+    return _ranked(self.classifier(descriptors), self.temperature,
+                   self.class_names)
 
 
 class EndToEndModule(tf.Module):
-  """Images -> scores, ranked class ids and class names."""
+  """Images -> ranked classes and calibrated probabilities."""
 
   def __init__(self, encoder: keras.Model, classifier: keras.Model,
-               class_names: tuple[str, ...], image_size: int):
+               class_names: tuple[str, ...], image_size: int,
+               temperature: float = 1.0):
     super().__init__(name="texture_classifier_end_to_end")
-    self.encoder = encoder
-    self.classifier = classifier
+    self.encoder, self.encoder_variables = _untracked(encoder)
+    self.classifier, self.classifier_variables = _untracked(classifier)
+    self.temperature = float(temperature)
     self.image_size = image_size
     self.class_names = tf.Variable(list(class_names), trainable=False,
                                    name="class_names")
 
   def _classify(self, images):
-    return _ranked(self.classifier(self.encoder(images)), self.class_names)
+    return _ranked(self.classifier(self.encoder(images)), self.temperature,
+                   self.class_names)
 
   @tf.function(input_signature=[BYTES_SPEC])
   def serve_bytes(self, image_bytes):
@@ -155,11 +184,13 @@ def export_versioned(module: tf.Module, export_base: str, name: str) -> str:
 def modules(model: trained_model.TrainedModel) -> dict[str, tf.Module]:
   """The three serving modules of a trained model, by name suffix."""
   classifier = model.classifier.to_keras()
+  temperature = model.classifier.temperature
   return {
       "_encoder": EncoderModule(model.encoder, model.image_size),
-      "_classifier": ClassifierModule(classifier, model.class_names),
+      "_classifier": ClassifierModule(classifier, model.class_names,
+                                      temperature),
       "": EndToEndModule(model.encoder, classifier, model.class_names,
-                         model.image_size),
+                         model.image_size, temperature),
   }
 
 
