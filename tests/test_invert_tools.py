@@ -38,6 +38,7 @@ _BAD_INVERT_ARGS = [
     (["--layer=block9_conv1"], "valid layers: block1_conv1"),
     (["--filters=64"], "out of range"),
     (["--filters=x"], "bad filter list"),
+    (["--filters=0:10000000000"], "filter 9999999999 is out of range"),
     (["--layer=block2_conv1"], "covers block1_conv1"),
     (["--weights={bad}/weights.h5"], "not an HDF5"),
     (["--out={bad}/a_file/sub"], "cannot create output directory"),
@@ -53,11 +54,12 @@ _BAD_INVERT_ARGS = [
 @pytest.mark.parametrize("args,phrase", _BAD_INVERT_ARGS)
 def test_invert_bad_input_is_one_line(args, phrase, bad_files, block1_weights,
                                       tmp_path):
-  out = tmp_path / "out"
+  out, logdir = tmp_path / "out", tmp_path / "logs"
   defaults = {
       "--layer": "block1_conv1",
       "--weights": block1_weights,
       "--out": str(out),
+      "--logdir": str(logdir),
       "--size": "16",
       "--steps": "2"
   }
@@ -67,7 +69,8 @@ def test_invert_bad_input_is_one_line(args, phrase, bad_files, block1_weights,
   argv = given + [f"{k}={v}" for k, v in defaults.items()]
   tool_runs.assert_one_line_error(
       tool_runs.run_tool("fmi-invert", *argv), "fmi-invert", phrase)
-  assert not out.exists() or not os.listdir(out)
+  assert not out.exists()
+  assert not logdir.exists()
 
 
 @pytest.mark.slow

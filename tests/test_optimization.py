@@ -1,5 +1,7 @@
 """The compiled loop: it descends, it is deterministic, batches don't mix."""
 
+import time
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -107,6 +109,15 @@ def test_parse_filters(spec, expected):
 def test_bad_filter_lists_are_refused(spec, error):
   with pytest.raises(error):
     filters.parse_filters(spec, 12)
+
+
+def test_a_huge_filter_range_is_refused_before_it_is_built():
+  started = time.perf_counter()
+  with pytest.raises(errors.LayerError, match="filter 9999999999 is out"):
+    filters.parse_filters("0:10000000000", 64)
+  with pytest.raises(errors.LayerError, match="filter -5 is out"):
+    filters.parse_filters("1,-5:3", 64)
+  assert time.perf_counter() - started < 1.0
 
 
 def test_objective_over_several_layers_fits_both(tiny_backbone, photo, rng):

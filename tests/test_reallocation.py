@@ -105,7 +105,8 @@ def test_parse_seeds(spec, seeds):
   assert reallocation.parse_seeds(spec) == seeds
 
 
-@pytest.mark.parametrize("spec", ["", "a:b", "4:4", "-1", "1:x"])
+@pytest.mark.parametrize("spec", ["", "a:b", "4:4", "-1", "1:x",
+                                  "0:10000000000", "-3:2"])
 def test_parse_seeds_refuses_bad_lists(spec):
   with pytest.raises(errors.ArgumentError, match="seed"):
     reallocation.parse_seeds(spec)

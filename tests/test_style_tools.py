@@ -66,11 +66,12 @@ _BAD_STYLIZE_ARGS = [
 @pytest.mark.parametrize("args,phrase", _BAD_STYLIZE_ARGS)
 def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights, pictures,
                                        tmp_path):
-  out = tmp_path / "result.png"
+  out, logdir = tmp_path / "result.png", tmp_path / "logs"
   defaults = {
       "--style": f"{pictures}/style.png",
       "--weights": block1_3_weights,
       "--out": str(out),
+      "--logdir": str(logdir),
       "--size": "16",
       "--steps": "1"
   }
@@ -82,6 +83,18 @@ def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights, pictures,
       *(f"{key}={value}" for key, value in defaults.items()))
   tool_runs.assert_one_line_error(process, "fmi-stylize", phrase)
   assert not out.exists()
+  assert not logdir.exists()
+
+
+@pytest.mark.slow
+def test_stylize_refuses_a_directory_as_out_before_optimising(
+    block1_3_weights, pictures, tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-stylize", f"--style={pictures}/style.png",
+      f"--weights={block1_3_weights}", "--size=256", "--steps=1000000",
+      f"--out={tmp_path}", timeout=120)
+  tool_runs.assert_one_line_error(process, "fmi-stylize", "is a directory")
+  assert os.listdir(tmp_path) == []
 
 
 _BAD_REALLOCATE_ARGS = [

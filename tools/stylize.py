@@ -8,8 +8,6 @@ Without --content, synthesises a texture from the style's statistics alone.
 --style_layer repeats: --style_layer=relu1_1=1.0 --style_layer=relu2_1=0.5.
 """
 
-import os
-
 from absl import flags
 import numpy as np
 
@@ -90,7 +88,7 @@ def main(argv):
           steps_per_call=_DEFAULTS.optimizer.steps_per_call, tolerance=0.0))
   content = _load(_CONTENT.value) if _CONTENT.value else None
   style = _load(_STYLE.value)
-  outputs.prepare_directory(os.path.dirname(os.path.abspath(_OUT.value)))
+  outputs.prepare_file(_OUT.value)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   writer = summaries.SummaryWriter(_LOGDIR.value)
   stylizer = stylization.Stylizer(backbone, config, writer)

@@ -8,7 +8,6 @@ Each image is encoded once per encoder (through --cache_dir); the folds
 then only fit and score linear classifiers on cached descriptors.
 """
 
-import os
 
 from absl import flags
 from absl import logging
@@ -37,7 +36,7 @@ def main(argv):
   models = {kind: encoder.build(backbone, s.encoder)
             for kind, s in setups.items()}
   if _OUT.value:
-    outputs.prepare_directory(os.path.dirname(os.path.abspath(_OUT.value)))
+    outputs.prepare_file(_OUT.value)
   rows, reports = [], {}
   for kind, setup in setups.items():
     cache = experiment.cache_for(folds[0], setup, backbone,

@@ -123,13 +123,13 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
   """
   if spec.strip() == "all":
     return list(range(num_filters))
-  filter_ids = index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all")
-  for i in filter_ids:
+  def in_range(i: int) -> None:
     if not 0 <= i < num_filters:
       raise errors.LayerError(
           f"filter {i} is out of range: the layer has {num_filters} "
           f"filters (0 to {num_filters - 1})")
-  return filter_ids
+
+  return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all", in_range)
 
 
 def initial_images(image: np.ndarray, filter_ids: Sequence[int],

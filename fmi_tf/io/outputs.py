@@ -36,6 +36,22 @@ def prepare_directory(path: str) -> str:
   return path
 
 
+def prepare_file(path: str) -> str:
+  """Checks, before any work, that a file can be written at `path`.
+
+  Creates its directory if needed.
+
+  Raises:
+    OutputError: if path is a directory or its directory cannot be written.
+  """
+  if os.path.isdir(path):
+    raise errors.OutputError(
+        f"{path} is a directory: name the file to write, e.g. "
+        f"{os.path.join(path, 'result.png')}")
+  prepare_directory(os.path.dirname(os.path.abspath(path)))
+  return path
+
+
 def write_bytes(path: str, data: bytes) -> None:
   """Writes `data` to `path` atomically."""
   directory = os.path.dirname(os.path.abspath(path))

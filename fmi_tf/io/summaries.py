@@ -1,4 +1,8 @@
-"""TensorBoard summaries that cost nothing when no log directory is given."""
+"""TensorBoard summaries that cost nothing when no log directory is given.
+
+The log directory is created with the first summary, not before, so a run
+refused for a bad argument leaves no empty log directory behind.
+"""
 
 from typing import Mapping, Optional
 
@@ -12,11 +16,19 @@ class SummaryWriter:
   """Writes scalars and image grids to TensorBoard, or nothing without logdir."""
 
   def __init__(self, logdir: Optional[str]):
-    self._writer = tf.summary.create_file_writer(logdir) if logdir else None
+    self._logdir = logdir
+    self._created = None
 
   @property
   def enabled(self) -> bool:
-    return self._writer is not None
+    return bool(self._logdir)
+
+  @property
+  def _writer(self):
+    """The file writer, created on first use; None without a logdir."""
+    if self._logdir and self._created is None:
+      self._created = tf.summary.create_file_writer(self._logdir)
+    return self._created
 
   def scalars(self, step: int, values: Mapping[str, float]) -> None:
     """Writes one scalar per name at `step`."""
@@ -42,5 +54,5 @@ class SummaryWriter:
         tf.summary.image(name, np.asarray(image)[None])
 
   def flush(self) -> None:
-    if self._writer:
-      self._writer.flush()
+    if self._created:
+      self._created.flush()

@@ -43,11 +43,12 @@ def parse_seeds(spec: str) -> list[int]:
   Raises:
     ArgumentError: if the text is malformed or names no seed or a negative one.
   """
-  seeds = index_lists.parse(spec, "seed", "0:8 or 0,4,7")
-  if min(seeds) < 0:
-    raise errors.ArgumentError(
-        f"seed list {spec!r} must name non-negative seeds")
-  return seeds
+  def non_negative(seed: int) -> None:
+    if seed < 0:
+      raise errors.ArgumentError(
+          f"seed list {spec!r} must name non-negative seeds")
+
+  return index_lists.parse(spec, "seed", "0:8 or 0,4,7", non_negative)
 
 
 def check_style(mode: str, has_style: bool) -> None:
