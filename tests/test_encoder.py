@@ -12,6 +12,7 @@ from fmi_tf.nets import feature_model
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import experiment
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,54 @@ def test_bad_configurations_raise_argument_errors():
 def test_config_round_trips_through_a_dict():
   config = encoder.EncoderConfig(kind="gram", scales=(1.0, 0.5), order=2)
   assert encoder.EncoderConfig.from_dict(config.to_dict()) == config
+
+
+def _image_folder(root):
+  generator = np.random.default_rng(3)
+  for name in ("a", "b"):
+    os.makedirs(root / name)
+    for i in range(3):
+      Image.fromarray(generator.integers(0, 256, (20, 20, 3), np.uint8)).save(
+          root / name / f"{i}.png")
+  return datasets.load(str(root), test_fraction=0.5, seed=0)
+
+
+def test_runs_sharing_a_cache_keep_each_others_entries(tmp_path,
+                                                       tiny_backbone):
+  dataset = _image_folder(tmp_path / "images")
+  model = encoder.build(tiny_backbone, encoder.EncoderConfig())
+  record = {"dataset": dataset.name, "size": 16}
+  directory = str(tmp_path / "cache")
+  first = descriptor_cache.DescriptorCache(directory, record)
+  second = descriptor_cache.DescriptorCache(directory, record)
+  first.encode(model, dataset.train, 16, 2)
+  second.encode(model, dataset.test, 16, 2)
+  reopened = descriptor_cache.DescriptorCache(directory, record)
+  for split in (dataset.train, dataset.test):
+    again = reopened.encode(model, split, 16, 2)
+    assert again.seconds == 0 and again.names == split.names
+
+
+def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
+                                                      tiny_backbone):
+  dataset = _image_folder(tmp_path / "images")
+  setup = experiment.Setup(encoder.EncoderConfig(), image_size=16,
+                           batch_size=2)
+  model = encoder.build(tiny_backbone, setup.encoder)
+  directory = str(tmp_path / "cache")
+  experiment.cache_for(dataset, setup, tiny_backbone, directory).encode(
+      model, dataset.train, 16, 2)
+  layer = tiny_backbone.model.get_layer(sorted(tiny_backbone.covered_layers)[0])
+  kept = layer.get_weights()
+  try:
+    layer.set_weights([kept[0] * 1.5, kept[1]])
+    changed = experiment.cache_for(dataset, setup, tiny_backbone, directory)
+    assert changed.encode(model, dataset.train, 16, 2).seconds > 0
+  finally:
+    layer.set_weights(kept)
+  same = experiment.cache_for(dataset, setup, tiny_backbone, directory)
+  assert same.encode(model, dataset.train, 16, 2).seconds == 0
+  assert len([f for f in os.listdir(directory) if f.endswith(".npz")]) == 2
 
 
 def test_cache_encodes_each_image_once_and_reports_corrupt_ones(

@@ -5,15 +5,23 @@ combination, every image encoded so far: names, labels and descriptors in a
 NumPy `.npz` archive (plain arrays; read with `allow_pickle=False`). Encoding
 a split looks up its names and runs the encoder on the missing ones only, so
 the ten DTD folds, which share their 1200 images, encode each image once.
+
+Runs may share a cache: each write takes an exclusive lock (`<key>.lock`),
+merges the entries already on disk with its own and replaces the file
+atomically, so concurrent runs never lose one another's entries. The record
+that names the file includes `weights_digest`, a hash of the weights'
+values, so new weights at an old path get a new cache file.
 """
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import io
 import json
 import os
 import time
-from typing import Optional
+from typing import Optional, Sequence
 
 from absl import logging
 import keras
@@ -48,6 +56,17 @@ def cache_key(record: dict) -> str:
   """A short stable hash of a JSON-able record of what was encoded."""
   text = json.dumps(record, sort_keys=True)
   return hashlib.sha256(text.encode("utf8")).hexdigest()[:16]
+
+
+def weights_digest(layers: Sequence[keras.layers.Layer]) -> str:
+  """A short SHA-256 of the layers' weight values (names, shapes, bytes)."""
+  digest = hashlib.sha256()
+  for layer in layers:
+    for weight in layer.weights:
+      value = np.ascontiguousarray(keras.ops.convert_to_numpy(weight))
+      digest.update(f"{weight.path}:{value.dtype}:{value.shape};".encode())
+      digest.update(value.tobytes())
+  return digest.hexdigest()[:16]
 
 
 def _run(encoder: keras.Model, examples: split.Examples, image_size: int,
@@ -92,7 +111,23 @@ class DescriptorCache:
       return {str(n): (int(l), d) for n, l, d in zip(
           archive["names"], archive["labels"], archive["descriptors"])}
 
+  @contextlib.contextmanager
+  def _locked(self):
+    with open(self._path[:-4] + ".lock", "a") as lock:
+      fcntl.flock(lock, fcntl.LOCK_EX)
+      try:
+        yield
+      finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
   def _write(self) -> None:
+    """Merges the entries on disk with ours and writes them, under the lock."""
+    with self._locked():
+      if os.path.isfile(self._path):
+        self._entries = {**self._read(self._path), **self._entries}
+      self._write_entries()
+
+  def _write_entries(self) -> None:
     names = sorted(self._entries)
     buffer = io.BytesIO()
     np.savez(buffer, names=np.asarray(names, dtype=np.str_),

@@ -47,10 +47,18 @@ class Outcome:
 def cache_for(dataset: datasets.Dataset, setup: Setup,
               backbone: feature_model.Backbone,
               directory: Optional[str]) -> descriptor_cache.DescriptorCache:
-  """The descriptor cache of this dataset, encoder, size and weights."""
-  return descriptor_cache.DescriptorCache(directory, {
-      "dataset": dataset.name, "encoder": setup.encoder.to_dict(),
-      "image_size": setup.image_size, "weights": backbone.source})
+  """The descriptor cache of this dataset, encoder, size and weights.
+
+  The weights are named by their source and a digest of the covered
+  layers' values (the others are random), computed only with a directory.
+  """
+  record = {"dataset": dataset.name, "encoder": setup.encoder.to_dict(),
+            "image_size": setup.image_size, "weights": backbone.source}
+  if directory:
+    record["weights_digest"] = descriptor_cache.weights_digest(
+        [backbone.model.get_layer(name)
+         for name in sorted(backbone.covered_layers)])
+  return descriptor_cache.DescriptorCache(directory, record)
 
 
 def run(dataset: datasets.Dataset, setup: Setup,
