@@ -1,5 +1,6 @@
 """fmi-atlas over the whole network: --all_layers, --shard and their errors."""
 
+import subprocess
 
 import pytest
 
@@ -106,3 +107,25 @@ def test_bad_shards_are_refused(text):
 def test_covered_layers_stop_at_the_first_gap(block1_weights):
   backbone = feature_model.vgg19(block1_weights)
   assert atlas.covered_conv_layers(backbone) == ["block1_conv1", "block1_conv2"]
+
+
+@pytest.mark.slow
+def test_concurrent_shards_end_with_a_complete_grid_and_sheet(
+    block1_weights, tmp_path):
+  """Two shard processes at once: whichever ends last draws everything."""
+  layers_flag = "--layers=block1_conv1,block1_conv2"
+  running = [
+      subprocess.Popen(["fmi-atlas", layers_flag, f"--shard={i}/2",
+                        *_fast(block1_weights, tmp_path)],
+                       stderr=subprocess.PIPE, text=True)
+      for i in range(2)]
+  for process in running:
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+  sheet = (tmp_path / "index.html").read_text()
+  drawn = {}
+  for layer in ("block1_conv1", "block1_conv2"):
+    assert "64 of 64 filters" in sheet.split(f"<h2>{layer}</h2>")[1][:40]
+    drawn[layer] = (tmp_path / f"{layer}.png").read_bytes()
+    atlas.save_layer_grid(str(tmp_path), layer, 64)
+    assert (tmp_path / f"{layer}.png").read_bytes() == drawn[layer]

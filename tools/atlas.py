@@ -13,6 +13,8 @@ workers of $TF_CONFIG. Each run writes the grids and the sheet from the
 files present, so the last shard or worker to finish writes complete ones.
 """
 
+import os
+
 from absl import flags
 from absl import logging
 
@@ -93,11 +95,12 @@ def main(argv):
                                                     strategy, writer)
         atlas.invert_to_directory(inverter, image, todo[name], out_dir,
                                   inversion_flags.run_settings(config), bar)
-      if path := atlas.save_layer_grid(out_dir, name, num_filters[name]):
-        logging.info("wrote %s", path)
+        atlas.redraw_grids(out_dir, {name: num_filters[name]})
   writer.flush()
-  logging.info("wrote %s",
-               contact_sheet.write_contact_sheet(out_dir, num_filters))
+  for path in atlas.redraw_grids(out_dir, num_filters,
+                                 contact_sheet.write_contact_sheet):
+    logging.info("wrote %s", path)
+  logging.info("wrote %s", os.path.join(out_dir, contact_sheet.FILENAME))
 
 
 def run():

@@ -13,7 +13,9 @@ exactly when its JSON exists; a rerun skips finished filters (resume).
 Shards: the (layer, filter) list of a run is dealt round-robin into n shards
 (`shard`), so shards are disjoint, their union is the whole list, and every
 shard gets a fair part of the costly deep layers. Shards may run at the same
-time on machines sharing the output directory.
+time on machines sharing the output directory: `redraw_grids` draws every
+layer's grid from the files present under a lock on the directory
+(`.atlas.lock`), so the last shard to finish draws complete ones.
 """
 
 import os
@@ -139,3 +141,27 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   path = os.path.join(out_dir, f"{layer}.png")
   outputs.write_png(path, sheet)
   return path
+
+
+LOCK_FILE = ".atlas.lock"
+
+
+def redraw_grids(out_dir: str, num_filters: Mapping[str, int],
+                 then=None) -> list[str]:
+  """Draws every layer's grid from the files present, under the lock.
+
+  Args:
+    out_dir: the atlas directory.
+    num_filters: {layer: number of filters} of the run.
+    then: called with (out_dir, num_filters) while the lock is still held,
+      to write what else is drawn from the grids (the contact sheet).
+
+  Returns:
+    The paths of the grids written.
+  """
+  with outputs.exclusive_lock(os.path.join(out_dir, LOCK_FILE)):
+    paths = [path for name, count in num_filters.items()
+             if (path := save_layer_grid(out_dir, name, count))]
+    if then:
+      then(out_dir, num_filters)
+  return paths

@@ -1,9 +1,12 @@
 """Atomic writes: an interrupted run leaves no partial PNG or JSON.
 
 Every file is written to a temporary name in its destination directory and
-renamed into place, which POSIX makes atomic.
+renamed into place, which POSIX makes atomic. `exclusive_lock` serialises
+read-modify-write steps of processes sharing an output.
 """
 
+import contextlib
+import fcntl
 import io
 import json
 import os
@@ -50,6 +53,21 @@ def prepare_file(path: str) -> str:
         f"{os.path.join(path, 'result.png')}")
   prepare_directory(os.path.dirname(os.path.abspath(path)))
   return path
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str):
+  """Holds an exclusive lock on the file `path` (created if needed).
+
+  Processes (on one machine, or on a file system with POSIX locks) that
+  take the same lock run their blocks one at a time.
+  """
+  with open(path, "a", encoding="utf8") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+      yield
+    finally:
+      fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def write_bytes(path: str, data: bytes) -> None:

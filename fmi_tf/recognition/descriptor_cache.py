@@ -13,9 +13,7 @@ that names the file includes `weights_digest`, a hash of the weights'
 values, so new weights at an old path get a new cache file.
 """
 
-import contextlib
 import dataclasses
-import fcntl
 import hashlib
 import io
 import json
@@ -111,18 +109,9 @@ class DescriptorCache:
       return {str(n): (int(l), d) for n, l, d in zip(
           archive["names"], archive["labels"], archive["descriptors"])}
 
-  @contextlib.contextmanager
-  def _locked(self):
-    with open(self._path[:-4] + ".lock", "a") as lock:
-      fcntl.flock(lock, fcntl.LOCK_EX)
-      try:
-        yield
-      finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-
   def _write(self) -> None:
     """Merges the entries on disk with ours and writes them, under the lock."""
-    with self._locked():
+    with outputs.exclusive_lock(self._path[:-4] + ".lock"):
       if os.path.isfile(self._path):
         self._entries = {**self._read(self._path), **self._entries}
       self._write_entries()
