@@ -117,8 +117,8 @@ def test_bad_specs_raise_argument_errors(tmp_path):
     datasets.load(str(tmp_path / "x"), test_fraction=1.5)
 
 
-@pytest.mark.parametrize("entry", ["../outside/00.png", "a/../../outside/00.png",
-                                   "ABSOLUTE"])
+@pytest.mark.parametrize(
+    "entry", ["../outside/00.png", "a/../../outside/00.png", "ABSOLUTE"])
 def test_a_dtd_list_entry_that_leaves_the_root_is_refused(tmp_path, entry):
   root = _write_folder(tmp_path / "dtd", {"a": 2})
   outside = _write_folder(tmp_path / "outside", {"x": 1})
