@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
@@ -47,10 +48,11 @@ class Outcome:
 def cache_for(dataset: datasets.Dataset, setup: Setup,
               backbone: feature_model.Backbone,
               directory: Optional[str]) -> descriptor_cache.DescriptorCache:
-  """The descriptor cache of this dataset, encoder, size and weights."""
+  """The descriptor cache of this dataset, encoder, size, network, weights."""
   return descriptor_cache.DescriptorCache(directory, {
       "dataset": dataset.name, "encoder": setup.encoder.to_dict(),
-      "image_size": setup.image_size, "weights": backbone.source})
+      "image_size": setup.image_size, "weights": backbone.source,
+      "network": networks.record(backbone)})
 
 
 def run(dataset: datasets.Dataset, setup: Setup,
