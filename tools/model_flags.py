@@ -20,8 +20,9 @@ MODEL = flags.DEFINE_string(
     "lower-case name (mobilenet, mobilenet_v2, resnet50, inception_v3, "
     "efficientnet_b0, convnext_tiny, ...) or the path of a .keras file.")
 ALPHA = flags.DEFINE_float(
-    "alpha", None, "Width multiplier of MobileNets; default: what Keras's "
-    "weights file name says (mobilenet_2_5_224_tf_no_top.h5: 0.25), else 1.",
+    "model_alpha", None, "Width multiplier (Keras's alpha) of MobileNets; "
+    "default: what Keras's weights file name says "
+    "(mobilenet_2_5_224_tf_no_top.h5: 0.25), else 1.",
     lower_bound=0.01)
 PREPROCESSING = flags.DEFINE_enum(
     "preprocessing", None, preprocessing.MODES, "Input a .keras model "
