@@ -4,7 +4,8 @@ A layer is invertible when its output is a [B, H, W, C] stack of feature maps
 taken after a nonlinearity: a convolution with a nonlinear activation (VGG
 folds its ReLU into the convolution) or an activation layer (ReLU, ReLU6,
 swish, GELU, ...) on feature maps. Each of its C channels is a filter whose
-texture primitive can be inverted.
+texture primitive can be inverted. Identity activations (ConvNeXt's
+`Activation("linear")`) are not nonlinearities and do not count.
 """
 
 import keras
@@ -27,7 +28,7 @@ def is_invertible(layer: keras.layers.Layer) -> bool:
   """Whether the layer's output is feature maps after a nonlinearity."""
   if not _is_feature_map_layer(layer):
     return False
-  if isinstance(layer, _CONVOLUTIONS):
+  if isinstance(layer, _CONVOLUTIONS + (keras.layers.Activation,)):
     return layer.activation is not keras.activations.linear
   return isinstance(layer, _ACTIVATION_LAYERS)
 
