@@ -64,8 +64,3 @@ def test_a_bad_model_is_one_line(mobilenet_weights_path, tmp_path):
       f"--out={tmp_path}")
   tool_runs.assert_one_line_error(process, "fmi-invert",
                                   "unknown model 'mobilenet_v9'")
-  process = tool_runs.run_tool(
-      "fmi-invert", "--model=mobilenet",
-      f"--weights={mobilenet_weights_path}", "--layer=block1_conv1",
-      f"--out={tmp_path}")
-  tool_runs.assert_one_line_error(process, "fmi-invert", "unknown layer")

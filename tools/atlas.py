@@ -9,9 +9,9 @@ Usage:
 Writes out/<layer>.png (the grid) plus the single PNGs and JSON records of
 fmi-invert, then out/index.html, a contact sheet of every layer. A rerun
 skips filters already done. --all_layers takes every invertible layer the
-weights reach (--list_layers prints them); --shard=i/n inverts the i-th of n disjoint shards of the
-(layer, filter) list; --strategy=multi_worker shares a shard among the
-workers of $TF_CONFIG. Each run writes the grids and the sheet from the
+weights reach (--list_layers prints them); --shard=i/n inverts the i-th of
+n disjoint shards of the (layer, filter) list; --strategy=multi_worker
+shares a shard among the workers of $TF_CONFIG. Each run writes the grids and the sheet from the
 files present, so the last shard or worker to finish writes complete ones.
 """
 

@@ -4,7 +4,8 @@ A cache file holds, for one (dataset, encoder config, image size, network,
 weights) combination, every image encoded so far: names, labels and
 descriptors in a NumPy `.npz` archive (plain arrays; read with
 `allow_pickle=False`). Encoding a split looks up its names and runs the
-encoder on the missing ones only, so the ten DTD folds, which share their 1200 images, encode each image once.
+encoder on the missing ones only, so the ten DTD folds, which share their
+1200 images, encode each image once.
 """
 
 import dataclasses
