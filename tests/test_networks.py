@@ -191,3 +191,12 @@ def test_failed_download_names_the_file_to_get():
   assert "\n" not in str(error)
   assert "get mobilenet_1_0_224_tf_no_top.h5 and put it in" in str(error)
   assert "--weights=PATH" in str(error)
+
+
+def test_layers_are_listed_without_weights_alpha_from_the_file_name():
+  backbone = networks.unloaded("mobilenet",
+                               "/x/mobilenet_7_5_224_tf_no_top.h5")
+  assert networks.layer_table(backbone)[-1].split() == [
+      "conv_pw_13_relu", "768"]
+  with pytest.raises(errors.ArgumentError, match="unknown network 'vgg91'"):
+    networks.unloaded("vgg91")

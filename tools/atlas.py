@@ -26,7 +26,6 @@ from fmi_tf.io import images
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import networks
 from tools import cli
 from tools import model_flags
 from tools import inversion_flags
@@ -74,10 +73,10 @@ def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
   shard_index, shard_count = atlas.parse_shard(_SHARD.value)
-  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
   if inversion_flags.LIST_LAYERS.value:
-    print("\n".join(networks.layer_table(backbone)))
+    model_flags.print_layers(inversion_flags.WEIGHTS.value)
     return
+  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
   image = images.load_image(inversion_flags.IMAGE.value,
                             inversion_flags.SIZE.value)
   layer_names = _layer_names(backbone)

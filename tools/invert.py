@@ -17,7 +17,6 @@ from fmi_tf.io import images
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf import errors
-from fmi_tf.nets import networks
 from tools import cli
 from tools import model_flags
 from tools import inversion_flags
@@ -32,10 +31,10 @@ _FILTERS = flags.DEFINE_string(
 def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
-  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
   if inversion_flags.LIST_LAYERS.value:
-    print("\n".join(networks.layer_table(backbone)))
+    model_flags.print_layers(inversion_flags.WEIGHTS.value)
     return
+  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
   if not _LAYER.value:
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")

@@ -40,6 +40,16 @@ def weights_source(flag_value: Optional[str]) -> Optional[str]:
   return cli.weights_source(flag_value)
 
 
+def print_layers(weights_flag_value: Optional[str]) -> None:
+  """Prints the invertible layers of --model; needs no weights.
+
+  Raises:
+    ArgumentError: for an unknown model.
+  """
+  print("\n".join(networks.layer_table(networks.unloaded(
+      MODEL.value, weights_flag_value, ALPHA.value))))
+
+
 def backbone(weights_flag_value: Optional[str]) -> feature_model.Backbone:
   """The network the flags name, with the weights of the tool's --weights.
 

@@ -94,11 +94,37 @@ def architecture(network_record: dict, source: str) -> feature_model.Backbone:
                           applications.APPLICATIONS[network].constructor)
     model = constructor(include_top=False, weights=None, **options)
   else:
-    raise errors.ArgumentError(f"unknown network {network!r} in {source}")
+    raise errors.ArgumentError(
+        f"unknown network {network!r} in {source}; known: "
+        f"{', '.join(names())}, or the path of a .keras file")
   covered = frozenset(layer.name for layer in model.layers if layer.weights)
   return feature_model.Backbone(
       model, covered, source, network, network_record["preprocessing"],
       tuple(sorted(options.items())))
+
+
+def unloaded(model: str = DEFAULT, weights: Optional[str] = None,
+             alpha: Optional[float] = None) -> feature_model.Backbone:
+  """Builds a network's architecture only, to list its layers offline.
+
+  Args:
+    model: as for `load`.
+    weights: a weights file whose Keras name sets `alpha`, or None.
+    alpha: the width multiplier, for networks that take one.
+
+  Raises:
+    ArgumentError: for an unknown model.
+  """
+  options = {}
+  application = applications.APPLICATIONS.get(model)
+  if application and application.has_alpha:
+    options["alpha"] = (alpha or (weights and applications.alpha_from_filename(
+        weights)) or 1.0)
+  preprocessing = (application.preprocessing if application
+                   else "caffe" if model == feature_model.VGG19
+                   else keras_file.DEFAULT_PREPROCESSING)
+  return architecture({"network": model, "preprocessing": preprocessing,
+                       "options": options}, "--model")
 
 
 def layer_table(backbone: feature_model.Backbone) -> list[str]:
