@@ -28,9 +28,6 @@ VGG19 = "vgg19"
 # Names listed in full in a message before it says "and N more".
 _LISTED = 12
 
-# Re-exported: the plain redirected ReLU of VGG's convolutions.
-redirected_relu = activations.redirected_clipped_relu()
-
 
 @dataclasses.dataclass(frozen=True)
 class Backbone:
