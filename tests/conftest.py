@@ -41,6 +41,13 @@ def real_backbone(real_weights_path):
 
 
 @pytest.fixture(scope="session")
+def mobilenet_weights_path():
+  """keras.applications' MobileNet (alpha 0.25) file, $FMI_MOBILENET_WEIGHTS."""
+  return _shared_path("FMI_MOBILENET_WEIGHTS",
+                      "mobilenet_2_5_224_tf_no_top.h5", os.path.isfile)
+
+
+@pytest.fixture(scope="session")
 def dtd10_root():
   """The shared DTD-10 directory named by $FMI_DTD10."""
   return _shared_path("FMI_DTD10", "the dtd10 directory", os.path.isdir)

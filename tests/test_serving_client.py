@@ -113,7 +113,7 @@ def test_fmi_classify_prints_the_top_classes(server, tmp_path):
   second.write_bytes(b"\x89PNG two")
   finished = subprocess.run(
       ["fmi-classify", str(first), str(second), f"--server={_address(server)}",
-       "--model=texture", "--top_k=2"],
+       "--model_name=texture", "--top_k=2"],
       capture_output=True, text=True, timeout=120)
   assert finished.returncode == 0, finished.stderr
   lines = finished.stdout.strip().splitlines()
@@ -251,7 +251,7 @@ def test_fmi_classify_over_grpc_prints_the_top_classes(grpc_server, tmp_path):
   image.write_bytes(b"\xff\xd8\xff one")
   finished = subprocess.run(
       ["fmi-classify", str(image), f"--server={grpc_server.address}",
-       "--model=texture", "--top_k=2"],
+       "--model_name=texture", "--top_k=2"],
       capture_output=True, text=True, timeout=120)
   assert finished.returncode == 0, finished.stderr
   assert finished.stdout.strip() == f"{image}: dotted 0.700, banded 0.200"

@@ -48,7 +48,7 @@ def save_legacy_h5(model: keras.Model, path: str, layer_names) -> None:
     for name in layer_names:
       layer = model.get_layer(name)
       group = f.create_group(name)
-      weight_names = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+      weight_names = [f"{name}/{w.name}:0".encode() for w in layer.weights]
       group.attrs["weight_names"] = weight_names
       for weight_name, value in zip(weight_names, layer.get_weights()):
         group.create_dataset(weight_name.decode(), data=value)

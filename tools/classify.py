@@ -19,7 +19,9 @@ from . import cli
 _SERVER = flags.DEFINE_string(
     "server", None, "TF Serving's REST address, http://HOST:8501 (or "
     "https://), or its gRPC address, grpc://HOST:8500.")
-_MODEL = flags.DEFINE_string("model", "texture", "Served model name.")
+_MODEL_NAME = flags.DEFINE_string(
+    "model_name", "texture",
+    "Served model name (TF Serving's --model_name).")
 _VERSION = flags.DEFINE_integer("version", None, "Served model version "
                                 "(default: the latest).", lower_bound=1)
 _SAVED_MODEL = flags.DEFINE_string(
@@ -32,16 +34,16 @@ def main(argv):
   paths = argv[1:]
   if not paths:
     raise errors.ArgumentError("name at least one image to classify")
-  if bool(_SERVER.value) == bool(_SAVED_MODEL.value):
+  if bool(_SERVER.value) == bool(_SAVED_MODEL_NAME.value):
     raise errors.ArgumentError("give exactly one of --server, --saved_model")
   if _SERVER.value and _SERVER.value.startswith(grpc_client.SCHEME + ":"):
-    client = grpc_client.GrpcClient(_SERVER.value, _MODEL.value,
+    client = grpc_client.GrpcClient(_SERVER.value, _MODEL_NAME.value,
                                     _VERSION.value)
   elif _SERVER.value:
-    client = serving_client.RestClient(_SERVER.value, _MODEL.value,
+    client = serving_client.RestClient(_SERVER.value, _MODEL_NAME.value,
                                        _VERSION.value)
   else:
-    client = serving_client.LocalClient(_SAVED_MODEL.value)
+    client = serving_client.LocalClient(_SAVED_MODEL_NAME.value)
   images = serving_client.read_images(paths)
   for path, prediction in zip(paths, client.classify(images)):
     best = ", ".join(f"{name} {score:.3f}"

@@ -2,9 +2,11 @@
 
 from absl import flags
 
+from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import optimization
+from fmi_tf.io import outputs
 
 _DEFAULTS = filters.InversionConfig()
 _OPTIMIZER = optimization.OptimizerConfig()
@@ -12,10 +14,14 @@ _OPTIMIZER = optimization.OptimizerConfig()
 IMAGE = flags.DEFINE_string(
     "image", None, "Image whose code is modified; default: the embedded "
     "photo of Chelsea the cat.")
-OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
+OUT = flags.DEFINE_string("out", None, "Output directory (required).")
 WEIGHTS = flags.DEFINE_string(
-    "weights", None, "VGG19 weights: an HDF5 file in keras.applications' "
-    "layout or 'imagenet'; default $FMI_VGG19_WEIGHTS, else 'imagenet'.")
+    "weights", None, "Weights of --model: an HDF5 file in "
+    "keras.applications' layout or 'imagenet'; default for vgg19 "
+    "$FMI_VGG19_WEIGHTS, else 'imagenet' (a .keras file: its own).")
+LIST_LAYERS = flags.DEFINE_bool(
+    "list_layers", False, "Print the invertible layers of --model with "
+    "their filter counts, and stop.")
 SIZE = flags.DEFINE_integer("size", 128, "Longer side of the image, pixels.",
                             lower_bound=8)
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
@@ -64,6 +70,17 @@ def inversion_config() -> filters.InversionConfig:
       optimizer=optimization.OptimizerConfig(
           steps=STEPS.value, learning_rate=LEARNING_RATE.value,
           steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value))
+
+
+def output_directory() -> str:
+  """Creates --out (required unless --list_layers) and returns its path.
+
+  Raises:
+    ArgumentError: if --out is missing.
+  """
+  if not OUT.value:
+    raise errors.ArgumentError("flag --out must have a value")
+  return outputs.prepare_directory(OUT.value)
 
 
 def run_settings(config: filters.InversionConfig) -> dict:

@@ -2,6 +2,9 @@ r"""fmi-invert: the texture primitive of chosen filters, by feature-map inversio
 
 Usage:
   fmi-invert --image=cat.jpg --layer=block2_conv1 --filters=0,5,9 --out=out/
+  fmi-invert --model=mobilenet --weights=mobilenet_2_5_224_tf_no_top.h5 \
+      --layer=conv_pw_13_relu --out=out/
+  fmi-invert --model=resnet50 --list_layers
 
 Writes out/<layer>_<filter:04d>.png and .json for every filter.
 """
@@ -11,16 +14,16 @@ from absl import flags
 from fmi_tf.inversion import atlas
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
-from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers
+from fmi_tf import errors
 from . import cli
 from . import inversion_flags
+from . import model_flags
 
 _LAYER = flags.DEFINE_string(
-    "layer", None, "Layer: block2_conv1, conv2_1 or relu2_1.", required=True)
+    "layer", None, "Layer: block2_conv1, conv2_1 or relu2_1; another "
+    "network's own names (--list_layers prints them).")
 _FILTERS = flags.DEFINE_string(
     "filters", "0:8", "Filters: 0,5,9 or 0:64 or all.")
 
@@ -28,15 +31,20 @@ _FILTERS = flags.DEFINE_string(
 def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
-  layer = layers.canonical_name(_LAYER.value)
+  if inversion_flags.LIST_LAYERS.value:
+    model_flags.print_layers(inversion_flags.WEIGHTS.value)
+    return
+  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
+  if not _LAYER.value:
+    raise errors.ArgumentError(
+        "give --layer (--list_layers prints the layers of --model)")
+  layer = backbone.canonical_name(_LAYER.value)
   image = images.load_image(inversion_flags.IMAGE.value,
                             inversion_flags.SIZE.value)
-  backbone = feature_model.vgg19(
-      cli.weights_source(inversion_flags.WEIGHTS.value))
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
-  out_dir = outputs.prepare_directory(inversion_flags.OUT.value)
+  out_dir = inversion_flags.output_directory()
   with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
     atlas.invert_to_directory(inverter, image, filter_ids, out_dir,
                               inversion_flags.run_settings(config), bar)

@@ -19,9 +19,9 @@ from fmi_tf.io import images
 from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
 from fmi_tf.style import reallocation
 from . import cli
+from . import model_flags
 
 _DEFAULTS = reallocation.ReallocationConfig()
 
@@ -51,8 +51,8 @@ _TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
                                 "Weight of the total-variation prior.",
                                 lower_bound=0)
 _WEIGHTS = flags.DEFINE_string(
-    "weights", None, "VGG19 weights: an HDF5 file or 'imagenet'; default "
-    "$FMI_VGG19_WEIGHTS, else 'imagenet'.")
+    "weights", None, "Weights of --model: an HDF5 file or 'imagenet'; "
+    "default for vgg19 $FMI_VGG19_WEIGHTS, else 'imagenet'.")
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
 
 
@@ -84,7 +84,7 @@ def main(argv):
   image = images.load_image(_IMAGE.value, _SIZE.value)
   reallocation.check_style(config.mode, _STYLE.value is not None)
   style = images.load_image(_STYLE.value, _SIZE.value) if _STYLE.value else None
-  backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
+  backbone = model_flags.backbone(_WEIGHTS.value)
   reallocator = reallocation.Reallocator(backbone, config)
   out_dir = outputs.prepare_directory(_OUT.value)
   writer = summaries.SummaryWriter(_LOGDIR.value)

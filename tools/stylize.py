@@ -16,10 +16,10 @@ from fmi_tf.io import images
 from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
 from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
 from . import cli
+from . import model_flags
 
 _DEFAULTS = stylization.StyleConfig()
 
@@ -61,8 +61,8 @@ _LOGDIR = flags.DEFINE_string(
     "logdir", None, "TensorBoard log directory: per-term losses and the "
     "content, style and result images.")
 _WEIGHTS = flags.DEFINE_string(
-    "weights", None, "VGG19 weights: an HDF5 file or 'imagenet'; default "
-    "$FMI_VGG19_WEIGHTS, else 'imagenet'.")
+    "weights", None, "Weights of --model: an HDF5 file or 'imagenet'; "
+    "default for vgg19 $FMI_VGG19_WEIGHTS, else 'imagenet'.")
 
 
 def _load(path: str) -> np.ndarray:
@@ -89,7 +89,7 @@ def main(argv):
   content = _load(_CONTENT.value) if _CONTENT.value else None
   style = _load(_STYLE.value)
   outputs.prepare_file(_OUT.value)
-  backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
+  backbone = model_flags.backbone(_WEIGHTS.value)
   writer = summaries.SummaryWriter(_LOGDIR.value)
   stylizer = stylization.Stylizer(backbone, config, writer)
   with progress.Progress(config.optimizer.steps, unit="step",

@@ -13,10 +13,10 @@ from absl import flags
 from absl import logging
 
 from fmi_tf.io import outputs
-from fmi_tf.nets import feature_model
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
 from . import cli
+from . import model_flags
 from . import texture_flags
 
 _ENCODERS = flags.DEFINE_list(
@@ -31,8 +31,7 @@ def main(argv):
   cli.no_stray_arguments(argv)
   setups = {kind: texture_flags.setup(kind) for kind in _ENCODERS.value}
   folds = [texture_flags.dataset(k) for k in range(1, _FOLDS.value + 1)]
-  backbone = feature_model.vgg19(
-      cli.weights_source(texture_flags.WEIGHTS.value))
+  backbone = model_flags.backbone(texture_flags.WEIGHTS.value)
   models = {kind: encoder.build(backbone, s.encoder)
             for kind, s in setups.items()}
   if _OUT.value:

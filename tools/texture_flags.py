@@ -42,7 +42,8 @@ C = flags.DEFINE_float("C", classifier.DEFAULT_C,
                        "Inverse L2 regularisation strength.",
                        lower_bound=1e-6)
 WEIGHTS = flags.DEFINE_string(
-    "weights", None, "VGG19 weights (.h5); default $FMI_VGG19_WEIGHTS or "
+    "weights", None, "Weights of --model (.h5); default for vgg19 "
+    "$FMI_VGG19_WEIGHTS, else "
     "imagenet.")
 CACHE_DIR = flags.DEFINE_string(
     "cache_dir", None, "Directory caching descriptors between runs.")

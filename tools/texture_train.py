@@ -17,12 +17,13 @@ import numpy as np
 
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import trained_model
 from . import cli
+from . import model_flags
 from . import texture_flags
 
 _FOLD = flags.DEFINE_integer("fold", 1, "DTD fold.", lower_bound=1,
@@ -36,8 +37,7 @@ def main(argv):
   cli.no_stray_arguments(argv)
   setup = texture_flags.setup(_ENCODER.value)
   dataset = texture_flags.dataset(_FOLD.value)
-  backbone = feature_model.vgg19(
-      cli.weights_source(texture_flags.WEIGHTS.value))
+  backbone = model_flags.backbone(texture_flags.WEIGHTS.value)
   encoder_model = encoder.build(backbone, setup.encoder)
   out_dir = outputs.prepare_directory(_OUT.value)
   cache = experiment.cache_for(dataset, setup, backbone,
@@ -55,10 +55,11 @@ def main(argv):
   writer.images(0, {"image/confusion_matrix":
                     np.asarray(confusion, np.float32) / 255.0})
   writer.flush()
-  model = trained_model.TrainedModel(encoder_model, setup.encoder,
-                                     setup.image_size, outcome.classifier)
-  trained_model.save(os.path.join(out_dir, trained_model.RUN_SUBDIRECTORY),
-                     model)
+  trained_model.save(
+      os.path.join(out_dir, trained_model.RUN_SUBDIRECTORY),
+      trained_model.TrainedModel(encoder_model, setup.encoder,
+                                 setup.image_size, outcome.classifier,
+                                 networks.record(backbone)))
   outputs.write_json(os.path.join(out_dir, "report.json"), report)
   for name in report["skipped_images"]:
     logging.warning("skipped undecodable image %s", name)

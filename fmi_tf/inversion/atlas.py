@@ -32,7 +32,6 @@ from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers as vgg_layers
 
 
 def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
@@ -55,13 +54,16 @@ def save_result(out_dir: str, result: filters.FilterResult,
 
 
 def covered_conv_layers(backbone: feature_model.Backbone) -> list[str]:
-  """Returns, in network order, the convolutions the weights fully reach.
+  """Returns, in network order, the invertible layers the weights fully reach.
 
-  A layer counts when it and every convolution below it hold weights.
+  A layer counts when every layer with weights that it depends on holds
+  loaded weights; the list stops at the first layer that does not.
   """
   covered = []
-  for name in vgg_layers.CONV_LAYERS:
-    if name not in backbone.covered_layers:
+  for name in backbone.invertible_layers:
+    try:
+      feature_model.check_covered(backbone, [name])
+    except errors.WeightsError:
       break
     covered.append(name)
   return covered

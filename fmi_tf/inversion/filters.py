@@ -22,7 +22,6 @@ from fmi_tf.inversion import optimization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
-from fmi_tf.nets import layers as vgg_layers
 
 INITS = ("noise", "image")
 
@@ -154,15 +153,15 @@ class FilterInverter:
     """Builds the feature model and the loop.
 
     Args:
-      backbone: VGG19 and its weight coverage.
-      layer: the layer whose filters are inverted, either spelling.
+      backbone: the network and its weight coverage.
+      layer: the layer whose filters are inverted (VGG19: either spelling).
       config: inversion settings.
       writer: TensorBoard writer; None writes nothing.
 
     Raises:
       LayerError, WeightsError: for a layer unknown or not covered.
     """
-    self.layer = vgg_layers.canonical_name(layer)
+    self.layer = backbone.canonical_name(layer)
     self.num_filters = backbone.num_filters(self.layer)
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)

@@ -1,46 +1,107 @@
-"""VGG19 sliced into multi-output feature models.
+"""Networks sliced into multi-output feature models.
 
-A `Backbone` is VGG19 without its top (or any model with VGG19's layer names,
-such as the tiny one the tests build) together with the set of convolutions its
-weights file covered. `feature_model` slices it: RGB images in [0, 1] go in, a
-dict of the requested layers' activations comes out, and nothing deeper than
-the deepest requested layer is built.
+A `Backbone` is a Keras CNN without its top (VGG19 by default, any
+keras.applications network, a user's model, or the tiny networks the tests
+build) together with the layers whose weights were loaded and the
+preprocessing its input needs. `feature_model` slices it: RGB images in
+[0, 1] go in, a dict of the requested layers' activations comes out, and
+nothing deeper than the requested layers is built. Batch normalisation runs
+in inference mode.
 """
 
 import dataclasses
+import functools
 from typing import Sequence
 
 import keras
-import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.nets import activations
+from fmi_tf.nets import graph
 from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.nets import preprocessing
 from fmi_tf.nets import weights as vgg_weights
 
 POOLING_MODES = ("max", "avg")
 RELU_GRADIENTS = ("exact", "redirected")
+VGG19 = "vgg19"
+# Names listed in full in a message before it says "and N more".
+_LISTED = 12
 
 
 @dataclasses.dataclass(frozen=True)
 class Backbone:
-  """A VGG19-shaped network and the convolutions that hold trained weights.
+  """A network and the layers that hold trained weights.
 
   Attributes:
-    model: a Keras model whose layers carry VGG19's names, in network order.
-    covered_layers: convolutions whose weights were loaded from `source`.
+    model: a functional Keras model with one image input, in network order.
+    covered_layers: layers whose weights were loaded from `source`.
     source: where the weights came from, for messages.
+    network: `vgg19` (layer names also in the paper's spelling), a
+      keras.applications name, or the path of a .keras file.
+    preprocessing: how RGB [0, 1] becomes the model's input (a mode of
+      `preprocessing.MODES`).
+    options: the network's construction options, e.g. (("alpha", 0.25),).
   """
   model: keras.Model
   covered_layers: frozenset[str]
   source: str
+  network: str = VGG19
+  preprocessing: str = preprocessing.CAFFE
+  options: tuple[tuple[str, float], ...] = ()
+
+  @functools.cached_property
+  def invertible_layers(self) -> tuple[str, ...]:
+    """The layers whose filters can be inverted, in network order."""
+    return graph.invertible_layers(self.model)
+
+  @functools.cached_property
+  def _order(self) -> dict[str, int]:
+    return {name: i for i, name in enumerate(graph.feature_map_layers(
+        self.model))}
+
+  def canonical_name(self, layer: str) -> str:
+    """Returns the network's own name of a layer.
+
+    VGG19 layers may also be named the paper's way (`conv3_1`, `relu3_1`,
+    `pool3`); any layer with feature maps may be named (the invertible ones
+    are those `--list_layers` prints).
+
+    Raises:
+      LayerError: if the network has no such layer.
+    """
+    if self.network == VGG19:
+      return vgg_layers.canonical_name(layer)
+    name = layer.strip()
+    if name not in self._order:
+      raise errors.LayerError(
+          f"unknown layer {name!r} for {self.network}; valid layers: "
+          f"{_listed(self.invertible_layers)} (--list_layers prints them "
+          "with their filter counts)")
+    return name
+
+  def canonical_names(self, layers: Sequence[str]) -> list[str]:
+    """Canonical names of `layers`, without duplicates, in given order."""
+    result = []
+    for layer in layers:
+      name = self.canonical_name(layer)
+      if name not in result:
+        result.append(name)
+    return result
+
+  def network_order(self, names: Sequence[str]) -> list[str]:
+    """Sorts canonical layer names by their depth in the network."""
+    return sorted(names, key=self._order.__getitem__)
 
   def num_filters(self, layer: str) -> int:
-    """Returns the number of channels of a canonical layer's output."""
-    name = vgg_layers.canonical_name(layer)
-    if name in vgg_layers.POOL_LAYERS:
-      name = vgg_layers.conv_layers_up_to(name)[-1]
-    return self.model.get_layer(name).filters
+    """Returns the number of channels of a layer's output."""
+    return graph.channels(self.model, self.canonical_name(layer))
+
+
+def _listed(names: Sequence[str]) -> str:
+  if len(names) <= _LISTED:
+    return ", ".join(names)
+  return f"{', '.join(names[:_LISTED])} and {len(names) - _LISTED} more"
 
 
 def vgg19(weights: str = vgg_weights.IMAGENET) -> Backbone:
@@ -59,63 +120,26 @@ def vgg19(weights: str = vgg_weights.IMAGENET) -> Backbone:
   """
   path = vgg_weights.resolve_weights(weights)
   loaded = vgg_weights.read_weights(path)
-  covered = loaded.covered_layers & frozenset(vgg_layers.CONV_LAYERS)
-  if not covered:
+  if not loaded.covered_layers & frozenset(vgg_layers.CONV_LAYERS):
     raise errors.WeightsError(f"{path} holds no VGG19 convolution weights")
   model = keras.applications.VGG19(include_top=False, weights=None)
-  vgg_weights.assign(model, loaded)
-  return Backbone(model, covered, path)
+  return Backbone(model, vgg_weights.assign(model, loaded), path)
 
 
 def check_covered(backbone: Backbone, layer_names: Sequence[str]) -> None:
-  """Raises WeightsError unless every convolution the layers need is covered."""
+  """Raises WeightsError unless every weight the layers need was loaded."""
   for name in layer_names:
-    missing = [conv for conv in vgg_layers.conv_layers_up_to(name)
-               if conv not in backbone.covered_layers]
+    missing = [layer for layer in graph.weighted_ancestors(backbone.model, name)
+               if layer not in backbone.covered_layers]
     if missing:
-      covered = vgg_layers.network_order(backbone.covered_layers)
+      covered = [layer.name for layer in backbone.model.layers
+                 if layer.name in backbone.covered_layers]
+      hint = (f". Use the full {vgg_weights.IMAGENET_FILENAME} for deeper "
+              "layers" if backbone.network == VGG19 else "")
       raise errors.WeightsError(
-          f"layer {name} needs weights for {', '.join(missing)}, which "
-          f"{backbone.source} does not hold; it covers {', '.join(covered)}. "
-          f"Use the full {vgg_weights.IMAGENET_FILENAME} for deeper layers")
-
-
-@tf.custom_gradient
-def redirected_relu(x):
-  """ReLU whose gradient revives maps that are dead everywhere.
-
-  Where a map's ordinary ReLU gradient is zero at every position (the map
-  never fires for that image), the gradient passes through the ReLU wherever
-  it would raise the pre-activation, as in lucid's redirected ReLU. Other maps
-  get the exact gradient. The test is per image and per map, so batch
-  elements stay independent.
-
-  Args:
-    x: [B, H, W, C] pre-activations.
-
-  Returns:
-    relu(x), with the redirected gradient.
-  """
-  def gradient(upstream):
-    exact = upstream * tf.cast(x > 0, upstream.dtype)
-    dead = tf.reduce_all(tf.equal(exact, 0), axis=[1, 2], keepdims=True)
-    redirected = tf.where((x < 0) & (upstream > 0), 0.0, upstream)
-    return tf.where(dead, redirected, exact)
-
-  return tf.nn.relu(x), gradient
-
-
-class _RedirectedReluConv(keras.layers.Layer):
-  """A VGG convolution (sharing its weights) with `redirected_relu`."""
-
-  def __init__(self, conv: keras.layers.Conv2D):
-    super().__init__(name=conv.name)
-    self._conv = conv
-
-  def call(self, inputs):
-    conv = self._conv
-    return redirected_relu(
-        conv.convolution_op(inputs, conv.kernel) + conv.bias)
+          f"layer {name} needs weights for {_listed(missing)}, which "
+          f"{backbone.source} does not hold; it covers "
+          f"{_listed(covered) or 'no layer of this network'}{hint}")
 
 
 def feature_model(backbone: Backbone,
@@ -125,14 +149,15 @@ def feature_model(backbone: Backbone,
   """Slices the backbone into a model RGB [0, 1] -> {layer: activations}.
 
   Args:
-    backbone: the VGG19 network and its weight coverage.
-    layer_names: layers in Keras or paper spelling (`block3_conv1`,
-      `conv3_1`, `relu3_1`).
+    backbone: the network and its weight coverage.
+    layer_names: layers by the network's names (for VGG19 also the paper's:
+      `block3_conv1`, `conv3_1`, `relu3_1`).
     pooling: `"max"` as trained, or `"avg"` to replace every max pooling by
       average pooling (the choice of the paper and of Gatys et al.).
     relu_gradient: `"exact"`, or `"redirected"` to give the requested
-      convolutions `redirected_relu`, so that inverting a code can revive a
-      map that never fires (same outputs, different gradient).
+      layers' rectifiers (ReLU, ReLU6) the redirected gradient of
+      `activations.redirected_clipped_relu`, so that inverting a code can
+      revive a map that never fires (same outputs, different gradient).
 
   Returns:
     A Keras model taking [B, H, W, 3] RGB images in [0, 1] and returning a
@@ -150,28 +175,20 @@ def feature_model(backbone: Backbone,
     raise errors.ArgumentError(
         f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
         f"not {relu_gradient!r}")
-  wanted = vgg_layers.canonical_names(layer_names)
+  wanted = backbone.canonical_names(layer_names)
   if not wanted:
     raise errors.ArgumentError("a feature model needs at least one layer")
   check_covered(backbone, wanted)
-  deepest = vgg_layers.network_order(wanted)[-1]
+  deepest = backbone.network_order(wanted)[-1]
 
   inputs = keras.Input((None, None, 3), name="rgb")
-  x = preprocessing.rgb_to_vgg_input(inputs)
-  outputs = {}
-  for layer in backbone.model.layers:
-    if isinstance(layer, keras.layers.InputLayer):
-      continue
-    if pooling == "avg" and isinstance(layer, keras.layers.MaxPooling2D):
-      layer = keras.layers.AveragePooling2D(
-          layer.pool_size, layer.strides, padding=layer.padding,
-          name=layer.name)
-    if (relu_gradient == "redirected" and layer.name in wanted
-        and isinstance(layer, keras.layers.Conv2D)):
-      layer = _RedirectedReluConv(layer)
-    x = layer(x)
-    if layer.name in wanted:
-      outputs[layer.name] = x
-    if layer.name == deepest:
-      break
-  return keras.Model(inputs, outputs, name=f"vgg19_to_{deepest}")
+  network_input = keras.Input((None, None, 3), name="network_input")
+  redirect = wanted if relu_gradient == "redirected" else ()
+  sliced = keras.models.clone_model(
+      graph.truncated(backbone.model, wanted), input_tensors=network_input,
+      clone_function=activations.layer_swapper(redirect, pooling == "avg"))
+  sliced.trainable = False  # Batch normalisation in inference mode.
+  outputs = sliced(preprocessing.from_rgb(inputs, backbone.preprocessing),
+                   training=False)
+  return keras.Model(inputs, outputs,
+                     name=f"{backbone.model.name}_to_{deepest}")

@@ -3,7 +3,8 @@
 Keras names the convolutions `block{b}_conv{i}` and folds the ReLU into them;
 the paper (and Gatys et al.) say `conv{b}_{i}` or `relu{b}_{i}` for the same
 output. Both spellings are accepted everywhere; internally only Keras names are
-used.
+used. Other networks' layers go by their own names (`spelling` keeps them),
+which their backbone checks.
 """
 
 import re
@@ -30,6 +31,7 @@ FEATURE_LAYERS: tuple[str, ...] = tuple(
 
 _PAPER_CONV = re.compile(r"^(?:conv|relu)(\d)_(\d)$")
 _PAPER_POOL = re.compile(r"^pool(\d)$")
+_KERAS_VGG = re.compile(r"^block\d+_(?:conv\d+|pool)$")
 
 
 def canonical_name(name: str) -> str:
@@ -66,12 +68,44 @@ def canonical_names(names: Sequence[str]) -> list[str]:
   return result
 
 
+def spelling(name: str) -> str:
+  """Returns Keras's spelling of a layer name, checking VGG19's names only.
+
+  A name in VGG19's style (`relu3_1`, `block3_conv1`) is resolved by
+  `canonical_name`; any other is another network's own and kept as it is.
+
+  Raises:
+    LayerError: for a VGG19-style name that VGG19 does not have.
+  """
+  name = name.strip()
+  if any(p.match(name) for p in (_PAPER_CONV, _PAPER_POOL, _KERAS_VGG)):
+    return canonical_name(name)
+  return name
+
+
+def spellings(names: Sequence[str]) -> list[str]:
+  """Returns `spelling` of each name, without duplicates, in given order."""
+  result = []
+  for name in names:
+    spelled = spelling(name)
+    if spelled not in result:
+      result.append(spelled)
+  return result
+
+
 def network_order(names: Sequence[str]) -> list[str]:
-  """Sorts canonical layer names by their depth in VGG19."""
-  return sorted(names, key=FEATURE_LAYERS.index)
+  """Sorts VGG19 layer names by their depth; other names keep their order."""
+  return sorted(names, key=lambda name: FEATURE_LAYERS.index(name)
+                if name in FEATURE_LAYERS else len(FEATURE_LAYERS))
 
 
 def conv_layers_up_to(name: str) -> list[str]:
   """Returns the convolutions whose weights the output of `name` depends on."""
   depth = FEATURE_LAYERS.index(name)
   return [layer for layer in FEATURE_LAYERS[:depth + 1] if layer in CONV_LAYERS]
+
+
+def paper_name(name: str) -> str:
+  """The paper's name of a VGG19 convolution: `block3_conv1` -> `relu3_1`."""
+  block, conv = re.match(r"^block(\d)_conv(\d)$", name).groups()
+  return f"relu{block}_{conv}"

@@ -1,14 +1,16 @@
-"""VGG19 weights: where they come from and which layers they cover.
+"""Weights files: where they come from and which layers they cover.
 
 Weights are HDF5 files in keras.applications' legacy layout: a root attribute
 `layer_names` and, per layer, a group whose attribute `weight_names` lists the
-kernel and bias datasets. A file may cover only some layers (the blocks 1-3
-file, say); `Vgg19Weights.covered_layers` records which, so that a layer the
-file lacks is refused instead of silently keeping random filters.
+layer's datasets (kernel and bias, batch-norm statistics, ...). A file may
+cover only some layers (the VGG19 blocks 1-3 file, say);
+`LoadedWeights.covered_layers` records which, so that a layer the file lacks
+is refused instead of silently keeping random weights.
 """
 
 import dataclasses
 import os
+import re
 
 import h5py
 import keras
@@ -22,18 +24,19 @@ IMAGENET_MD5 = "253f8cb515780f3b799900260a226db6"
 IMAGENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/"
                 "vgg19/" + IMAGENET_FILENAME)
 WEIGHTS_ENV_VAR = "FMI_VGG19_WEIGHTS"
+KERAS_CACHE = os.path.join("~", ".keras", "models")
 
 
 @dataclasses.dataclass(frozen=True)
-class Vgg19Weights:
-  """Kernels and biases of VGG19 convolutions read from one file.
+class LoadedWeights:
+  """The weights of a network's layers read from one file.
 
   Attributes:
     path: the HDF5 file they were read from.
-    tensors: layer name -> (kernel, bias) arrays.
+    tensors: layer name -> the layer's arrays, in the file's order.
   """
   path: str
-  tensors: dict[str, tuple[np.ndarray, np.ndarray]]
+  tensors: dict[str, tuple[np.ndarray, ...]]
 
   @property
   def covered_layers(self) -> frozenset[str]:
@@ -51,20 +54,35 @@ def imagenet_weights_path() -> str:
         IMAGENET_FILENAME, IMAGENET_URL, cache_subdir="models",
         file_hash=IMAGENET_MD5)
   except Exception as e:  # Keras raises bare Exceptions for network errors.
-    cache = os.path.join(os.path.expanduser("~"), ".keras", "models")
     raise errors.WeightsError(
-        f"cannot get the ImageNet VGG19 weights ({_first_line(e)}); get "
-        f"{IMAGENET_FILENAME} (md5 {IMAGENET_MD5}) and put it in {cache}/, "
-        f"or pass --weights=PATH or set {WEIGHTS_ENV_VAR}=PATH") from None
+        f"cannot get the ImageNet VGG19 weights ({first_line(e)}); get "
+        f"{IMAGENET_FILENAME} (md5 {IMAGENET_MD5}) and put it in "
+        f"{os.path.expanduser(KERAS_CACHE)}/, or pass --weights=PATH or set "
+        f"{WEIGHTS_ENV_VAR}=PATH") from None
 
 
-def _first_line(error: Exception) -> str:
+def download_failure(network: str, error: Exception) -> errors.WeightsError:
+  """The error for Keras's failed download of a network's ImageNet weights.
+
+  Keras names the file's address in its message; the error names the file
+  to get and where Keras looks for it.
+  """
+  match = re.search(r"https?://\S+?\.h5", str(error))
+  wanted = (f"get {match[0].rsplit('/', 1)[-1]} and put it in "
+            f"{os.path.expanduser(KERAS_CACHE)}/, or " if match else "")
+  return errors.WeightsError(
+      f"cannot get the ImageNet weights of {network} ({first_line(error)}); "
+      f"{wanted}pass --weights=PATH")
+
+
+def first_line(error: Exception) -> str:
+  """The first line of an exception's message (or its type's name)."""
   text = str(error).strip() or type(error).__name__
   return text.splitlines()[0]
 
 
 def resolve_weights(weights: str) -> str:
-  """Returns the HDF5 path for a weights source.
+  """Returns the HDF5 path for a VGG19 weights source.
 
   Args:
     weights: a path, or `"imagenet"` for Keras's cached or downloaded file.
@@ -77,7 +95,7 @@ def resolve_weights(weights: str) -> str:
   return weights
 
 
-def read_weights(path: str) -> Vgg19Weights:
+def read_weights(path: str) -> LoadedWeights:
   """Reads every layer a keras.applications-layout HDF5 file holds.
 
   Args:
@@ -98,37 +116,46 @@ def read_weights(path: str) -> Vgg19Weights:
   tensors = {}
   try:
     with h5py.File(path, "r") as f:
-      names = [_text(n) for n in f.attrs["layer_names"]]
-      for name in names:
+      for name in (_text(n) for n in f.attrs["layer_names"]):
         group = f[name]
         weight_names = [_text(n) for n in group.attrs["weight_names"]]
-        if len(weight_names) == 2:
-          kernel, bias = (np.asarray(group[n], np.float32) for n in weight_names)
-          tensors[name] = (kernel, bias)
+        if weight_names:
+          tensors[name] = tuple(np.asarray(group[n]) for n in weight_names)
   except (KeyError, OSError, ValueError) as e:
     raise errors.WeightsError(
         f"{path} is not in keras.applications' HDF5 weights layout "
         f"({e})") from None
-  return Vgg19Weights(path, tensors)
+  return LoadedWeights(path, tensors)
 
 
 def _text(value) -> str:
   return value.decode("utf8") if isinstance(value, bytes) else str(value)
 
 
-def assign(model: keras.Model, weights: Vgg19Weights) -> None:
-  """Sets the kernels and biases of `model`'s layers that `weights` covers.
+def assign(model: keras.Model, weights: LoadedWeights) -> frozenset[str]:
+  """Sets the weights of `model`'s layers that `weights` covers.
+
+  Layers are matched by name, a nested model (such as a Sequential block) as
+  one layer, as in keras.applications' files.
+
+  Returns:
+    The names of the layers that were set.
 
   Raises:
     WeightsError: if a covered layer's shapes do not match the model's.
   """
+  assigned = set()
   for layer in model.layers:
-    if layer.name not in weights.tensors:
+    if layer.name not in weights.tensors or not layer.weights:
       continue
-    kernel, bias = weights.tensors[layer.name]
+    arrays = weights.tensors[layer.name]
     expected = tuple(tuple(w.shape) for w in layer.weights)
-    if expected != (kernel.shape, bias.shape):
+    if expected != tuple(a.shape for a in arrays):
       raise errors.WeightsError(
           f"{weights.path}: layer {layer.name} has shapes "
-          f"{kernel.shape}, {bias.shape}; the model needs {expected}")
-    layer.set_weights([kernel, bias])
+          f"{', '.join(str(a.shape) for a in arrays)}; the model needs "
+          f"{', '.join(str(s) for s in expected)}")
+    layer.set_weights(list(arrays))
+    assigned.add(layer.name)
+  return frozenset(assigned)
+

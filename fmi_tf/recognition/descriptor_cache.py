@@ -1,10 +1,11 @@
 """Descriptors of a dataset's images, encoded once and cached on disk.
 
-A cache file holds, for one (dataset, encoder config, image size, weights)
-combination, every image encoded so far: names, labels and descriptors in a
-NumPy `.npz` archive (plain arrays; read with `allow_pickle=False`). Encoding
-a split looks up its names and runs the encoder on the missing ones only, so
-the ten DTD folds, which share their 1200 images, encode each image once.
+A cache file holds, for one (dataset, encoder config, image size, network,
+weights) combination, every image encoded so far: names, labels and
+descriptors in a NumPy `.npz` archive (plain arrays; read with
+`allow_pickle=False`). Encoding a split looks up its names and runs the
+encoder on the missing ones only, so the ten DTD folds, which share their
+1200 images, encode each image once.
 
 Runs may share a cache: each write takes an exclusive lock (`<key>.lock`),
 merges the entries already on disk with its own and replaces the file

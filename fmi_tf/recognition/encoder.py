@@ -41,7 +41,8 @@ class EncoderConfig:
 
   Attributes:
     kind: `energy`, `gram` or `gap`.
-    layers: layers in any spelling; `gap` uses the deepest only.
+    layers: layers (VGG19's in either spelling; other networks' in network
+      order); `gap` uses the last (deepest) only.
     order: energy order, 1 (mean) or 2 (root mean square).
     scales: image resize factors whose statistics are averaged.
     signed_sqrt: apply sign(x) sqrt(|x|) to each statistic.
@@ -63,8 +64,7 @@ class EncoderConfig:
     if not self.scales or min(self.scales) <= 0:
       raise errors.ArgumentError(
           f"scales must be positive factors, not {self.scales}")
-    object.__setattr__(self, "layers", tuple(
-        vgg_layers.network_order(vgg_layers.canonical_names(self.layers))))
+    object.__setattr__(self, "layers", layer_list(self.layers))
     object.__setattr__(self, "scales", tuple(float(s) for s in self.scales))
     texture.Representation(self.layers, "energy", self.order)
 
@@ -153,5 +153,6 @@ def build(backbone: feature_model.Backbone, config: EncoderConfig,
 
 
 def layer_list(names: Sequence[str]) -> tuple[str, ...]:
-  """Canonical, network-ordered layer names (for flags and records)."""
-  return tuple(vgg_layers.network_order(vgg_layers.canonical_names(names)))
+  """Keras-spelled layer names, VGG19's in network order (for flags and
+  records); other networks' layers keep the order given."""
+  return tuple(vgg_layers.network_order(vgg_layers.spellings(names)))

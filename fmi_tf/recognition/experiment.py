@@ -12,6 +12,7 @@ from typing import Optional
 import numpy as np
 
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
@@ -47,13 +48,14 @@ class Outcome:
 def cache_for(dataset: datasets.Dataset, setup: Setup,
               backbone: feature_model.Backbone,
               directory: Optional[str]) -> descriptor_cache.DescriptorCache:
-  """The descriptor cache of this dataset, encoder, size and weights.
+  """The descriptor cache of this dataset, encoder, size, network, weights.
 
   The weights are named by their source and a digest of the covered
   layers' values (the others are random), computed only with a directory.
   """
   record = {"dataset": dataset.name, "encoder": setup.encoder.to_dict(),
-            "image_size": setup.image_size, "weights": backbone.source}
+            "image_size": setup.image_size, "weights": backbone.source,
+            "network": networks.record(backbone)}
   if directory:
     record["weights_digest"] = descriptor_cache.weights_digest(
         [backbone.model.get_layer(name)

@@ -3,12 +3,13 @@
 `fmi-texture-train` writes, and `fmi-texture-export` reads, a directory
 (`<run>/model`; `load` also takes the run directory itself):
 
-* `encoder.json`: the encoder configuration and the image size;
-* `encoder.weights.h5`: the encoder's (VGG19 slice's) weights, Keras format;
+* `encoder.json`: the encoder configuration, the image size and the network
+  (its name, preprocessing and options);
+* `encoder.weights.h5`: the encoder's (network slice's) weights, Keras format;
 * `classifier.npz`: the linear classifier and the class names.
 
-The encoder is rebuilt from VGG19's architecture and these weights, so the
-directory does not depend on the original weights file.
+The encoder is rebuilt from the network's architecture and these weights, so
+the directory does not depend on the original weights file.
 """
 
 import dataclasses
@@ -20,22 +21,33 @@ import keras
 from fmi_tf import errors
 from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
 
 RUN_SUBDIRECTORY = "model"
+_VGG19 = {"network": feature_model.VGG19, "preprocessing": "caffe",
+          "options": {}}
 CONFIG_FILE = "encoder.json"
 WEIGHTS_FILE = "encoder.weights.h5"
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainedModel:
-  """An encoder and the linear classifier fitted on its descriptors."""
+  """An encoder and the linear classifier fitted on its descriptors.
+
+  Attributes:
+    encoder: the encoder model.
+    config: what the encoder computes.
+    image_size: the side of the square images it was trained on.
+    classifier: the linear classifier.
+    network: the encoder's network, as `networks.record` describes it.
+  """
   encoder: keras.Model
   config: texture_encoder.EncoderConfig
   image_size: int
   classifier: linear.LinearClassifier
+  network: dict = dataclasses.field(default_factory=lambda: dict(_VGG19))
 
   @property
   def class_names(self) -> tuple[str, ...]:
@@ -46,7 +58,8 @@ def save(directory: str, model: TrainedModel) -> None:
   """Writes the model's three files into directory (created if needed)."""
   outputs.prepare_directory(directory)
   outputs.write_json(os.path.join(directory, CONFIG_FILE), {
-      "encoder": model.config.to_dict(), "image_size": model.image_size})
+      "encoder": model.config.to_dict(), "image_size": model.image_size,
+      "network": model.network})
   partial = os.path.join(directory, ".partial." + WEIGHTS_FILE)
   model.encoder.save_weights(partial)
   os.replace(partial, os.path.join(directory, WEIGHTS_FILE))
@@ -74,11 +87,10 @@ def load(directory: str) -> TrainedModel:
       record = json.load(f)
     config = texture_encoder.EncoderConfig.from_dict(record["encoder"])
     image_size = int(record["image_size"])
+    network = record.get("network", _VGG19)
+    backbone = networks.architecture(network, directory)
   except (ValueError, KeyError, TypeError) as e:
     raise errors.ArgumentError(f"cannot read {config_path}: {e}") from None
-  backbone = feature_model.Backbone(
-      keras.applications.VGG19(include_top=False, weights=None),
-      frozenset(vgg_layers.CONV_LAYERS), directory)
   encoder_model = texture_encoder.build(backbone, config)
   try:
     encoder_model.load_weights(weights_path)
@@ -86,4 +98,4 @@ def load(directory: str) -> TrainedModel:
     raise errors.ArgumentError(
         f"cannot load encoder weights {weights_path}: {e}") from None
   return TrainedModel(encoder_model, config, image_size,
-                      linear.LinearClassifier.load(directory))
+                      linear.LinearClassifier.load(directory), network)

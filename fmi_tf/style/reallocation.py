@@ -160,7 +160,7 @@ class ReallocationConfig:
           f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
     if not self.layers:
       raise errors.ArgumentError("at least one layer is needed")
-    vgg_layers.canonical_names(self.layers)
+    vgg_layers.spellings(self.layers)
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
     if not self.tv_weight >= 0 or not self.noise_std >= 0:
@@ -178,8 +178,8 @@ class Reallocator:
       WeightsError: for a layer the weights do not cover.
     """
     self.config = config
-    self.layers = vgg_layers.network_order(
-        vgg_layers.canonical_names(config.layers))
+    self.layers = backbone.network_order(
+        backbone.canonical_names(config.layers))
     self._features = vgg_feature_model.feature_model(backbone, self.layers,
                                                      config.pooling)
     objective = sum((objectives.code_distance(layer) for layer in self.layers),

@@ -70,7 +70,7 @@ class StyleConfig:
           f"init must be one of {', '.join(INITS)}, not {self.init!r}")
     if not self.style_layers:
       raise errors.ArgumentError("at least one style layer is needed")
-    vgg_layers.canonical_names([self.content_layer,
+    vgg_layers.spellings([self.content_layer,
                                 *(layer for layer, _ in self.style_layers)])
     for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
       if not getattr(self, name) >= 0:
@@ -95,7 +95,7 @@ def parse_style_layer(spec: str) -> tuple[str, float]:
     LayerError: for an unknown layer.
   """
   name, _, weight_text = spec.partition("=")
-  layer = vgg_layers.canonical_name(name)
+  layer = vgg_layers.spelling(name)
   if not weight_text.strip():
     return layer, 1.0
   try:
@@ -134,7 +134,7 @@ class Stylizer:
     """Checks the layers and builds the loop.
 
     Args:
-      backbone: VGG19 and its weight coverage.
+      backbone: the network and its weight coverage.
       config: settings.
       writer: TensorBoard writer; None writes nothing.
 
@@ -143,10 +143,10 @@ class Stylizer:
     """
     self.config = config
     self._writer = writer or summaries.SummaryWriter(None)
-    self.style_layers = {vgg_layers.canonical_name(layer): weight
+    self.style_layers = {backbone.canonical_name(layer): weight
                          for layer, weight in config.style_layers
                          if weight > 0}
-    self.content_layer = vgg_layers.canonical_name(config.content_layer)
+    self.content_layer = backbone.canonical_name(config.content_layer)
     self.features = vgg_feature_model.feature_model(
         backbone, [*self.style_layers, self.content_layer], config.pooling)
     self._style_objective = sum(

@@ -1,0 +1,140 @@
+"""Redirected rectifiers, and the layer swaps a feature model is cloned with.
+
+A rectifier (ReLU, or ReLU6 and other clipped ReLUs) has a zero gradient
+wherever it is off. When a map is off at every position, inversion can never
+revive it; the redirected rectifier passes the gradient there wherever it
+would move the pre-activation towards the active range (lucid's redirected
+ReLU). `layer_swapper` makes the clone function that gives a network's
+requested layers redirected rectifiers and, optionally, average pooling.
+Other activations (swish, GELU) have gradients everywhere and are kept.
+"""
+
+from typing import Callable, Collection, Optional
+
+import keras
+import tensorflow as tf
+
+_NOT_A_RECTIFIER = "not a rectifier"
+
+
+def redirected_clipped_relu(max_value: Optional[float] = None) -> Callable:
+  """Returns min(relu(x), max_value) with the redirected gradient.
+
+  Where a map's exact gradient is zero at every position (the map is never
+  in the active range for that image), the gradient passes wherever it would
+  move the pre-activation into that range: up from below zero, down from
+  above `max_value`. Other maps get the exact gradient. The test is per image
+  and per map, so batch elements stay independent.
+
+  Args:
+    max_value: the upper clip (6 for ReLU6), or None for the plain ReLU.
+
+  Returns:
+    A function of [B, H, W, C] pre-activations.
+  """
+
+  @tf.custom_gradient
+  def activation(x):
+    live = x > 0
+    if max_value is not None:
+      live &= x < max_value
+
+    def gradient(upstream):
+      exact = upstream * tf.cast(live, upstream.dtype)
+      dead = tf.reduce_all(tf.equal(exact, 0), axis=[1, 2], keepdims=True)
+      away = (x < 0) & (upstream > 0)
+      if max_value is not None:
+        away |= (x > max_value) & (upstream < 0)
+      redirected = tf.where(away, tf.zeros_like(upstream), upstream)
+      return tf.where(dead, redirected, exact)
+
+    y = tf.nn.relu(x)
+    if max_value is not None:
+      y = tf.minimum(y, tf.cast(max_value, y.dtype))
+    return y, gradient
+
+  return activation
+
+
+def _rectifier_max(function_or_layer):
+  """The clip of a rectifier (None: unclipped), else `_NOT_A_RECTIFIER`."""
+  if isinstance(function_or_layer, keras.layers.ReLU):
+    layer = function_or_layer
+    if layer.negative_slope or layer.threshold:
+      return _NOT_A_RECTIFIER
+    return None if layer.max_value is None else float(layer.max_value)
+  if function_or_layer is keras.activations.relu:
+    return None
+  if function_or_layer is keras.activations.relu6:
+    return 6.0
+  return _NOT_A_RECTIFIER
+
+
+class RedirectedRectifier(keras.layers.Layer):
+  """A rectifier layer's redirected version, under the same name."""
+
+  def __init__(self, name: str, max_value: Optional[float]):
+    super().__init__(name=name)
+    self._activation = redirected_clipped_relu(max_value)
+
+  def call(self, inputs):
+    return self._activation(inputs)
+
+
+class RedirectedConv(keras.layers.Layer):
+  """A convolution (sharing its weights) with its rectifier redirected."""
+
+  def __init__(self, conv: keras.layers.Conv2D, max_value: Optional[float]):
+    super().__init__(name=conv.name)
+    self._conv = conv
+    self._activation = redirected_clipped_relu(max_value)
+
+  def call(self, inputs):
+    conv = self._conv
+    x = conv.convolution_op(inputs, conv.kernel)
+    if conv.use_bias:
+      x = x + conv.bias
+    return self._activation(x)
+
+
+def redirected(layer: keras.layers.Layer) -> keras.layers.Layer:
+  """Returns the layer with its rectifier redirected, or the layer itself.
+
+  Applies to ReLU layers (clipped or not, as MobileNet's ReLU6),
+  `Activation("relu")` and `Activation("relu6")` layers, and Conv2D layers
+  with such an activation (VGG's). Other layers are returned unchanged.
+  """
+  if isinstance(layer, keras.layers.Conv2D):
+    clip = _rectifier_max(layer.activation)
+    return layer if clip == _NOT_A_RECTIFIER else RedirectedConv(layer, clip)
+  if isinstance(layer, keras.layers.Activation):
+    clip = _rectifier_max(layer.activation)
+  else:
+    clip = _rectifier_max(layer)
+  if clip == _NOT_A_RECTIFIER:
+    return layer
+  return RedirectedRectifier(layer.name, clip)
+
+
+def layer_swapper(redirect: Collection[str],
+                  average_pooling: bool) -> Callable:
+  """Returns a `keras.models.clone_model` clone function.
+
+  The clone shares every weight with the original: layers are reused, and
+  the swapped ones compute from the originals' weights.
+
+  Args:
+    redirect: names of the layers whose rectifiers are redirected.
+    average_pooling: replace every max pooling by average pooling.
+  """
+
+  def swap(layer: keras.layers.Layer) -> keras.layers.Layer:
+    if average_pooling and isinstance(layer, keras.layers.MaxPooling2D):
+      return keras.layers.AveragePooling2D(
+          layer.pool_size, layer.strides, padding=layer.padding,
+          name=layer.name)
+    if layer.name in redirect:
+      return redirected(layer)
+    return layer
+
+  return swap

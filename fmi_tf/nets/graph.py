@@ -1,0 +1,70 @@
+"""What a network's graph says: its invertible layers and their ancestors.
+
+A layer is invertible when its output is a [B, H, W, C] stack of feature maps
+taken after a nonlinearity: a convolution with a nonlinear activation (VGG
+folds its ReLU into the convolution) or an activation layer (ReLU, ReLU6,
+swish, GELU, ...) on feature maps. Each of its C channels is a filter whose
+texture primitive can be inverted. Identity activations (ConvNeXt's
+`Activation("linear")`) are not nonlinearities and do not count.
+"""
+
+import keras
+
+_ACTIVATION_LAYERS = (keras.layers.ReLU, keras.layers.Activation,
+                      keras.layers.LeakyReLU, keras.layers.ELU,
+                      keras.layers.PReLU)
+_CONVOLUTIONS = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D,
+                 keras.layers.SeparableConv2D)
+
+
+def _is_feature_map_layer(layer: keras.layers.Layer) -> bool:
+  try:
+    return len(layer.output.shape) == 4
+  except (AttributeError, ValueError):
+    return False
+
+
+def is_invertible(layer: keras.layers.Layer) -> bool:
+  """Whether the layer's output is feature maps after a nonlinearity."""
+  if not _is_feature_map_layer(layer):
+    return False
+  if isinstance(layer, _CONVOLUTIONS + (keras.layers.Activation,)):
+    return layer.activation is not keras.activations.linear
+  return isinstance(layer, _ACTIVATION_LAYERS)
+
+
+def invertible_layers(model: keras.Model) -> tuple[str, ...]:
+  """The names of the model's invertible layers, in network order."""
+  return tuple(layer.name for layer in model.layers if is_invertible(layer))
+
+
+def feature_map_layers(model: keras.Model) -> tuple[str, ...]:
+  """The names of every layer whose output is feature maps, in order."""
+  return tuple(layer.name for layer in model.layers
+               if _is_feature_map_layer(layer)
+               and not isinstance(layer, keras.layers.InputLayer))
+
+
+def channels(model: keras.Model, name: str) -> int:
+  """The number of channels (filters) of a layer's output."""
+  return int(model.get_layer(name).output.shape[-1])
+
+
+def truncated(model: keras.Model, names) -> keras.Model:
+  """The model cut after `names`: their outputs, and only their ancestors.
+
+  Args:
+    model: a functional model with one input.
+    names: layer names.
+
+  Returns:
+    A model from the model's input to {name: output}, sharing its layers.
+  """
+  return keras.Model(model.inputs[0],
+                     {name: model.get_layer(name).output for name in names})
+
+
+def weighted_ancestors(model: keras.Model, name: str) -> list[str]:
+  """The layers with weights that a layer's output depends on, in order."""
+  return [layer.name for layer in truncated(model, [name]).layers
+          if layer.weights]

@@ -1,0 +1,72 @@
+"""A user's own CNN, from a .keras file.
+
+The file carries the architecture and, usually, the trained weights; an
+HDF5 weights file in keras.applications' layout may replace them. The
+model must be functional (or Sequential) with one RGB image input; what
+input it expects is the caller's `preprocessing` mode (default `unit`: RGB in
+[0, 1], unchanged).
+"""
+
+import os
+from typing import Optional
+
+import keras
+
+from fmi_tf import errors
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import preprocessing as preprocessing_modes
+from fmi_tf.nets import weights as weights_files
+
+SUFFIX = ".keras"
+DEFAULT_PREPROCESSING = "unit"
+
+
+def read_model(path: str) -> keras.Model:
+  """Loads the model of a .keras file, without its training configuration.
+
+  Raises:
+    ArgumentError: if the file is missing, unreadable or not an image model.
+  """
+  if not os.path.isfile(path):
+    raise errors.ArgumentError(f"model file not found: {path}")
+  try:
+    model = keras.models.load_model(path, compile=False)
+  except Exception as e:  # Keras raises many kinds for a bad archive.
+    raise errors.ArgumentError(
+        f"cannot load the model {path}: {weights_files.first_line(e)}"
+    ) from None
+  inputs = getattr(model, "inputs", None) or []
+  if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[-1] != 3:
+    raise errors.ArgumentError(
+        f"{path}: the model must take one [B, H, W, 3] image input")
+  return model
+
+
+def load(path: str, weights: Optional[str] = None,
+         preprocessing: str = DEFAULT_PREPROCESSING) -> feature_model.Backbone:
+  """Builds the backbone of a .keras file.
+
+  Args:
+    path: the .keras file.
+    weights: an HDF5 weights file replacing the file's weights (layers
+      matched by name), or None to keep the file's own.
+    preprocessing: the model's input, a mode of `preprocessing.MODES`.
+
+  Returns:
+    The backbone; with the file's own weights every layer is covered.
+
+  Raises:
+    ArgumentError: for a bad model file or preprocessing mode.
+    WeightsError: for a bad weights file or one that covers no layer.
+  """
+  preprocessing_modes.check_mode(preprocessing)
+  model = read_model(path)
+  if weights is None:
+    covered = frozenset(layer.name for layer in model.layers if layer.weights)
+    source = path
+  else:
+    covered = weights_files.assign(model, weights_files.read_weights(weights))
+    if not covered:
+      raise errors.WeightsError(f"{weights} holds no weights of {path}")
+    source = weights
+  return feature_model.Backbone(model, covered, source, path, preprocessing)

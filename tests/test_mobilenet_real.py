@@ -1,0 +1,66 @@
+"""keras.applications' real MobileNet (alpha 0.25): loading and the tools."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from fmi_tf.nets import networks
+from tests import tool_runs
+
+pytestmark = pytest.mark.real_weights
+
+
+@pytest.fixture(scope="module")
+def mobilenet(mobilenet_weights_path):
+  return networks.load("mobilenet", mobilenet_weights_path)
+
+
+def test_every_layer_with_weights_is_loaded(mobilenet):
+  assert mobilenet.options == (("alpha", 0.25),)
+  weighted = {layer.name for layer in mobilenet.model.layers if layer.weights}
+  assert mobilenet.covered_layers == weighted
+  assert len(mobilenet.invertible_layers) == 27
+  assert mobilenet.num_filters("conv_pw_13_relu") == 256
+  # Loaded batch-norm statistics, not the initial zeros and ones.
+  _, _, mean, variance = mobilenet.model.get_layer("conv1_bn").get_weights()
+  assert np.abs(mean).max() > 0.1 and np.abs(variance - 1).max() > 0.1
+
+
+@pytest.mark.slow
+def test_list_layers_prints_layers_with_filter_counts(mobilenet_weights_path):
+  process = tool_runs.run_tool(
+      "fmi-invert", "--model=mobilenet",
+      f"--weights={mobilenet_weights_path}", "--list_layers")
+  assert process.returncode == 0, process.stderr
+  lines = [line.split() for line in process.stdout.splitlines()]
+  assert lines[0] == ["conv1_relu", "8"]
+  assert lines[-1] == ["conv_pw_13_relu", "256"]
+  assert len(lines) == 27
+
+
+@pytest.mark.slow
+def test_invert_tool_inverts_the_deepest_layer(mobilenet_weights_path,
+                                               tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-invert", "--model=mobilenet", f"--weights={mobilenet_weights_path}",
+      "--layer=conv_pw_13_relu", "--filters=0:4", "--size=128",
+      f"--out={tmp_path}")
+  assert process.returncode == 0, process.stderr
+  for k in range(4):
+    stem = os.path.join(tmp_path, f"conv_pw_13_relu_{k:04d}")
+    assert os.path.getsize(stem + ".png") > 0
+    with open(stem + ".json", encoding="utf8") as f:
+      record = json.load(f)
+    assert record["energy_share_after"] > record["energy_share_before"]
+
+
+@pytest.mark.slow
+def test_a_bad_model_is_one_line(mobilenet_weights_path, tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-invert", "--model=mobilenet_v9",
+      f"--weights={mobilenet_weights_path}", "--layer=conv1_relu",
+      f"--out={tmp_path}")
+  tool_runs.assert_one_line_error(process, "fmi-invert",
+                                  "unknown model 'mobilenet_v9'")
