@@ -68,15 +68,18 @@ def stratified_split(classes: dict[str, list[str]], test_fraction: float,
 def check_inside(root: str, relative_path: str) -> str:
   """Returns root/relative_path if it stays inside root.
 
-  Absolute paths, `..` and symbolic links that lead out of root are refused,
-  so a split list or a folder cannot make a run read files elsewhere.
+  Absolute paths and `..` that lead out of root are refused, so a split list
+  cannot make a run read files elsewhere. Symbolic links inside root are the
+  user's own layout (a folder of links to images kept elsewhere) and are
+  followed.
 
   Raises:
     ArgumentError: if the path leaves root.
   """
   path = os.path.join(root, relative_path)
-  real_root = os.path.realpath(root)
-  if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+  absolute_root = os.path.abspath(root)
+  if os.path.commonpath([absolute_root, os.path.abspath(path)]) != (
+      absolute_root):
     raise errors.ArgumentError(
         f"dataset entry {relative_path!r} leaves the dataset root {root}")
   return path
