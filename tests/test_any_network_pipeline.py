@@ -72,8 +72,10 @@ def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
                                  str(tmp_path / "exports"), "texture")
   served = tf.saved_model.load(path).signatures["serving_uint8"](
       images=tf.constant((images * 255).astype(np.uint8)))
-  want = loaded.classifier.scores(loaded.encoder(export.fit_batch(
+  want = loaded.classifier.probabilities(loaded.encoder(export.fit_batch(
       tf.constant((images * 255).astype(np.uint8)), SIZE)).numpy())
-  np.testing.assert_allclose(np.sort(served["scores"].numpy(), axis=1)[:, ::-1],
+  np.testing.assert_allclose(served["probabilities"].numpy(), want,
+                             rtol=1e-4, atol=1e-4)
+  np.testing.assert_allclose(served["scores"].numpy(),
                              np.sort(want, axis=1)[:, ::-1], rtol=1e-4,
                              atol=1e-4)

@@ -34,7 +34,7 @@ def main(argv):
   paths = argv[1:]
   if not paths:
     raise errors.ArgumentError("name at least one image to classify")
-  if bool(_SERVER.value) == bool(_SAVED_MODEL_NAME.value):
+  if bool(_SERVER.value) == bool(_SAVED_MODEL.value):
     raise errors.ArgumentError("give exactly one of --server, --saved_model")
   if _SERVER.value and _SERVER.value.startswith(grpc_client.SCHEME + ":"):
     client = grpc_client.GrpcClient(_SERVER.value, _MODEL_NAME.value,
@@ -43,7 +43,7 @@ def main(argv):
     client = serving_client.RestClient(_SERVER.value, _MODEL_NAME.value,
                                        _VERSION.value)
   else:
-    client = serving_client.LocalClient(_SAVED_MODEL_NAME.value)
+    client = serving_client.LocalClient(_SAVED_MODEL.value)
   images = serving_client.read_images(paths)
   for path, prediction in zip(paths, client.classify(images)):
     best = ", ".join(f"{name} {score:.3f}"
