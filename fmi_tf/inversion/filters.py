@@ -30,7 +30,7 @@ from fmi_tf.nets import layers as vgg_layers
 
 INITS = ("noise", "image")
 DEFAULT_PARAM = "pixel"
-DEFAULT_PRECISION = "float32"
+DEFAULT_PRECISION = "bfloat16"
 
 
 @dataclasses.dataclass(frozen=True)
