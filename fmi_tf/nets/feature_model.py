@@ -20,6 +20,7 @@ from fmi_tf.nets import weights as vgg_weights
 
 POOLING_MODES = ("max", "avg")
 RELU_GRADIENTS = ("exact", "redirected")
+PRECISIONS = ("float32", "bfloat16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,29 +100,43 @@ def redirected_relu(x):
   def gradient(upstream):
     exact = upstream * tf.cast(x > 0, upstream.dtype)
     dead = tf.reduce_all(tf.equal(exact, 0), axis=[1, 2], keepdims=True)
-    redirected = tf.where((x < 0) & (upstream > 0), 0.0, upstream)
+    redirected = tf.where((x < 0) & (upstream > 0), tf.zeros_like(upstream),
+                          upstream)
     return tf.where(dead, redirected, exact)
 
   return tf.nn.relu(x), gradient
 
 
-class _RedirectedReluConv(keras.layers.Layer):
-  """A VGG convolution (sharing its weights) with `redirected_relu`."""
+class _SharedConv(keras.layers.Layer):
+  """A VGG convolution sharing its float32 weights, in `dtype` compute.
 
-  def __init__(self, conv: keras.layers.Conv2D):
-    super().__init__(name=conv.name)
+  Its ReLU is `redirected_relu` when `redirected`, else the plain one.
+  """
+
+  def __init__(self, conv: keras.layers.Conv2D, redirected: bool,
+               dtype: str):
+    super().__init__(name=conv.name, dtype=dtype)
     self._conv = conv
+    self._redirected = redirected
 
   def call(self, inputs):
     conv = self._conv
-    return redirected_relu(
-        conv.convolution_op(inputs, conv.kernel) + conv.bias)
+    kernel = tf.cast(conv.kernel, self.compute_dtype)
+    bias = tf.cast(conv.bias, self.compute_dtype)
+    x = conv.convolution_op(inputs, kernel) + bias
+    return redirected_relu(x) if self._redirected else tf.nn.relu(x)
+
+
+def _policy(precision: str) -> str:
+  """The Keras dtype policy of the network's layers for a precision."""
+  return "mixed_bfloat16" if precision == "bfloat16" else "float32"
 
 
 def feature_model(backbone: Backbone,
                   layer_names: Sequence[str],
                   pooling: str = "max",
-                  relu_gradient: str = "exact") -> keras.Model:
+                  relu_gradient: str = "exact",
+                  precision: str = "float32") -> keras.Model:
   """Slices the backbone into a model RGB [0, 1] -> {layer: activations}.
 
   Args:
@@ -133,6 +148,9 @@ def feature_model(backbone: Backbone,
     relu_gradient: `"exact"`, or `"redirected"` to give the requested
       convolutions `redirected_relu`, so that inverting a code can revive a
       map that never fires (same outputs, different gradient).
+    precision: `"float32"`, or `"bfloat16"` to compute the convolutions and
+      poolings in bfloat16 (mixed precision: the weights stay float32, the
+      input and the outputs are float32).
 
   Returns:
     A Keras model taking [B, H, W, 3] RGB images in [0, 1] and returning a
@@ -141,7 +159,7 @@ def feature_model(backbone: Backbone,
   Raises:
     LayerError: for an unknown layer name.
     WeightsError: if the weights do not cover a layer the outputs need.
-    ArgumentError: for an unknown pooling mode.
+    ArgumentError: for an unknown pooling mode or precision.
   """
   if pooling not in POOLING_MODES:
     raise errors.ArgumentError(
@@ -150,6 +168,10 @@ def feature_model(backbone: Backbone,
     raise errors.ArgumentError(
         f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
         f"not {relu_gradient!r}")
+  if precision not in PRECISIONS:
+    raise errors.ArgumentError(
+        f"precision must be one of {', '.join(PRECISIONS)}, "
+        f"not {precision!r}")
   wanted = vgg_layers.canonical_names(layer_names)
   if not wanted:
     raise errors.ArgumentError("a feature model needs at least one layer")
@@ -162,16 +184,18 @@ def feature_model(backbone: Backbone,
   for layer in backbone.model.layers:
     if isinstance(layer, keras.layers.InputLayer):
       continue
-    if pooling == "avg" and isinstance(layer, keras.layers.MaxPooling2D):
-      layer = keras.layers.AveragePooling2D(
-          layer.pool_size, layer.strides, padding=layer.padding,
-          name=layer.name)
-    if (relu_gradient == "redirected" and layer.name in wanted
-        and isinstance(layer, keras.layers.Conv2D)):
-      layer = _RedirectedReluConv(layer)
+    redirected = relu_gradient == "redirected" and layer.name in wanted
+    if isinstance(layer, keras.layers.MaxPooling2D):
+      pool = (keras.layers.AveragePooling2D if pooling == "avg"
+              else keras.layers.MaxPooling2D)
+      layer = pool(layer.pool_size, layer.strides, padding=layer.padding,
+                   name=layer.name, dtype=_policy(precision))
+    elif isinstance(layer, keras.layers.Conv2D) and (
+        redirected or precision != "float32"):
+      layer = _SharedConv(layer, redirected, _policy(precision))
     x = layer(x)
     if layer.name in wanted:
-      outputs[layer.name] = x
+      outputs[layer.name] = keras.ops.cast(x, "float32")
     if layer.name == deepest:
       break
   return keras.Model(inputs, outputs, name=f"vgg19_to_{deepest}")
