@@ -7,14 +7,19 @@ Both invert the same 16 filters of block2_conv1 on the embedded photo at
   every step; `keras.optimizers.Adam(0.02)` on a [0, 1] image, clipped; 300
   steps.
 * fmi_tf: `fmi-invert` with its default settings (all 16 filters in one
-  batch, many steps per compiled call, early stop).
+  batch, many steps per compiled call, early stop), once with
+  `--precision=float32` and once with `--precision=bfloat16`.
 
 Each runs as a whole process, timed from launch to exit. Quality is the
-median and minimum gain of the filters' energy share. The loop's achieved
-FLOP/s is printed beside a large matmul's, measured in the same run.
+median and minimum gain of the filters' energy share.
+
+Then the loop's throughput: 16 filters at `--flops_size` px (224 by default)
+run 25 steps per precision after a warm-up call, in this process; its
+convolution FLOP/s (forward and input gradient) is printed beside a float32
+2048^2 matmul's, measured in the same run.
 
 Usage:
-  python benchmarks/filters.py --weights=PATH
+  python benchmarks/inversion.py --weights=PATH
 """
 
 import json
@@ -33,6 +38,9 @@ _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "tutorial"],
                           "compare: run both; tutorial: the baseline only.")
 _OUT = flags.DEFINE_string("out", None, "tutorial: where to write records.")
+_FLOPS_SIZE = flags.DEFINE_integer("flops_size", 224,
+                                   "Image side of the throughput test.")
+_PRECISIONS = ("float32", "bfloat16")
 _LAYER = "block2_conv1"
 _SIZE = 96
 _FILTERS = 16
@@ -80,6 +88,7 @@ def tutorial(weights: str, out_dir: str) -> None:
     after = texture.energy_shares(features(x)[_LAYER])[0, k].numpy()
     with open(os.path.join(out_dir, f"{_LAYER}_{k:04d}.json"), "w") as f:
       json.dump({"energy_share_gain": float(after / max(before[k], 1e-12)),
+                 "energy_share_before": float(before[k]),
                  "steps": _TUTORIAL_STEPS}, f)
 
 
@@ -89,46 +98,87 @@ def _timed(argv: list[str]) -> float:
   return time.perf_counter() - began
 
 
-def _gains(out_dir: str) -> list[float]:
+def _gains(out_dir: str) -> tuple[list[float], list[int]]:
+  """Gains of the filters that fire in the photo, and every filter's steps.
+
+  A filter silent in the photo (share 0) has no defined gain.
+  """
   records = []
   for k in range(_FILTERS):
     with open(os.path.join(out_dir, f"{_LAYER}_{k:04d}.json")) as f:
       records.append(json.load(f))
-  return [r["energy_share_gain"] for r in records], [r["steps"] for r in records]
+  return ([r["energy_share_gain"] for r in records
+           if r["energy_share_before"] > 0], [r["steps"] for r in records])
+
+
+def _loop_flops_per_second(weights: str, precision: str, size: int) -> float:
+  """Convolution FLOP/s of 25 compiled steps on 16 filters at size x size."""
+  # pylint: disable=g-import-not-at-top
+  import dataclasses
+  import numpy as np
+  from fmi_tf.inversion import filters
+  from fmi_tf.nets import feature_model
+  # pylint: enable=g-import-not-at-top
+  backbone = feature_model.vgg19(weights)
+  defaults = filters.InversionConfig()
+  config = dataclasses.replace(
+      defaults, precision=precision, optimizer=dataclasses.replace(
+          defaults.optimizer, steps=50, steps_per_call=25, tolerance=0.0))
+  inverter = filters.FilterInverter(backbone, _LAYER, config)
+  image = np.random.default_rng(0).uniform(size=(size, size, 3)).astype(
+      np.float32)
+  times = []
+
+  def on_step(status):
+    del status
+    times.append(time.perf_counter())
+
+  list(inverter.invert(image, list(range(_FILTERS)), on_step=on_step))
+  # The first call compiles; the second runs 25 steps.
+  seconds = times[1] - times[0]
+  return (flops.conv_flops_per_step(_LAYER, size, size) * _FILTERS * 25
+          / seconds)
 
 
 def compare(weights: str) -> None:
-  with tempfile.TemporaryDirectory() as ours, \
-      tempfile.TemporaryDirectory() as theirs:
-    tutorial_seconds = _timed([sys.executable, __file__, "--role=tutorial",
-                               f"--weights={weights}", f"--out={theirs}"])
-    ours_seconds = _timed([
-        "fmi-invert", f"--layer={_LAYER}", f"--filters=0:{_FILTERS}",
-        f"--size={_SIZE}", f"--weights={weights}", f"--out={ours}"])
-    tutorial_gains, _ = _gains(theirs)
-    our_gains, our_steps = _gains(ours)
+  """Times the tutorial and fmi_tf in both precisions; prints the table."""
+  runs = {}
+  with tempfile.TemporaryDirectory() as theirs:
+    seconds = _timed([sys.executable, __file__, "--role=tutorial",
+                      f"--weights={weights}", f"--out={theirs}"])
+    runs["tutorial"] = (seconds, *_gains(theirs))
+  for precision in _PRECISIONS:
+    with tempfile.TemporaryDirectory() as ours:
+      seconds = _timed([
+          "fmi-invert", f"--layer={_LAYER}", f"--filters=0:{_FILTERS}",
+          f"--size={_SIZE}", f"--weights={weights}", f"--out={ours}",
+          f"--precision={precision}"])
+      runs[precision] = (seconds, *_gains(ours))
   from fmi_tf.io import images  # pylint: disable=g-import-not-at-top
   shape = images.load_image(None, _SIZE).shape[:2]
-  loop_flops = flops.conv_flops_per_step(_LAYER, *shape) * sum(our_steps)
-  matmul = flops.matmul_flops_per_second()
   print(f"{_FILTERS} filters of {_LAYER} at {shape[1]}x{shape[0]} px, "
         "whole processes")
   print(f"{'':10} {'seconds':>8} {'median gain':>11} {'min gain':>8} "
-        f"{'steps/filter':>12}")
-  print(f"{'tutorial':10} {tutorial_seconds:8.1f} "
-        f"{statistics.median(tutorial_gains):11.2f} "
-        f"{min(tutorial_gains):8.2f} {_TUTORIAL_STEPS:12d}")
-  print(f"{'fmi_tf':10} {ours_seconds:8.1f} "
-        f"{statistics.median(our_gains):11.2f} {min(our_gains):8.2f} "
-        f"{statistics.mean(our_steps):12.0f}")
-  print(f"time ratio fmi_tf/tutorial: {ours_seconds / tutorial_seconds:.3f} "
-        "(target <= 0.333)")
-  print(f"quality: median {statistics.median(our_gains):.2f} vs "
-        f"{statistics.median(tutorial_gains):.2f}, min {min(our_gains):.2f} "
-        f"vs {min(tutorial_gains):.2f} (target: both >=)")
-  print(f"loop FLOP/s (whole process, convolutions fwd+input grad): "
-        f"{loop_flops / ours_seconds / 1e9:.1f} GFLOP/s; 2048^2 matmul: "
-        f"{matmul / 1e9:.1f} GFLOP/s; ratio {loop_flops / ours_seconds / matmul:.2f}")
+        f"{'steps/filter':>12} {'speed-up':>8}")
+  base = runs["tutorial"][0]
+  for name, (seconds, gains, steps) in runs.items():
+    print(f"{name:10} {seconds:8.1f} {statistics.median(gains):11.2f} "
+          f"{min(gains):8.2f} {statistics.mean(steps):12.0f} "
+          f"{base / seconds:8.2f}")
+  _, gains_32, _ = runs["float32"]
+  _, gains_16, _ = runs["bfloat16"]
+  print("bfloat16 against float32: median "
+        f"{statistics.median(gains_16) / statistics.median(gains_32) - 1:+.1%}"
+        f", min {min(gains_16) / min(gains_32) - 1:+.1%} (target: within 2%)")
+  size = _FLOPS_SIZE.value
+  matmul = flops.matmul_flops_per_second()
+  print(f"loop throughput, {_FILTERS} filters of {_LAYER} at {size}x{size} "
+        "px (convolutions fwd + input grad):")
+  for precision in _PRECISIONS:
+    rate = _loop_flops_per_second(weights, precision, size)
+    print(f"  {precision:9} {rate / 1e9:7.1f} GFLOP/s, "
+          f"{rate / matmul:.2f} of the float32 2048^2 matmul "
+          f"({matmul / 1e9:.1f} GFLOP/s, same run; target >= 0.7)")
 
 
 def main(argv):

@@ -10,10 +10,14 @@ filters of `--layer` on the embedded photo, fixed steps, no early stop):
 Each configuration runs in fresh processes; the clock covers the inversion
 only (network built and loop traced beforehand on one filter). Efficiency is
 speed-up / 2. It then prints the loop's FLOP/s against a matmul's, and the
-convolution FLOPs of the whole 5,504-filter atlas at 224 px (docs/scaling.md).
+convolution FLOPs of the whole 5,504-filter atlas at `--size=224`
+(docs/scaling.md) for the images' real shape: the embedded photo's longer
+side is resized to 224, its shorter side to 149 (a square 224 x 224 image,
+for comparison, costs 1.5 times as much).
 
 Usage:
   python benchmarks/scaling.py --weights=PATH
+  python benchmarks/scaling.py --part=atlas   # the FLOP table only
 """
 
 import json
@@ -38,6 +42,8 @@ _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "run"],
 _DEVICES = flags.DEFINE_integer("devices", 1, "run: logical CPU devices.")
 _STRATEGY = flags.DEFINE_string("strategy", "default", "run: strategy.")
 _OUT = flags.DEFINE_string("out", None, "run: JSON file of its timing.")
+_PART = flags.DEFINE_enum("part", "all", ["all", "atlas"],
+                          "compare: everything, or the atlas FLOPs only.")
 
 
 def run_share() -> None:
@@ -130,22 +136,35 @@ def compare() -> None:
   loop_rate, matmul = loop * one_device, flops.matmul_flops_per_second()
   print(f"loop: {loop_rate / 1e9:.1f} GFLOP/s, 2048^2 matmul: "
         f"{matmul / 1e9:.1f} GFLOP/s, ratio {loop_rate / matmul:.2f}")
-  from fmi_tf.nets import layers  # pylint: disable=g-import-not-at-top
-  total = 0.0
+
+
+def atlas_flops() -> None:
+  """Prints the convolution FLOPs of the whole atlas at --size=224."""
+  # pylint: disable=g-import-not-at-top
+  from fmi_tf.io import images
+  from fmi_tf.nets import layers
+  # pylint: enable=g-import-not-at-top
+  height, width = images.load_image(None, 224).shape[:2]
+  total = square = 0.0
   for name in layers.CONV_LAYERS:
-    per_step = flops.conv_flops_per_step(name, 224, 224)
+    per_step = flops.conv_flops_per_step(name, height, width)
     count = flops.VGG19_WIDTHS[int(name[5])]
     total += per_step * count * 100
+    square += flops.conv_flops_per_step(name, 224, 224) * count * 100
     print(f"  {name}: {per_step / 1e9:7.2f} GFLOP/step x {count} filters")
-  print(f"whole atlas at 224 px, 100 steps: {total / 1e15:.1f} PFLOP")
+  print(f"whole atlas at {width}x{height} px (the embedded photo at "
+        f"--size=224), 100 steps: {total / 1e15:.2f} PFLOP "
+        f"(224x224: {square / 1e15:.2f} PFLOP)")
 
 
 def main(argv):
   del argv
   if _ROLE.value == "run":
     run_share()
-  else:
+    return
+  if _PART.value == "all":
     compare()
+  atlas_flops()
 
 
 if __name__ == "__main__":

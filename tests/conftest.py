@@ -30,7 +30,7 @@ def _shared_path(variable: str, what: str, check) -> str:
 
 @pytest.fixture(scope="session")
 def real_weights_path():
-  """The real (blocks 1-3) VGG19 weights named by $FMI_VGG19_WEIGHTS."""
+  """The real VGG19 weights (all 16 convolutions) named by $FMI_VGG19_WEIGHTS."""
   return _shared_path("FMI_VGG19_WEIGHTS", "the VGG19 weights file",
                       os.path.isfile)
 
@@ -45,6 +45,14 @@ def mobilenet_weights_path():
   """keras.applications' MobileNet (alpha 0.25) file, $FMI_MOBILENET_WEIGHTS."""
   return _shared_path("FMI_MOBILENET_WEIGHTS",
                       "mobilenet_2_5_224_tf_no_top.h5", os.path.isfile)
+
+
+@pytest.fixture(scope="session")
+def block1_3_weights_path():
+  """Real VGG19 weights of blocks 1-3 only, named by
+  $FMI_VGG19_BLOCK1_3_WEIGHTS: a file that does not cover the network."""
+  return _shared_path("FMI_VGG19_BLOCK1_3_WEIGHTS",
+                      "the VGG19 blocks 1-3 weights file", os.path.isfile)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The atlas's HTML contact sheet: its links, and how Chromium draws it."""
 
+import json
 import os
 import re
 import subprocess
@@ -64,3 +65,26 @@ def test_chromium_draws_the_layer_grids(atlas_dir, tmp_path):
   assert rows.size > 40, "no band of drawn content as wide as a grid"
   colourful = np.abs(pixels[..., 0] - pixels[..., 2]) > 20
   assert colourful.sum() > 500, "no coloured inversion pixels drawn"
+
+
+def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
+  grey = np.full((8, 8, 3), 0.5, np.float32)
+  for k, share in ((0, 0.0), (1, 0.2)):
+    atlas.save_result(str(tmp_path), filters.FilterResult(
+        "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), {})
+  record = json.loads((tmp_path / "block1_conv1_0000.json").read_text())
+  assert record["activated"] is False
+  assert atlas.inactive_filters(str(tmp_path), "block1_conv1", [0, 1]) == [0]
+  with_marks = np.asarray(Image.open(atlas.save_layer_grid(
+      str(tmp_path), "block1_conv1", 2)))
+  contact_sheet.write_contact_sheet(str(tmp_path), {"block1_conv1": 2})
+  sheet = (tmp_path / "index.html").read_text()
+  assert "not activated by the inversion" in sheet
+  assert 'class="filter inactive"' in sheet and sheet.count("inactive") == 2
+  # The grid's label of filter 0 is longer than filter 1's: it says so.
+  atlas.save_result(str(tmp_path), filters.FilterResult(
+      "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), {})
+  without = np.asarray(Image.open(atlas.save_layer_grid(
+      str(tmp_path), "block1_conv1", 2)))
+  assert with_marks.shape[1] > without.shape[1] or (
+      (with_marks < 128).sum() > (without < 128).sum())

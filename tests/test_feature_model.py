@@ -160,13 +160,39 @@ def test_failed_download_names_the_file_to_get(monkeypatch, tmp_path):
 
 
 @pytest.mark.real_weights
-def test_real_weights_cover_blocks_1_to_3(real_backbone):
-  assert real_backbone.covered_layers == {
-      name for name in layers.CONV_LAYERS if name[5] in "123"
-  }
+def test_real_weights_cover_the_whole_network(real_backbone):
+  assert real_backbone.covered_layers == set(layers.CONV_LAYERS)
   kernel = real_backbone.model.get_layer("block1_conv1").kernel.numpy()
   # Trained first-layer filters are smooth: neighbouring taps correlate.
   flat = kernel.transpose(3, 2, 0, 1).reshape(-1, 9)
   assert np.corrcoef(flat[:, 0], flat[:, 1])[0, 1] > 0.5
+  model = feature_model.feature_model(real_backbone, ["block5_conv4"])
+  code = model(np.full((1, 64, 64, 3), 0.5, np.float32))["block5_conv4"]
+  assert code.shape == (1, 4, 4, 512)
+
+
+@pytest.mark.real_weights
+def test_partial_real_weights_refuse_deeper_layers(block1_3_weights_path):
+  backbone = feature_model.vgg19(block1_3_weights_path)
+  assert backbone.covered_layers == {
+      name for name in layers.CONV_LAYERS if name[5] in "123"
+  }
   with pytest.raises(errors.WeightsError, match="block4_conv1"):
-    feature_model.feature_model(real_backbone, ["relu4_1"])
+    feature_model.feature_model(backbone, ["relu4_1"])
+
+
+def test_bfloat16_features_are_close_to_float32(tiny_backbone, photo):
+  exact = feature_model.feature_model(tiny_backbone, ["block2_conv1"])
+  mixed = feature_model.feature_model(tiny_backbone, ["block2_conv1"],
+                                      precision="bfloat16")
+  a = exact(photo[None])["block2_conv1"].numpy()
+  b = mixed(photo[None])["block2_conv1"]
+  assert b.dtype == "float32"
+  error = np.linalg.norm(a - b.numpy()) / np.linalg.norm(a)
+  assert 0 < error < 0.02
+
+
+def test_unknown_precision_is_refused(tiny_backbone):
+  with pytest.raises(errors.ArgumentError, match="precision"):
+    feature_model.feature_model(tiny_backbone, ["block1_conv1"],
+                                precision="float16")

@@ -46,6 +46,8 @@ _BAD_INVERT_ARGS = [
     (["--size=0"], "--size"),
     (["--learning_rate=-1"], "learning rate"),
     (["--batch_size=0"], "--batch_size"),
+    (["--param=lucid"], "--param"),
+    (["--precision=float16"], "--precision"),
     (["stray"], "unexpected arguments"),
 ]
 
@@ -80,6 +82,17 @@ def test_atlas_refuses_uncovered_layer_before_writing(block1_weights, tmp_path):
                                f"--out={tmp_path}/atlas")
   tool_runs.assert_one_line_error(process, "fmi-atlas", "block3_conv1")
   assert not (tmp_path / "atlas").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.real_weights
+def test_layer_beyond_the_weights_is_one_line(block1_3_weights_path,
+                                              tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-invert", "--layer=relu4_1", "--size=16", "--steps=2",
+      f"--weights={block1_3_weights_path}", f"--out={tmp_path}/out")
+  tool_runs.assert_one_line_error(process, "fmi-invert", "block4_conv1")
+  assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow

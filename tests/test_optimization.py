@@ -17,7 +17,7 @@ _FAST = optimization.OptimizerConfig(steps=30, steps_per_call=10,
 
 
 def _invert(backbone, photo, filter_ids, **overrides):
-  config = filters.InversionConfig(optimizer=_FAST, **overrides)
+  config = filters.InversionConfig(**{"optimizer": _FAST, **overrides})
   inverter = filters.FilterInverter(backbone, "block2_conv1", config)
   return list(inverter.invert(photo, filter_ids))
 
@@ -157,3 +157,57 @@ def test_a_dead_filter_is_revived_by_the_redirected_relu(photo):
   result = _invert(backbone, photo, [2])[0]
   assert result.share_before == 0.0
   assert result.share_after > 0.01
+
+
+def test_early_stop_waits_for_an_element_whose_measure_is_zero(
+    tiny_backbone, photo):
+  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
+  target = features(photo[None])["block1_conv1"]
+
+  def measure(activations, targets):
+    del activations
+    return targets["measure"]
+
+  minimizer = optimization.Minimizer(
+      features, objectives.code_distance("block1_conv1"),
+      optimization.OptimizerConfig(steps=60, steps_per_call=10,
+                                   tolerance=0.9), measure=measure)
+  start = np.full((2,) + photo.shape, 0.5, np.float32)
+  result = minimizer.minimize(start, {"block1_conv1": tf.repeat(target, 2, 0),
+                                     "measure": tf.constant([0.0, 1.0])})
+  assert result.steps[0] == 60
+  assert result.steps[1] < 60
+  np.testing.assert_array_equal(result.measures, [0.0, 1.0])
+
+
+def test_fourier_inversion_raises_the_filters_share_smoothly(tiny_backbone,
+                                                            photo):
+  fourier = optimization.OptimizerConfig(steps=100, steps_per_call=50,
+                                         tolerance=0.0, param="fourier")
+  results = _invert(tiny_backbone, photo, [0, 1, 2, 3], optimizer=fourier)
+  pixel = _invert(tiny_backbone, photo, [0, 1, 2, 3])
+  gains = [r.share_after / r.share_before for r in results]
+  assert np.median(gains) > 1.5, gains
+  for result in results:
+    assert 0 < result.image.min() and result.image.max() < 1
+
+  def roughness(image):
+    return np.mean(np.abs(np.diff(image, axis=1)))
+
+  assert (np.mean([roughness(r.image) for r in results])
+          < np.mean([roughness(r.image) for r in pixel]))
+
+
+def test_a_fourier_result_does_not_depend_on_its_batch(tiny_backbone, photo):
+  fourier = optimization.OptimizerConfig(steps=20, steps_per_call=10,
+                                         tolerance=0.0, param="fourier")
+  alone = _invert(tiny_backbone, photo, [3], batch_size=1,
+                  optimizer=fourier)[0]
+  crowd = _invert(tiny_backbone, photo, [0, 3, 5], batch_size=3,
+                  optimizer=fourier)[1]
+  np.testing.assert_allclose(crowd.image, alone.image, atol=2e-3)
+
+
+def test_unknown_param_is_refused():
+  with pytest.raises(errors.ArgumentError, match="param"):
+    optimization.OptimizerConfig(param="lucid")

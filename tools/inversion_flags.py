@@ -6,10 +6,12 @@ from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import optimization
+from fmi_tf.inversion import parameterization
 from fmi_tf.io import outputs
+from fmi_tf.nets import feature_model
 
 _DEFAULTS = filters.InversionConfig()
-_OPTIMIZER = optimization.OptimizerConfig()
+_OPTIMIZER = _DEFAULTS.optimizer
 
 IMAGE = flags.DEFINE_string(
     "image", None, "Image whose code is modified; default: the embedded "
@@ -52,6 +54,15 @@ INIT = flags.DEFINE_enum("init", _DEFAULTS.init, filters.INITS,
                          "Start from mid-grey plus noise, or the image.")
 POOLING = flags.DEFINE_enum("pooling", _DEFAULTS.pooling, ("max", "avg"),
                             "Pooling of the feature model.")
+PARAM = flags.DEFINE_enum(
+    "param", _OPTIMIZER.param, parameterization.PARAMS, "pixel: optimise the "
+    "pixels; fourier: a 1/f-scaled spectrum of decorrelated colour seen "
+    "through small random shifts and scalings (smoother, more natural "
+    "images at somewhat lower energy-share gains).")
+PRECISION = flags.DEFINE_enum(
+    "precision", _DEFAULTS.precision, feature_model.PRECISIONS,
+    "Compute of the network: float32, or bfloat16 (mixed: float32 image and "
+    "optimiser state).")
 SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
 BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", _DEFAULTS.batch_size, "Filters inverted together; bounds "
@@ -67,9 +78,11 @@ def inversion_config() -> filters.InversionConfig:
       mode=MODE.value, alpha=ALPHA.value, beta=BETA.value,
       tv_weight=TV_WEIGHT.value, l2_weight=L2_WEIGHT.value, init=INIT.value,
       seed=SEED.value, batch_size=BATCH_SIZE.value, pooling=POOLING.value,
+      precision=PRECISION.value,
       optimizer=optimization.OptimizerConfig(
           steps=STEPS.value, learning_rate=LEARNING_RATE.value,
-          steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value))
+          steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value,
+          param=PARAM.value))
 
 
 def output_directory() -> str:

@@ -5,7 +5,9 @@ Layout of an output directory:
 * `<layer>_<filter:04d>.png`: the inverted image of one filter.
 * `<layer>_<filter:04d>.json`: its record (settings, loss, steps, seconds,
   energy share before and after).
-* `<layer>.png`: the labelled grid of all of a layer's filters (atlas).
+* `<layer>.png`: the labelled grid of all of a layer's filters (atlas); a
+  filter the inversion could not activate (its map silent in its image) is
+  labelled `<filter> inactive`.
 
 Every file is written atomically and the JSON last, so a filter counts as done
 exactly when its JSON exists; a rerun skips finished filters (resume).
@@ -18,6 +20,7 @@ layer's grid from the files present under a lock on the directory
 (`.atlas.lock`), so the last shard to finish draws complete ones.
 """
 
+import json
 import os
 import re
 from typing import Iterable, Mapping, Sequence
@@ -126,6 +129,17 @@ def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
   return [k for k in range(num_filters) if is_done(out_dir, layer, k)]
 
 
+def inactive_filters(out_dir: str, layer: str,
+                     filter_ids: Iterable[int]) -> list[int]:
+  """Returns the done filters whose records say they were not activated."""
+  inactive = []
+  for k in filter_ids:
+    with open(filter_stem(out_dir, layer, k) + ".json", encoding="utf8") as f:
+      if not json.load(f).get("activated", True):
+        inactive.append(k)
+  return inactive
+
+
 def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   """Draws the labelled grid of a layer's finished filters into `<layer>.png`.
 
@@ -137,9 +151,13 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
     return ""
   pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
               for k in done]
+  inactive = set(inactive_filters(out_dir, layer, done))
+  title = f"{layer}: {len(done)} of {num_filters} filters"
+  if inactive:
+    title += f", {len(inactive)} inactive"
   sheet = grid.labelled_grid(
-      pictures, [str(k) for k in done],
-      f"{layer}: {len(done)} of {num_filters} filters")
+      pictures, [f"{k} inactive" if k in inactive else str(k) for k in done],
+      title)
   path = os.path.join(out_dir, f"{layer}.png")
   outputs.write_png(path, sheet)
   return path

@@ -2,7 +2,8 @@
 
 For every layer, in network order: its name, how many of its filters are
 done, its labelled grid (`<layer>.png`, linked to the full-size file) and,
-folded under it, every single filter's PNG. All links are relative, so the
+folded under it, every single filter's PNG (outlined in red, with a note,
+when the inversion could not activate the filter). All links are relative, so the
 directory can be moved or served as it is. The sheet shows what exists when
 it is written: a shard of a sharded run writes it from the files present, so
 the sheet written by the last shard to finish is complete.
@@ -23,6 +24,7 @@ body { font-family: sans-serif; margin: 1em; background: #fafafa; }
 section { margin-bottom: 2em; }
 img.grid { max-width: 100%; border: 1px solid #ccc; }
 img.filter { width: 64px; height: 64px; margin: 1px; image-rendering: pixelated; }
+img.inactive { outline: 2px solid #c00; }
 nav a { margin-right: 1em; }
 """
 
@@ -33,6 +35,10 @@ def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
   parts = [f'<section id="{name}">',
            f"<h2>{name}</h2>",
            f"<p>{len(done)} of {num_filters} filters</p>"]
+  inactive = atlas.inactive_filters(out_dir, layer, done)
+  if inactive:
+    parts.append(f"<p>not activated by the inversion (map silent in its "
+                 f"image): {', '.join(map(str, inactive))}</p>")
   if os.path.isfile(os.path.join(out_dir, f"{layer}.png")):
     parts.append(f'<a href="{name}.png"><img class="grid" src="{name}.png" '
                  f'alt="{name}: grid of its filters"></a>')
@@ -40,9 +46,11 @@ def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
     parts.append(f"<details><summary>single filters of {name}</summary>")
     for k in done:
       stem = os.path.basename(atlas.filter_stem(out_dir, layer, k))
-      parts.append(f'<a href="{stem}.png" title="{name} filter {k}">'
-                   f'<img class="filter" loading="lazy" src="{stem}.png" '
-                   f'alt="{k}"></a>')
+      note, css = ((" (not activated)", "filter inactive") if k in inactive
+                   else ("", "filter"))
+      parts.append(f'<a href="{stem}.png" title="{name} filter {k}{note}">'
+                   f'<img class="{css}" loading="lazy" src="{stem}.png" '
+                   f'alt="{k}{note}"></a>')
     parts.append("</details>")
   parts.append("</section>")
   return "\n".join(parts)

@@ -5,6 +5,10 @@ enhance map k (see `modified_code`) and inverted back to an image by
 minimising `objectives.filter_code_distance` (plus optional priors) from
 mid-grey plus noise. Filters are inverted in batches, one batch element per
 filter; a long list runs in chunks of `batch_size`, which bounds memory.
+
+Early stopping judges each filter's own energy share as well as the loss, so a
+filter whose map has not yet fired goes on to the last step. A filter whose
+map is still silent in its inverted image is reported as not activated.
 """
 
 import dataclasses
@@ -24,6 +28,8 @@ from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
 
 INITS = ("noise", "image")
+DEFAULT_PARAM = "pixel"
+DEFAULT_PRECISION = "bfloat16"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +48,8 @@ class InversionConfig:
       (seed, k), never on its batch.
     batch_size: filters inverted together.
     pooling: `"max"` or `"avg"` pooling in the feature model.
-    optimizer: the loop's settings.
+    precision: `"float32"` or `"bfloat16"` (mixed) compute in the network.
+    optimizer: the loop's settings, including the parameterisation.
   """
   mode: str = "transfer"
   alpha: float = modified_code.DEFAULT_ALPHA
@@ -54,7 +61,9 @@ class InversionConfig:
   seed: int = 0
   batch_size: int = 16
   pooling: str = "max"
-  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig()
+  precision: str = DEFAULT_PRECISION
+  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig(
+      param=DEFAULT_PARAM)
 
   def __post_init__(self):
     if self.mode not in modified_code.MODES:
@@ -64,6 +73,11 @@ class InversionConfig:
     if self.init not in INITS:
       raise errors.ArgumentError(
           f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    if self.precision not in vgg_feature_model.PRECISIONS:
+      raise errors.ArgumentError(
+          f"precision must be one of "
+          f"{', '.join(vgg_feature_model.PRECISIONS)}, "
+          f"not {self.precision!r}")
     if self.batch_size < 1:
       raise errors.ArgumentError(
           f"batch size must be at least 1, not {self.batch_size}")
@@ -92,6 +106,8 @@ class FilterResult:
     seconds: wall time of its batch, shared equally among its filters.
     share_before: the filter's energy share in the original image's code.
     share_after: its energy share in the inverted image's code.
+    activated: whether the filter's map fires at all in the inverted image;
+      False marks a filter the inversion could not activate.
   """
   layer: str
   filter: int
@@ -102,6 +118,10 @@ class FilterResult:
   share_before: float
   share_after: float
 
+  @property
+  def activated(self) -> bool:
+    return self.share_after > 0
+
   def record(self) -> dict:
     """Returns the result without its image, as a JSON-ready dict."""
     return {
@@ -110,6 +130,7 @@ class FilterResult:
         "energy_share_before": self.share_before,
         "energy_share_after": self.share_after,
         "energy_share_gain": self.share_after / max(self.share_before, 1e-12),
+        "activated": self.activated,
     }
 
 
@@ -129,6 +150,25 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
           f"filters (0 to {num_filters - 1})")
 
   return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all", in_range)
+
+
+def filter_energy_share(layer: str) -> optimization.MeasureFn:
+  """The progress measure of filter inversion: the enhanced map's share.
+
+  Args:
+    layer: canonical layer name; `targets[layer]` is a `FilterTarget`.
+
+  Returns:
+    (activations, targets) -> [B], each element's share of the layer's
+    first-order energy held by its own filter.
+  """
+
+  def share(activations, targets):
+    target: modified_code.FilterTarget = targets[layer]
+    shares = texture.energy_shares(activations[layer])
+    return tf.gather(shares, target.filter_ids, axis=-1, batch_dims=1)
+
+  return share
 
 
 def initial_images(image: np.ndarray, filter_ids: Sequence[int],
@@ -167,14 +207,15 @@ class FilterInverter:
     self._writer = writer or summaries.SummaryWriter(None)
     self._features = vgg_feature_model.feature_model(
         backbone, [self.layer], pooling=config.pooling,
-        relu_gradient="redirected")
+        relu_gradient="redirected", precision=config.precision)
     objective = objectives.filter_code_distance(self.layer)
     if config.tv_weight:
       objective += config.tv_weight * objectives.total_variation()
     if config.l2_weight:
       objective += config.l2_weight * objectives.l2()
     self._minimizer = optimization.Minimizer(
-        self._features, objective, config.optimizer)
+        self._features, objective, config.optimizer,
+        measure=filter_energy_share(self.layer))
 
   def code(self, images) -> tf.Tensor:
     """Returns the layer's activations for [B, H, W, 3] images."""
@@ -204,7 +245,8 @@ class FilterInverter:
           code, chunk, config.mode, config.alpha, config.beta)
       result = self._minimizer.minimize(
           initial_images(image, chunk, config), {self.layer: target},
-          on_progress=self._report(chunk, on_step))
+          on_progress=self._report(chunk, on_step),
+          seeds=[(config.seed, k) for k in chunk])
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):

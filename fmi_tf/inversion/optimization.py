@@ -1,18 +1,24 @@
 """The compiled gradient loop that inverts codes back to images.
 
 `Minimizer` runs many optimisation steps per `tf.function` call (`tf.range`),
-on a batch of independent images in [0, 1]. Adam is written out in tensor
-operations rather than taken from `keras.optimizers`: every batch element has
-its own step count and moments, so an element that has converged leaves the
-batch while the others go on, and an element's result never depends on which
-other elements share its batch. After each update the image is clipped to [0, 1]
-(projected gradient descent), which keeps the pixel values' meaning plain.
+on a batch of independent images in [0, 1], expressed through a
+`parameterization` (the pixels, clipped to [0, 1] after each step, or a
+coloured spectrum seen through small random transforms). Adam is written out
+in tensor operations rather than taken from `keras.optimizers`: every batch
+element has its own step count and moments, so an element that has converged
+leaves the batch while the others go on, and an element's result never
+depends on which other elements share its batch.
 
-Early stopping: after every call of `steps_per_call` steps, an element whose
-loss fell by less than `tolerance` (relative) since the previous call stops.
+Early stopping: after every call of `steps_per_call` steps, an element stops
+when its loss fell by less than `tolerance` (relative) since the previous
+call and, if the loop was given a progress measure (such as the enhanced
+filter's share of the layer's energy), that measure is positive and rose by
+less than `tolerance` too. An element whose measure is still zero (a map that
+has not fired yet) never stops early.
 """
 
 import dataclasses
+import functools
 import math
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
@@ -22,6 +28,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import objectives
+from fmi_tf.inversion import parameterization
 
 SCHEDULES = ("cosine", "constant")
 _BETA_1 = 0.9
@@ -41,12 +48,15 @@ class OptimizerConfig:
       early-stop test happen between calls.
     tolerance: an image stops once its loss falls by less than this fraction
       over one call; 0 never stops early.
+    param: the parameterisation of the images, `"pixel"` or `"fourier"`
+      (see `parameterization`).
   """
   steps: int = 100
   learning_rate: float = 0.1
   schedule: str = "cosine"
   steps_per_call: int = 25
   tolerance: float = 0.003
+  param: str = "pixel"
 
   def __post_init__(self):
     if self.steps < 1:
@@ -64,6 +74,7 @@ class OptimizerConfig:
     if not 0 <= self.tolerance < 1:
       raise errors.ArgumentError(
           f"tolerance must be in [0, 1), not {self.tolerance}")
+    parameterization.check(self.param)
 
 
 class MinimizeResult(NamedTuple):
@@ -73,43 +84,80 @@ class MinimizeResult(NamedTuple):
     images: [B, H, W, 3] float32 in [0, 1].
     losses: [B] final loss of each image.
     steps: [B] steps each image took.
+    measures: [B] final progress measure of each image (zeros without one).
   """
   images: np.ndarray
   losses: np.ndarray
   steps: np.ndarray
+  measures: np.ndarray
 
 
 class _State(NamedTuple):
-  images: tf.Tensor
+  parameters: tf.Tensor
   first_moment: tf.Tensor
   second_moment: tf.Tensor
   steps: tf.Tensor
+  seeds: tf.Tensor
+
+
+class _Loop(NamedTuple):
+  param: parameterization.Parameterization
+  run_steps: Callable
+  evaluate: Callable
 
 
 # Called between compiled calls with (steps taken, images, per-image losses).
 ProgressFn = Callable[[int, np.ndarray, np.ndarray], None]
+
+# A per-image measure of progress that rises as the image improves, from
+# (activations, targets): [B].
+MeasureFn = Callable[[Mapping[str, tf.Tensor], Mapping], tf.Tensor]
 
 
 class Minimizer:
   """Minimises an objective over a batch of images with a compiled loop."""
 
   def __init__(self, features: keras.Model, objective: objectives.Objective,
-               config: OptimizerConfig = OptimizerConfig()):
+               config: OptimizerConfig = OptimizerConfig(),
+               measure: Optional[MeasureFn] = None):
     """Builds the loop.
 
     Args:
       features: feature model, RGB [0, 1] images -> {layer: activations}.
       objective: the per-image loss to minimise.
       config: optimisation settings.
+      measure: a per-image progress measure that early stopping also
+        judges (see the module docstring); None judges the loss only.
     """
     self._features = features
     self._objective = objective
     self._config = config
-    self._run_steps = tf.function(self._steps, reduce_retracing=True)
-    self._evaluate = tf.function(self._loss, reduce_retracing=True)
+    self._measure = measure
+    self._loops = {}
+
+  def _loop(self, height: int, width: int) -> "_Loop":
+    """The parameterisation and compiled functions of one image size."""
+    if (height, width) not in self._loops:
+      param = parameterization.make(self._config.param, height, width)
+      self._loops[height, width] = _Loop(
+          param,
+          tf.function(functools.partial(self._steps, param),
+                      reduce_retracing=True),
+          tf.function(functools.partial(self._loss_and_measure, param),
+                      reduce_retracing=True))
+    return self._loops[height, width]
 
   def _loss(self, images, targets):
     return self._objective(self._features(images), images, targets)
+
+  def _loss_and_measure(self, param: parameterization.Parameterization,
+                        parameters, targets):
+    images = param.to_images(parameters)
+    activations = self._features(images)
+    loss = self._objective(activations, images, targets)
+    if self._measure is None:
+      return loss, tf.zeros_like(loss)
+    return loss, self._measure(activations, targets)
 
   def _learning_rate(self, steps):
     config = self._config
@@ -118,25 +166,29 @@ class Minimizer:
     progress = tf.minimum(steps / config.steps, 1.0)
     return config.learning_rate * 0.5 * (1.0 + tf.cos(math.pi * progress))
 
-  def _steps(self, state: _State, targets, num_steps):
-    images, m, v, steps = state
+  def _steps(self, param: parameterization.Parameterization, state: _State,
+             targets, num_steps):
+    parameters, m, v, steps, seeds = state
     for _ in tf.range(num_steps):
       with tf.GradientTape() as tape:
-        tape.watch(images)
-        step_loss = self._loss(images, targets)
-      gradient = tape.gradient(step_loss, images)
+        tape.watch(parameters)
+        images = param.to_images(parameters)
+        step_loss = self._loss(param.transform(images, seeds, steps), targets)
+      gradient = tape.gradient(step_loss, parameters)
       steps = steps + 1.0
       m = _BETA_1 * m + (1.0 - _BETA_1) * gradient
       v = _BETA_2 * v + (1.0 - _BETA_2) * tf.square(gradient)
-      m_hat = m / (1.0 - tf.pow(_BETA_1, steps))[:, None, None, None]
-      v_hat = v / (1.0 - tf.pow(_BETA_2, steps))[:, None, None, None]
-      rate = self._learning_rate(steps)[:, None, None, None]
-      images = tf.clip_by_value(
-          images - rate * m_hat / (tf.sqrt(v_hat) + _EPSILON), 0.0, 1.0)
-    return _State(images, m, v, steps)
+      m_hat = m / _per_element(1.0 - tf.pow(_BETA_1, steps), m)
+      v_hat = v / _per_element(1.0 - tf.pow(_BETA_2, steps), v)
+      rate = _per_element(self._learning_rate(steps), m)
+      parameters = param.project(
+          parameters - rate * m_hat / (tf.sqrt(v_hat) + _EPSILON))
+    return _State(parameters, m, v, steps, seeds)
 
   def minimize(self, initial_images, targets: Mapping,
-               on_progress: Optional[ProgressFn] = None) -> MinimizeResult:
+               on_progress: Optional[ProgressFn] = None,
+               seeds: Optional[Sequence[tuple[int, int]]] = None
+               ) -> MinimizeResult:
     """Runs the loop until every image has converged or taken `steps` steps.
 
     Only the images still running are computed: after each call, the batch is
@@ -148,36 +200,54 @@ class Minimizer:
         tensor whose leading dimension is B is narrowed with the batch; others
         (such as a [1, H, W, C] code shared by all images) are kept whole.
       on_progress: called between compiled calls.
+      seeds: one stateless seed pair per image for the random transforms of
+        the parameterisation; default (0, 0), (0, 1), ..., (0, B - 1). An
+        image's result depends on its own pair only.
 
     Returns:
-      The optimised images, their final losses and step counts.
+      The optimised images, their final losses, step counts and measures.
     """
     config = self._config
-    images = tf.clip_by_value(tf.convert_to_tensor(initial_images, tf.float32),
-                              0.0, 1.0)
-    batch = images.shape[0]
-    state = _State(images, tf.zeros_like(images), tf.zeros_like(images),
-                   tf.zeros([batch]))
-    losses = self._evaluate(images, targets).numpy()
+    images = tf.convert_to_tensor(initial_images, tf.float32)
+    batch, height, width = images.shape[:3]
+    loop = self._loop(height, width)
+    parameters = loop.param.to_parameters(images)
+    if seeds is None:
+      seeds = [(0, b) for b in range(batch)]
+    state = _State(parameters, tf.zeros_like(parameters),
+                   tf.zeros_like(parameters), tf.zeros([batch]),
+                   tf.constant(seeds, tf.int32))
+    losses, measures = (t.numpy() for t in loop.evaluate(parameters, targets))
     running = np.arange(batch)
     done = 0
     while done < config.steps and running.size:
       count = min(config.steps_per_call, config.steps - done)
       narrowed = _narrow(targets, running, batch)
-      advanced = self._run_steps(_gather(state, running), narrowed,
-                                 tf.constant(count))
+      advanced = loop.run_steps(_gather(state, running), narrowed,
+                                tf.constant(count))
       state = _scatter(state, running, advanced)
       done += count
-      previous = losses[running]
-      losses[running] = self._evaluate(advanced.images, narrowed).numpy()
+      previous, previous_measures = losses[running], measures[running]
+      losses[running], measures[running] = (
+          t.numpy() for t in loop.evaluate(advanced.parameters, narrowed))
       if config.tolerance > 0:
-        improvement = ((previous - losses[running])
-                       / np.maximum(np.abs(previous), 1e-12))
-        running = running[improvement >= config.tolerance]
+        running = running[~self._stalled(
+            previous, losses[running], previous_measures, measures[running])]
       if on_progress is not None:
-        on_progress(done, state.images.numpy(), losses.copy())
-    return MinimizeResult(state.images.numpy(), losses,
-                          state.steps.numpy().astype(np.int64))
+        on_progress(done, _images(loop, state), losses.copy())
+    return MinimizeResult(_images(loop, state), losses,
+                          state.steps.numpy().astype(np.int64), measures)
+
+  def _stalled(self, previous, losses, previous_measures, measures):
+    """Which running elements stop: see the module docstring."""
+    tolerance = self._config.tolerance
+    stalled = ((previous - losses) / np.maximum(np.abs(previous), 1e-12)
+               < tolerance)
+    if self._measure is None:
+      return stalled
+    rise = ((measures - previous_measures)
+            / np.maximum(np.abs(previous_measures), 1e-12))
+    return stalled & (measures > 0) & (rise < tolerance)
 
 
 def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
@@ -196,6 +266,15 @@ def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
   noise = tf.stack([tf.random.stateless_normal(shape, seed=list(seed))
                     for seed in seeds])
   return tf.clip_by_value(0.5 + noise_std * noise, 0.0, 1.0)
+
+
+def _images(loop: _Loop, state: _State) -> np.ndarray:
+  return loop.param.to_images(state.parameters).numpy()
+
+
+def _per_element(values: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
+  """Reshapes [B] values to broadcast against `like` [B, ...]."""
+  return tf.reshape(values, [-1] + [1] * (len(like.shape) - 1))
 
 
 def _gather(state: _State, indices) -> _State:

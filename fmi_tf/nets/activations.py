@@ -73,8 +73,9 @@ def _rectifier_max(function_or_layer):
 class RedirectedRectifier(keras.layers.Layer):
   """A rectifier layer's redirected version, under the same name."""
 
-  def __init__(self, name: str, max_value: Optional[float]):
-    super().__init__(name=name)
+  def __init__(self, name: str, max_value: Optional[float],
+               dtype: Optional[str] = None):
+    super().__init__(name=name, dtype=dtype)
     self._activation = redirected_clipped_relu(max_value)
 
   def call(self, inputs):
@@ -82,59 +83,87 @@ class RedirectedRectifier(keras.layers.Layer):
 
 
 class RedirectedConv(keras.layers.Layer):
-  """A convolution (sharing its weights) with its rectifier redirected."""
+  """A convolution (sharing its weights) with its rectifier redirected.
 
-  def __init__(self, conv: keras.layers.Conv2D, max_value: Optional[float]):
-    super().__init__(name=conv.name)
+  It computes in its own dtype policy's compute dtype (the shared float32
+  weights are cast), so it also serves mixed precision.
+  """
+
+  def __init__(self, conv: keras.layers.Conv2D, max_value: Optional[float],
+               dtype: Optional[str] = None):
+    super().__init__(name=conv.name, dtype=dtype)
     self._conv = conv
     self._activation = redirected_clipped_relu(max_value)
 
   def call(self, inputs):
     conv = self._conv
-    x = conv.convolution_op(inputs, conv.kernel)
+    x = conv.convolution_op(
+        inputs, keras.ops.cast(conv.kernel, self.compute_dtype))
     if conv.use_bias:
-      x = x + conv.bias
+      x = x + keras.ops.cast(conv.bias, self.compute_dtype)
     return self._activation(x)
 
 
-def redirected(layer: keras.layers.Layer) -> keras.layers.Layer:
-  """Returns the layer with its rectifier redirected, or the layer itself.
+def redirected(layer: keras.layers.Layer,
+               dtype: Optional[str] = None) -> Optional[keras.layers.Layer]:
+  """Returns the layer with its rectifier redirected, else None.
 
   Applies to ReLU layers (clipped or not, as MobileNet's ReLU6),
   `Activation("relu")` and `Activation("relu6")` layers, and Conv2D layers
-  with such an activation (VGG's). Other layers are returned unchanged.
+  with such an activation (VGG's).
+
+  Args:
+    layer: a layer of the network.
+    dtype: the redirected layer's dtype policy (None: the default).
   """
   if isinstance(layer, keras.layers.Conv2D):
     clip = _rectifier_max(layer.activation)
-    return layer if clip == _NOT_A_RECTIFIER else RedirectedConv(layer, clip)
+    if clip == _NOT_A_RECTIFIER:
+      return None
+    return RedirectedConv(layer, clip, dtype)
   if isinstance(layer, keras.layers.Activation):
     clip = _rectifier_max(layer.activation)
   else:
     clip = _rectifier_max(layer)
   if clip == _NOT_A_RECTIFIER:
-    return layer
-  return RedirectedRectifier(layer.name, clip)
+    return None
+  return RedirectedRectifier(layer.name, clip, dtype)
 
 
-def layer_swapper(redirect: Collection[str],
-                  average_pooling: bool) -> Callable:
+def layer_swapper(redirect: Collection[str], average_pooling: bool,
+                  dtype: Optional[str] = None) -> Callable:
   """Returns a `keras.models.clone_model` clone function.
-
-  The clone shares every weight with the original: layers are reused, and
-  the swapped ones compute from the originals' weights.
 
   Args:
     redirect: names of the layers whose rectifiers are redirected.
     average_pooling: replace every max pooling by average pooling.
+    dtype: None to reuse the network's layers, sharing their weights; or a
+      Keras dtype policy (`"mixed_bfloat16"`) for fresh copies that compute
+      in it, which `copy_weights` then fills (redirected convolutions share
+      and cast the original weights).
   """
 
   def swap(layer: keras.layers.Layer) -> keras.layers.Layer:
     if average_pooling and isinstance(layer, keras.layers.MaxPooling2D):
       return keras.layers.AveragePooling2D(
           layer.pool_size, layer.strides, padding=layer.padding,
-          name=layer.name)
+          name=layer.name, dtype=dtype)
     if layer.name in redirect:
-      return redirected(layer)
-    return layer
+      swapped = redirected(layer, dtype)
+      if swapped is not None:
+        return swapped
+    if dtype is None or isinstance(layer, keras.layers.InputLayer):
+      return layer
+    return layer.__class__.from_config({**layer.get_config(), "dtype": dtype})
 
   return swap
+
+
+def copy_weights(original: keras.Model, clone: keras.Model) -> None:
+  """Gives the clone's copied layers the weight values of the original's."""
+  for layer in clone.layers:
+    if not layer.weights:
+      continue
+    source = original.get_layer(layer.name)
+    if layer.weights[0] is not source.weights[0]:
+      layer.set_weights(source.get_weights())

@@ -27,6 +27,7 @@ RELU_GRADIENTS = ("exact", "redirected")
 VGG19 = "vgg19"
 # Names listed in full in a message before it says "and N more".
 _LISTED = 12
+PRECISIONS = ("float32", "bfloat16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,7 +146,8 @@ def check_covered(backbone: Backbone, layer_names: Sequence[str]) -> None:
 def feature_model(backbone: Backbone,
                   layer_names: Sequence[str],
                   pooling: str = "max",
-                  relu_gradient: str = "exact") -> keras.Model:
+                  relu_gradient: str = "exact",
+                  precision: str = "float32") -> keras.Model:
   """Slices the backbone into a model RGB [0, 1] -> {layer: activations}.
 
   Args:
@@ -158,6 +160,9 @@ def feature_model(backbone: Backbone,
       layers' rectifiers (ReLU, ReLU6) the redirected gradient of
       `activations.redirected_clipped_relu`, so that inverting a code can
       revive a map that never fires (same outputs, different gradient).
+    precision: `"float32"`, or `"bfloat16"` to compute the convolutions and
+      poolings in bfloat16 (mixed precision: the weights stay float32, the
+      input and the outputs are float32).
 
   Returns:
     A Keras model taking [B, H, W, 3] RGB images in [0, 1] and returning a
@@ -166,7 +171,7 @@ def feature_model(backbone: Backbone,
   Raises:
     LayerError: for an unknown layer name.
     WeightsError: if the weights do not cover a layer the outputs need.
-    ArgumentError: for an unknown pooling mode.
+    ArgumentError: for an unknown pooling mode or precision.
   """
   if pooling not in POOLING_MODES:
     raise errors.ArgumentError(
@@ -175,6 +180,10 @@ def feature_model(backbone: Backbone,
     raise errors.ArgumentError(
         f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
         f"not {relu_gradient!r}")
+  if precision not in PRECISIONS:
+    raise errors.ArgumentError(
+        f"precision must be one of {', '.join(PRECISIONS)}, "
+        f"not {precision!r}")
   wanted = backbone.canonical_names(layer_names)
   if not wanted:
     raise errors.ArgumentError("a feature model needs at least one layer")
@@ -184,11 +193,18 @@ def feature_model(backbone: Backbone,
   inputs = keras.Input((None, None, 3), name="rgb")
   network_input = keras.Input((None, None, 3), name="network_input")
   redirect = wanted if relu_gradient == "redirected" else ()
+  policy = "mixed_bfloat16" if precision == "bfloat16" else None
+  truncated = graph.truncated(backbone.model, wanted)
   sliced = keras.models.clone_model(
-      graph.truncated(backbone.model, wanted), input_tensors=network_input,
-      clone_function=activations.layer_swapper(redirect, pooling == "avg"))
+      truncated, input_tensors=network_input,
+      clone_function=activations.layer_swapper(redirect, pooling == "avg",
+                                               policy))
+  if policy:
+    activations.copy_weights(truncated, sliced)
   sliced.trainable = False  # Batch normalisation in inference mode.
   outputs = sliced(preprocessing.from_rgb(inputs, backbone.preprocessing),
                    training=False)
+  outputs = {name: keras.ops.cast(value, "float32")
+             for name, value in outputs.items()}
   return keras.Model(inputs, outputs,
                      name=f"{backbone.model.name}_to_{deepest}")

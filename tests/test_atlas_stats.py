@@ -1,0 +1,143 @@
+"""fmi-atlas-stats: per-filter records, per-layer CSV, plot and bad input."""
+
+import csv
+import json
+import os
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from fmi_tf.inversion import depth_stats
+from fmi_tf.inversion import texture_measures
+from fmi_tf.io import outputs
+from tests import tool_runs
+
+# Listed out of network order: the tool must put block1 first.
+_FILTERS = {"block2_conv1": [0, 1, 2, 5], "block1_conv1": [0, 3, 4]}
+
+
+def _picture(layer, k):
+  """A grating whose period and colour depend on the filter."""
+  y, x = np.mgrid[:40, :60].astype(np.float64)
+  period = 4 + 3 * k + (10 if layer == "block2_conv1" else 0)
+  wave = 0.5 + 0.4 * np.sin(2 * np.pi * (x + k * y / 3) / period)
+  tint = np.array([1.0, 0.4 + 0.15 * k, 0.3])
+  return np.clip(wave[..., None] * tint, 0, 1)
+
+
+def _make_atlas(root):
+  root.mkdir(exist_ok=True)
+  for layer, ids in _FILTERS.items():
+    for k in ids:
+      stem = os.path.join(root, f"{layer}_{k:04d}")
+      outputs.write_png(stem + ".png", _picture(layer, k))
+      outputs.write_json(stem + ".json", {"layer": layer, "filter": k,
+                                          "energy_share_gain": 2.0 + k})
+  outputs.write_png(os.path.join(root, "block1_conv1.png"),
+                    _picture("block1_conv1", 0))
+  return root
+
+
+def _snapshot(root):
+  return {name: (root / name).read_bytes() for name in os.listdir(root)}
+
+
+def _run(*args):
+  return tool_runs.run_tool("fmi-atlas-stats", *args)
+
+
+def test_find_filters_orders_layers_by_depth_and_ignores_grids(tmp_path):
+  _make_atlas(tmp_path)
+  assert depth_stats.find_filters(str(tmp_path)) == {
+      "block1_conv1": [0, 3, 4], "block2_conv1": [0, 1, 2, 5]}
+
+
+def test_layer_summaries_are_those_of_the_filters():
+  measures = {"block1_conv1": {k: {m: float(k * (i + 1)) for i, m in
+                                   enumerate(texture_measures.MEASURES)}
+                               for k in range(5)}}
+  rows = depth_stats.layer_summaries(measures)
+  assert [r["measure"] for r in rows] == list(texture_measures.MEASURES)
+  entropy = rows[2]
+  assert entropy["filters"] == 5
+  assert entropy["median"] == 6.0 and entropy["mean"] == 6.0
+  assert entropy["q1"] == 3.0 and entropy["q3"] == 9.0
+  assert entropy["min"] == 0.0 and entropy["max"] == 12.0
+  assert entropy["std"] == pytest.approx(np.std([0, 3, 6, 9, 12]))
+
+
+def test_tool_writes_records_csv_and_plot_that_agree(tmp_path):
+  atlas_dir = _make_atlas(tmp_path / "atlas")
+  report = tmp_path / "report"
+  process = _run(f"--atlas={atlas_dir}", f"--out={report}")
+  assert process.returncode == 0, process.stderr
+
+  per_filter = {}
+  for layer, ids in _FILTERS.items():
+    for k in ids:
+      with open(atlas_dir / f"{layer}_{k:04d}.json") as f:
+        record = json.load(f)
+      assert record["energy_share_gain"] == 2.0 + k
+      expected = texture_measures.measure(_picture(layer, k))
+      got = record["texture_measures"]
+      assert got["distinct_hues"] == expected["distinct_hues"]
+      assert got["dominant_period"] == pytest.approx(
+          expected["dominant_period"], rel=0.02)
+      per_filter.setdefault(layer, []).append(got)
+
+  with open(report / "depth_stats.csv") as f:
+    rows = list(csv.DictReader(f))
+  assert [r["layer"] for r in rows] == (
+      ["block1_conv1"] * 4 + ["block2_conv1"] * 4)
+  for row in rows:
+    values = [m[row["measure"]] for m in per_filter[row["layer"]]]
+    assert int(row["filters"]) == len(values)
+    assert float(row["mean"]) == pytest.approx(np.mean(values))
+    assert float(row["median"]) == pytest.approx(np.median(values))
+    assert float(row["q1"]) == pytest.approx(np.percentile(values, 25))
+    assert float(row["q3"]) == pytest.approx(np.percentile(values, 75))
+    assert float(row["std"]) == pytest.approx(np.std(values))
+
+  with Image.open(report / "depth_stats.png") as plot:
+    assert plot.width >= 600 and plot.height >= 800
+    pixels = np.asarray(plot.convert("L"))
+  assert pixels.std() > 10
+  assert not [n for n in os.listdir(report) if n.endswith(".part")]
+
+
+def test_tool_writes_beside_the_atlas_by_default(tmp_path):
+  _make_atlas(tmp_path)
+  process = _run(f"--atlas={tmp_path}")
+  assert process.returncode == 0, process.stderr
+  assert (tmp_path / "depth_stats.csv").is_file()
+  assert (tmp_path / "depth_stats.png").is_file()
+
+
+def test_bad_inputs_are_one_line_and_change_nothing(tmp_path):
+  atlas_dir = _make_atlas(tmp_path / "atlas")
+  (tmp_path / "a_file").write_text("")
+  (tmp_path / "empty").mkdir()
+  before = _snapshot(atlas_dir)
+  cases = [
+      ([f"--atlas={tmp_path}/missing"], "atlas directory not found"),
+      ([f"--atlas={tmp_path}/empty"], "no inverted filters"),
+      ([f"--atlas={atlas_dir}", f"--out={tmp_path}/a_file/out"],
+       "cannot create output directory"),
+  ]
+  for args, phrase in cases:
+    tool_runs.assert_one_line_error(_run(*args), "fmi-atlas-stats", phrase)
+  assert _snapshot(atlas_dir) == before
+  png = (atlas_dir / "block2_conv1_0005.png").read_bytes()
+  (atlas_dir / "block2_conv1_0005.png").write_bytes(png[:len(png) // 2])
+  before = _snapshot(atlas_dir)
+  tool_runs.assert_one_line_error(
+      _run(f"--atlas={atlas_dir}"), "fmi-atlas-stats", "block2_conv1_0005")
+  assert _snapshot(atlas_dir) == before
+  (atlas_dir / "block2_conv1_0005.png").write_bytes(png)
+  (atlas_dir / "block2_conv1_0002.json").write_text("{broken")
+  before = _snapshot(atlas_dir)
+  tool_runs.assert_one_line_error(
+      _run(f"--atlas={atlas_dir}"), "fmi-atlas-stats", "block2_conv1_0002")
+  assert _snapshot(atlas_dir) == before
+  assert os.listdir(tmp_path / "empty") == []
