@@ -106,3 +106,10 @@ def test_bad_shards_are_refused(text):
 def test_covered_layers_stop_at_the_first_gap(block1_weights):
   backbone = feature_model.vgg19(block1_weights)
   assert atlas.covered_conv_layers(backbone) == ["block1_conv1", "block1_conv2"]
+
+
+@pytest.mark.real_weights
+def test_all_layers_of_the_full_weights_are_the_whole_network(real_backbone):
+  names = atlas.covered_conv_layers(real_backbone)
+  assert len(names) == 16 and names[-1] == "block5_conv4"
+  assert sum(real_backbone.num_filters(n) for n in names) == 5504
