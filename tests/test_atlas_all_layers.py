@@ -129,3 +129,10 @@ def test_concurrent_shards_end_with_a_complete_grid_and_sheet(
     drawn[layer] = (tmp_path / f"{layer}.png").read_bytes()
     atlas.save_layer_grid(str(tmp_path), layer, 64)
     assert (tmp_path / f"{layer}.png").read_bytes() == drawn[layer]
+
+
+@pytest.mark.real_weights
+def test_all_layers_of_the_full_weights_are_the_whole_network(real_backbone):
+  names = atlas.covered_conv_layers(real_backbone)
+  assert len(names) == 16 and names[-1] == "block5_conv4"
+  assert sum(real_backbone.num_filters(n) for n in names) == 5504
