@@ -65,23 +65,12 @@ def main(argv):
       _save_small(os.path.join(_HERE, f"reallocate_{mode}.png"),
                   Image.open(os.path.join(out, "grid.png")).convert("RGB"))
   _save_small(os.path.join(_HERE, "transfer.png"), grid.labelled_grid(
-      [content, _fit(style, content), *transfer],
+      [content, images.cover_and_crop(style, content.shape), *transfer],
       ["content", "style (DTD)", "energy", "gram"],
       "style transfer: content | style | energy | gram", columns=4))
   _save_small(os.path.join(_HERE, "synthesis.png"), grid.labelled_grid(
       [style, *textures], ["style (DTD)", "energy", "gram"],
       "texture synthesis from the style alone", columns=3))
-
-
-def _fit(picture: np.ndarray, reference: np.ndarray) -> np.ndarray:
-  """Scales `picture` to cover `reference`'s shape and crops its centre."""
-  height, width = reference.shape[:2]
-  scale = max(height / picture.shape[0], width / picture.shape[1])
-  covered = images.resize_longer_side(
-      picture, round(max(picture.shape[:2]) * scale))
-  top = (covered.shape[0] - height) // 2
-  left = (covered.shape[1] - width) // 2
-  return covered[top:top + height, left:left + width]
 
 
 if __name__ == "__main__":

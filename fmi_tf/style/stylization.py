@@ -5,8 +5,10 @@ content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
 Without a content image it is a texture synthesised from the style's
 representation alone, at the style image's size, from mid-grey plus noise.
 
-Defaults: style at relu1_1, relu2_1, relu3_1 and content at relu3_2 (all
-within the blocks 1-3 weights), starting from the content image.
+Defaults: style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 (Gatys et
+al.) and content at relu4_2, starting from the content image; the weights
+were chosen with `benchmarks/style.py --part=transfer` on real photos and
+DTD styles (README, style transfer).
 """
 
 import dataclasses
@@ -26,7 +28,7 @@ from fmi_tf.style import losses as style_losses
 
 INITS = ("content", "noise")
 DEFAULT_STYLE_LAYERS = tuple((layer, 1.0) for layer in texture.DEFAULT_LAYERS)
-DEFAULT_CONTENT_LAYER = "block3_conv2"
+DEFAULT_CONTENT_LAYER = "block4_conv2"
 DEFAULT_OPTIMIZER = optimization.OptimizerConfig(
     steps=300, learning_rate=0.02, schedule="cosine", steps_per_call=25,
     tolerance=0.0)
