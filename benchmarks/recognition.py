@@ -31,25 +31,29 @@ _IMAGE_SIZE = flags.DEFINE_integer("image_size", 224, "Image side.")
 _SCALES = flags.DEFINE_list("scales", ["1", "0.5"],
                             "Scales; the first is the single-scale one.")
 
+_CANDIDATE_NAMES = flags.DEFINE_list(
+    "candidates", [], "Candidates to score (names of the table, with ' ms' "
+    "for multi-scale); default all.")
+
 _BLOCK_FIRST = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 _CANDIDATES = {
     "energy relu1_1..5_1": ("energy", _BLOCK_FIRST, 1),
     "energy relu3_1..5_1": ("energy", _BLOCK_FIRST[2:], 1),
-    "energy relu4_1,5_1": ("energy", _BLOCK_FIRST[3:], 1),
+    "energy relu4_1+5_1": ("energy", _BLOCK_FIRST[3:], 1),
     "energy relu5_1": ("energy", _BLOCK_FIRST[4:], 1),
-    "energy relu4_x,5_x": ("energy", tuple(
+    "energy relu4_x+5_x": ("energy", tuple(
         f"relu{b}_{i}" for b in (4, 5) for i in range(1, 5)), 1),
     "energy relu5_x": ("energy", tuple(f"relu5_{i}" for i in range(1, 5)),
                        1),
-    "energy relu3_1,4_1,5_1,5_4": ("energy", _BLOCK_FIRST[2:] + ("relu5_4",),
+    "energy relu3_1+4_1+5_1+5_4": ("energy", _BLOCK_FIRST[2:] + ("relu5_4",),
                                    1),
     "energy2 relu1_1..5_1": ("energy", _BLOCK_FIRST, 2),
     "energy2 relu3_1..5_1": ("energy", _BLOCK_FIRST[2:], 2),
-    "energy2 relu4_x,5_x": ("energy", tuple(
+    "energy2 relu4_x+5_x": ("energy", tuple(
         f"relu{b}_{i}" for b in (4, 5) for i in range(1, 5)), 2),
-    "energy2 relu3_1,4_1,5_1,5_4": ("energy",
+    "energy2 relu3_1+4_1+5_1+5_4": ("energy",
                                     _BLOCK_FIRST[2:] + ("relu5_4",), 2),
-    "gram64 relu4_1,5_1": ("gram", _BLOCK_FIRST[3:], 1),
+    "gram64 relu4_1+5_1": ("gram", _BLOCK_FIRST[3:], 1),
     "gram64 relu3_1..5_1": ("gram", _BLOCK_FIRST[2:], 1),
     "gram64 relu5_4": ("gram", ("relu5_4",), 1),
     "gap relu5_4": ("gap", ("relu5_4",), 1),
@@ -68,6 +72,8 @@ def main(argv):
       setups[label] = experiment.Setup(
           encoder.EncoderConfig(kind=kind, layers=layers, order=order,
                                 scales=tuple(used)), _IMAGE_SIZE.value)
+  if _CANDIDATE_NAMES.value:
+    setups = {name: setups[name] for name in _CANDIDATE_NAMES.value}
   cache = experiment.cache_for(folds[0], next(iter(setups.values())),
                                backbone, _CACHE_DIR.value)
   for scale in scales:

@@ -48,7 +48,6 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import texture
 from fmi_tf.inversion import objectives
 from fmi_tf.inversion import optimization
 from fmi_tf.io import images
@@ -287,26 +286,6 @@ def _race_sgd(objective, features, start, targets, goal):
   return None, time.perf_counter() - began
 
 
-def _distance(a: tf.Tensor, b: tf.Tensor) -> float:
-  return float(tf.norm(tf.reshape(a - b, [-1])))
-
-
-def carried_style_and_content(stylizer: stylization.Stylizer,
-                              content: np.ndarray, style: np.ndarray,
-                              result: np.ndarray) -> tuple[float, float]:
-  """Returns (style moved, content ratio) of a transfer result (part 3)."""
-  codes = [stylizer.features(tf.constant(image[None]))
-           for image in (content, style, result)]
-  moved = []
-  for layer in stylizer.style_layers:
-    c, s, x = (texture.energies(code[layer]) for code in codes)
-    moved.append(1.0 - _distance(x, s) / max(_distance(c, s), 1e-12))
-  layer = stylizer.content_layer
-  ratio = (_distance(codes[2][layer], codes[0][layer])
-           / max(_distance(codes[1][layer], codes[0][layer]), 1e-12))
-  return float(np.mean(moved)), ratio
-
-
 def transfer_quality() -> None:
   """Part 3: style moved and content ratio for each pair and method."""
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
@@ -330,8 +309,7 @@ def transfer_quality() -> None:
       style = images.cover_and_crop(images.load_image(style_path, size),
                                     content.shape)
       result = stylizer.stylize(style, content).image
-      moved, ratio = carried_style_and_content(stylizer, content, style,
-                                               result)
+      moved, ratio = stylizer.carried(content, style, result)
       summary.setdefault(method, []).append((moved, ratio))
       print(f"{method:>6} {os.path.basename(content_path)[-18:]:>18} "
             f"{os.path.basename(style_path)[-22:]:>22} | {100 * moved:10.1f}"
