@@ -55,7 +55,7 @@ class StyleConfig:
   method: str = "energy"
   style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
   content_layer: str = DEFAULT_CONTENT_LAYER
-  content_weight: float = 1.0
+  content_weight: float = 3.0
   style_weight: float = 10.0
   tv_weight: float = 1.0
   energy_order: int = 1
