@@ -48,7 +48,7 @@ def test_train_writes_report_png_logs_and_model(trained):
   with open(os.path.join(out, "report.json"), encoding="utf8") as f:
     report = json.load(f)
   assert report["class_names"] == list(CLASSES)
-  assert report["descriptor_size"] == 256
+  assert report["descriptor_size"] == 512
   assert report["test_images"] == 6 and report["train_images"] == 9
   assert sum(map(sum, report["confusion_matrix"])) == 6
   assert set(report["per_class_accuracy"]) == set(CLASSES)
