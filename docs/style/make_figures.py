@@ -6,8 +6,8 @@ Usage (from the repository root, real weights in $FMI_VGG19_WEIGHTS):
 Writes, under docs/style/: the style image, transfer.png (content | style |
 energy | gram), synthesis.png (style | energy | gram textures), the grids
 of fmi-reallocate in random and rank mode at its default layers, and the
-same at relu1_1 ... relu5_1 (`reallocate_<mode>_deep.png`). Figures are stored as 128-colour
-PNGs to keep them small.
+same at relu1_1 ... relu5_1 (`reallocate_<mode>_deep.png`). Figures are
+stored as 128-colour PNGs to keep them small.
 """
 
 import os
