@@ -16,12 +16,28 @@ tutorial's plain SGD (learning rate 100, x0.96 every 100 steps, in caffe
 pixel units). Prints steps and seconds until the tutorial's style term is 10%
 of its initial value.
 
+Part 3 (`--part=transfer`): does the result carry the style and keep the
+content? For several (content photo, DTD style) pairs and both methods, with
+the default weights (or --content_weight / --style_weight), it prints
+
+The style is scaled and cropped to the content's shape.
+
+* style moved: for each style layer l, 1 - ||e_l(x) - e_l(s)|| /
+  ||e_l(c) - e_l(s)||, e_l the first-order energies of result x, style s and
+  content c, averaged over the layers (100 %: the style's energies);
+* content ratio: ||phi(x) - phi(c)|| / ||phi(s) - phi(c)|| at the content
+  layer (relu4_2): how far the result's code strayed from the content's, as
+  a share of the style's distance (0: the content's code).
+
 Usage:
   python benchmarks/style.py --weights=PATH --style=DTD_IMAGE [--part=race]
+  python benchmarks/style.py --weights=PATH --style=IMG --part=transfer \
+      --pair=CONTENT:STYLE --pair=CONTENT:STYLE
 """
 
 import dataclasses
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -48,7 +64,21 @@ _RACE_SIZE = flags.DEFINE_integer("race_size", 160, "Size of part 2.")
 _RACE_STEPS = flags.DEFINE_integer("race_steps", 1500,
                                    "Most steps of either optimiser, part 2.")
 _PARTS = flags.DEFINE_multi_enum("part", ["memory", "race"],
-                                 ["memory", "race"], "Parts to run.")
+                                 ["memory", "race", "transfer"],
+                                 "Parts to run.")
+_PAIRS = flags.DEFINE_multi_string(
+    "pair", [], "Part 3: CONTENT:STYLE image paths; default the embedded "
+    "photo with --style.")
+_TRANSFER_SIZE = flags.DEFINE_integer("transfer_size", 192,
+                                      "Longer side, part 3.")
+_TRANSFER_STEPS = flags.DEFINE_integer(
+    "transfer_steps", stylization.DEFAULT_OPTIMIZER.steps, "Steps, part 3.")
+_CONTENT_WEIGHT = flags.DEFINE_float(
+    "content_weight", stylization.StyleConfig.content_weight,
+    "Content weight, part 3.")
+_STYLE_WEIGHT = flags.DEFINE_float(
+    "style_weight", stylization.StyleConfig.style_weight,
+    "Style weight, part 3.")
 _MEASURE = flags.DEFINE_string(
     "measure", None, "Internal: measure one method:size in this process.")
 
@@ -256,6 +286,40 @@ def _race_sgd(objective, features, start, targets, goal):
   return None, time.perf_counter() - began
 
 
+def transfer_quality() -> None:
+  """Part 3: style moved and content ratio for each pair and method."""
+  backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
+  pairs = [spec.split(":") for spec in _PAIRS.value] or [
+      (images.DEFAULT_IMAGE, _STYLE.value)]
+  size = _TRANSFER_SIZE.value
+  print(f"\nPart 3: transfer at {size} px, {_TRANSFER_STEPS.value} steps, "
+        f"content weight {_CONTENT_WEIGHT.value:g}, style weight "
+        f"{_STYLE_WEIGHT.value:g}")
+  print(f"{'method':>6} {'content':>18} {'style':>22} | style moved  "
+        "content ratio")
+  summary = {}
+  for method in style_losses.METHODS:
+    stylizer = stylization.Stylizer(backbone, stylization.StyleConfig(
+        method=method, content_weight=_CONTENT_WEIGHT.value,
+        style_weight=_STYLE_WEIGHT.value,
+        optimizer=dataclasses.replace(stylization.DEFAULT_OPTIMIZER,
+                                      steps=_TRANSFER_STEPS.value)))
+    for content_path, style_path in pairs:
+      content = images.load_image(content_path, size)
+      style = images.cover_and_crop(images.load_image(style_path, size),
+                                    content.shape)
+      result = stylizer.stylize(style, content).image
+      moved, ratio = stylizer.carried(content, style, result)
+      summary.setdefault(method, []).append((moved, ratio))
+      print(f"{method:>6} {os.path.basename(content_path)[-18:]:>18} "
+            f"{os.path.basename(style_path)[-22:]:>22} | {100 * moved:10.1f}"
+            f" % {ratio:13.2f}", flush=True)
+  for method, rows in summary.items():
+    moved, ratio = np.asarray(rows).T
+    print(f"{method}: style moved min {100 * moved.min():.1f} % (target >= "
+          f"65), content ratio max {ratio.max():.2f} (target <= 0.8)")
+
+
 def main(argv):
   cli.no_stray_arguments(argv)
   if _MEASURE.value:
@@ -266,6 +330,8 @@ def main(argv):
     time_and_memory()
   if "race" in _PARTS.value:
     race()
+  if "transfer" in _PARTS.value:
+    transfer_quality()
 
 
 if __name__ == "__main__":

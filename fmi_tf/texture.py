@@ -17,9 +17,9 @@ import tensorflow as tf
 from fmi_tf import errors
 
 ORDERS = (1, 2)
-# What the blocks 1-3 weights cover; add relu4_1, relu5_1 with full weights.
-DEFAULT_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1")
-FULL_LAYERS = DEFAULT_LAYERS + ("block4_conv1", "block5_conv1")
+# relu1_1 ... relu5_1, the layers of Gatys et al.
+DEFAULT_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1",
+                  "block4_conv1", "block5_conv1")
 
 
 def energies(code: tf.Tensor, order: int = 1) -> tf.Tensor:

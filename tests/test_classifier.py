@@ -110,9 +110,8 @@ def test_a_small_dtd10_subset_is_learnt_far_above_chance(
                            per_class(fold.train, 8),
                            per_class(fold.test, 4), fold.protocol)
   setup = experiment.Setup(encoder.EncoderConfig(), image_size=64)
-  model = encoder.build(real_backbone, setup.encoder)
   cache = descriptor_cache.DescriptorCache(None, {})
-  outcome = experiment.run(small, setup, real_backbone, model, cache)
+  outcome = experiment.run(small, setup, real_backbone, cache)
   assert outcome.report["test_images"] == 40
   assert outcome.report["accuracy"] >= 0.35
 

@@ -13,6 +13,7 @@ from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition.datasets import pipeline
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,8 @@ def test_descriptors_have_the_announced_size_and_unit_norm(
 
 
 def test_gap_is_the_mean_of_the_deepest_layer_only(tiny_backbone, images):
-  config = encoder.EncoderConfig(kind="gap", signed_sqrt=False, l2=False)
+  config = encoder.EncoderConfig(kind="gap", layers=("relu2_1", "relu3_1"),
+                                 signed_sqrt=False, l2=False)
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   deepest = feature_model.feature_model(tiny_backbone, ["block3_conv1"])(
       images)["block3_conv1"]
@@ -104,44 +106,78 @@ def _image_folder(root):
 def test_runs_sharing_a_cache_keep_each_others_entries(tmp_path,
                                                        tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  model = encoder.build(tiny_backbone, encoder.EncoderConfig())
+  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
   record = {"dataset": dataset.name, "size": 16}
   directory = str(tmp_path / "cache")
   first = descriptor_cache.DescriptorCache(directory, record)
   second = descriptor_cache.DescriptorCache(directory, record)
-  first.encode(model, dataset.train, 16, 2)
-  second.encode(model, dataset.test, 16, 2)
+  first.encode(tiny_backbone, config, dataset.train, 16, 2)
+  second.encode(tiny_backbone, config, dataset.test, 16, 2)
   reopened = descriptor_cache.DescriptorCache(directory, record)
   for split in (dataset.train, dataset.test):
-    again = reopened.encode(model, split, 16, 2)
+    again = reopened.encode(tiny_backbone, config, split, 16, 2)
     assert again.seconds == 0 and again.names == split.names
 
 
 def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
                                                       tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  setup = experiment.Setup(encoder.EncoderConfig(), image_size=16,
-                           batch_size=2)
-  model = encoder.build(tiny_backbone, setup.encoder)
+  setup = experiment.Setup(
+      encoder.EncoderConfig(layers=("relu1_1", "relu2_1")), image_size=16,
+      batch_size=2)
   directory = str(tmp_path / "cache")
   experiment.cache_for(dataset, setup, tiny_backbone, directory).encode(
-      model, dataset.train, 16, 2)
+      tiny_backbone, setup.encoder, dataset.train, 16, 2)
   layer = tiny_backbone.model.get_layer(sorted(tiny_backbone.covered_layers)[0])
   kept = layer.get_weights()
   try:
     layer.set_weights([kept[0] * 1.5, kept[1]])
     changed = experiment.cache_for(dataset, setup, tiny_backbone, directory)
-    assert changed.encode(model, dataset.train, 16, 2).seconds > 0
+    assert changed.encode(tiny_backbone, setup.encoder, dataset.train, 16,
+                          2).seconds > 0
   finally:
     layer.set_weights(kept)
   same = experiment.cache_for(dataset, setup, tiny_backbone, directory)
-  assert same.encode(model, dataset.train, 16, 2).seconds == 0
-  assert len([f for f in os.listdir(directory) if f.endswith(".npz")]) == 2
+  assert same.encode(tiny_backbone, setup.encoder, dataset.train, 16,
+                     2).seconds == 0
+  files_per_cache = len(encoder.statistic_keys(setup.encoder))
+  assert len([f for f in os.listdir(directory)
+              if f.endswith(".npz")]) == 2 * files_per_cache
 
 
-def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
-    tmp_path, tiny_backbone):
-  root = tmp_path / "images"
+def test_each_kind_has_its_own_default_layers():
+  assert encoder.EncoderConfig(kind="gap").statistic_layers == (
+      "block5_conv4",)
+  assert encoder.EncoderConfig(kind="energy").layers == (
+      texture.DEFAULT_LAYERS)
+  assert encoder.EncoderConfig(kind="gram", layers=("relu1_1",)).layers == (
+      "block1_conv1",)
+
+
+def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
+  layer = "block3_conv1"
+  channels = tiny_backbone.num_filters(layer)
+  dim = channels // 2
+  config = encoder.EncoderConfig(kind="gram", layers=(layer,), gram_dim=dim,
+                                 signed_sqrt=False, l2=False)
+  descriptors = encoder.build(tiny_backbone, config)(images).numpy()
+  assert descriptors.shape == (3, dim * (dim + 1) // 2)
+  assert encoder.descriptor_size(tiny_backbone, config) == dim * (dim + 1) // 2
+  code = feature_model.feature_model(tiny_backbone, [layer])(images)[layer]
+  projection = encoder.projection(channels, dim)
+  np.testing.assert_allclose(projection.T @ projection, np.eye(dim),
+                             atol=1e-5)
+  expected = projection.T @ texture.gram(code).numpy() @ projection
+  rows, cols = np.triu_indices(dim)
+  np.testing.assert_allclose(descriptors[:, 0], expected[:, 0, 0],
+                             rtol=1e-4, atol=1e-6)
+  np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1),
+                             np.linalg.norm(expected.reshape(3, -1), axis=1),
+                             rtol=1e-4)
+  assert len(rows) == descriptors.shape[1]
+
+
+def _folder(root):
   generator = np.random.default_rng(3)
   for name in ("a", "b"):
     os.makedirs(root / name)
@@ -149,19 +185,54 @@ def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
       Image.fromarray(generator.integers(0, 256, (20, 20, 3), np.uint8)).save(
           root / name / f"{i}.png")
   (root / "b" / "1.png").write_bytes(b"garbage")
-  dataset = datasets.load(str(root), test_fraction=0.5, seed=0)
-  model = encoder.build(tiny_backbone, encoder.EncoderConfig())
+  return datasets.load(str(root), test_fraction=0.5, seed=0)
+
+
+def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
+    tmp_path, tiny_backbone):
+  dataset = _folder(tmp_path / "images")
+  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
   record = {"dataset": dataset.name, "size": 16}
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
-  first = cache.encode(model, dataset.train, 16, 2)
+  first = cache.encode(tiny_backbone, config, dataset.train, 16, 2)
   reopened = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
-  again = reopened.encode(model, dataset.train, 16, 2)
+  again = reopened.encode(tiny_backbone, config, dataset.train, 16, 2)
   everything = dataset.train.names + dataset.test.names
   assert first.seconds > 0 and again.seconds == 0
   np.testing.assert_array_equal(first.descriptors, again.descriptors)
   assert first.names == again.names
-  test = reopened.encode(model, dataset.test, 16, 2)
+  test = reopened.encode(tiny_backbone, config, dataset.test, 16, 2)
   assert set(first.skipped + test.skipped) == {"b/1.png"}
   assert len(first.names) + len(test.names) == len(everything) - 1
   assert [dataset.class_names[i] for i in test.labels] == [
       n.split("/")[0] for n in test.names]
+
+
+def test_encoders_sharing_statistics_share_one_encoding(tmp_path,
+                                                        tiny_backbone):
+  dataset = _folder(tmp_path / "images")
+  cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), {})
+  keys = {"energy1/block2_conv1", "energy1/block3_conv1",
+          "energy2/block3_conv1"}
+  for scale in (1.0, 0.5):
+    assert cache.prefetch(tiny_backbone, dataset.train, keys, scale, 32) > 0
+  configs = [
+      encoder.EncoderConfig(kind="gap", layers=("relu3_1",)),
+      encoder.EncoderConfig(layers=("relu2_1", "relu3_1"), scales=(1, 0.5)),
+      encoder.EncoderConfig(layers=("relu3_1",), order=2, scales=(0.5,))]
+  for config in configs:
+    cached = cache.encode(tiny_backbone, config, dataset.train, 32, 2)
+    assert cached.seconds == 0
+    fresh = descriptor_cache.DescriptorCache(None, {}).encode(
+        tiny_backbone, config, dataset.train, 32, 2)
+    np.testing.assert_allclose(cached.descriptors, fresh.descriptors,
+                               rtol=1e-5, atol=1e-6)
+    direct = encoder.build(tiny_backbone, config)(
+        np.stack([b["image"] for b in _fitted(dataset.train, 32)])).numpy()
+    np.testing.assert_allclose(cached.descriptors, direct, rtol=1e-4,
+                               atol=1e-5)
+
+
+def _fitted(examples, size):
+  return [{"image": image} for batch in pipeline.batches(
+      examples.images(), size, 8) for image in batch["image"].numpy()]

@@ -135,6 +135,48 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
                              atol=1e-5)
 
 
+def _reload_in_fresh_process(path, photos, tmp_path):
+  uint8, encoded = photos
+  request = tmp_path / "request.json"
+  request.write_text(json.dumps({"bytes": [b.hex() for b in encoded],
+                                 "uint8": uint8.tolist()}))
+  answer_path = tmp_path / "answer.json"
+  finished = subprocess.run(
+      [sys.executable, "-c", RELOAD, path, str(request), str(answer_path)],
+      capture_output=True, text=True, timeout=240)
+  assert finished.returncode == 0, finished.stderr[-2000:]
+  return json.loads(answer_path.read_text())
+
+
+@pytest.mark.real_weights
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", encoder.KINDS)
+def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
+                                              tmp_path):
+  config = encoder.EncoderConfig(kind=kind, scales=(1.0, 0.5))
+  assert config.statistic_layers[-1] in ("block5_conv1", "block5_conv4")
+  encoder_model = encoder.build(real_backbone, config)
+  size = 48
+  train = np.random.default_rng(2).uniform(size=(6, size, size, 3)).astype(
+      np.float32)
+  fitted = classifier.train(encoder_model(train).numpy(), np.arange(6) % 3,
+                            CLASSES)
+  model = trained_model.TrainedModel(encoder_model, config, size, fitted)
+  trained_model.save(str(tmp_path / "model"), model)
+  reloaded = trained_model.load(str(tmp_path / "model"))
+  paths = export.export_all(reloaded, str(tmp_path / "exports"), "deep")
+  answer = _reload_in_fresh_process(paths["deep"], photos, tmp_path)
+  assert answer["signatures"] == ["serving_default", "serving_uint8"]
+  assert answer["modules"] == []
+  expected = model.classifier.scores(
+      model.encoder(export.fit_batch(photos[0], size)).numpy())
+  for name in ("serving_default", "serving_uint8"):
+    np.testing.assert_allclose(answer[name]["scores"], expected, rtol=1e-4,
+                               atol=1e-4)
+    assert answer[name]["class_ids"] == np.argsort(
+        -expected, axis=1).tolist()
+
+
 def test_encoder_and_classifier_exports_compose(exported, model, photos):
   uint8, encoded = photos
   encoder_export = tf.saved_model.load(exported[1]["texture_encoder"])

@@ -1,5 +1,6 @@
 """Style and content losses, and style transfer / texture synthesis."""
 
+import dataclasses
 import glob
 
 import numpy as np
@@ -166,3 +167,24 @@ def test_energy_synthesis_cuts_energy_distance_by_90_percent(
     return float(tf.norm(vectors[0] - vectors[1]) / tf.norm(vectors[1]))
 
   assert distance(result.image[None]) <= 0.1 * distance(start)
+
+
+@pytest.mark.real_weights
+@pytest.mark.real_data
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["energy", "gram"])
+def test_default_transfer_carries_the_style_and_keeps_the_content(
+    real_backbone, dtd10_root, method):
+  content = images.load_image(None, 80)
+  style = images.cover_and_crop(images.load_image(
+      f"{dtd10_root}/braided/braided_0002.jpg", 80), content.shape)
+  config = stylization.StyleConfig(method=method, optimizer=(
+      dataclasses.replace(stylization.DEFAULT_OPTIMIZER, steps=100,
+                          steps_per_call=50)))
+  stylizer = stylization.Stylizer(real_backbone, config)
+  assert stylizer.content_layer == "block4_conv2"
+  assert list(stylizer.style_layers) == list(texture.DEFAULT_LAYERS)
+  result = stylizer.stylize(style, content)
+  moved, ratio = stylizer.carried(content, style, result.image)
+  assert moved >= 0.65
+  assert ratio <= 0.8

@@ -31,6 +31,8 @@ def test_stylize_writes_the_result_at_the_capped_size(block1_3_weights,
   out = tmp_path / "result.png"
   process = tool_runs.run_tool("fmi-stylize", f"--style={pictures}/style.png",
                                f"--weights={block1_3_weights}", "--size=32",
+                               "--style_layer=relu1_1", "--style_layer=relu3_1",
+                               "--content_layer=relu3_2",
                                "--steps=3", f"--logdir={tmp_path}/log",
                                f"--out={out}")
   assert process.returncode == 0, process.stderr

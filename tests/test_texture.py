@@ -78,12 +78,17 @@ def test_representation_refuses_unknown_settings(kind, order):
     texture.Representation(kind=kind, order=order)
 
 
+# At 64 px the maps of blocks 4-5 are 8x8 and 4x4, dominated by the border:
+# shift invariance is a property of the first three blocks' statistics here.
+_SHIFT_LAYERS = texture.DEFAULT_LAYERS[:3]
+
+
 def _shift_change(backbone, image):
   """Relative change of the energy vector under a half-period circular shift."""
-  model = feature_model.feature_model(backbone, texture.DEFAULT_LAYERS)
+  model = feature_model.feature_model(backbone, _SHIFT_LAYERS)
   shifted = np.roll(image, (image.shape[0] // 3, image.shape[1] // 2),
                     axis=(0, 1))
-  representation = texture.Representation()
+  representation = texture.Representation(_SHIFT_LAYERS)
   vectors = [texture.flatten(representation(model(x[None])),
                              representation.layers)[0]
              for x in (image, shifted)]

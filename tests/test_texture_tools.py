@@ -4,11 +4,16 @@ import json
 import os
 import shutil
 
+import numpy as np
+from PIL import Image
 import pytest
 
+from fmi_tf.recognition import encoder
 from tests import tool_runs
 
 CLASSES = ("banded", "chequered", "cracked")
+_WIDTHS = {f"block{b}_conv{i}": 64 * 2 ** min(b - 1, 3)
+           for b in range(1, 6) for i in range(1, 5)}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,7 @@ def test_train_writes_report_png_logs_and_model(trained):
   with open(os.path.join(out, "report.json"), encoding="utf8") as f:
     report = json.load(f)
   assert report["class_names"] == list(CLASSES)
-  assert report["descriptor_size"] == 256
+  assert report["descriptor_size"] == 512
   assert report["test_images"] == 6 and report["train_images"] == 9
   assert sum(map(sum, report["confusion_matrix"])) == 6
   assert set(report["per_class_accuracy"]) == set(CLASSES)
@@ -85,19 +90,30 @@ def test_export_twice_then_classify_locally(trained, small_folder, tmp_path):
 @pytest.mark.real_weights
 @pytest.mark.real_data
 @pytest.mark.slow
-def test_eval_prints_one_row_per_encoder(small_folder, real_weights_path):
+def test_eval_prints_one_row_per_encoder(small_folder, real_weights_path,
+                                        tmp_path):
   finished = tool_runs.run_tool("fmi-texture-eval",
                                 f"--dataset=folder:{small_folder}",
                                 "--encoders=energy,gap", "--folds=2",
                                 "--image_size=32", "--test_fraction=0.4",
-                                f"--weights={real_weights_path}")
+                                f"--weights={real_weights_path}",
+                                f"--report_dir={tmp_path}/report")
   assert finished.returncode == 0, finished.stderr[-3000:]
+  assert sorted(os.listdir(tmp_path / "report")) == [
+      "confusion_energy.png", "confusion_gap.png", "eval.json",
+      "per_class_accuracy.png"]
+  chart = np.asarray(Image.open(tmp_path / "report" /
+                                "per_class_accuracy.png"))
+  assert chart.std() > 10
   rows = [
       line.split()
       for line in finished.stdout.splitlines()
       if line.split()[:1] in (["energy"], ["gap"])
   ]
-  assert [(r[0], r[1]) for r in rows] == [("energy", "448"), ("gap", "256")]
+  assert [(r[0], r[1]) for r in rows] == [
+      ("energy", str(sum(_WIDTHS[layer] for layer in
+                         encoder.DEFAULT_LAYERS["energy"]))),
+      ("gap", "512")]
   assert all(r[3] == "±" for r in rows)
 
 

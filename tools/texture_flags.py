@@ -3,7 +3,6 @@
 from absl import flags
 
 from fmi_tf import errors
-from fmi_tf import texture
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
@@ -25,8 +24,14 @@ TFDS_DATA_DIR = flags.DEFINE_string(
 TFDS_DOWNLOAD = flags.DEFINE_boolean(
     "tfds_download", False, "Let tensorflow-datasets download and prepare.")
 LAYERS = flags.DEFINE_list(
-    "layers", list(texture.DEFAULT_LAYERS), "Layers of the descriptor "
-    "(gap: the deepest).")
+    "layers", [], "Layers of the descriptor (gap: the deepest); default "
+    "the encoder's own: " + "; ".join(
+        f"{kind} {','.join(layers)}"
+        for kind, layers in encoder.DEFAULT_LAYERS.items()) + ".")
+GRAM_DIM = flags.DEFINE_integer(
+    "gram_dim", encoder.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
+    "this many channels by a fixed 1x1 projection (0: never).",
+    lower_bound=0)
 ORDER = flags.DEFINE_enum("order", "1", ["1", "2"], "Energy order.")
 SCALES = flags.DEFINE_list(
     "scales", ["1"], "Image scale factors, statistics averaged over them.")
@@ -64,7 +69,8 @@ def setup(kind: str) -> experiment.Setup:
         f"--scales must be numbers, not {','.join(SCALES.value)}") from None
   config = encoder.EncoderConfig(
       kind=kind, layers=tuple(LAYERS.value), order=int(ORDER.value),
-      scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value)
+      scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value,
+      gram_dim=GRAM_DIM.value)
   return experiment.Setup(config, IMAGE_SIZE.value, CLASSIFIER.value,
                           C.value, BATCH_SIZE.value)
 

@@ -42,7 +42,7 @@ def main(argv):
   out_dir = outputs.prepare_directory(_OUT.value)
   cache = experiment.cache_for(dataset, setup, backbone,
                                texture_flags.CACHE_DIR.value)
-  outcome = experiment.run(dataset, setup, backbone, encoder_model, cache)
+  outcome = experiment.run(dataset, setup, backbone, cache)
   report = outcome.report
   matrix = np.asarray(report["confusion_matrix"])
   confusion = evaluation.confusion_image(matrix, dataset.class_names)

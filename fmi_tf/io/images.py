@@ -80,6 +80,16 @@ def resize_longer_side(rgb: np.ndarray, size: int) -> np.ndarray:
   return np.clip(np.stack(channels, axis=-1), 0, 1).astype(np.float32)
 
 
+def cover_and_crop(rgb: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+  """Scales an image to cover `shape`'s height and width; crops the centre."""
+  height, width = shape[:2]
+  scale = max(height / rgb.shape[0], width / rgb.shape[1])
+  covered = resize_longer_side(rgb, round(max(rgb.shape[:2]) * scale))
+  top = (covered.shape[0] - height) // 2
+  left = (covered.shape[1] - width) // 2
+  return covered[top:top + height, left:left + width]
+
+
 def to_uint8(rgb: np.ndarray) -> np.ndarray:
   """Converts float RGB in [0, 1] to uint8, rounding."""
   return (np.clip(rgb, 0, 1) * 255.0 + 0.5).astype(np.uint8)

@@ -1,7 +1,8 @@
 """One texture-recognition experiment: encode a dataset, fit, evaluate.
 
-The encoder turns each image of both parts into a descriptor (through the
-descriptor cache), a linear classifier is fitted on the training part, and
+The encoder's statistics of each image of both parts are read from the
+descriptor cache (encoded there once per scale) and pooled into
+descriptors, a linear classifier is fitted on the training part, and
 the held-out part is scored. Timings of each stage go into the report.
 """
 
@@ -48,14 +49,13 @@ class Outcome:
 def cache_for(dataset: datasets.Dataset, setup: Setup,
               backbone: feature_model.Backbone,
               directory: Optional[str]) -> descriptor_cache.DescriptorCache:
-  """The descriptor cache of this dataset, encoder, size, network, weights.
+  """The statistics cache of this dataset, image size, network and weights.
 
   The weights are named by their source and a digest of the covered
   layers' values (the others are random), computed only with a directory.
   """
-  record = {"dataset": dataset.name, "encoder": setup.encoder.to_dict(),
-            "image_size": setup.image_size, "weights": backbone.source,
-            "network": networks.record(backbone)}
+  record = {"dataset": dataset.name, "image_size": setup.image_size,
+            "weights": backbone.source, "network": networks.record(backbone)}
   if directory:
     record["weights_digest"] = descriptor_cache.weights_digest(
         [backbone.model.get_layer(name)
@@ -64,7 +64,7 @@ def cache_for(dataset: datasets.Dataset, setup: Setup,
 
 
 def run(dataset: datasets.Dataset, setup: Setup,
-        backbone: feature_model.Backbone, encoder_model,
+        backbone: feature_model.Backbone,
         cache: descriptor_cache.DescriptorCache) -> Outcome:
   """Encodes both parts, fits on train, evaluates on test.
 
@@ -72,10 +72,10 @@ def run(dataset: datasets.Dataset, setup: Setup,
     The classifier and a report (see `evaluation.report`) with the
     descriptor size, the skipped images and the timings in seconds.
   """
-  train = cache.encode(encoder_model, dataset.train, setup.image_size,
-                       setup.batch_size, "encode train")
-  test = cache.encode(encoder_model, dataset.test, setup.image_size,
-                      setup.batch_size, "encode test")
+  train = cache.encode(backbone, setup.encoder, dataset.train,
+                       setup.image_size, setup.batch_size, "encode train")
+  test = cache.encode(backbone, setup.encoder, dataset.test,
+                      setup.image_size, setup.batch_size, "encode test")
   start = time.perf_counter()
   fitted = linear.train(train.descriptors, train.labels, dataset.class_names,
                         setup.method, setup.regularization)

@@ -5,8 +5,10 @@ content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
 Without a content image it is a texture synthesised from the style's
 representation alone, at the style image's size, from mid-grey plus noise.
 
-Defaults: style at relu1_1, relu2_1, relu3_1 and content at relu3_2 (all
-within the blocks 1-3 weights), starting from the content image.
+Defaults: style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 (Gatys et
+al.) and content at relu4_2, starting from the content image; the weights
+were chosen with `benchmarks/style.py --part=transfer` on real photos and
+DTD styles (README, style transfer).
 """
 
 import dataclasses
@@ -26,7 +28,7 @@ from fmi_tf.style import losses as style_losses
 
 INITS = ("content", "noise")
 DEFAULT_STYLE_LAYERS = tuple((layer, 1.0) for layer in texture.DEFAULT_LAYERS)
-DEFAULT_CONTENT_LAYER = "block3_conv2"
+DEFAULT_CONTENT_LAYER = "block4_conv2"
 DEFAULT_OPTIMIZER = optimization.OptimizerConfig(
     steps=300, learning_rate=0.02, schedule="cosine", steps_per_call=25,
     tolerance=0.0)
@@ -53,7 +55,7 @@ class StyleConfig:
   method: str = "energy"
   style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
   content_layer: str = DEFAULT_CONTENT_LAYER
-  content_weight: float = 1.0
+  content_weight: float = 3.0
   style_weight: float = 10.0
   tv_weight: float = 1.0
   energy_order: int = 1
@@ -240,3 +242,29 @@ class Stylizer:
         result.images[0], initial_losses,
         self.losses(objective, tf.convert_to_tensor(result.images), targets),
         int(result.steps[0]))
+
+  def carried(self, content: np.ndarray, style: np.ndarray,
+              result: np.ndarray) -> tuple[float, float]:
+    """How well a transfer result carries the style and keeps the content.
+
+    Args:
+      content, style, result: [H, W, 3] RGB images of one shape.
+
+    Returns:
+      (style moved, content ratio). Style moved: over the style layers, the
+      mean of 1 - ||e(x) - e(s)|| / ||e(c) - e(s)||, e the first-order
+      energies of result x, style s and content c (1: the style's
+      energies). Content ratio: ||phi(x) - phi(c)|| / ||phi(s) - phi(c)||
+      at the content layer (0: the content's code).
+    """
+    codes = [self.features(tf.constant(image[None]))
+             for image in (content, style, result)]
+
+    def distance(a, b):
+      return max(float(tf.norm(tf.reshape(a - b, [-1]))), 1e-12)
+
+    moved = [1.0 - distance(x, s) / distance(c, s)
+             for c, s, x in ([texture.energies(code[layer]) for code in codes]
+                             for layer in self.style_layers)]
+    c, s, x = (code[self.content_layer] for code in codes)
+    return float(np.mean(moved)), distance(x, c) / distance(s, c)
