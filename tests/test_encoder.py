@@ -93,13 +93,16 @@ def test_config_round_trips_through_a_dict():
   assert encoder.EncoderConfig.from_dict(config.to_dict()) == config
 
 
-def _image_folder(root):
+def _image_folder(root, corrupt: bool = False):
+  """Two classes of three random images; `corrupt` spoils b/1.png."""
   generator = np.random.default_rng(3)
   for name in ("a", "b"):
     os.makedirs(root / name)
     for i in range(3):
       Image.fromarray(generator.integers(0, 256, (20, 20, 3), np.uint8)).save(
           root / name / f"{i}.png")
+  if corrupt:
+    (root / "b" / "1.png").write_bytes(b"garbage")
   return datasets.load(str(root), test_fraction=0.5, seed=0)
 
 
@@ -177,20 +180,9 @@ def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
   assert len(rows) == descriptors.shape[1]
 
 
-def _folder(root):
-  generator = np.random.default_rng(3)
-  for name in ("a", "b"):
-    os.makedirs(root / name)
-    for i in range(3):
-      Image.fromarray(generator.integers(0, 256, (20, 20, 3), np.uint8)).save(
-          root / name / f"{i}.png")
-  (root / "b" / "1.png").write_bytes(b"garbage")
-  return datasets.load(str(root), test_fraction=0.5, seed=0)
-
-
 def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
     tmp_path, tiny_backbone):
-  dataset = _folder(tmp_path / "images")
+  dataset = _image_folder(tmp_path / "images", corrupt=True)
   config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
   record = {"dataset": dataset.name, "size": 16}
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
@@ -210,7 +202,7 @@ def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
 
 def test_encoders_sharing_statistics_share_one_encoding(tmp_path,
                                                         tiny_backbone):
-  dataset = _folder(tmp_path / "images")
+  dataset = _image_folder(tmp_path / "images", corrupt=True)
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), {})
   keys = {"energy1/block2_conv1", "energy1/block3_conv1",
           "energy2/block3_conv1"}

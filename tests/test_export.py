@@ -110,31 +110,6 @@ def test_layout_is_tf_serving_versioned(exported, model):
   assert sorted(os.listdir(os.path.join(base, "texture"))) == ["1", "2"]
 
 
-@pytest.mark.slow
-def test_reloaded_in_a_fresh_process_predicts_like_the_model(
-    exported, model, photos, tmp_path):
-  uint8, encoded = photos
-  request = tmp_path / "request.json"
-  request.write_text(json.dumps({"bytes": [b.hex() for b in encoded],
-                                 "uint8": uint8.tolist()}))
-  answer_path = tmp_path / "answer.json"
-  finished = subprocess.run(
-      [sys.executable, "-c", RELOAD, exported[1]["texture"], str(request),
-       str(answer_path)], capture_output=True, text=True, timeout=240)
-  assert finished.returncode == 0, finished.stderr[-2000:]
-  answer = json.loads(answer_path.read_text())
-  assert answer["signatures"] == ["serving_default", "serving_uint8"]
-  assert answer["modules"] == []
-  module = export.modules(model)[""]
-  expected = _expected_probabilities(model, uint8)
-  for name in ("serving_default", "serving_uint8"):
-    _assert_ranked_and_aligned(answer[name], expected)
-  in_memory = module.serve_bytes(tf.constant(encoded))
-  np.testing.assert_allclose(answer["serving_default"]["scores"],
-                             in_memory["scores"].numpy(), rtol=1e-5,
-                             atol=1e-5)
-
-
 def _reload_in_fresh_process(path, photos, tmp_path):
   uint8, encoded = photos
   request = tmp_path / "request.json"
@@ -146,6 +121,23 @@ def _reload_in_fresh_process(path, photos, tmp_path):
       capture_output=True, text=True, timeout=240)
   assert finished.returncode == 0, finished.stderr[-2000:]
   return json.loads(answer_path.read_text())
+
+
+@pytest.mark.slow
+def test_reloaded_in_a_fresh_process_predicts_like_the_model(
+    exported, model, photos, tmp_path):
+  uint8, encoded = photos
+  answer = _reload_in_fresh_process(exported[1]["texture"], photos, tmp_path)
+  assert answer["signatures"] == ["serving_default", "serving_uint8"]
+  assert answer["modules"] == []
+  module = export.modules(model)[""]
+  expected = _expected_probabilities(model, uint8)
+  for name in ("serving_default", "serving_uint8"):
+    _assert_ranked_and_aligned(answer[name], expected)
+  in_memory = module.serve_bytes(tf.constant(encoded))
+  np.testing.assert_allclose(answer["serving_default"]["scores"],
+                             in_memory["scores"].numpy(), rtol=1e-5,
+                             atol=1e-5)
 
 
 @pytest.mark.real_weights
