@@ -24,8 +24,9 @@ package(default_visibility = ["//visibility:public"])
 """
 _IMPORT = re.compile(
     r"^\s*from ((?:fmi_tf|tools|tests|\.)(?:\.?\w+)*) import (\w+)", re.M)
-_SUPPORT = ["tests/__init__.py", "tests/conftest.py", "tests/tiny_vgg.py",
-            "tests/tool_runs.py", "tests/pytest_runner.py"]
+# Everything in tests/ that is not a test file: fixtures and helpers.
+_SUPPORT = sorted(path for path in glob.glob("tests/*.py")
+                  if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
 _LAUNCHER = "tools/bazel/run_tool.py"
 
