@@ -60,12 +60,7 @@ def canonical_name(name: str) -> str:
 
 def canonical_names(names: Sequence[str]) -> list[str]:
   """Returns the Keras names of `names`, without duplicates, in given order."""
-  result = []
-  for name in names:
-    canonical = canonical_name(name)
-    if canonical not in result:
-      result.append(canonical)
-  return result
+  return list(dict.fromkeys(canonical_name(name) for name in names))
 
 
 def spelling(name: str) -> str:
@@ -85,12 +80,7 @@ def spelling(name: str) -> str:
 
 def spellings(names: Sequence[str]) -> list[str]:
   """Returns `spelling` of each name, without duplicates, in given order."""
-  result = []
-  for name in names:
-    spelled = spelling(name)
-    if spelled not in result:
-      result.append(spelled)
-  return result
+  return list(dict.fromkeys(spelling(name) for name in names))
 
 
 def network_order(names: Sequence[str]) -> list[str]:
