@@ -27,12 +27,10 @@ class Application:
   Attributes:
     constructor: its name in keras.applications.
     preprocessing: the input it was trained on (`preprocessing.MODES`).
-    input_size: its default (ImageNet) input side, pixels.
     has_alpha: whether it takes a width multiplier `alpha`.
   """
   constructor: str
   preprocessing: str
-  input_size: int = 224
   has_alpha: bool = False
 
 
@@ -50,20 +48,19 @@ APPLICATIONS = {
                                       has_alpha=True),
     "mobilenet_v3_large": Application("MobileNetV3Large", "raw",
                                       has_alpha=True),
-    "inception_v3": Application("InceptionV3", "tf", 299),
-    "inception_resnet_v2": Application("InceptionResNetV2", "tf", 299),
-    "xception": Application("Xception", "tf", 299),
+    "inception_v3": Application("InceptionV3", "tf"),
+    "inception_resnet_v2": Application("InceptionResNetV2", "tf"),
+    "xception": Application("Xception", "tf"),
     "densenet121": Application("DenseNet121", "torch"),
     "densenet169": Application("DenseNet169", "torch"),
     "densenet201": Application("DenseNet201", "torch"),
     "nasnet_mobile": Application("NASNetMobile", "tf"),
-    "nasnet_large": Application("NASNetLarge", "tf", 331),
-    **{f"efficientnet_b{i}": Application(f"EfficientNetB{i}", "raw", size)
-       for i, size in enumerate((224, 240, 260, 300, 380, 456, 528, 600))},
+    "nasnet_large": Application("NASNetLarge", "tf"),
+    **{f"efficientnet_b{i}": Application(f"EfficientNetB{i}", "raw")
+       for i in range(8)},
     **{f"efficientnet_v2_{v}": Application(f"EfficientNetV2{v.upper()}",
-                                           "raw", size)
-       for v, size in (("b0", 224), ("b1", 240), ("b2", 260), ("b3", 300),
-                       ("s", 384), ("m", 480), ("l", 480))},
+                                           "raw")
+       for v in ("b0", "b1", "b2", "b3", "s", "m", "l")},
     **{f"convnext_{v}": Application(f"ConvNeXt{v.capitalize()}", "raw")
        for v in ("tiny", "small", "base", "large", "xlarge")},
 }

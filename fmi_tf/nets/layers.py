@@ -89,12 +89,6 @@ def network_order(names: Sequence[str]) -> list[str]:
                 if name in FEATURE_LAYERS else len(FEATURE_LAYERS))
 
 
-def conv_layers_up_to(name: str) -> list[str]:
-  """Returns the convolutions whose weights the output of `name` depends on."""
-  depth = FEATURE_LAYERS.index(name)
-  return [layer for layer in FEATURE_LAYERS[:depth + 1] if layer in CONV_LAYERS]
-
-
 def paper_name(name: str) -> str:
   """The paper's name of a VGG19 convolution: `block3_conv1` -> `relu3_1`."""
   block, conv = re.match(r"^block(\d)_conv(\d)$", name).groups()
