@@ -129,12 +129,12 @@ def test_non_positive_concentration_is_refused(concentration):
     reallocation.ReallocationConfig(concentration=concentration)
 
 
-def _reallocator(backbone, mode, steps, concentration=0.1):
+def _reallocator(backbone, mode, steps, concentration=0.1, param="pixel"):
   return reallocation.Reallocator(backbone, reallocation.ReallocationConfig(
       mode=mode, layers=("relu1_1", "relu2_1"), concentration=concentration,
       optimizer=optimization.OptimizerConfig(steps=steps, learning_rate=0.05,
-                                             steps_per_call=10,
-                                             tolerance=0.0)))
+                                             steps_per_call=10, tolerance=0.0,
+                                             param=param)))
 
 
 def _code_distance(codes, targets):
@@ -154,6 +154,20 @@ def test_random_inversion_approaches_the_reallocated_code(tiny_backbone,
   after = _code_distance(reallocator.codes(result.images), targets)
   np.testing.assert_allclose(after, result.losses, rtol=1e-3)
   assert np.all(after < 0.5 * before)
+
+
+def test_fourier_reallocation_approaches_the_code_whatever_its_batch(
+    tiny_backbone, photo):
+  reallocator = _reallocator(tiny_backbone, "random", 60, param="fourier")
+  targets = reallocator.targets(photo, [0, 1])
+  both = reallocator.invert(photo, [0, 1]).images
+  alone = reallocator.invert(photo, [1]).images
+  np.testing.assert_allclose(both[1], alone[0], atol=1e-4)
+  assert both.min() >= 0 and both.max() <= 1
+  grey = np.full((2, *photo.shape), 0.5, np.float32)
+  before = _code_distance(reallocator.codes(grey), targets)
+  after = _code_distance(reallocator.codes(both), targets)
+  assert np.all(after < 0.8 * before)
 
 
 def test_the_configured_concentration_shapes_the_targets(tiny_backbone,

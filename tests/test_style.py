@@ -98,11 +98,12 @@ def test_uncovered_layer_is_refused(tiny_backbone):
         style_layers=_LAYERS, content_layer="relu1_2"))
 
 
-def _config(method, steps, **settings):
+def _config(method, steps, param="pixel", **settings):
   return stylization.StyleConfig(
       method=method, style_layers=_LAYERS, content_layer="relu2_2",
       optimizer=optimization.OptimizerConfig(
-          steps=steps, learning_rate=0.03, steps_per_call=10, tolerance=0.0),
+          steps=steps, learning_rate=0.03, steps_per_call=10, tolerance=0.0,
+          param=param),
       **settings)
 
 
@@ -126,6 +127,16 @@ def test_synthesis_without_content_has_the_style_size(tiny_backbone, rng):
       style)
   assert result.image.shape == style.shape
   assert not any(name.startswith("loss/content") for name in result.losses)
+
+
+def test_fourier_synthesis_lowers_the_style_loss(tiny_backbone, rng):
+  style = rng.uniform(size=(24, 20, 3)).astype(np.float32) ** 2
+  result = stylization.Stylizer(
+      tiny_backbone, _config("energy", 30, param="fourier")).stylize(style)
+  assert result.image.min() >= 0 and result.image.max() <= 1
+  for layer in ("block1_conv1", "block2_conv1"):
+    name = f"loss/style/{layer}"
+    assert result.losses[name] < 0.8 * result.initial_losses[name]
 
 
 def test_tensorboard_gets_terms_and_images(tiny_backbone, photo, rng,

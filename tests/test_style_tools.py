@@ -42,10 +42,12 @@ def test_stylize_writes_the_result_at_the_capped_size(block1_3_weights,
 
 
 @pytest.mark.slow
-def test_reallocate_writes_one_png_per_seed_and_a_grid(block1_3_weights,
+@pytest.mark.parametrize("param", ["pixel", "fourier"])
+def test_reallocate_writes_one_png_per_seed_and_a_grid(param, block1_3_weights,
                                                        tmp_path):
   process = tool_runs.run_tool("fmi-reallocate", "--seeds=2:4", "--size=24",
-                               "--steps=2", f"--weights={block1_3_weights}",
+                               "--steps=2", f"--param={param}",
+                               f"--weights={block1_3_weights}",
                                f"--out={tmp_path}/out")
   assert process.returncode == 0, process.stderr
   assert sorted(os.listdir(
@@ -61,6 +63,7 @@ _BAD_STYLIZE_ARGS = [
     (["--content_layer=fc7"], "unknown layer"),
     (["--style_layer=relu1_1=0", "--style_layer=relu2_1=0"], "all style layer"),
     (["--style_layer=relu1_1=heavy"], "not a number"),
+    (["--param=wavelet"], "--param"),
 ]
 
 
@@ -106,6 +109,7 @@ _BAD_REALLOCATE_ARGS = [
     (["--layers=relu5_1"], "does not hold"),
     (["--layers=relu9_1"], "unknown layer"),
     (["--seeds=a:b"], "bad seed list"),
+    (["--param=wavelet"], "--param"),
 ]
 
 

@@ -6,9 +6,9 @@ from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import optimization
-from fmi_tf.inversion import parameterization
 from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
+from . import param_flags
 
 _DEFAULTS = filters.InversionConfig()
 _OPTIMIZER = _DEFAULTS.optimizer
@@ -39,8 +39,9 @@ STEPS = flags.DEFINE_integer("steps", _OPTIMIZER.steps,
 LEARNING_RATE = flags.DEFINE_float("learning_rate", _OPTIMIZER.learning_rate,
                                    "Adam's peak step size.")
 TOLERANCE = flags.DEFINE_float(
-    "tolerance", _OPTIMIZER.tolerance, "Stop a filter once its loss falls by "
-    "less than this fraction over --summary_every steps; 0 never stops early.")
+    "tolerance", _OPTIMIZER.tolerance, "Stop a filter once its loss falls, "
+    "and its energy share rises, by less than this fraction over "
+    "--summary_every steps; 0 never stops early.")
 SUMMARY_EVERY = flags.DEFINE_integer(
     "summary_every", _OPTIMIZER.steps_per_call, "Steps per compiled call: "
     "TensorBoard summaries and the early-stop test happen this often.",
@@ -54,11 +55,6 @@ INIT = flags.DEFINE_enum("init", _DEFAULTS.init, filters.INITS,
                          "Start from mid-grey plus noise, or the image.")
 POOLING = flags.DEFINE_enum("pooling", _DEFAULTS.pooling, ("max", "avg"),
                             "Pooling of the feature model.")
-PARAM = flags.DEFINE_enum(
-    "param", _OPTIMIZER.param, parameterization.PARAMS, "pixel: optimise the "
-    "pixels; fourier: a 1/f-scaled spectrum of decorrelated colour seen "
-    "through small random shifts and scalings (smoother, more natural "
-    "images at somewhat lower energy-share gains).")
 PRECISION = flags.DEFINE_enum(
     "precision", _DEFAULTS.precision, feature_model.PRECISIONS,
     "Compute of the network: float32, or bfloat16 (mixed: float32 image and "
@@ -82,7 +78,7 @@ def inversion_config() -> filters.InversionConfig:
       optimizer=optimization.OptimizerConfig(
           steps=STEPS.value, learning_rate=LEARNING_RATE.value,
           steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value,
-          param=PARAM.value))
+          param=param_flags.PARAM.value))
 
 
 def output_directory() -> str:

@@ -22,6 +22,7 @@ from fmi_tf.io import summaries
 from fmi_tf.style import reallocation
 from . import cli
 from . import model_flags
+from . import param_flags
 
 _DEFAULTS = reallocation.ReallocationConfig()
 
@@ -79,7 +80,7 @@ def main(argv):
       concentration=_CONCENTRATION.value, tv_weight=_TV_WEIGHT.value,
       optimizer=optimization.OptimizerConfig(
           steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
-          tolerance=0.0))
+          tolerance=0.0, param=param_flags.PARAM.value))
   seeds = reallocation.parse_seeds(_SEEDS.value)
   image = images.load_image(_IMAGE.value, _SIZE.value)
   reallocation.check_style(config.mode, _STYLE.value is not None)

@@ -20,6 +20,7 @@ from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
 from . import cli
 from . import model_flags
+from . import param_flags
 
 _DEFAULTS = stylization.StyleConfig()
 
@@ -85,7 +86,8 @@ def main(argv):
       init=_INIT.value, seed=_SEED.value,
       optimizer=optimization.OptimizerConfig(
           steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
-          steps_per_call=_DEFAULTS.optimizer.steps_per_call, tolerance=0.0))
+          steps_per_call=_DEFAULTS.optimizer.steps_per_call, tolerance=0.0,
+          param=param_flags.PARAM.value))
   content = _load(_CONTENT.value) if _CONTENT.value else None
   style = _load(_STYLE.value)
   outputs.prepare_file(_OUT.value)

@@ -219,7 +219,8 @@ class Reallocator:
 
     Args:
       image: [H, W, 3] RGB in [0, 1] whose energies are reallocated.
-      seeds: seeds of the shares (`random`) and of the initial noise.
+      seeds: seeds of the shares (`random`), of the initial noise and of
+        the parameterisation's random transforms.
       style: [H', W', 3] style image, for `rank` only.
       on_progress: passed to the minimiser.
 
@@ -227,6 +228,7 @@ class Reallocator:
       The images [len(seeds), H, W, 3], losses and steps.
     """
     targets = self.targets(image, seeds, style)
-    initial = optimization.grey_noise_images(
-        image.shape, [(seed, 0) for seed in seeds], self.config.noise_std)
-    return self._minimizer.minimize(initial, targets, on_progress)
+    pairs = [(seed, 0) for seed in seeds]
+    initial = optimization.grey_noise_images(image.shape, pairs,
+                                             self.config.noise_std)
+    return self._minimizer.minimize(initial, targets, on_progress, pairs)

@@ -48,7 +48,7 @@ class StyleConfig:
     energy_order: 1 (spatial mean) or 2 (root mean square) for `"energy"`.
     init: `"content"` or `"noise"` (always noise without a content image).
     noise_std: standard deviation of the noise around mid-grey.
-    seed: seeds the noise.
+    seed: seeds the noise and the parameterisation's random transforms.
     pooling: `"max"` or `"avg"` pooling in the feature model.
     optimizer: the loop's settings.
   """
@@ -236,8 +236,8 @@ class Stylizer:
       if on_step:
         on_step(step)
 
-    result = self._minimizers[with_content].minimize(initial, targets,
-                                                     on_progress)
+    result = self._minimizers[with_content].minimize(
+        initial, targets, on_progress, seeds=[(self.config.seed, 0)])
     return StyleResult(
         result.images[0], initial_losses,
         self.losses(objective, tf.convert_to_tensor(result.images), targets),

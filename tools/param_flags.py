@@ -1,0 +1,12 @@
+"""The --param flag of every tool that inverts codes to images."""
+
+from absl import flags
+
+from fmi_tf.inversion import optimization
+from fmi_tf.inversion import parameterization
+
+PARAM = flags.DEFINE_enum(
+    "param", optimization.OptimizerConfig().param, parameterization.PARAMS,
+    "pixel: optimise the pixels; fourier: a 1/f-scaled spectrum of "
+    "decorrelated colour seen through small random shifts and scalings "
+    "(smoother, more natural images at somewhat lower energy-share gains).")
