@@ -10,8 +10,10 @@ Both invert the same 16 filters of block2_conv1 on the embedded photo at
   batch, many steps per compiled call, early stop), once with
   `--precision=float32` and once with `--precision=bfloat16`.
 
-Each runs as a whole process, timed from launch to exit. Quality is the
-median and minimum gain of the filters' energy share.
+Each runs as a whole process, timed from launch to exit; each is run
+`--repeats` times, interleaved, and its median time is reported (on a shared
+2-core machine one process of a few seconds can run 30 % slower than the
+next). Quality is the median and minimum gain of the filters' energy share.
 
 Then the loop's throughput: 16 filters at `--flops_size` px (224 by default)
 run 25 steps per precision after a warm-up call, in this process; its
@@ -40,6 +42,8 @@ _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "tutorial"],
 _OUT = flags.DEFINE_string("out", None, "tutorial: where to write records.")
 _FLOPS_SIZE = flags.DEFINE_integer("flops_size", 224,
                                    "Image side of the throughput test.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed runs of each loop.",
+                                lower_bound=1)
 _PRECISIONS = ("float32", "bfloat16")
 _LAYER = "block2_conv1"
 _SIZE = 96
@@ -134,30 +138,37 @@ def _loop_flops_per_second(weights: str, precision: str, size: int) -> float:
     times.append(time.perf_counter())
 
   list(inverter.invert(image, list(range(_FILTERS)), on_step=on_step))
-  # The first call compiles; the second runs 25 steps.
+  # Between the first two reports: one call of 25 compiled steps.
   seconds = times[1] - times[0]
   return (flops.conv_flops_per_step(_LAYER, size, size) * _FILTERS * 25
           / seconds)
 
 
+def _run(name: str, weights: str, out_dir: str) -> float:
+  """Runs one loop as a whole process, writing records; returns seconds."""
+  if name == "tutorial":
+    return _timed([sys.executable, __file__, "--role=tutorial",
+                   f"--weights={weights}", f"--out={out_dir}"])
+  return _timed([
+      "fmi-invert", f"--layer={_LAYER}", f"--filters=0:{_FILTERS}",
+      f"--size={_SIZE}", f"--weights={weights}", f"--out={out_dir}",
+      f"--precision={name}"])
+
+
 def compare(weights: str) -> None:
   """Times the tutorial and fmi_tf in both precisions; prints the table."""
+  names = ("tutorial", *_PRECISIONS)
+  times = {name: [] for name in names}
   runs = {}
-  with tempfile.TemporaryDirectory() as theirs:
-    seconds = _timed([sys.executable, __file__, "--role=tutorial",
-                      f"--weights={weights}", f"--out={theirs}"])
-    runs["tutorial"] = (seconds, *_gains(theirs))
-  for precision in _PRECISIONS:
-    with tempfile.TemporaryDirectory() as ours:
-      seconds = _timed([
-          "fmi-invert", f"--layer={_LAYER}", f"--filters=0:{_FILTERS}",
-          f"--size={_SIZE}", f"--weights={weights}", f"--out={ours}",
-          f"--precision={precision}"])
-      runs[precision] = (seconds, *_gains(ours))
+  for _ in range(_REPEATS.value):
+    for name in names:
+      with tempfile.TemporaryDirectory() as out_dir:
+        times[name].append(_run(name, weights, out_dir))
+        runs[name] = (statistics.median(times[name]), *_gains(out_dir))
   from fmi_tf.io import images  # pylint: disable=g-import-not-at-top
   shape = images.load_image(None, _SIZE).shape[:2]
   print(f"{_FILTERS} filters of {_LAYER} at {shape[1]}x{shape[0]} px, "
-        "whole processes")
+        f"whole processes, median of {_REPEATS.value} runs")
   print(f"{'':10} {'seconds':>8} {'median gain':>11} {'min gain':>8} "
         f"{'steps/filter':>12} {'speed-up':>8}")
   base = runs["tutorial"][0]

@@ -211,3 +211,33 @@ def test_a_fourier_result_does_not_depend_on_its_batch(tiny_backbone, photo):
 def test_unknown_param_is_refused():
   with pytest.raises(errors.ArgumentError, match="param"):
     optimization.OptimizerConfig(param="lucid")
+
+
+def test_stopped_images_stay_as_they_stopped_while_others_run(
+    tiny_backbone, photo, rng):
+  # Five images, of which three stop at the first check: the two still
+  # running are computed padded with stopped ones, whose results must be
+  # discarded, so every image ends as it would alone.
+  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
+  target = features(photo[None])["block1_conv1"]
+
+  def measure(activations, targets):
+    del activations
+    return targets["measure"]
+
+  minimizer = optimization.Minimizer(
+      features, objectives.code_distance("block1_conv1"),
+      optimization.OptimizerConfig(steps=40, steps_per_call=10,
+                                   tolerance=0.9), measure=measure)
+  start = rng.uniform(0.3, 0.7, size=(5,) + photo.shape).astype(np.float32)
+  shares = np.array([0.0, 1.0, 0.0, 1.0, 1.0], np.float32)
+  together = minimizer.minimize(
+      start, {"block1_conv1": tf.repeat(target, 5, 0),
+              "measure": tf.constant(shares)})
+  assert list(together.steps) == [40, 10, 40, 10, 10]
+  for i in range(5):
+    alone = minimizer.minimize(start[i:i + 1], {
+        "block1_conv1": target, "measure": tf.constant(shares[i:i + 1])})
+    assert alone.steps[0] == together.steps[i]
+    np.testing.assert_allclose(together.images[i], alone.images[0],
+                               atol=2e-3)

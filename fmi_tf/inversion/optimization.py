@@ -1,7 +1,9 @@
 """The compiled gradient loop that inverts codes back to images.
 
-`Minimizer` runs many optimisation steps per `tf.function` call (`tf.range`),
-on a batch of independent images in [0, 1], expressed through a
+`Minimizer` runs many optimisation steps per `tf.function` call (a
+`tf.while_loop`), then evaluates the loss and the progress measure of the
+result in the same call, on a batch of independent images in [0, 1],
+expressed through a
 `parameterization` (the pixels, clipped to [0, 1] after each step, or a
 coloured spectrum seen through small random transforms). Adam is written out
 in tensor operations rather than taken from `keras.optimizers`: every batch
@@ -34,6 +36,7 @@ SCHEDULES = ("cosine", "constant")
 _BETA_1 = 0.9
 _BETA_2 = 0.999
 _EPSILON = 1e-8
+_SMALLEST_BATCH = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,8 +105,7 @@ class _State(NamedTuple):
 
 class _Loop(NamedTuple):
   param: parameterization.Parameterization
-  run_steps: Callable
-  evaluate: Callable
+  advance: Callable
 
 
 # Called between compiled calls with (steps taken, images, per-image losses).
@@ -136,16 +138,21 @@ class Minimizer:
     self._loops = {}
 
   def _loop(self, height: int, width: int) -> "_Loop":
-    """The parameterisation and compiled functions of one image size."""
+    """The parameterisation and compiled function of one image size."""
     if (height, width) not in self._loops:
       param = parameterization.make(self._config.param, height, width)
+      # Written without Python control flow on tensors, so tracing skips
+      # AutoGraph's conversion, which would double the time to compile.
       self._loops[height, width] = _Loop(
-          param,
-          tf.function(functools.partial(self._steps, param),
-                      reduce_retracing=True),
-          tf.function(functools.partial(self._loss_and_measure, param),
-                      reduce_retracing=True))
+          param, tf.function(functools.partial(self._advance, param),
+                             autograph=False))
     return self._loops[height, width]
+
+  def _advance(self, param: parameterization.Parameterization,
+               state: _State, targets, num_steps):
+    """Takes `num_steps` steps; returns the new state, losses and measures."""
+    state = self._steps(param, state, targets, num_steps)
+    return (state, *self._loss_and_measure(param, state.parameters, targets))
 
   def _loss(self, images, targets):
     return self._objective(self._features(images), images, targets)
@@ -168,8 +175,7 @@ class Minimizer:
 
   def _steps(self, param: parameterization.Parameterization, state: _State,
              targets, num_steps):
-    parameters, m, v, steps, seeds = state
-    for _ in tf.range(num_steps):
+    def step(parameters, m, v, steps, seeds):
       with tf.GradientTape() as tape:
         tape.watch(parameters)
         images = param.to_images(parameters)
@@ -183,7 +189,10 @@ class Minimizer:
       rate = _per_element(self._learning_rate(steps), m)
       parameters = param.project(
           parameters - rate * m_hat / (tf.sqrt(v_hat) + _EPSILON))
-    return _State(parameters, m, v, steps, seeds)
+      return _State(parameters, m, v, steps, seeds)
+
+    return _State(*tf.while_loop(lambda *_: True, step, tuple(state),
+                                 maximum_iterations=num_steps))
 
   def minimize(self, initial_images, targets: Mapping,
                on_progress: Optional[ProgressFn] = None,
@@ -192,7 +201,8 @@ class Minimizer:
     """Runs the loop until every image has converged or taken `steps` steps.
 
     Only the images still running are computed: after each call, the batch is
-    narrowed to them (a gather), so stopped images cost nothing.
+    narrowed to them (a gather), padded to a power of two with stopped images
+    whose results are discarded, so that the loop compiles for few shapes.
 
     Args:
       initial_images: [B, H, W, 3] float32 in [0, 1].
@@ -217,19 +227,23 @@ class Minimizer:
     state = _State(parameters, tf.zeros_like(parameters),
                    tf.zeros_like(parameters), tf.zeros([batch]),
                    tf.constant(seeds, tf.int32))
-    losses, measures = (t.numpy() for t in loop.evaluate(parameters, targets))
+    targets = tf.nest.map_structure(tf.convert_to_tensor, targets)
+    _, losses, measures = loop.advance(state, targets, tf.constant(0))
+    losses, measures = losses.numpy(), measures.numpy()
     running = np.arange(batch)
     done = 0
     while done < config.steps and running.size:
       count = min(config.steps_per_call, config.steps - done)
-      narrowed = _narrow(targets, running, batch)
-      advanced = loop.run_steps(_gather(state, running), narrowed,
-                                tf.constant(count))
-      state = _scatter(state, running, advanced)
+      rows = _rows_to_compute(running, batch)
+      advanced, new_losses, new_measures = loop.advance(
+          _gather(state, rows), _narrow(targets, rows, batch),
+          tf.constant(count))
+      kept = np.flatnonzero(np.isin(rows, running))
+      state = _scatter(state, running, _gather(advanced, kept))
       done += count
       previous, previous_measures = losses[running], measures[running]
-      losses[running], measures[running] = (
-          t.numpy() for t in loop.evaluate(advanced.parameters, narrowed))
+      losses[running] = new_losses.numpy()[kept]
+      measures[running] = new_measures.numpy()[kept]
       if config.tolerance > 0:
         running = running[~self._stalled(
             previous, losses[running], previous_measures, measures[running])]
@@ -275,6 +289,21 @@ def _images(loop: _Loop, state: _State) -> np.ndarray:
 def _per_element(values: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
   """Reshapes [B] values to broadcast against `like` [B, ...]."""
   return tf.reshape(values, [-1] + [1] * (len(like.shape) - 1))
+
+
+def _rows_to_compute(running: np.ndarray, batch: int) -> np.ndarray:
+  """The sorted rows to compute: the running ones, padded with stopped rows.
+
+  Their count is rounded up to a power of two of at least
+  `_SMALLEST_BATCH` (and at most `batch`), so the loop is traced for a few
+  batch shapes only, however its images stop; the results of the padding
+  rows are discarded. (Tracing a shape takes longer than tens of steps of a
+  few images, and a batch of one uses the cores poorly.)
+  """
+  size = min(batch, max(_SMALLEST_BATCH,
+                        1 << (running.size - 1).bit_length()))
+  stopped = np.setdiff1d(np.arange(batch), running)
+  return np.sort(np.concatenate([running, stopped[:size - running.size]]))
 
 
 def _gather(state: _State, indices) -> _State:
