@@ -6,7 +6,8 @@ default settings, once per `--precision` and `--param` given. Per layer it
 prints the median and minimum gain of the filter's energy share (inverted
 image against the photo), the filters the inversion could not activate, the
 filters silent in the photo itself (share 0: their gain is undefined and
-left out of the median and minimum) and the seconds taken.
+left out of the median and minimum), the mean steps a filter took before
+early stop and the seconds taken.
 
 Usage:
   python benchmarks/layer_gains.py --weights=PATH [--size=64] \
@@ -52,7 +53,9 @@ def layer_row(backbone, layer: str, photo, config) -> dict:
            if r.share_before > 0]
   return {"median": statistics.median(gains), "min": min(gains),
           "inactive": sum(not r.activated for r in results),
-          "silent": len(results) - len(gains), "seconds": seconds}
+          "silent": len(results) - len(gains),
+          "steps": statistics.mean(r.steps for r in results),
+          "seconds": seconds}
 
 
 def main(argv):
@@ -64,7 +67,7 @@ def main(argv):
              for precision in _PRECISIONS.value]
   print(f"{_FILTERS} filters per layer, embedded photo at "
         f"{photo.shape[1]}x{photo.shape[0]} px, default settings")
-  header = " | ".join(f"{param}/{precision} median, min, inactive, s"
+  header = " | ".join(f"{param}/{precision} median, min, inactive, steps, s"
                       for param, precision in columns)
   print(f"layer | silent | {header}")
   for layer in _LAYERS.value:
@@ -76,7 +79,8 @@ def main(argv):
       row = layer_row(backbone, layer, photo, config)
       silent = row["silent"]
       cells.append(f"{row['median']:.2f}, {row['min']:.2f}, "
-                   f"{row['inactive']}, {row['seconds']:.0f}")
+                   f"{row['inactive']}, {row['steps']:.0f}, "
+                   f"{row['seconds']:.0f}")
     print(f"{layer} | {silent} | {' | '.join(cells)}", flush=True)
 
 

@@ -1,13 +1,16 @@
 r"""Chooses the inversion loop's learning rate, schedule and step budget.
 
-Inverts the same 16 filters of block2_conv1 (96 px, embedded photo, real
-weights) under several settings of the compiled loop and prints, for each,
-the median and minimum gain of the filters' energy share and the wall time.
+Inverts the same 16 filters of `--layer` (block2_conv1; filters 0-15, or
+with `--spread` 16 spread over the layer as in layer_gains.py; 96 px,
+embedded photo, real weights) under several settings of the compiled loop
+and prints, for each,
+the median and minimum gain of the filters' energy share and the wall time
+(compiling included, once per setting).
 The defaults of `fmi_tf.inversion.optimization.OptimizerConfig` are the fastest
 setting that matches the best median and minimum gain.
 
 Usage:
-  python benchmarks/optimizers.py --weights=PATH
+  python benchmarks/optimizers.py --weights=PATH [--layer=block4_conv1 --spread]
 """
 
 import statistics
@@ -26,17 +29,18 @@ _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer to invert.")
 _SIZE = flags.DEFINE_integer("size", 96, "Longer side of the image.")
 _FILTERS = flags.DEFINE_integer("filters", 16, "Filters 0..N-1.")
+_SPREAD = flags.DEFINE_bool(
+    "spread", False, "Spread the --filters over the layer (0, C/N, ...).")
 
-# (learning rate, schedule, steps, tolerance)
+# (learning rate, schedule, steps, steps per call, tolerance, patience)
 _SETTINGS = [
-    (0.02, "constant", 300, 0.0),
-    (0.05, "constant", 200, 0.0),
-    (0.05, "cosine", 200, 0.0),
-    (0.1, "cosine", 100, 0.0),
-    (0.05, "cosine", 100, 0.0),
-    (0.1, "cosine", 60, 0.0),
-    (0.05, "cosine", 200, 0.003),
-    (0.1, "cosine", 100, 0.003),
+    (0.02, "constant", 300, 25, 0.0, 1),
+    (0.1, "cosine", 100, 25, 0.0, 1),
+    (0.1, "cosine", 60, 25, 0.0, 1),
+    (0.1, "cosine", 100, 25, 0.003, 1),
+    (0.1, "cosine", 100, 10, 0.008, 1),
+    (0.1, "cosine", 100, 10, 0.015, 2),
+    (0.1, "cosine", 100, 10, 0.03, 3),
 ]
 
 
@@ -44,26 +48,35 @@ def main(argv):
   cli.no_stray_arguments(argv)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   image = images.load_image(None, _SIZE.value)
-  filter_ids = list(range(_FILTERS.value))
-  print(f"{_LAYER.value}, {len(filter_ids)} filters, {image.shape[:2]} px, "
+  if _SPREAD.value:
+    num_filters = backbone.num_filters(_LAYER.value)
+    filter_ids = [i * num_filters // _FILTERS.value
+                  for i in range(_FILTERS.value)]
+  else:
+    filter_ids = list(range(_FILTERS.value))
+  print(f"{_LAYER.value}, {len(filter_ids)} filters "
+        f"({'spread' if _SPREAD.value else 'the first'}), "
+        f"{image.shape[:2]} px, "
         "batched (batch = all filters)")
-  print(f"{'lr':>5} {'schedule':>9} {'steps':>5} {'tol':>6} | "
+  print(f"{'lr':>5} {'schedule':>9} {'steps':>5} {'call':>4} {'tol':>6} "
+        f"{'pat':>3} | "
         f"{'median gain':>11} {'min gain':>8} {'mean steps':>10} "
         f"{'seconds':>8}")
-  for rate, schedule, steps, tolerance in _SETTINGS:
+  for rate, schedule, steps, steps_per_call, tolerance, patience in _SETTINGS:
     config = filters.InversionConfig(
         batch_size=len(filter_ids),
         optimizer=optimization.OptimizerConfig(
             steps=steps, learning_rate=rate, schedule=schedule,
-            tolerance=tolerance))
+            steps_per_call=steps_per_call, tolerance=tolerance,
+            patience=patience))
     inverter = filters.FilterInverter(backbone, _LAYER.value, config)
-    list(inverter.invert(image, filter_ids[:1]))  # trace outside the timing
     began = time.perf_counter()
     results = [r.record() for r in inverter.invert(image, filter_ids)]
     seconds = time.perf_counter() - began
     gains = [r["energy_share_gain"] for r in results]
     mean_steps = statistics.mean(r["steps"] for r in results)
-    print(f"{rate:5.2f} {schedule:>9} {steps:5d} {tolerance:6.3f} | "
+    print(f"{rate:5.2f} {schedule:>9} {steps:5d} {steps_per_call:4d} "
+          f"{tolerance:6.3f} {patience:3d} | "
           f"{statistics.median(gains):11.2f} {min(gains):8.2f} "
           f"{mean_steps:10.0f} {seconds:8.1f}", flush=True)
 

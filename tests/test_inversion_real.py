@@ -56,3 +56,16 @@ def test_a_filter_silent_in_the_photo_is_still_activated(real_backbone,
   assert result.steps > filters.InversionConfig().optimizer.steps_per_call
   assert result.share_after > 1e-3
   assert result.record()["activated"]
+
+
+@pytest.mark.real_weights
+@pytest.mark.slow
+def test_a_filter_whose_share_pauses_is_not_stopped(real_backbone):
+  # At 64 px, filter 480 of block4_conv1 loses share between steps 20 and
+  # 30, then nearly triples it by step 100: a flat check must not end it.
+  # (At 48 px two flat checks in a row come before the rise.)
+  photo = images.load_image(None, 64)
+  inverter = filters.FilterInverter(real_backbone, "block4_conv1")
+  result = next(inverter.invert(photo, [480]))
+  assert result.steps > 30
+  assert result.share_after > 2.5 * result.share_before

@@ -81,7 +81,7 @@ def test_chunks_cover_every_filter_in_order(tiny_backbone, photo):
     ({"steps": 0}, "steps"), ({"learning_rate": -1.0}, "learning rate"),
     ({"learning_rate": float("nan")}, "learning rate"),
     ({"schedule": "exp"}, "schedule"), ({"tolerance": 1.5}, "tolerance"),
-    ({"steps_per_call": 0}, "per call")])
+    ({"steps_per_call": 0}, "per call"), ({"patience": 0}, "patience")])
 def test_nonsense_optimizer_settings_are_refused(kwargs, match):
   with pytest.raises(errors.ArgumentError, match=match):
     optimization.OptimizerConfig(**kwargs)
@@ -215,7 +215,7 @@ def test_unknown_param_is_refused():
 
 def test_stopped_images_stay_as_they_stopped_while_others_run(
     tiny_backbone, photo, rng):
-  # Five images, of which three stop at the first check: the two still
+  # Five images, of which three stop as soon as patience allows: the two still
   # running are computed padded with stopped ones, whose results must be
   # discarded, so every image ends as it would alone.
   features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
@@ -234,10 +234,36 @@ def test_stopped_images_stay_as_they_stopped_while_others_run(
   together = minimizer.minimize(
       start, {"block1_conv1": tf.repeat(target, 5, 0),
               "measure": tf.constant(shares)})
-  assert list(together.steps) == [40, 10, 40, 10, 10]
+  assert list(together.steps) == [40, 30, 40, 30, 30]
   for i in range(5):
     alone = minimizer.minimize(start[i:i + 1], {
         "block1_conv1": target, "measure": tf.constant(shares[i:i + 1])})
     assert alone.steps[0] == together.steps[i]
     np.testing.assert_allclose(together.images[i], alone.images[0],
                                atol=2e-3)
+
+
+@pytest.mark.parametrize("patience,steps", [(1, 10), (2, 60), (3, 60)])
+def test_one_flat_call_stops_an_image_only_without_patience(
+    tiny_backbone, photo, patience, steps):
+  # The measure falls in every other call and doubles in the others (the
+  # loss always counts as stalled): with a patience of 2 or more the image
+  # never stalls twice in a row, so it runs all its steps.
+  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
+  target = features(photo[None])["block1_conv1"]
+  calls = tf.Variable(0.0)
+
+  def alternating(activations, targets):
+    del targets
+    count = calls.assign_add(1.0)
+    return tf.fill(tf.shape(activations["block1_conv1"])[:1],
+                   1.0 + tf.math.floormod(count, 2.0))
+
+  minimizer = optimization.Minimizer(
+      features, objectives.code_distance("block1_conv1"),
+      optimization.OptimizerConfig(steps=60, steps_per_call=10,
+                                   tolerance=0.9, patience=patience),
+      measure=alternating)
+  start = np.full((1,) + photo.shape, 0.5, np.float32)
+  result = minimizer.minimize(start, {"block1_conv1": target})
+  assert result.steps[0] == steps

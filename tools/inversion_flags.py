@@ -39,9 +39,12 @@ STEPS = flags.DEFINE_integer("steps", _OPTIMIZER.steps,
 LEARNING_RATE = flags.DEFINE_float("learning_rate", _OPTIMIZER.learning_rate,
                                    "Adam's peak step size.")
 TOLERANCE = flags.DEFINE_float(
-    "tolerance", _OPTIMIZER.tolerance, "Stop a filter once its loss falls, "
-    "and its energy share rises, by less than this fraction over "
+    "tolerance", _OPTIMIZER.tolerance, "A filter stalls when its loss "
+    "falls, and its energy share rises, by less than this fraction over "
     "--summary_every steps; 0 never stops early.")
+PATIENCE = flags.DEFINE_integer(
+    "patience", _OPTIMIZER.patience, "A filter stops after stalling in this "
+    "many checks in a row.", lower_bound=1)
 SUMMARY_EVERY = flags.DEFINE_integer(
     "summary_every", _OPTIMIZER.steps_per_call, "Steps per compiled call: "
     "TensorBoard summaries and the early-stop test happen this often.",
@@ -78,7 +81,7 @@ def inversion_config() -> filters.InversionConfig:
       optimizer=optimization.OptimizerConfig(
           steps=STEPS.value, learning_rate=LEARNING_RATE.value,
           steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value,
-          param=param_flags.PARAM.value))
+          patience=PATIENCE.value, param=param_flags.PARAM.value))
 
 
 def output_directory() -> str:

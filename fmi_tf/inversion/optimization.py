@@ -11,12 +11,14 @@ element has its own step count and moments, so an element that has converged
 leaves the batch while the others go on, and an element's result never
 depends on which other elements share its batch.
 
-Early stopping: after every call of `steps_per_call` steps, an element stops
-when its loss fell by less than `tolerance` (relative) since the previous
-call and, if the loop was given a progress measure (such as the enhanced
-filter's share of the layer's energy), that measure is positive and rose by
-less than `tolerance` too. An element whose measure is still zero (a map that
-has not fired yet) never stops early.
+Early stopping: after every call of `steps_per_call` steps, an element
+stalls when its loss fell by less than `tolerance` (relative) since the
+previous call and, if the loop was given a progress measure (such as the
+enhanced filter's share of the layer's energy), that measure is positive and
+rose by less than `tolerance` too; it stops once it has stalled in `patience`
+calls in a row, so that one flat call of a noisy measure does not end it. An
+element whose measure is still zero (a map that has not fired yet) never
+stops early.
 """
 
 import dataclasses
@@ -49,16 +51,19 @@ class OptimizerConfig:
     schedule: `"cosine"` decay to zero at `steps`, or `"constant"`.
     steps_per_call: steps per compiled call; progress, summaries and the
       early-stop test happen between calls.
-    tolerance: an image stops once its loss falls by less than this fraction
-      over one call; 0 never stops early.
+    tolerance: an image stalls in a call when its loss falls, and its
+      progress measure (if any) rises, by less than this fraction over the
+      call; 0 never stops early.
+    patience: the calls in a row an image must stall before it stops.
     param: the parameterisation of the images, `"pixel"` or `"fourier"`
       (see `parameterization`).
   """
   steps: int = 100
   learning_rate: float = 0.1
   schedule: str = "cosine"
-  steps_per_call: int = 25
-  tolerance: float = 0.003
+  steps_per_call: int = 10
+  tolerance: float = 0.03
+  patience: int = 3
   param: str = "pixel"
 
   def __post_init__(self):
@@ -77,6 +82,9 @@ class OptimizerConfig:
     if not 0 <= self.tolerance < 1:
       raise errors.ArgumentError(
           f"tolerance must be in [0, 1), not {self.tolerance}")
+    if self.patience < 1:
+      raise errors.ArgumentError(
+          f"patience must be at least 1, not {self.patience}")
     parameterization.check(self.param)
 
 
@@ -231,6 +239,7 @@ class Minimizer:
     _, losses, measures = loop.advance(state, targets, tf.constant(0))
     losses, measures = losses.numpy(), measures.numpy()
     running = np.arange(batch)
+    stalls = np.zeros(batch, np.int64)
     done = 0
     while done < config.steps and running.size:
       count = min(config.steps_per_call, config.steps - done)
@@ -245,8 +254,10 @@ class Minimizer:
       losses[running] = new_losses.numpy()[kept]
       measures[running] = new_measures.numpy()[kept]
       if config.tolerance > 0:
-        running = running[~self._stalled(
-            previous, losses[running], previous_measures, measures[running])]
+        stalled = self._stalled(previous, losses[running], previous_measures,
+                                measures[running])
+        stalls[running] = np.where(stalled, stalls[running] + 1, 0)
+        running = running[stalls[running] < config.patience]
       if on_progress is not None:
         on_progress(done, _images(loop, state), losses.copy())
     return MinimizeResult(_images(loop, state), losses,
