@@ -22,6 +22,22 @@ def _invert(backbone, photo, filter_ids, **overrides):
   return list(inverter.invert(photo, filter_ids))
 
 
+def _fitting_block1_conv1(backbone, photo, measure, **config):
+  """A loop fitting the photo's block1_conv1 code, judged by `measure`."""
+  features = feature_model.feature_model(backbone, ["block1_conv1"])
+  target = features(photo[None])["block1_conv1"]
+  minimizer = optimization.Minimizer(
+      features, objectives.code_distance("block1_conv1"),
+      optimization.OptimizerConfig(steps_per_call=10, tolerance=0.9,
+                                   **config), measure=measure)
+  return minimizer, target
+
+
+def _measure_given_in_targets(activations, targets):
+  del activations
+  return targets["measure"]
+
+
 def test_a_parameterised_image_can_fit_a_fixed_code(tiny_backbone, photo,
                                                     rng):
   features = feature_model.feature_model(tiny_backbone, ["block1_conv2"])
@@ -161,17 +177,8 @@ def test_a_dead_filter_is_revived_by_the_redirected_relu(photo):
 
 def test_early_stop_waits_for_an_element_whose_measure_is_zero(
     tiny_backbone, photo):
-  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
-  target = features(photo[None])["block1_conv1"]
-
-  def measure(activations, targets):
-    del activations
-    return targets["measure"]
-
-  minimizer = optimization.Minimizer(
-      features, objectives.code_distance("block1_conv1"),
-      optimization.OptimizerConfig(steps=60, steps_per_call=10,
-                                   tolerance=0.9), measure=measure)
+  minimizer, target = _fitting_block1_conv1(
+      tiny_backbone, photo, _measure_given_in_targets, steps=60)
   start = np.full((2,) + photo.shape, 0.5, np.float32)
   result = minimizer.minimize(start, {"block1_conv1": tf.repeat(target, 2, 0),
                                      "measure": tf.constant([0.0, 1.0])})
@@ -218,17 +225,8 @@ def test_stopped_images_stay_as_they_stopped_while_others_run(
   # Five images, of which three stop as soon as patience allows: the two still
   # running are computed padded with stopped ones, whose results must be
   # discarded, so every image ends as it would alone.
-  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
-  target = features(photo[None])["block1_conv1"]
-
-  def measure(activations, targets):
-    del activations
-    return targets["measure"]
-
-  minimizer = optimization.Minimizer(
-      features, objectives.code_distance("block1_conv1"),
-      optimization.OptimizerConfig(steps=40, steps_per_call=10,
-                                   tolerance=0.9), measure=measure)
+  minimizer, target = _fitting_block1_conv1(
+      tiny_backbone, photo, _measure_given_in_targets, steps=40)
   start = rng.uniform(0.3, 0.7, size=(5,) + photo.shape).astype(np.float32)
   shares = np.array([0.0, 1.0, 0.0, 1.0, 1.0], np.float32)
   together = minimizer.minimize(
@@ -249,8 +247,6 @@ def test_one_flat_call_stops_an_image_only_without_patience(
   # The measure falls in every other call and doubles in the others (the
   # loss always counts as stalled): with a patience of 2 or more the image
   # never stalls twice in a row, so it runs all its steps.
-  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
-  target = features(photo[None])["block1_conv1"]
   calls = tf.Variable(0.0)
 
   def alternating(activations, targets):
@@ -259,11 +255,8 @@ def test_one_flat_call_stops_an_image_only_without_patience(
     return tf.fill(tf.shape(activations["block1_conv1"])[:1],
                    1.0 + tf.math.floormod(count, 2.0))
 
-  minimizer = optimization.Minimizer(
-      features, objectives.code_distance("block1_conv1"),
-      optimization.OptimizerConfig(steps=60, steps_per_call=10,
-                                   tolerance=0.9, patience=patience),
-      measure=alternating)
+  minimizer, target = _fitting_block1_conv1(
+      tiny_backbone, photo, alternating, steps=60, patience=patience)
   start = np.full((1,) + photo.shape, 0.5, np.float32)
   result = minimizer.minimize(start, {"block1_conv1": target})
   assert result.steps[0] == steps
