@@ -14,6 +14,9 @@ Each runs as a whole process, timed from launch to exit; each is run
 `--repeats` times, interleaved, and its median time is reported (on a shared
 2-core machine one process of a few seconds can run 30 % slower than the
 next). Quality is the median and minimum gain of the filters' energy share.
+The start-up and exit of each kind of process (`startup.py`: a plain
+TensorFlow script, and fmi_tf's tools) are timed in the same rounds, and the
+speed-up is also given net of them, for the work alone.
 
 Then the loop's throughput: 16 filters at `--flops_size` px (224 by default)
 run 25 steps per precision after a warm-up call, in this process; its
@@ -27,7 +30,6 @@ Usage:
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +37,7 @@ import time
 from absl import app
 from absl import flags
 import flops
+import processes
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _ROLE = flags.DEFINE_enum("role", "compare", ["compare", "tutorial"],
@@ -96,12 +99,6 @@ def tutorial(weights: str, out_dir: str) -> None:
                  "steps": _TUTORIAL_STEPS}, f)
 
 
-def _timed(argv: list[str]) -> float:
-  began = time.perf_counter()
-  subprocess.run(argv, check=True, stderr=subprocess.DEVNULL)
-  return time.perf_counter() - began
-
-
 def _gains(out_dir: str) -> tuple[list[float], list[int]]:
   """Gains of the filters that fire in the photo, and every filter's steps.
 
@@ -147,9 +144,10 @@ def _loop_flops_per_second(weights: str, precision: str, size: int) -> float:
 def _run(name: str, weights: str, out_dir: str) -> float:
   """Runs one loop as a whole process, writing records; returns seconds."""
   if name == "tutorial":
-    return _timed([sys.executable, __file__, "--role=tutorial",
-                   f"--weights={weights}", f"--out={out_dir}"])
-  return _timed([
+    return processes.seconds([
+        sys.executable, __file__, "--role=tutorial", f"--weights={weights}",
+        f"--out={out_dir}"])
+  return processes.seconds([
       "fmi-invert", f"--layer={_LAYER}", f"--filters=0:{_FILTERS}",
       f"--size={_SIZE}", f"--weights={weights}", f"--out={out_dir}",
       f"--precision={name}"])
@@ -159,23 +157,31 @@ def compare(weights: str) -> None:
   """Times the tutorial and fmi_tf in both precisions; prints the table."""
   names = ("tutorial", *_PRECISIONS)
   times = {name: [] for name in names}
+  starts = {name: [] for name in processes.STARTUPS}
   runs = {}
   for _ in range(_REPEATS.value):
     for name in names:
       with tempfile.TemporaryDirectory() as out_dir:
         times[name].append(_run(name, weights, out_dir))
         runs[name] = (statistics.median(times[name]), *_gains(out_dir))
+    for name, process in processes.STARTUPS.items():
+      starts[name].append(processes.seconds(process))
+  plain = statistics.median(starts["plain"])
+  tools = statistics.median(starts["fmi_tf.tools"])
   from fmi_tf.io import images  # pylint: disable=g-import-not-at-top
   shape = images.load_image(None, _SIZE).shape[:2]
   print(f"{_FILTERS} filters of {_LAYER} at {shape[1]}x{shape[0]} px, "
         f"whole processes, median of {_REPEATS.value} runs")
   print(f"{'':10} {'seconds':>8} {'median gain':>11} {'min gain':>8} "
-        f"{'steps/filter':>12} {'speed-up':>8}")
+        f"{'steps/filter':>12} {'speed-up':>8} {'net':>6}")
   base = runs["tutorial"][0]
   for name, (seconds, gains, steps) in runs.items():
+    start = plain if name == "tutorial" else tools
     print(f"{name:10} {seconds:8.1f} {statistics.median(gains):11.2f} "
           f"{min(gains):8.2f} {statistics.mean(steps):12.0f} "
-          f"{base / seconds:8.2f}")
+          f"{base / seconds:8.2f} {(base - plain) / (seconds - start):6.2f}")
+  print(f"net: without start-up and exit, {plain:.1f} s for the tutorial's "
+        f"plain script, {tools:.1f} s for a tool (startup.py)")
   _, gains_32, _ = runs["float32"]
   _, gains_16, _ = runs["bfloat16"]
   print("bfloat16 against float32: median "

@@ -1,4 +1,5 @@
-"""What every tool shares: an OSError (a full disk) is one line, no leftovers.
+"""What every tool shares: an OSError (a full disk) is one line, no leftovers;
+TensorFlow's objects frozen, the garbage collector still on.
 
 The tool runs in a fresh interpreter outside the work tree, so it is the
 installed fmi_tf.tools that is tested.
@@ -52,6 +53,22 @@ sys.argv = ["fmi-write"]
 cli.run(lambda argv: main([path]))
 """
 
+COLLECTOR = """
+import gc
+import weakref
+import fmi_tf.tools
+
+class Node:
+  pass
+
+node = Node()
+node.itself = node
+alive = weakref.ref(node)
+del node
+gc.collect()
+print(gc.isenabled(), gc.get_freeze_count(), alive() is None)
+"""
+
 
 def _run(script, *args, cwd):
   return subprocess.run([sys.executable, "-c", script, *args], cwd=cwd,
@@ -82,3 +99,13 @@ def test_a_path_under_a_regular_file_is_one_line(tmp_path):
                  cwd=tmp_path)
   _assert_one_line(process, "fmi-write: error: Not a directory: "
                    f"{path}/record.json")
+
+
+@pytest.mark.slow
+def test_loading_the_tools_freezes_tensorflow_and_keeps_collecting(tmp_path):
+  process = _run(COLLECTOR, cwd=tmp_path)
+  assert process.returncode == 0, process.stderr
+  enabled, frozen, cycle_collected = process.stdout.split()
+  assert enabled == "True"
+  assert int(frozen) > 100_000  # TensorFlow and Keras load ~660,000.
+  assert cycle_collected == "True"
