@@ -1,7 +1,12 @@
-"""FLOP counts of the inversion loop and a matmul reference, for benchmarks."""
+"""FLOP counts and rates of the inversion loop and a matmul reference."""
 
+import dataclasses
 import time
 
+import numpy as np
+
+from fmi_tf.inversion import filters
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers
 
 # Output channels of VGG19's convolutions, per block.
@@ -25,13 +30,38 @@ def conv_flops_per_step(layer: str, height: int, width: int) -> float:
   return 2.0 * total
 
 
-def matmul_flops_per_second(n: int = 2048, repeats: int = 10) -> float:
-  """Measures the FLOP/s of a compiled [n, n] x [n, n] float32 matmul."""
+def matmul_flops_per_second(n: int = 2048, repeats: int = 10,
+                            dtype: str = "float32") -> float:
+  """Measures the FLOP/s of a compiled [n, n] x [n, n] matmul in `dtype`."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  a = tf.random.normal([n, n])
+  a = tf.cast(tf.random.normal([n, n]), dtype)
   matmul = tf.function(lambda a: tf.linalg.matmul(a, a))
   matmul(a).numpy()
   began = time.perf_counter()
   for _ in range(repeats):
     matmul(a).numpy()
   return repeats * 2.0 * n**3 / (time.perf_counter() - began)
+
+
+def loop_seconds_per_step(weights: str, layer: str, precision: str,
+                          size: int, num_filters: int = 16,
+                          steps: int = 25) -> float:
+  """Seconds of one compiled step of `num_filters` filters at size x size.
+
+  The loop runs `steps` steps per compiled call, with no early stop; the
+  second call is timed, after the first has compiled.
+  """
+  backbone = feature_model.vgg19(weights)
+  defaults = filters.InversionConfig()
+  config = dataclasses.replace(
+      defaults, precision=precision, batch_size=num_filters,
+      optimizer=dataclasses.replace(defaults.optimizer, steps=2 * steps,
+                                    steps_per_call=steps, tolerance=0.0))
+  inverter = filters.FilterInverter(backbone, layer, config)
+  image = np.random.default_rng(0).uniform(size=(size, size, 3)).astype(
+      np.float32)
+  times = []
+  list(inverter.invert(image, list(range(num_filters)),
+                       on_step=lambda status: times.append(
+                           time.perf_counter())))
+  return (times[1] - times[0]) / steps

@@ -32,7 +32,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 
 from absl import app
 from absl import flags
@@ -113,32 +112,10 @@ def _gains(out_dir: str) -> tuple[list[float], list[int]]:
 
 
 def _loop_flops_per_second(weights: str, precision: str, size: int) -> float:
-  """Convolution FLOP/s of 25 compiled steps on 16 filters at size x size."""
-  # pylint: disable=g-import-not-at-top
-  import dataclasses
-  import numpy as np
-  from fmi_tf.inversion import filters
-  from fmi_tf.nets import feature_model
-  # pylint: enable=g-import-not-at-top
-  backbone = feature_model.vgg19(weights)
-  defaults = filters.InversionConfig()
-  config = dataclasses.replace(
-      defaults, precision=precision, optimizer=dataclasses.replace(
-          defaults.optimizer, steps=50, steps_per_call=25, tolerance=0.0))
-  inverter = filters.FilterInverter(backbone, _LAYER, config)
-  image = np.random.default_rng(0).uniform(size=(size, size, 3)).astype(
-      np.float32)
-  times = []
-
-  def on_step(status):
-    del status
-    times.append(time.perf_counter())
-
-  list(inverter.invert(image, list(range(_FILTERS)), on_step=on_step))
-  # Between the first two reports: one call of 25 compiled steps.
-  seconds = times[1] - times[0]
-  return (flops.conv_flops_per_step(_LAYER, size, size) * _FILTERS * 25
-          / seconds)
+  """Convolution FLOP/s of the compiled loop on 16 filters at size x size."""
+  return (flops.conv_flops_per_step(_LAYER, size, size) * _FILTERS
+          / flops.loop_seconds_per_step(weights, _LAYER, precision, size,
+                                        _FILTERS))
 
 
 def _run(name: str, weights: str, out_dir: str) -> float:

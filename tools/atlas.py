@@ -85,6 +85,7 @@ def main(argv):
   strategy = distribution.make_strategy(_STRATEGY.value)
   worker, workers = distribution.worker_position(strategy)
   out_dir = inversion_flags.output_directory()
+  inversion_flags.log_precision(config)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   num_filters = {n: backbone.num_filters(n) for n in layer_names}
   jobs = [(n, k) for n in layer_names for k in range(num_filters[n])]

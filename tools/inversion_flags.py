@@ -1,13 +1,14 @@
 """Flags shared by fmi-invert and fmi-atlas, and the settings they make."""
 
 from absl import flags
+from absl import logging
 
 from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import optimization
 from fmi_tf.io import outputs
-from fmi_tf.nets import feature_model
+from fmi_tf.nets import precision
 from . import param_flags
 
 _DEFAULTS = filters.InversionConfig()
@@ -59,9 +60,10 @@ INIT = flags.DEFINE_enum("init", _DEFAULTS.init, filters.INITS,
 POOLING = flags.DEFINE_enum("pooling", _DEFAULTS.pooling, ("max", "avg"),
                             "Pooling of the feature model.")
 PRECISION = flags.DEFINE_enum(
-    "precision", _DEFAULTS.precision, feature_model.PRECISIONS,
-    "Compute of the network: float32, or bfloat16 (mixed: float32 image and "
-    "optimiser state).")
+    "precision", _DEFAULTS.precision, precision.PRECISIONS,
+    "Compute of the network: float32, bfloat16 (mixed: float32 image and "
+    "optimiser state), or auto: bfloat16 where the CPU or GPU has bfloat16 "
+    "arithmetic, else float32 (the choice is logged and recorded).")
 SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
 BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", _DEFAULTS.batch_size, "Filters inverted together; bounds "
@@ -99,3 +101,9 @@ def run_settings(config: filters.InversionConfig) -> dict:
   """Returns the fields every JSON record of this run carries."""
   return {"image": IMAGE.value or "default:chelsea", "size": SIZE.value,
           "mode": config.mode, "parameters": config.record()}
+
+
+def log_precision(config: filters.InversionConfig) -> None:
+  """Logs the network's compute precision and why (`auto` resolved)."""
+  choice = config.compute_precision
+  logging.info("precision %s (%s)", choice.name, choice.reason)

@@ -45,6 +45,7 @@ def main(argv):
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = inversion_flags.output_directory()
+  inversion_flags.log_precision(config)
   with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
     atlas.invert_to_directory(inverter, image, filter_ids, out_dir,
                               inversion_flags.run_settings(config), bar)

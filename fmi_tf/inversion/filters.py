@@ -12,6 +12,7 @@ map is still silent in its inverted image is reported as not activated.
 """
 
 import dataclasses
+import functools
 import time
 from typing import Callable, Iterator, Optional, Sequence
 
@@ -26,10 +27,11 @@ from fmi_tf.inversion import optimization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import precision as precision_lib
 
 INITS = ("noise", "image")
 DEFAULT_PARAM = "pixel"
-DEFAULT_PRECISION = "bfloat16"
+DEFAULT_PRECISION = precision_lib.AUTO
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +50,9 @@ class InversionConfig:
       (seed, k), never on its batch.
     batch_size: filters inverted together.
     pooling: `"max"` or `"avg"` pooling in the feature model.
-    precision: `"float32"` or `"bfloat16"` (mixed) compute in the network.
+    precision: the network's compute, `"float32"`, `"bfloat16"` (mixed) or
+      `"auto"` (bfloat16 where the device has bfloat16 arithmetic; see
+      `fmi_tf.nets.precision`).
     optimizer: the loop's settings, including the parameterisation.
   """
   mode: str = "transfer"
@@ -73,11 +77,7 @@ class InversionConfig:
     if self.init not in INITS:
       raise errors.ArgumentError(
           f"init must be one of {', '.join(INITS)}, not {self.init!r}")
-    if self.precision not in vgg_feature_model.PRECISIONS:
-      raise errors.ArgumentError(
-          f"precision must be one of "
-          f"{', '.join(vgg_feature_model.PRECISIONS)}, "
-          f"not {self.precision!r}")
+    precision_lib.check(self.precision)
     if self.batch_size < 1:
       raise errors.ArgumentError(
           f"batch size must be at least 1, not {self.batch_size}")
@@ -86,10 +86,21 @@ class InversionConfig:
         raise errors.ArgumentError(
             f"{name} must be non-negative, not {getattr(self, name)}")
 
+  @functools.cached_property
+  def compute_precision(self) -> precision_lib.Choice:
+    """The precision the network computes in (`auto` resolved here)."""
+    return precision_lib.resolve(self.precision)
+
   def record(self) -> dict:
-    """Returns the settings as a flat JSON-ready dict."""
+    """Returns the settings as a flat JSON-ready dict.
+
+    `precision` is the compute precision used (`auto` resolved) and
+    `precision_reason` says why.
+    """
     settings = dataclasses.asdict(self)
     settings.update(settings.pop("optimizer"))
+    settings["precision"] = self.compute_precision.name
+    settings["precision_reason"] = self.compute_precision.reason
     return settings
 
 
@@ -207,7 +218,8 @@ class FilterInverter:
     self._writer = writer or summaries.SummaryWriter(None)
     self._features = vgg_feature_model.feature_model(
         backbone, [self.layer], pooling=config.pooling,
-        relu_gradient="redirected", precision=config.precision)
+        relu_gradient="redirected",
+        precision=config.compute_precision.name)
     objective = objectives.filter_code_distance(self.layer)
     if config.tv_weight:
       objective += config.tv_weight * objectives.total_variation()

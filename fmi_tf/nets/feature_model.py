@@ -19,6 +19,7 @@ from fmi_tf import errors
 from fmi_tf.nets import activations
 from fmi_tf.nets import graph
 from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import precision as precision_lib
 from fmi_tf.nets import preprocessing
 from fmi_tf.nets import weights as vgg_weights
 
@@ -27,7 +28,6 @@ RELU_GRADIENTS = ("exact", "redirected")
 VGG19 = "vgg19"
 # Names listed in full in a message before it says "and N more".
 _LISTED = 12
-PRECISIONS = ("float32", "bfloat16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,9 +160,10 @@ def feature_model(backbone: Backbone,
       layers' rectifiers (ReLU, ReLU6) the redirected gradient of
       `activations.redirected_clipped_relu`, so that inverting a code can
       revive a map that never fires (same outputs, different gradient).
-    precision: `"float32"`, or `"bfloat16"` to compute the convolutions and
+    precision: `"float32"`; `"bfloat16"` to compute the convolutions and
       poolings in bfloat16 (mixed precision: the weights stay float32, the
-      input and the outputs are float32).
+      input and the outputs are float32); or `"auto"`, bfloat16 where the
+      device has bfloat16 arithmetic (see `precision`).
 
   Returns:
     A Keras model taking [B, H, W, 3] RGB images in [0, 1] and returning a
@@ -180,10 +181,7 @@ def feature_model(backbone: Backbone,
     raise errors.ArgumentError(
         f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
         f"not {relu_gradient!r}")
-  if precision not in PRECISIONS:
-    raise errors.ArgumentError(
-        f"precision must be one of {', '.join(PRECISIONS)}, "
-        f"not {precision!r}")
+  compute = precision_lib.resolve(precision).name
   wanted = backbone.canonical_names(layer_names)
   if not wanted:
     raise errors.ArgumentError("a feature model needs at least one layer")
@@ -193,7 +191,7 @@ def feature_model(backbone: Backbone,
   inputs = keras.Input((None, None, 3), name="rgb")
   network_input = keras.Input((None, None, 3), name="network_input")
   redirect = wanted if relu_gradient == "redirected" else ()
-  policy = "mixed_bfloat16" if precision == "bfloat16" else None
+  policy = "mixed_bfloat16" if compute == precision_lib.BFLOAT16 else None
   truncated = graph.truncated(backbone.model, wanted)
   sliced = keras.models.clone_model(
       truncated, input_tensors=network_input,

@@ -1,0 +1,147 @@
+"""The precision a network computes in, chosen to fit the machine.
+
+`bfloat16` computes the convolutions and poolings in bfloat16 (mixed
+precision: weights, image, loss and optimiser state stay float32). Its gains
+match float32's, and where the hardware has bfloat16 arithmetic (a CPU with
+AVX512_BF16 or AMX-BF16, a GPU of compute capability 8.0 or more) it is up to
+about twice as fast. Elsewhere (an AVX2-only CPU, an older GPU) bfloat16 is
+emulated and several times slower than float32.
+
+`auto`, the default, therefore picks bfloat16 only where the device that
+runs the network has bfloat16 arithmetic: the first visible GPU's compute
+capability, else the CPU's flags in `/proc/cpuinfo`, read with oneDNN's own
+limits (`ONEDNN_MAX_CPU_ISA` below AVX512_CORE_BF16, or oneDNN turned off
+by `TF_ENABLE_ONEDNN_OPTS=0`, leave bfloat16 emulated). The choice and its
+reason go into every record of a run (the tools also log them).
+
+Example:
+
+  >>> choice = precision.resolve("auto")
+  >>> choice.name, choice.reason  # doctest: +SKIP
+  ('float32', 'auto: the CPU has no bfloat16 arithmetic (AVX512_BF16 or AMX-BF16)')
+"""
+
+import dataclasses
+import functools
+import os
+from typing import Mapping, Optional
+
+import tensorflow as tf
+
+from fmi_tf import errors
+
+AUTO = "auto"
+FLOAT32 = "float32"
+BFLOAT16 = "bfloat16"
+PRECISIONS = (AUTO, FLOAT32, BFLOAT16)
+COMPUTE_PRECISIONS = (FLOAT32, BFLOAT16)
+
+# CPU flags (as /proc/cpuinfo spells them) of native bfloat16 arithmetic.
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+# oneDNN ISA caps under which it emulates bfloat16 (its ONEDNN_MAX_CPU_ISA).
+_ISAS_WITHOUT_BFLOAT16 = frozenset({
+    "SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
+    "AVX512_CORE_VNNI"})
+_BFLOAT16_GPU_CAPABILITY = (8, 0)
+_CPUINFO = "/proc/cpuinfo"
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+  """A compute precision and why it was chosen.
+
+  Attributes:
+    name: `"float32"` or `"bfloat16"`.
+    reason: one line for logs and records.
+  """
+  name: str
+  reason: str
+
+
+def check(precision: str) -> None:
+  """Raises ArgumentError unless `precision` is one of `PRECISIONS`."""
+  if precision not in PRECISIONS:
+    raise errors.ArgumentError(
+        f"precision must be one of {', '.join(PRECISIONS)}, "
+        f"not {precision!r}")
+
+
+def cpu_flags(cpuinfo: str = _CPUINFO) -> frozenset[str]:
+  """The CPU's feature flags from the first `flags` line of `cpuinfo`.
+
+  Returns an empty set where the file is missing (not Linux).
+  """
+  try:
+    with open(cpuinfo, encoding="utf8", errors="replace") as f:
+      for line in f:
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+          return frozenset(value.split())
+  except OSError:
+    pass
+  return frozenset()
+
+
+def cpu_choice(flags: frozenset[str], environ: Mapping[str, str]) -> Choice:
+  """What `auto` picks on a CPU with `flags`, under oneDNN's `environ`.
+
+  Args:
+    flags: the CPU's feature flags (`cpu_flags()`).
+    environ: the environment oneDNN reads (`TF_ENABLE_ONEDNN_OPTS`,
+      `ONEDNN_MAX_CPU_ISA`).
+  """
+  if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in (
+      "0", "false"):
+    return Choice(FLOAT32, "auto: oneDNN is off (TF_ENABLE_ONEDNN_OPTS=0), "
+                  "so bfloat16 would be emulated")
+  isa = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+  if isa in _ISAS_WITHOUT_BFLOAT16:
+    return Choice(FLOAT32, f"auto: ONEDNN_MAX_CPU_ISA={isa} leaves bfloat16 "
+                  "emulated")
+  native = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags]
+  if native:
+    return Choice(BFLOAT16, f"auto: the CPU has {native[0].upper()}")
+  return Choice(FLOAT32, "auto: the CPU has no bfloat16 arithmetic "
+                "(AVX512_BF16 or AMX-BF16)")
+
+
+def gpu_choice(capability: tuple[int, int]) -> Choice:
+  """What `auto` picks on a GPU of compute `capability` (major, minor)."""
+  major, minor = capability
+  if tuple(capability) >= _BFLOAT16_GPU_CAPABILITY:
+    return Choice(BFLOAT16, f"auto: the GPU (compute capability "
+                  f"{major}.{minor}) has bfloat16 units")
+  return Choice(FLOAT32, f"auto: the GPU (compute capability {major}.{minor})"
+                " has no bfloat16 units")
+
+
+def _first_gpu_capability() -> Optional[tuple[int, int]]:
+  gpus = tf.config.list_physical_devices("GPU")
+  if not gpus:
+    return None
+  details = tf.config.experimental.get_device_details(gpus[0])
+  return tuple(details.get("compute_capability", (0, 0)))
+
+
+@functools.cache
+def _auto() -> Choice:
+  capability = _first_gpu_capability()
+  if capability is not None:
+    return gpu_choice(capability)
+  return cpu_choice(cpu_flags(), os.environ)
+
+
+def resolve(precision: str = AUTO) -> Choice:
+  """Returns the compute precision that `precision` stands for here.
+
+  Args:
+    precision: `"auto"` (bfloat16 where the device has bfloat16 arithmetic,
+      else float32), `"float32"` or `"bfloat16"`.
+
+  Raises:
+    ArgumentError: for any other name.
+  """
+  check(precision)
+  if precision == AUTO:
+    return _auto()
+  return Choice(precision, "as asked")
