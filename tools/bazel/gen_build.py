@@ -5,7 +5,8 @@ Usage (from the repository root): python3 tools/bazel/gen_build.py
 One py_library per module of fmi_tf/ and of tools/ (but the tools' mains),
 one py_binary per console script of setup.cfg (named as the script, run as a
 module of `tools` by tools/bazel/run_tool.py), one py_test per
-tests/test_*.py run by pytest; deps follow the `from fmi_tf...`,
+tests/test_*.py that has fast tests, running those (`-m "not slow"`: the
+whole suite runs under pytest in CI); deps follow the `from fmi_tf...`,
 `from tools ...`, `from tests ...` and the tools' `from . ...` imports.
 """
 
@@ -13,6 +14,8 @@ import configparser
 import glob
 import os
 import re
+import subprocess
+import sys
 
 _HEADER = """\
 # Bazel targets of fmi_tf: a py_library per module, a py_binary per tool (named
@@ -29,6 +32,7 @@ _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
 _LAUNCHER = "tools/bazel/run_tool.py"
+_FAST = "not slow"
 
 
 def _target(path: str) -> str:
@@ -80,6 +84,15 @@ def _rule(kind: str, **attrs) -> str:
   return "\n".join(lines) + "\n)\n"
 
 
+def _files_with_fast_tests() -> set[str]:
+  """The test files that hold tests outside the slow marker."""
+  listing = subprocess.run(
+      [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", _FAST,
+       "tests"], capture_output=True, text=True, check=True).stdout
+  return {line.split("::")[0] for line in listing.splitlines()
+          if "::" in line}
+
+
 def main() -> None:
   config = configparser.ConfigParser()
   config.read("setup.cfg")
@@ -110,10 +123,11 @@ def main() -> None:
   support_deps = sorted({d for p in _SUPPORT for d in _deps(p)})
   rules.append(_rule("py_library", name="tests_support", srcs=_SUPPORT,
                      deps=support_deps))
-  for path in sorted(glob.glob("tests/test_*.py")):
+  for path in sorted(_files_with_fast_tests()):
     rules.append(_rule(
         "py_test", name=_target(path)[len("tests_"):], size="large",
-        srcs=[path, "tests/pytest_runner.py"], args=[f"$(location {path})"],
+        srcs=[path, "tests/pytest_runner.py"],
+        args=[f"$(location {path})", "-m", f"'{_FAST}'"],
         main="tests/pytest_runner.py", deps=_deps(path)))
   with open("BUILD", "w") as build:
     build.write(_HEADER + "\n" + "\n".join(rules))
