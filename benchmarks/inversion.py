@@ -63,7 +63,7 @@ def tutorial(weights: str, out_dir: str) -> None:
   from fmi_tf import texture
   from fmi_tf.inversion import filters
   from fmi_tf.inversion import modified_code
-  from fmi_tf.inversion import objectives
+  from fmi_tf.optim import objectives
   from fmi_tf.io import images
   from fmi_tf.nets import feature_model
 

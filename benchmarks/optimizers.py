@@ -6,7 +6,7 @@ embedded photo, real weights) under several settings of the compiled loop
 and prints, for each,
 the median and minimum gain of the filters' energy share and the wall time
 (compiling included, once per setting).
-The defaults of `fmi_tf.inversion.optimization.OptimizerConfig` are the fastest
+The defaults of `fmi_tf.optim.optimization.OptimizerConfig` are the fastest
 setting that matches the best median and minimum gain.
 
 Usage:
@@ -20,7 +20,7 @@ from absl import app
 from absl import flags
 
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.tools import cli

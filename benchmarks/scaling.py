@@ -55,7 +55,7 @@ def run_share() -> None:
       cpu, [tf.config.LogicalDeviceConfiguration()] * _DEVICES.value)
   from fmi_tf.inversion import distribution
   from fmi_tf.inversion import filters
-  from fmi_tf.inversion import optimization
+  from fmi_tf.optim import optimization
   from fmi_tf.io import images
   from fmi_tf.nets import feature_model
 

@@ -48,8 +48,8 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf.inversion import objectives
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import objectives
+from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.style import losses as style_losses

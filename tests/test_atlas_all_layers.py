@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.inversion import atlas
+from fmi_tf.atlas import layout
 from fmi_tf.nets import feature_model
 from tests import tool_runs
 
@@ -95,18 +95,18 @@ def test_bad_whole_network_arguments_are_one_line(args, phrase, block1_weights,
 @pytest.mark.parametrize("text,expected", [("0/1", (0, 1)), ("2/3", (2, 3)),
                                            (" 1 / 4 ", (1, 4))])
 def test_parse_shard(text, expected):
-  assert atlas.parse_shard(text) == expected
+  assert layout.parse_shard(text) == expected
 
 
 @pytest.mark.parametrize("text", ["3/2", "2/2", "0/0", "x", "1/", "-1/2"])
 def test_bad_shards_are_refused(text):
   with pytest.raises(errors.ArgumentError, match="bad shard"):
-    atlas.parse_shard(text)
+    layout.parse_shard(text)
 
 
 def test_covered_layers_stop_at_the_first_gap(block1_weights):
   backbone = feature_model.vgg19(block1_weights)
-  assert atlas.covered_conv_layers(backbone) == ["block1_conv1", "block1_conv2"]
+  assert layout.covered_conv_layers(backbone) == ["block1_conv1", "block1_conv2"]
 
 
 @pytest.mark.slow
@@ -127,12 +127,12 @@ def test_concurrent_shards_end_with_a_complete_grid_and_sheet(
   for layer in ("block1_conv1", "block1_conv2"):
     assert "64 of 64 filters" in sheet.split(f"<h2>{layer}</h2>")[1][:40]
     drawn[layer] = (tmp_path / f"{layer}.png").read_bytes()
-    atlas.save_layer_grid(str(tmp_path), layer, 64)
+    layout.save_layer_grid(str(tmp_path), layer, 64)
     assert (tmp_path / f"{layer}.png").read_bytes() == drawn[layer]
 
 
 @pytest.mark.real_weights
 def test_all_layers_of_the_full_weights_are_the_whole_network(real_backbone):
-  names = atlas.covered_conv_layers(real_backbone)
+  names = layout.covered_conv_layers(real_backbone)
   assert len(names) == 16 and names[-1] == "block5_conv4"
   assert sum(real_backbone.num_filters(n) for n in names) == 5504

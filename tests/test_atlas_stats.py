@@ -8,8 +8,8 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from fmi_tf.inversion import depth_stats
-from fmi_tf.inversion import texture_measures
+from fmi_tf.atlas import depth_stats
+from fmi_tf.atlas import texture_measures
 from fmi_tf.io import outputs
 from tests import tool_runs
 

@@ -9,10 +9,10 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from fmi_tf.inversion import atlas
-from fmi_tf.inversion import contact_sheet
+from fmi_tf.atlas import layout
+from fmi_tf.atlas import contact_sheet
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 
 _CHROMIUM = "/usr/bin/chromium"
 _LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
@@ -28,8 +28,8 @@ def atlas_dir(tmp_path_factory, tiny_backbone, photo):
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
     for result in inverter.invert(photo, list(wanted)):
-      atlas.save_result(out, result, {})
-    atlas.save_layer_grid(out, layer, count)
+      layout.save_result(out, result, {})
+    layout.save_layer_grid(out, layer, count)
   contact_sheet.write_contact_sheet(out, _LAYERS)
   return out
 
@@ -70,21 +70,21 @@ def test_chromium_draws_the_layer_grids(atlas_dir, tmp_path):
 def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   grey = np.full((8, 8, 3), 0.5, np.float32)
   for k, share in ((0, 0.0), (1, 0.2)):
-    atlas.save_result(str(tmp_path), filters.FilterResult(
+    layout.save_result(str(tmp_path), filters.FilterResult(
         "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), {})
   record = json.loads((tmp_path / "block1_conv1_0000.json").read_text())
   assert record["activated"] is False
-  assert atlas.inactive_filters(str(tmp_path), "block1_conv1", [0, 1]) == [0]
-  with_marks = np.asarray(Image.open(atlas.save_layer_grid(
+  assert layout.inactive_filters(str(tmp_path), "block1_conv1", [0, 1]) == [0]
+  with_marks = np.asarray(Image.open(layout.save_layer_grid(
       str(tmp_path), "block1_conv1", 2)))
   contact_sheet.write_contact_sheet(str(tmp_path), {"block1_conv1": 2})
   sheet = (tmp_path / "index.html").read_text()
   assert "not activated by the inversion" in sheet
   assert 'class="filter inactive"' in sheet and sheet.count("inactive") == 2
   # The grid's label of filter 0 is longer than filter 1's: it says so.
-  atlas.save_result(str(tmp_path), filters.FilterResult(
+  layout.save_result(str(tmp_path), filters.FilterResult(
       "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), {})
-  without = np.asarray(Image.open(atlas.save_layer_grid(
+  without = np.asarray(Image.open(layout.save_layer_grid(
       str(tmp_path), "block1_conv1", 2)))
   assert with_marks.shape[1] > without.shape[1] or (
       (with_marks < 128).sum() > (without < 128).sum())

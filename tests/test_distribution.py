@@ -19,7 +19,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from tests import tiny_vgg

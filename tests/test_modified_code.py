@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import modified_code
-from fmi_tf.inversion import objectives
+from fmi_tf.optim import objectives
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf.inversion import atlas
+from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
 from fmi_tf.nets import applications
 from fmi_tf.nets import feature_model
@@ -117,7 +117,7 @@ def test_layer_beyond_loaded_weights_is_refused(tmp_path):
                      match="dw_relu needs weights for dw, dw_bn.*covers "
                      "conv1, conv1_bn"):
     feature_model.feature_model(backbone, ["dw_relu"])
-  assert atlas.covered_conv_layers(backbone) == ["conv1_relu"]
+  assert layout.covered_conv_layers(backbone) == ["conv1_relu"]
 
 
 def test_inversion_raises_every_filter_share_on_any_network(tiny, photo):

@@ -8,8 +8,8 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import objectives
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import objectives
+from fmi_tf.optim import optimization
 from fmi_tf.nets import feature_model
 
 _FAST = optimization.OptimizerConfig(steps=30, steps_per_call=10,

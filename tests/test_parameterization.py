@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf.inversion import parameterization
+from fmi_tf.optim import parameterization
 
 
 @pytest.mark.parametrize("param", parameterization.PARAMS)

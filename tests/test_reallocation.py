@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.style import reallocation
 
 

@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
-from fmi_tf.inversion import objectives
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import objectives
+from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model

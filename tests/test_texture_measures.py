@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from fmi_tf.inversion import texture_measures
+from fmi_tf.atlas import texture_measures
 
 
 def _flat(colour, shape=(48, 64)):

@@ -21,8 +21,8 @@ from absl import flags
 from absl import logging
 
 from fmi_tf import errors
-from fmi_tf.inversion import atlas
-from fmi_tf.inversion import contact_sheet
+from fmi_tf.atlas import layout
+from fmi_tf.atlas import contact_sheet
 from fmi_tf.inversion import distribution
 from fmi_tf.io import images
 from fmi_tf.io import progress
@@ -60,7 +60,7 @@ def _layer_names(backbone: feature_model.Backbone) -> list[str]:
     names = backbone.canonical_names(_LAYERS.value)
     feature_model.check_covered(backbone, names)
     return names
-  names = atlas.covered_conv_layers(backbone)
+  names = layout.covered_conv_layers(backbone)
   if not names:
     raise errors.WeightsError(
         f"{backbone.source} covers no invertible layer of {backbone.network}")
@@ -74,7 +74,7 @@ def _layer_names(backbone: feature_model.Backbone) -> list[str]:
 def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
-  shard_index, shard_count = atlas.parse_shard(_SHARD.value)
+  shard_index, shard_count = layout.parse_shard(_SHARD.value)
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(inversion_flags.WEIGHTS.value)
     return
@@ -89,9 +89,9 @@ def main(argv):
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   num_filters = {n: backbone.num_filters(n) for n in layer_names}
   jobs = [(n, k) for n in layer_names for k in range(num_filters[n])]
-  mine = atlas.shard(atlas.shard(jobs, shard_index, shard_count), worker,
+  mine = layout.shard(layout.shard(jobs, shard_index, shard_count), worker,
                      workers)
-  todo = {n: atlas.pending(out_dir, n, [k for m, k in mine if m == n])
+  todo = {n: layout.pending(out_dir, n, [k for m, k in mine if m == n])
           for n in layer_names}
   total = sum(len(ids) for ids in todo.values())
   if len(mine) > total:
@@ -101,11 +101,11 @@ def main(argv):
       if todo[name]:
         inverter = distribution.DistributedInverter(backbone, name, config,
                                                     strategy, writer)
-        atlas.invert_to_directory(inverter, image, todo[name], out_dir,
+        layout.invert_to_directory(inverter, image, todo[name], out_dir,
                                   inversion_flags.run_settings(config), bar)
-        atlas.redraw_grids(out_dir, {name: num_filters[name]})
+        layout.redraw_grids(out_dir, {name: num_filters[name]})
   writer.flush()
-  for path in atlas.redraw_grids(out_dir, num_filters,
+  for path in layout.redraw_grids(out_dir, num_filters,
                                  contact_sheet.write_contact_sheet):
     logging.info("wrote %s", path)
   logging.info("wrote %s", os.path.join(out_dir, contact_sheet.FILENAME))

@@ -18,8 +18,8 @@ import os
 from absl import flags
 from absl import logging
 
-from fmi_tf.inversion import depth_plot
-from fmi_tf.inversion import depth_stats
+from fmi_tf.atlas import depth_plot
+from fmi_tf.atlas import depth_stats
 from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from . import cli

@@ -6,7 +6,7 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.io import outputs
 from fmi_tf.nets import precision
 from . import param_flags

@@ -11,7 +11,7 @@ Writes out/<layer>_<filter:04d>.png and .json for every filter.
 
 from absl import flags
 
-from fmi_tf.inversion import atlas
+from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.io import progress
@@ -47,7 +47,7 @@ def main(argv):
   out_dir = inversion_flags.output_directory()
   inversion_flags.log_precision(config)
   with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
-    atlas.invert_to_directory(inverter, image, filter_ids, out_dir,
+    layout.invert_to_directory(inverter, image, filter_ids, out_dir,
                               inversion_flags.run_settings(config), bar)
   writer.flush()
 

@@ -2,8 +2,8 @@
 
 from absl import flags
 
-from fmi_tf.inversion import optimization
-from fmi_tf.inversion import parameterization
+from fmi_tf.optim import optimization
+from fmi_tf.optim import parameterization
 
 PARAM = flags.DEFINE_enum(
     "param", optimization.OptimizerConfig().param, parameterization.PARAMS,

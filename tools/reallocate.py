@@ -13,7 +13,7 @@ import os
 from absl import flags
 import numpy as np
 
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.io import grid
 from fmi_tf.io import images
 from fmi_tf.io import outputs

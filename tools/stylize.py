@@ -11,7 +11,7 @@ Without --content, synthesises a texture from the style's statistics alone.
 from absl import flags
 import numpy as np
 
-from fmi_tf.inversion import optimization
+from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.io import outputs
 from fmi_tf.io import progress

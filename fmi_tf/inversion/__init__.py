@@ -1,1 +1,1 @@
-"""Feature-map inversion: modified codes, objectives, the loop, atlases."""
+"""Feature-map inversion: modified codes and the inverter of a layer's filters."""

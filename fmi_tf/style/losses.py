@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
-from fmi_tf.inversion import objectives
+from fmi_tf.optim import objectives
 
 METHODS = ("energy", "gram")
 

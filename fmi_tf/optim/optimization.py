@@ -31,8 +31,8 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf.inversion import objectives
-from fmi_tf.inversion import parameterization
+from fmi_tf.optim import objectives
+from fmi_tf.optim import parameterization
 
 SCHEDULES = ("cosine", "constant")
 _BETA_1 = 0.9

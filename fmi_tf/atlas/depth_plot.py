@@ -11,8 +11,8 @@ import io
 from matplotlib.backends import backend_agg
 from matplotlib import figure as figure_lib
 
-from fmi_tf.inversion import depth_stats
-from fmi_tf.inversion import texture_measures
+from fmi_tf.atlas import depth_stats
+from fmi_tf.atlas import texture_measures
 from fmi_tf.io import outputs
 
 _TITLES = {

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from fmi_tf import errors
-from fmi_tf.inversion import texture_measures
+from fmi_tf.atlas import texture_measures
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib

@@ -13,7 +13,7 @@ import html
 import os
 from typing import Mapping
 
-from fmi_tf.inversion import atlas
+from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.nets import layers as vgg_layers
 
@@ -30,12 +30,12 @@ nav a { margin-right: 1em; }
 
 
 def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
-  done = atlas.done_filters(out_dir, layer, num_filters)
+  done = layout.done_filters(out_dir, layer, num_filters)
   name = html.escape(layer)
   parts = [f'<section id="{name}">',
            f"<h2>{name}</h2>",
            f"<p>{len(done)} of {num_filters} filters</p>"]
-  inactive = atlas.inactive_filters(out_dir, layer, done)
+  inactive = layout.inactive_filters(out_dir, layer, done)
   if inactive:
     parts.append(f"<p>not activated by the inversion (map silent in its "
                  f"image): {', '.join(map(str, inactive))}</p>")
@@ -45,7 +45,7 @@ def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
   if done:
     parts.append(f"<details><summary>single filters of {name}</summary>")
     for k in done:
-      stem = os.path.basename(atlas.filter_stem(out_dir, layer, k))
+      stem = os.path.basename(layout.filter_stem(out_dir, layer, k))
       note, css = ((" (not activated)", "filter inactive") if k in inactive
                    else ("", "filter"))
       parts.append(f'<a href="{stem}.png" title="{name} filter {k}{note}">'
@@ -68,7 +68,7 @@ def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
   """
   order = vgg_layers.network_order(list(num_filters))
   total = sum(num_filters.values())
-  done = sum(len(atlas.done_filters(out_dir, n, num_filters[n]))
+  done = sum(len(layout.done_filters(out_dir, n, num_filters[n]))
              for n in order)
   navigation = " ".join(f'<a href="#{html.escape(n)}">{html.escape(n)}</a>'
                         for n in order)

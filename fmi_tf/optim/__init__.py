@@ -1,0 +1,2 @@
+"""The optimiser shared by inversion and style: objectives, parameterisations,
+transforms and the batched compiled loop."""
