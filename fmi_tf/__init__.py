@@ -1,10 +1,69 @@
-"""fmi_tf: feature-map inversion, energy reallocation and texture tools on VGG19.
+"""fmi_tf: every convolutional filter of a CNN extracts a specific texture.
 
-Every convolutional filter extracts a specific texture (Xia et al., arXiv
-1608.04170). The subpackages follow the pipeline: `nets` slices VGG19 into
-feature models, `inversion` inverts modified codes back to images (each
-filter's texture primitive, whole-layer atlases), `style` redistributes
-energies and transfers style, `recognition` encodes and classifies textures,
-and `serving` exports the classifier for TF Serving. `texture` holds the
-statistics they all use; `io` reads and writes images and records.
+It implements and extends Xia et al., "Every Filter Extracts a Specific
+Texture in Convolutional Neural Networks" (arXiv 1608.04170), on VGG19 or any
+Keras CNN:
+
+  >>> import fmi_tf
+  >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
+  >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16), image="cat.jpg")
+  >>> res.images.shape, res.records[0]["energy_share_gain"]
+  >>> res.show()
+  >>> fmi_tf.draw_atlas(net, layers=["relu1_1", "relu5_1"], out="atlas/")
+  >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg")
+  >>> clf = fmi_tf.train_texture_classifier(net, dataset="folder:data/")
+  >>> fmi_tf.export(clf, "exports/texture")
+
+The functions take a network by name, a .keras file or a `keras.Model`
+(`network`), return plain values (numpy arrays, dicts, dataclasses that a
+notebook draws inline), and compose with a user's own objectives,
+parameterisations and transforms (`objectives`, `param`, `transforms`).
+Importing fmi_tf is cheap: TensorFlow loads when a function is first used.
+
+The subpackages follow the pipeline: `nets` slices networks into feature
+models; `optim` is the optimiser (objectives, parameterisations, transforms,
+the compiled loop); `inversion` inverts modified codes; `atlas` draws and
+measures whole layers; `style` reallocates energies and transfers style;
+`recognition` encodes and classifies textures; `serving` exports for TF
+Serving. `texture` holds the statistics; `io` reads and writes.
 """
+
+import importlib
+
+# Public name -> the module that defines it (or is it).
+_API = {
+    "network": "fmi_tf.nets.networks",
+    "invert": "fmi_tf.inversion.invert",
+    "InversionResult": "fmi_tf.inversion.invert",
+    "InversionConfig": "fmi_tf.inversion.filters",
+    "OptimizerConfig": "fmi_tf.optim.optimization",
+    "draw_atlas": "fmi_tf.atlas.draw",
+    "AtlasResult": "fmi_tf.atlas.draw",
+    "stylize": "fmi_tf.style.api",
+    "Stylized": "fmi_tf.style.api",
+    "StyleConfig": "fmi_tf.style.stylization",
+    "reallocate": "fmi_tf.style.api",
+    "Reallocated": "fmi_tf.style.api",
+    "ReallocationConfig": "fmi_tf.style.reallocation",
+    "train_texture_classifier": "fmi_tf.recognition.training",
+    "TextureClassifier": "fmi_tf.recognition.training",
+    "export": "fmi_tf.serving.export",
+}
+_MODULES = {
+    "objectives": "fmi_tf.optim.objectives",
+    "param": "fmi_tf.optim.parameterization",
+    "transforms": "fmi_tf.optim.transforms",
+}
+__all__ = sorted([*_API, *_MODULES])
+
+
+def __getattr__(name: str):
+  if name in _MODULES:
+    return importlib.import_module(_MODULES[name])
+  if name in _API:
+    return getattr(importlib.import_module(_API[name]), name)
+  raise AttributeError(f"module 'fmi_tf' has no attribute {name!r}")
+
+
+def __dir__():
+  return sorted([*globals(), *__all__])

@@ -86,21 +86,24 @@ def inversion_config() -> filters.InversionConfig:
           patience=PATIENCE.value, param=param_flags.PARAM.value))
 
 
-def output_directory() -> str:
-  """Creates --out (required unless --list_layers) and returns its path.
+def out_path() -> str:
+  """Returns --out, which is required unless --list_layers.
 
   Raises:
     ArgumentError: if --out is missing.
   """
   if not OUT.value:
     raise errors.ArgumentError("flag --out must have a value")
-  return outputs.prepare_directory(OUT.value)
+  return OUT.value
 
 
-def run_settings(config: filters.InversionConfig) -> dict:
-  """Returns the fields every JSON record of this run carries."""
-  return {"image": IMAGE.value or "default:chelsea", "size": SIZE.value,
-          "mode": config.mode, "parameters": config.record()}
+def output_directory() -> str:
+  """Creates --out and returns its path.
+
+  Raises:
+    ArgumentError: if --out is missing.
+  """
+  return outputs.prepare_directory(out_path())
 
 
 def log_precision(config: filters.InversionConfig) -> None:

@@ -13,6 +13,7 @@ from absl import flags
 
 from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
+from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.io import images
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
@@ -46,9 +47,10 @@ def main(argv):
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = inversion_flags.output_directory()
   inversion_flags.log_precision(config)
+  run = invert_lib.run_record(backbone, inversion_flags.IMAGE.value,
+                             inversion_flags.SIZE.value, config)
   with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
-    layout.invert_to_directory(inverter, image, filter_ids, out_dir,
-                              inversion_flags.run_settings(config), bar)
+    layout.invert_to_directory(inverter, image, filter_ids, out_dir, run, bar)
   writer.flush()
 
 

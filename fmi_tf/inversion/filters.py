@@ -24,6 +24,7 @@ from fmi_tf import texture
 from fmi_tf.inversion import modified_code
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
+from fmi_tf.optim import parameterization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
@@ -99,6 +100,7 @@ class InversionConfig:
     """
     settings = dataclasses.asdict(self)
     settings.update(settings.pop("optimizer"))
+    settings["param"] = parameterization.name(self.optimizer.param)
     settings["precision"] = self.compute_precision.name
     settings["precision_reason"] = self.compute_precision.reason
     return settings
@@ -200,7 +202,8 @@ class FilterInverter:
 
   def __init__(self, backbone: vgg_feature_model.Backbone, layer: str,
                config: InversionConfig = InversionConfig(),
-               writer: Optional[summaries.SummaryWriter] = None):
+               writer: Optional[summaries.SummaryWriter] = None,
+               objective: Optional[objectives.Objective] = None):
     """Builds the feature model and the loop.
 
     Args:
@@ -208,6 +211,9 @@ class FilterInverter:
       layer: the layer whose filters are inverted (VGG19: either spelling).
       config: inversion settings.
       writer: TensorBoard writer; None writes nothing.
+      objective: a user's own objective, added to the filter's code distance
+        (and the priors of `config`); the layers it reads join the feature
+        model.
 
     Raises:
       LayerError, WeightsError: for a layer unknown or not covered.
@@ -216,18 +222,19 @@ class FilterInverter:
     self.num_filters = backbone.num_filters(self.layer)
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)
-    self._features = vgg_feature_model.feature_model(
-        backbone, [self.layer], pooling=config.pooling,
+    total = objectives.filter_code_distance(self.layer)
+    if config.tv_weight:
+      total += config.tv_weight * objectives.total_variation()
+    if config.l2_weight:
+      total += config.l2_weight * objectives.l2()
+    if objective is not None:
+      total += objective
+    self._minimizer = optimization.Minimizer.for_objective(
+        backbone, total, config.optimizer,
+        measure=filter_energy_share(self.layer), pooling=config.pooling,
         relu_gradient="redirected",
         precision=config.compute_precision.name)
-    objective = objectives.filter_code_distance(self.layer)
-    if config.tv_weight:
-      objective += config.tv_weight * objectives.total_variation()
-    if config.l2_weight:
-      objective += config.l2_weight * objectives.l2()
-    self._minimizer = optimization.Minimizer(
-        self._features, objective, config.optimizer,
-        measure=filter_energy_share(self.layer))
+    self._features = self._minimizer.features
 
   def code(self, images) -> tf.Tensor:
     """Returns the layer's activations for [B, H, W, 3] images."""

@@ -49,6 +49,40 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
   return rgb
 
 
+def as_rgb(image: "str | np.ndarray | Image.Image | None",
+           size: Optional[int] = None) -> np.ndarray:
+  """An image given any way the Python API takes one, as float32 RGB.
+
+  Args:
+    image: a file path, None for the embedded photo, a Pillow image, or an
+      array [H, W, 3] (float in [0, 1], or uint8).
+    size: if given, the longer side is resized to this many pixels.
+
+  Returns:
+    Array [H, W, 3], float32, in [0, 1].
+
+  Raises:
+    ImageError: for a file that cannot be read, or an array of another shape.
+    ArgumentError: if size is not positive.
+  """
+  if image is None or isinstance(image, (str, os.PathLike)):
+    return load_image(os.fspath(image) if image is not None else None, size)
+  if isinstance(image, Image.Image):
+    rgb = _to_rgb_float(image)
+  else:
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[-1] != 3:
+      raise errors.ImageError(
+          f"an image array must be [H, W, 3], not {list(array.shape)}")
+    rgb = (array.astype(np.float32) / 255.0 if array.dtype == np.uint8
+           else np.clip(array.astype(np.float32), 0.0, 1.0))
+  if size is not None:
+    if size < 1:
+      raise errors.ArgumentError(f"image size must be positive, not {size}")
+    rgb = resize_longer_side(rgb, size)
+  return rgb
+
+
 def _to_rgb_float(image: Image.Image) -> np.ndarray:
   """Converts any Pillow image mode to float32 RGB in [0, 1]."""
   if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):

@@ -1,20 +1,31 @@
-"""Progress of long runs on stderr: items done / total, rate and ETA.
+"""Progress of long runs: items done / total, rate and ETA.
 
 A thin wrapper over tqdm, which already computes a smoothed rate and the time
-left and redraws one line in a terminal (one line per update in a log file).
+left and redraws one line on stderr in a terminal (one line per update in a
+log file); in a notebook, `tqdm.auto` draws a widget instead.
 """
 
 import sys
 
-import tqdm
+from tqdm import auto as tqdm_auto
 
 
 class Progress:
   """Counts finished items of a known total and shows done/total, rate, ETA."""
 
-  def __init__(self, total: int, unit: str = "filter", description: str = ""):
-    self._bar = tqdm.tqdm(total=total, unit=unit, desc=description,
-                          file=sys.stderr, dynamic_ncols=True, mininterval=1.0)
+  def __init__(self, total: int, unit: str = "filter", description: str = "",
+               enabled: bool = True):
+    """Starts the bar.
+
+    Args:
+      total: the items of the run.
+      unit: what an item is, for the rate.
+      description: shown before the counts.
+      enabled: False shows nothing.
+    """
+    self._bar = tqdm_auto.tqdm(total=total, unit=unit, desc=description,
+                               file=sys.stderr, dynamic_ncols=True,
+                               mininterval=1.0, disable=not enabled)
 
   def advance(self, count: int = 1, status: str = "") -> None:
     """Marks `count` more items done; `status` is shown after the counts."""

@@ -35,12 +35,21 @@ def read_model(path: str) -> keras.Model:
     raise errors.ArgumentError(
         f"cannot load the model {path}: {weights_files.first_line(e)}"
     ) from None
+  check_image_model(model, path)
+  return model
+
+
+def check_image_model(model: keras.Model, what: str) -> None:
+  """Raises ArgumentError unless `model` has one [B, H, W, 3] image input.
+
+  Args:
+    model: a Keras model.
+    what: the model's name or file, for the message.
+  """
   inputs = getattr(model, "inputs", None) or []
   if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[-1] != 3:
     raise errors.ArgumentError(
-        f"{path}: the model must take one [B, H, W, 3] image input")
-  return model
-
+        f"{what}: the model must take one [B, H, W, 3] image input")
 
 def load(path: str, weights: Optional[str] = None,
          preprocessing: str = DEFAULT_PREPROCESSING) -> feature_model.Backbone:
@@ -59,14 +68,34 @@ def load(path: str, weights: Optional[str] = None,
     ArgumentError: for a bad model file or preprocessing mode.
     WeightsError: for a bad weights file or one that covers no layer.
   """
+  return backbone(read_model(path), path, path, weights, preprocessing)
+
+
+def backbone(model: keras.Model, network: str, source: str,
+             weights: Optional[str] = None,
+             preprocessing: str = DEFAULT_PREPROCESSING
+             ) -> feature_model.Backbone:
+  """The backbone of a model with one image input, file or in memory.
+
+  Args:
+    model: the model, with its own weights.
+    network: its name in records (a .keras path, or an in-memory name).
+    source: where its own weights came from, for messages.
+    weights: an HDF5 weights file replacing the model's own (layers matched
+      by name), or None to keep them.
+    preprocessing: the model's input, a mode of `preprocessing.MODES`.
+
+  Raises:
+    ArgumentError: for a model without one image input, or a bad mode.
+    WeightsError: for a bad weights file or one that covers no layer.
+  """
   preprocessing_modes.check_mode(preprocessing)
-  model = read_model(path)
+  check_image_model(model, network)
   if weights is None:
     covered = frozenset(layer.name for layer in model.layers if layer.weights)
-    source = path
   else:
     covered = weights_files.assign(model, weights_files.read_weights(weights))
     if not covered:
-      raise errors.WeightsError(f"{weights} holds no weights of {path}")
+      raise errors.WeightsError(f"{weights} holds no weights of {network}")
     source = weights
-  return feature_model.Backbone(model, covered, source, path, preprocessing)
+  return feature_model.Backbone(model, covered, source, network, preprocessing)

@@ -1,8 +1,9 @@
-"""Any network by name: VGG19, a keras.applications CNN, or a .keras file.
+"""Any network: VGG19, a keras.applications CNN, a .keras file, or a model.
 
-`load` is what the tools call with their `--model` and `--weights`;
-`record` and `architecture` let a saved encoder be rebuilt without the
-original weights file.
+`network` is the Python API's way in (also `fmi_tf.network`); `load` is
+what the tools call with their `--model` and `--weights`; `record` and
+`architecture` let a saved encoder be rebuilt without the original weights
+file.
 """
 
 from typing import Optional
@@ -17,11 +18,55 @@ from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.nets import weights as weights_files
 
 DEFAULT = feature_model.VGG19
+IN_MEMORY_SUFFIX = " (in memory)"
 
 
 def names() -> tuple[str, ...]:
   """The networks known by name."""
   return (feature_model.VGG19, *applications.APPLICATIONS)
+
+
+def network(model: "str | keras.Model | feature_model.Backbone" = DEFAULT,
+            weights: Optional[str] = None, *, alpha: Optional[float] = None,
+            preprocessing: Optional[str] = None) -> feature_model.Backbone:
+  """The network whose filters fmi_tf inverts, measures and encodes.
+
+  Example:
+
+    >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
+    >>> mine = keras.applications.MobileNet(alpha=0.25, include_top=False)
+    >>> net = fmi_tf.network(mine, preprocessing="tf")
+
+  Args:
+    model: `vgg19`, a keras.applications name (`mobilenet`, `resnet50`, ...),
+      the path of a .keras file, a functional `keras.Model` with one image
+      input (used as it is, with its own weights), or a backbone (returned
+      as it is).
+    weights: an HDF5 file in keras.applications' layout, or `imagenet`
+      (Keras's cache or download); None means `imagenet` for a named
+      network and the model's own weights for a file or a `keras.Model`.
+    alpha: the width multiplier of networks that take one (MobileNet).
+    preprocessing: the input a .keras file or a `keras.Model` expects, a
+      mode of `fmi_tf.nets.preprocessing.MODES` (default `unit`: RGB in
+      [0, 1]); named networks know their own.
+
+  Returns:
+    The backbone: the model, the layers its weights cover and its input.
+
+  Raises:
+    ArgumentError: for an unknown model or options it does not take.
+    WeightsError: if the weights cannot be had or do not fit.
+  """
+  if isinstance(model, feature_model.Backbone):
+    return model
+  if isinstance(model, keras.Model):
+    if alpha is not None:
+      raise errors.ArgumentError("alpha applies to keras.applications models")
+    name = model.name + IN_MEMORY_SUFFIX
+    return keras_file.backbone(
+        model, name, name, weights,
+        preprocessing or keras_file.DEFAULT_PREPROCESSING)
+  return load(str(model), weights, alpha, preprocessing)
 
 
 def load(model: str = DEFAULT, weights: Optional[str] = None,

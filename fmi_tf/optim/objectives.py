@@ -8,13 +8,24 @@ Objectives combine without mutating their operands: `a + b`, `a - b`,
 `k * a` and `-a` build new objectives. Each keeps its named terms, so that
 `terms()` gives a `{name: Tensor[B]}` dict for TensorBoard.
 
+Each term declares the layers it reads, and an objective reads the union of
+its terms' (`layers`), so that whoever optimises it builds the one feature
+model it needs. A user's own term is a function of (activations, images,
+targets) with its name and layers:
+
+  >>> from fmi_tf.optim import objectives
+  >>> def brightness(activations, images, targets):
+  ...   return -tf.reduce_mean(images, axis=[1, 2, 3])
+  >>> bright = objectives.Objective.of(brightness, "loss/brightness")
+  >>> prior = 0.1 * bright + 0.5 * objectives.total_variation()
+
 `activations` is a feature model's output dict; `images` the [B, H, W, 3] RGB
 images being optimised; `targets` a dict of per-layer targets that vary from
 call to call (passed as arguments so that compiled loops are not retraced).
 """
 
 import dataclasses
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import tensorflow as tf
 
@@ -25,10 +36,11 @@ TermFn = Callable[[Mapping[str, tf.Tensor], tf.Tensor, Mapping], tf.Tensor]
 
 @dataclasses.dataclass(frozen=True)
 class Term:
-  """One named loss term and its weight."""
+  """One named loss term, its weight and the layers it reads."""
   weight: float
   name: str
   fn: TermFn
+  layers: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,9 +49,22 @@ class Objective:
   parts: tuple[Term, ...]
 
   @classmethod
-  def of(cls, fn: TermFn, name: str) -> "Objective":
-    """Returns the objective made of one term of weight 1."""
-    return cls((Term(1.0, name, fn),))
+  def of(cls, fn: TermFn, name: str,
+         layers: Sequence[str] = ()) -> "Objective":
+    """Returns the objective made of one term of weight 1.
+
+    Args:
+      fn: (activations, images, targets) -> [B] losses.
+      name: the term's name, e.g. `loss/style/block1_conv1`.
+      layers: the layers whose activations `fn` reads.
+    """
+    return cls((Term(1.0, name, fn, tuple(layers)),))
+
+  @property
+  def layers(self) -> tuple[str, ...]:
+    """The layers the terms read, each once, in order of first use."""
+    return tuple(dict.fromkeys(
+        layer for term in self.parts for layer in term.layers))
 
   @property
   def names(self) -> tuple[str, ...]:
@@ -111,7 +136,7 @@ def filter_code_distance(layer: str) -> Objective:
         + tf.reduce_sum(tf.square(target.target_maps), axis=[1, 2]))
     return numerator / tf.maximum(denominator, 1e-12)
 
-  return Objective.of(distance, f"loss/code/{layer}")
+  return Objective.of(distance, f"loss/code/{layer}", [layer])
 
 
 def relative_squared_distance(value: tf.Tensor,
@@ -133,7 +158,7 @@ def code_distance(layer: str) -> Objective:
     del images
     return relative_squared_distance(activations[layer], targets[layer])
 
-  return Objective.of(distance, f"loss/code/{layer}")
+  return Objective.of(distance, f"loss/code/{layer}", [layer])
 
 
 def total_variation() -> Objective:

@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.nets import feature_model
 from fmi_tf.optim import objectives
 from fmi_tf.optim import parameterization
 
@@ -55,8 +56,8 @@ class OptimizerConfig:
       progress measure (if any) rises, by less than this fraction over the
       call; 0 never stops early.
     patience: the calls in a row an image must stall before it stops.
-    param: the parameterisation of the images, `"pixel"` or `"fourier"`
-      (see `parameterization`).
+    param: the parameterisation of the images: `"pixel"`, `"fourier"`, or a
+      user's `parameterization.ParamFactory` (see `parameterization`).
   """
   steps: int = 100
   learning_rate: float = 0.1
@@ -64,7 +65,7 @@ class OptimizerConfig:
   steps_per_call: int = 10
   tolerance: float = 0.03
   patience: int = 3
-  param: str = "pixel"
+  param: "str | parameterization.ParamFactory" = "pixel"
 
   def __post_init__(self):
     if self.steps < 1:
@@ -125,7 +126,15 @@ MeasureFn = Callable[[Mapping[str, tf.Tensor], Mapping], tf.Tensor]
 
 
 class Minimizer:
-  """Minimises an objective over a batch of images with a compiled loop."""
+  """Minimises an objective over a batch of images with a compiled loop.
+
+  Example:
+
+    >>> minimizer = optimization.Minimizer.for_objective(
+    ...     backbone, objectives.code_distance("block2_conv1"))
+    >>> code = minimizer.features(photo[None])["block2_conv1"]
+    >>> result = minimizer.minimize(noise, {"block2_conv1": code})
+  """
 
   def __init__(self, features: keras.Model, objective: objectives.Objective,
                config: OptimizerConfig = OptimizerConfig(),
@@ -133,17 +142,42 @@ class Minimizer:
     """Builds the loop.
 
     Args:
-      features: feature model, RGB [0, 1] images -> {layer: activations}.
+      features: feature model, RGB [0, 1] images -> {layer: activations},
+        with every layer the objective (and the measure) reads.
       objective: the per-image loss to minimise.
       config: optimisation settings.
       measure: a per-image progress measure that early stopping also
         judges (see the module docstring); None judges the loss only.
     """
-    self._features = features
+    self.features = features
     self._objective = objective
     self._config = config
     self._measure = measure
     self._loops = {}
+
+  @classmethod
+  def for_objective(cls, backbone: feature_model.Backbone,
+                    objective: objectives.Objective,
+                    config: OptimizerConfig = OptimizerConfig(),
+                    measure: Optional[MeasureFn] = None,
+                    **feature_options) -> "Minimizer":
+    """Builds the feature model of the layers `objective` reads, and the loop.
+
+    Args:
+      backbone: the network.
+      objective: the per-image loss; its `layers` are the feature model's.
+      config: optimisation settings.
+      measure: as for the constructor; it may read only the objective's
+        layers.
+      **feature_options: `pooling`, `relu_gradient`, `precision` of
+        `feature_model.feature_model`.
+
+    Raises:
+      ArgumentError: if the objective reads no layer.
+    """
+    return cls(feature_model.feature_model(backbone, objective.layers,
+                                           **feature_options),
+               objective, config, measure)
 
   def _loop(self, height: int, width: int) -> "_Loop":
     """The parameterisation and compiled function of one image size."""
@@ -163,12 +197,12 @@ class Minimizer:
     return (state, *self._loss_and_measure(param, state.parameters, targets))
 
   def _loss(self, images, targets):
-    return self._objective(self._features(images), images, targets)
+    return self._objective(self.features(images), images, targets)
 
   def _loss_and_measure(self, param: parameterization.Parameterization,
                         parameters, targets):
     images = param.to_images(parameters)
-    activations = self._features(images)
+    activations = self.features(images)
     loss = self._objective(activations, images, targets)
     if self._measure is None:
       return loss, tf.zeros_like(loss)

@@ -1,31 +1,50 @@
-"""How the optimised variables become images: pixels, or a coloured spectrum.
+"""How the optimised variables become images: a spatial part times a colour part.
 
 A `Parameterization` maps a batch of parameter tensors to RGB images in
 [0, 1] and back (for the starting images), keeps the parameters valid after
-each step (`project`), and may apply a random transform to the images before
-the network sees them (`transform`), so that the optimum cannot rely on exact
-pixel positions.
+each step (`project`), and applies its list of random transforms (see
+`transforms`) to the images before the network sees them, so that the
+optimum cannot rely on exact pixel positions. It is made of two parts that
+compose, as in lucid's `param`:
 
-* `pixel`: the parameters are the pixels, clipped to [0, 1] after each step;
-  no transform.
-* `fourier`: as in lucid (Olah et al., "Feature Visualization", 2017), the
-  parameters are the 2-D spectrum of each of three decorrelated colour
-  channels, scaled by 1/f so that Adam's equal steps per coefficient give
-  natural-image-like (1/f) images; the channels are mapped to RGB with the
-  square root of ImageNet's colour correlation matrix and a sigmoid keeps the
-  values in (0, 1). Each step, the image is shifted by up to 2 % of its side
-  and scaled by up to 5 % (bilinear, reflected borders) before the network,
-  with parameters drawn from each element's own seed and step, so an
-  element's result never depends on its batch.
+* a spatial part: `PixelSpace` (the values are the pixels) or
+  `FourierSpace` (the 2-D spectrum of each channel, scaled by 1/f so that
+  Adam's equal steps per coefficient give natural-image-like, 1/f images);
+* a colour part: `PlainColor` (the channels are RGB, kept in [0, 1]) or
+  `DecorrelatedColor` (three decorrelated channels mapped to RGB with the
+  square root of ImageNet's colour correlation matrix, then a sigmoid).
+
+The named ones:
+
+* `pixel`: pixels of plain colour, clipped to [0, 1] after each step; no
+  transform.
+* `fourier`: as in lucid (Olah et al., "Feature Visualization", 2017), a
+  spectrum of decorrelated colour; each step the image is shifted by up to
+  2 % of its side and scaled by up to 5 % (bilinear, reflected borders),
+  with draws from each element's own seed and step, so an element's result
+  never depends on its batch.
+
+A user's own parameterisation is a function `(height, width) ->
+Parameterization`, passed wherever a name is taken.
+
+Example:
+
+  >>> from fmi_tf.optim import parameterization, transforms
+  >>> def rotating_fourier(height, width):
+  ...   return parameterization.Parameterization(
+  ...       parameterization.FourierSpace(height, width),
+  ...       parameterization.DecorrelatedColor(),
+  ...       [transforms.jitter(0.02), transforms.rotate(10.0)])
 """
 
 import math
-from typing import Protocol
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.optim import transforms
 
 PARAMS = ("pixel", "fourier")
 
@@ -41,17 +60,135 @@ _MAX_SHIFT = 0.02
 _MAX_SCALE = 0.05
 
 
-class Parameterization(Protocol):
-  """Parameters <-> RGB images in [0, 1]."""
+class Spatial(Protocol):
+  """Values [B, H, W, 3] <-> the parameters that are optimised."""
+
+  def to_values(self, parameters: tf.Tensor) -> tf.Tensor:
+    """Returns [B, H, W, 3] values of the colour part (differentiable)."""
+
+  def from_values(self, values: tf.Tensor) -> tf.Tensor:
+    """Returns the parameters whose values are `values`."""
+
+
+class Color(Protocol):
+  """The colour part's values [B, H, W, 3] <-> RGB images in [0, 1]."""
+
+  bounded: bool  # True: to_rgb maps any value into [0, 1] by itself.
+
+  def to_rgb(self, values: tf.Tensor) -> tf.Tensor:
+    """Returns [B, H, W, 3] RGB images (differentiable)."""
+
+  def from_rgb(self, images: tf.Tensor) -> tf.Tensor:
+    """Returns the values whose RGB images are `images`."""
+
+
+class PixelSpace:
+  """The values are the parameters themselves."""
+
+  def to_values(self, parameters):
+    return parameters
+
+  def from_values(self, values):
+    return values
+
+
+def _frequencies(height: int, width: int) -> np.ndarray:
+  """Returns |f| of the rfft2d coefficients of an image, [H, W // 2 + 1]."""
+  fy = np.fft.fftfreq(height)[:, None]
+  fx = np.fft.rfftfreq(width)[None, :]
+  return np.sqrt(fx * fx + fy * fy)
+
+
+class FourierSpace:
+  """A 1/f-scaled 2-D spectrum per channel (real and imaginary parts)."""
+
+  def __init__(self, height: int, width: int):
+    """Prepares the spectrum scale of [height, width] images."""
+    self._height, self._width = height, width
+    frequencies = _frequencies(height, width)
+    scale = 1.0 / np.maximum(frequencies, 1.0 / max(height, width))
+    scale *= math.sqrt(height * width) / _SPECTRUM_SCALE
+    self._scale = tf.constant(scale.astype(np.complex64))
+
+  def to_values(self, parameters):
+    spectrum = tf.complex(parameters[..., 0], parameters[..., 1])
+    channels = tf.signal.irfft2d(spectrum * self._scale,
+                                 fft_length=[self._height, self._width])
+    return tf.transpose(channels, [0, 2, 3, 1])
+
+  def from_values(self, values):
+    spectrum = tf.signal.rfft2d(tf.transpose(values, [0, 3, 1, 2]))
+    spectrum /= self._scale
+    return tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], -1)
+
+
+class PlainColor:
+  """The channels are RGB, clipped to [0, 1]."""
+
+  bounded = False
+
+  def to_rgb(self, values):
+    return tf.clip_by_value(values, 0.0, 1.0)
+
+  def from_rgb(self, images):
+    return tf.clip_by_value(images, 0.0, 1.0)
+
+
+class DecorrelatedColor:
+  """Decorrelated channels, mixed into RGB by ImageNet's colour statistics
+  and squashed into (0, 1) by a sigmoid."""
+
+  bounded = True
+
+  def __init__(self):
+    self._color = tf.constant(_COLOR.T)
+    self._color_inverse = tf.constant(np.linalg.inv(_COLOR.T))
+
+  def to_rgb(self, values):
+    return tf.sigmoid(values @ self._color)
+
+  def from_rgb(self, images):
+    images = tf.clip_by_value(images, _EDGE, 1.0 - _EDGE)
+    return (tf.math.log(images) - tf.math.log1p(-images)) @ self._color_inverse
+
+
+class Parameterization:
+  """A spatial part, a colour part and the transforms of each step."""
+
+  def __init__(self, spatial: Spatial, color: Color,
+               transform_chain: Sequence[transforms.Transform] = ()):
+    """Composes the parts.
+
+    Args:
+      spatial: how the parameters become values (`PixelSpace`,
+        `FourierSpace`, or a user's own with the same two methods).
+      color: how values become RGB (`PlainColor`, `DecorrelatedColor`, or a
+        user's own).
+      transform_chain: applied in order to the images the network sees.
+    """
+    self.spatial = spatial
+    self.color = color
+    self.transform_chain = tuple(transform_chain)
+    self._transform = transforms.compose(self.transform_chain)
 
   def to_parameters(self, images: tf.Tensor) -> tf.Tensor:
     """Returns parameters whose images are `images` [B, H, W, 3]."""
+    return self.spatial.from_values(self.color.from_rgb(images))
 
   def to_images(self, parameters: tf.Tensor) -> tf.Tensor:
     """Returns [B, H, W, 3] float32 images in [0, 1] (differentiable)."""
+    return self.color.to_rgb(self.spatial.to_values(parameters))
 
   def project(self, parameters: tf.Tensor) -> tf.Tensor:
-    """Returns the nearest valid parameters after a step."""
+    """Returns the nearest valid parameters after a step.
+
+    Pixels of plain colour are clipped to [0, 1], so that Adam's moments see
+    the clipped values; every other composition is valid as it is (a
+    bounded colour part, or a spectrum whose values are clipped in RGB).
+    """
+    if isinstance(self.spatial, PixelSpace) and not self.color.bounded:
+      return tf.clip_by_value(parameters, 0.0, 1.0)
+    return parameters
 
   def transform(self, images: tf.Tensor, seeds: tf.Tensor,
                 steps: tf.Tensor) -> tf.Tensor:
@@ -62,99 +199,57 @@ class Parameterization(Protocol):
       seeds: [B, 2] int32, one stateless seed pair per element.
       steps: [B] float32, each element's step count.
     """
+    return self._transform(images, seeds, steps)
 
 
-class Pixel:
-  """The pixels themselves, clipped to [0, 1]."""
-
-  def to_parameters(self, images):
-    return tf.clip_by_value(images, 0.0, 1.0)
-
-  def to_images(self, parameters):
-    return parameters
-
-  def project(self, parameters):
-    return tf.clip_by_value(parameters, 0.0, 1.0)
-
-  def transform(self, images, seeds, steps):
-    del seeds, steps
-    return images
+# A user's own parameterisation: (height, width) -> Parameterization.
+ParamFactory = Callable[[int, int], Parameterization]
 
 
-def _frequencies(height: int, width: int) -> np.ndarray:
-  """Returns |f| of the rfft2d coefficients of an image, [H, W // 2 + 1]."""
-  fy = np.fft.fftfreq(height)[:, None]
-  fx = np.fft.rfftfreq(width)[None, :]
-  return np.sqrt(fx * fx + fy * fy)
+def pixel(height: int, width: int) -> Parameterization:
+  """The pixels, clipped to [0, 1]; no transform."""
+  del height, width
+  return Parameterization(PixelSpace(), PlainColor())
 
 
-class Fourier:
-  """A 1/f-scaled spectrum of decorrelated colour, through a sigmoid."""
-
-  def __init__(self, height: int, width: int):
-    """Prepares the spectrum scale of [height, width] images."""
-    self._height, self._width = height, width
-    frequencies = _frequencies(height, width)
-    scale = 1.0 / np.maximum(frequencies, 1.0 / max(height, width))
-    scale *= math.sqrt(height * width) / _SPECTRUM_SCALE
-    self._scale = tf.constant(scale.astype(np.complex64))
-    self._color = tf.constant(_COLOR.T)
-    self._color_inverse = tf.constant(np.linalg.inv(_COLOR.T))
-
-  def to_parameters(self, images):
-    images = tf.clip_by_value(images, _EDGE, 1.0 - _EDGE)
-    logits = tf.math.log(images) - tf.math.log1p(-images)
-    channels = tf.transpose(logits @ self._color_inverse, [0, 3, 1, 2])
-    spectrum = tf.signal.rfft2d(channels) / self._scale
-    return tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], -1)
-
-  def to_images(self, parameters):
-    spectrum = tf.complex(parameters[..., 0], parameters[..., 1])
-    channels = tf.signal.irfft2d(spectrum * self._scale,
-                                 fft_length=[self._height, self._width])
-    return tf.sigmoid(tf.transpose(channels, [0, 2, 3, 1]) @ self._color)
-
-  def project(self, parameters):
-    return parameters
-
-  def transform(self, images, seeds, steps):
-    def draw(seed_and_step):
-      seed = tf.random.experimental.stateless_fold_in(
-          seed_and_step[:2], seed_and_step[2])
-      return tf.random.stateless_uniform([3], seed, -1.0, 1.0)
-
-    draws = tf.map_fn(
-        draw, tf.concat([seeds, tf.cast(steps, tf.int32)[:, None]], 1),
-        fn_output_signature=tf.float32)
-    zoom = 1.0 + _MAX_SCALE * draws[:, 0]
-    size = tf.constant([self._width, self._height], tf.float32)
-    shift = _MAX_SHIFT * size * draws[:, 1:]
-    centre = (size - 1.0) / 2.0
-    # Output pixel p reads input pixel (p - centre) / zoom + centre - shift.
-    offset = centre[None] * (1.0 - 1.0 / zoom[:, None]) - shift
-    zeros = tf.zeros_like(zoom)
-    transforms = tf.stack([1.0 / zoom, zeros, offset[:, 0], zeros, 1.0 / zoom,
-                           offset[:, 1], zeros, zeros], axis=1)
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images, transforms=transforms,
-        output_shape=[self._height, self._width], fill_value=0.0,
-        interpolation="BILINEAR", fill_mode="REFLECT")
+def fourier(height: int, width: int) -> Parameterization:
+  """lucid's: a spectrum of decorrelated colour, jittered and scaled."""
+  return Parameterization(
+      FourierSpace(height, width), DecorrelatedColor(),
+      [transforms.jitter(_MAX_SHIFT), transforms.scale(_MAX_SCALE)])
 
 
-def make(param: str, height: int, width: int) -> Parameterization:
-  """Returns the parameterisation named `param` for [height, width] images.
+_NAMED = {"pixel": pixel, "fourier": fourier}
+
+
+def make(param: "str | ParamFactory", height: int,
+         width: int) -> Parameterization:
+  """Returns the parameterisation `param` for [height, width] images.
+
+  Args:
+    param: a name of `PARAMS`, or a user's `ParamFactory`.
+    height: image height.
+    width: image width.
 
   Raises:
     ArgumentError: for an unknown name.
   """
   check(param)
-  if param == "pixel":
-    return Pixel()
-  return Fourier(height, width)
+  factory = _NAMED[param] if isinstance(param, str) else param
+  return factory(height, width)
 
 
-def check(param: str) -> None:
-  """Raises ArgumentError unless `param` is one of `PARAMS`."""
+def name(param: "str | ParamFactory") -> str:
+  """A name for records: the given name, or `custom:<function name>`."""
+  if isinstance(param, str):
+    return param
+  return f"custom:{getattr(param, '__name__', type(param).__name__)}"
+
+
+def check(param: "str | ParamFactory") -> None:
+  """Raises ArgumentError unless `param` is a name of `PARAMS` or callable."""
+  if callable(param):
+    return
   if param not in PARAMS:
     raise errors.ArgumentError(
         f"param must be one of {', '.join(PARAMS)}, not {param!r}")

@@ -78,7 +78,7 @@ def style(layer: str, method: str, order: int = 1) -> objectives.Objective:
         statistic(method, activations[layer], order),
         targets[style_key(layer)])
 
-  return objectives.Objective.of(distance, f"loss/style/{layer}")
+  return objectives.Objective.of(distance, f"loss/style/{layer}", [layer])
 
 
 def content(layer: str) -> objectives.Objective:
@@ -89,7 +89,8 @@ def content(layer: str) -> objectives.Objective:
     return objectives.relative_squared_distance(activations[layer],
                                      targets[content_key(layer)])
 
-  return objectives.Objective.of(distance, f"loss/content/{layer}")
+  return objectives.Objective.of(distance, f"loss/content/{layer}",
+                                 [layer])
 
 
 def total_and_terms(objective: objectives.Objective,

@@ -171,8 +171,15 @@ class Reallocator:
   """Reallocates an image's energies and inverts the codes to images."""
 
   def __init__(self, backbone: vgg_feature_model.Backbone,
-               config: ReallocationConfig = ReallocationConfig()):
+               config: ReallocationConfig = ReallocationConfig(),
+               objective: Optional[objectives.Objective] = None):
     """Builds the feature model and the compiled loop.
+
+    Args:
+      backbone: the network and its weight coverage.
+      config: settings.
+      objective: a user's own objective, added to the code distances; the
+        layers it reads join the feature model.
 
     Raises:
       WeightsError: for a layer the weights do not cover.
@@ -180,14 +187,15 @@ class Reallocator:
     self.config = config
     self.layers = backbone.network_order(
         backbone.canonical_names(config.layers))
-    self._features = vgg_feature_model.feature_model(backbone, self.layers,
-                                                     config.pooling)
-    objective = sum((objectives.code_distance(layer) for layer in self.layers),
-                    objectives.Objective(()))
+    total = sum((objectives.code_distance(layer) for layer in self.layers),
+                objectives.Objective(()))
     if config.tv_weight:
-      objective += config.tv_weight * objectives.total_variation()
-    self._minimizer = optimization.Minimizer(self._features, objective,
-                                             config.optimizer)
+      total += config.tv_weight * objectives.total_variation()
+    if objective is not None:
+      total += objective
+    self._minimizer = optimization.Minimizer.for_objective(
+        backbone, total, config.optimizer, pooling=config.pooling)
+    self._features = self._minimizer.features
 
   def codes(self, images: np.ndarray) -> dict[str, tf.Tensor]:
     """Returns {layer: activations} of [B, H, W, 3] images."""

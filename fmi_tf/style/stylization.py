@@ -132,13 +132,16 @@ class Stylizer:
 
   def __init__(self, backbone: vgg_feature_model.Backbone,
                config: StyleConfig = StyleConfig(),
-               writer: Optional[summaries.SummaryWriter] = None):
+               writer: Optional[summaries.SummaryWriter] = None,
+               objective: Optional[objectives.Objective] = None):
     """Checks the layers and builds the loop.
 
     Args:
       backbone: the network and its weight coverage.
       config: settings.
       writer: TensorBoard writer; None writes nothing.
+      objective: a user's own objective, added to the style (and content)
+        terms; the layers it reads join the feature model.
 
     Raises:
       WeightsError: for a layer the weights do not cover.
@@ -149,13 +152,15 @@ class Stylizer:
                          for layer, weight in config.style_layers
                          if weight > 0}
     self.content_layer = backbone.canonical_name(config.content_layer)
-    self.features = vgg_feature_model.feature_model(
-        backbone, [*self.style_layers, self.content_layer], config.pooling)
     self._style_objective = sum(
         (weight * style_losses.style(layer, config.method,
                                      config.energy_order)
          for layer, weight in self.style_layers.items()),
         objectives.Objective(()))
+    self._user_objective = objective or objectives.Objective(())
+    self.features = vgg_feature_model.feature_model(
+        backbone, [*self.objective(True).layers, self.content_layer],
+        config.pooling)
     self._minimizers = {}
 
   def objective(self, with_content: bool) -> objectives.Objective:
@@ -167,7 +172,7 @@ class Stylizer:
           self.content_layer)
     if config.tv_weight:
       objective += config.tv_weight * objectives.total_variation()
-    return objective
+    return objective + self._user_objective
 
   def targets(self, style: np.ndarray,
               content: Optional[np.ndarray]) -> dict[str, tf.Tensor]:

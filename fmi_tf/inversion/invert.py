@@ -1,0 +1,152 @@
+"""`fmi_tf.invert`: the texture primitives of chosen filters, as plain values.
+
+The Python API's entry to feature-map inversion: a network, a layer, some
+filters and an image in; the inverted images and one record per filter out
+(`InversionResult`), with a labelled grid that a notebook draws inline.
+`fmi-invert` writes the same records to disk.
+"""
+
+import dataclasses
+from typing import Any, Iterable, Optional
+
+import numpy as np
+from PIL import Image
+
+from fmi_tf import errors
+from fmi_tf.inversion import filters as filters_lib
+from fmi_tf.io import display
+from fmi_tf.io import grid
+from fmi_tf.io import images as image_io
+from fmi_tf.io import progress as progress_lib
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
+from fmi_tf.optim import objectives
+from fmi_tf.optim import settings as settings_lib
+
+DEFAULT_SIZE = 128
+
+
+@dataclasses.dataclass(frozen=True)
+class InversionResult:
+  """The inversions of some filters of one layer.
+
+  Attributes:
+    layer: the network's name of the layer.
+    images: [N, H, W, 3] float32 RGB in [0, 1], one per filter.
+    records: one JSON-ready dict per filter, in the same order: `filter`,
+      `loss`, `steps`, `energy_share_before`, `energy_share_after`,
+      `energy_share_gain`, `activated`, the network and every setting.
+  """
+  layer: str
+  images: np.ndarray
+  records: tuple[dict, ...]
+
+  @property
+  def filters(self) -> list[int]:
+    """The filter indices, in order."""
+    return [record["filter"] for record in self.records]
+
+  def grid(self) -> Image.Image:
+    """The images in a grid labelled with their filters (and `inactive`)."""
+    labels = [f"{r['filter']}" + ("" if r["activated"] else " inactive")
+              for r in self.records]
+    return grid.labelled_grid(list(self.images), labels,
+                              f"{self.layer}: {len(self.records)} filters")
+
+  def show(self) -> None:
+    """Draws the grid inline in a notebook (else in a matplotlib window)."""
+    display.show(self.grid())
+
+  def _repr_png_(self) -> bytes:
+    return display.png_bytes(self.grid())
+
+
+def _filter_list(filters: "str | int | Iterable[int]",
+                 num_filters: int) -> list[int]:
+  if isinstance(filters, str):
+    return filters_lib.parse_filters(filters, num_filters)
+  ids = [filters] if isinstance(filters, int) else [int(k) for k in filters]
+  if not ids:
+    raise errors.ArgumentError("give at least one filter")
+  for k in ids:
+    if not 0 <= k < num_filters:
+      raise errors.LayerError(
+          f"filter {k} is out of range: the layer has {num_filters} "
+          f"filters (0 to {num_filters - 1})")
+  return ids
+
+
+def invert(net: "feature_model.Backbone | str | Any",
+           layer: str,
+           filters: "str | int | Iterable[int]" = range(8),
+           image: Any = None,
+           size: int = DEFAULT_SIZE,
+           *,
+           objective: Optional[objectives.Objective] = None,
+           config: Optional[filters_lib.InversionConfig] = None,
+           logdir: Optional[str] = None,
+           progress: bool = True,
+           **settings) -> InversionResult:
+  """Inverts the enhanced code of each filter: its texture primitive.
+
+  Example:
+
+    >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
+    >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16),
+    ...                     image="cat.jpg", steps=60, param="fourier")
+    >>> res.images.shape, res.records[0]["energy_share_gain"]
+    >>> res.show()
+
+  Args:
+    net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network`
+      takes (a name, a .keras path, a `keras.Model`).
+    layer: the layer whose filters are inverted (VGG19 also `relu4_1`,
+      `conv4_1`).
+    filters: indices, one index, or text such as `"0:64"` or `"all"`.
+    image: whose code is modified: a path, an [H, W, 3] array, a Pillow
+      image, or None for the embedded photo.
+    size: the longer side of the image, pixels.
+    objective: a user's own objective added to the filter's code distance
+      (see `fmi_tf.optim.objectives`); its layers join the feature model.
+    config: the settings to start from (default `InversionConfig()`).
+    logdir: a TensorBoard log directory, or None.
+    progress: show a progress bar (a widget in a notebook).
+    **settings: fields of `InversionConfig` or of its `OptimizerConfig`
+      (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
+      `param="fourier"` or a `ParamFactory`, ...).
+
+  Returns:
+    The images and one record per filter.
+
+  Raises:
+    FmiError: for a bad layer, filter, image or setting.
+  """
+  backbone = networks.network(net)
+  config = settings_lib.apply(config or filters_lib.InversionConfig(),
+                              settings)
+  rgb = image_io.as_rgb(image, size)
+  writer = summaries.SummaryWriter(logdir)
+  inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
+                                        objective)
+  ids = _filter_list(filters, inverter.num_filters)
+  run = run_record(backbone, image, size, config)
+  results = []
+  with progress_lib.Progress(len(ids), description=inverter.layer,
+                             enabled=progress) as bar:
+    for result in inverter.invert(rgb, ids, on_step=bar.status):
+      results.append(result)
+      bar.advance()
+  writer.flush()
+  return InversionResult(
+      inverter.layer, np.stack([r.image for r in results]),
+      tuple({**r.record(), **run} for r in results))
+
+
+def run_record(backbone: feature_model.Backbone, image: Any, size: int,
+               config: filters_lib.InversionConfig) -> dict:
+  """The fields every record of a run carries: network, image, settings."""
+  return {"network": networks.record(backbone), "weights": backbone.source,
+          "image": image if isinstance(image, str) else (
+              "default:chelsea" if image is None else "in-memory image"),
+          "size": size, "mode": config.mode, "parameters": config.record()}
