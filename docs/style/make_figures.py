@@ -1,4 +1,4 @@
-r"""Makes the style figures of the README from the command-line tools.
+r"""Makes the style figures of the manual (docs/style.md) from the tools.
 
 Usage (from the repository root, real weights in $FMI_VGG19_WEIGHTS):
   python docs/style/make_figures.py --dtd10=/path/to/dtd10

@@ -150,7 +150,7 @@ def _statistic(key: str, code: tf.Tensor) -> tf.Tensor:
 
 
 class LayerStatistics(keras.layers.Layer):
-  """Images RGB [0, 1] [B, H, W, 3] -> {statistic key: [B, D]} at a scale."""
+  """Images RGB in [0, 1], [B, H, W, 3] -> {statistic: [B, D]} at a scale."""
 
   def __init__(self, features: keras.Model, keys: Sequence[str],
                scale: float = 1.0, **kwargs):
@@ -192,7 +192,7 @@ def pool(config: EncoderConfig, per_scale: Sequence[Sequence]) -> tf.Tensor:
 
 
 class TextureDescriptor(keras.layers.Layer):
-  """Images RGB [0, 1] [B, H, W, 3] -> descriptors [B, D]."""
+  """Images RGB in [0, 1], [B, H, W, 3] -> descriptors [B, D]."""
 
   def __init__(self, features: keras.Model, config: EncoderConfig,
                **kwargs):

@@ -253,7 +253,9 @@ class Stylizer:
     """How well a transfer result carries the style and keeps the content.
 
     Args:
-      content, style, result: [H, W, 3] RGB images of one shape.
+      content: the content image, [H, W, 3] RGB.
+      style: the style image, [H, W, 3] RGB, of the content's shape.
+      result: the transfer result, [H, W, 3] RGB, of the content's shape.
 
     Returns:
       (style moved, content ratio). Style moved: over the style layers, the
