@@ -2,8 +2,9 @@
 
 It implements and extends Xia et al., "Every Filter Extracts a Specific
 Texture in Convolutional Neural Networks" (arXiv 1608.04170), on VGG19 or any
-Keras CNN:
+Keras CNN.
 
+Examples:
   >>> import fmi_tf
   >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
   >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16), image="cat.jpg")

@@ -98,8 +98,7 @@ def draw_atlas(net: Any,
   A rerun skips the filters already in `out`; `n` runs with shards `(i, n)`,
   i = 0 ... n-1, at once or one after another, cover the whole atlas.
 
-  Example:
-
+  Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> fmi_tf.draw_atlas(net, layers=["relu1_1", "relu5_1"], out="atlas/")
     >>> fmi_tf.draw_atlas(net, layers="all", out="atlas/", shard="0/4")

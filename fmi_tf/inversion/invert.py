@@ -90,8 +90,7 @@ def invert(net: "feature_model.Backbone | str | Any",
            **settings) -> InversionResult:
   """Inverts the enhanced code of each filter: its texture primitive.
 
-  Example:
-
+  Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16),
     ...                     image="cat.jpg", steps=60, param="fourier")

@@ -31,8 +31,7 @@ def network(model: "str | keras.Model | feature_model.Backbone" = DEFAULT,
             preprocessing: Optional[str] = None) -> feature_model.Backbone:
   """The network whose filters fmi_tf inverts, measures and encodes.
 
-  Example:
-
+  Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> mine = keras.applications.MobileNet(alpha=0.25, include_top=False)
     >>> net = fmi_tf.network(mine, preprocessing="tf")

@@ -14,8 +14,7 @@ limits (`ONEDNN_MAX_CPU_ISA` below AVX512_CORE_BF16, or oneDNN turned off
 by `TF_ENABLE_ONEDNN_OPTS=0`, leave bfloat16 emulated). The choice and its
 reason go into every record of a run (the tools also log them).
 
-Example:
-
+Examples:
   >>> choice = precision.resolve("auto")
   >>> choice.name, choice.reason  # doctest: +SKIP
   ('float32', 'auto: the CPU has no bfloat16 arithmetic (AVX512_BF16 or AMX-BF16)')

@@ -128,8 +128,7 @@ MeasureFn = Callable[[Mapping[str, tf.Tensor], Mapping], tf.Tensor]
 class Minimizer:
   """Minimises an objective over a batch of images with a compiled loop.
 
-  Example:
-
+  Examples:
     >>> minimizer = optimization.Minimizer.for_objective(
     ...     backbone, objectives.code_distance("block2_conv1"))
     >>> code = minimizer.features(photo[None])["block2_conv1"]

@@ -27,8 +27,7 @@ The named ones:
 A user's own parameterisation is a function `(height, width) ->
 Parameterization`, passed wherever a name is taken.
 
-Example:
-
+Examples:
   >>> from fmi_tf.optim import parameterization, transforms
   >>> def rotating_fourier(height, width):
   ...   return parameterization.Parameterization(

@@ -4,8 +4,7 @@
 `InversionConfig` and of its `OptimizerConfig` alike; `apply` sorts them
 into the right one and refuses a name that neither has.
 
-Example:
-
+Examples:
   >>> config = settings.apply(filters.InversionConfig(), {"steps": 50,
   ...                                                     "alpha": 5.0})
   >>> config.optimizer.steps, config.alpha

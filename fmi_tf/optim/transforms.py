@@ -7,8 +7,7 @@ each element's own seed and step only, so an element's result never depends
 on its batch, and a run is repeatable. Transforms are plain values that a
 user composes in a list (`compose`), their own functions among them.
 
-Example:
-
+Examples:
   >>> from fmi_tf.optim import transforms
   >>> jitter_then_scale = transforms.compose(
   ...     [transforms.jitter(0.02), transforms.scale(0.05)])

@@ -59,8 +59,7 @@ def stylize(net: Any, style: Any, content: Any = None, *,
             **settings) -> Stylized:
   """Paints `content` in the style of `style`, or synthesises its texture.
 
-  Example:
-
+  Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg",
     ...                         method="energy")
@@ -146,8 +145,7 @@ def reallocate(net: Any, image: Any = None,
                **settings) -> Reallocated:
   """Redistributes an image's energies over its maps and inverts the codes.
 
-  Example:
-
+  Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> fmi_tf.reallocate(net, "cat.jpg", seeds=range(8)).show()
     >>> fmi_tf.reallocate(net, "cat.jpg", seeds=[0], mode="rank",
