@@ -62,6 +62,6 @@ def loop_seconds_per_step(weights: str, layer: str, precision: str,
       np.float32)
   times = []
   list(inverter.invert(image, list(range(num_filters)),
-                       on_step=lambda status: times.append(
+                       on_step=lambda status, steps: times.append(
                            time.perf_counter())))
   return (times[1] - times[0]) / steps

@@ -93,7 +93,9 @@ def tutorial(weights: str, out_dir: str) -> None:
       step()
     after = texture.energy_shares(features(x)[_LAYER])[0, k].numpy()
     with open(os.path.join(out_dir, f"{_LAYER}_{k:04d}.json"), "w") as f:
-      json.dump({"energy_share_gain": float(after / max(before[k], 1e-12)),
+      gain = (None if before[k] < filters.SILENT_SHARE
+              else float(after / before[k]))
+      json.dump({"energy_share_gain": gain,
                  "energy_share_before": float(before[k]),
                  "steps": _TUTORIAL_STEPS}, f)
 
@@ -101,14 +103,15 @@ def tutorial(weights: str, out_dir: str) -> None:
 def _gains(out_dir: str) -> tuple[list[float], list[int]]:
   """Gains of the filters that fire in the photo, and every filter's steps.
 
-  A filter silent in the photo (share 0) has no defined gain.
+  A filter silent in the photo (`filters.SILENT_SHARE`) has no gain.
   """
   records = []
   for k in range(_FILTERS):
     with open(os.path.join(out_dir, f"{_LAYER}_{k:04d}.json")) as f:
       records.append(json.load(f))
   return ([r["energy_share_gain"] for r in records
-           if r["energy_share_before"] > 0], [r["steps"] for r in records])
+           if r["energy_share_gain"] is not None],
+          [r["steps"] for r in records])
 
 
 def _loop_flops_per_second(weights: str, precision: str, size: int) -> float:

@@ -49,8 +49,7 @@ def layer_row(backbone, layer: str, photo, config) -> dict:
   results = list(filters.FilterInverter(backbone, layer, config).invert(
       photo, ids))
   seconds = time.perf_counter() - began
-  gains = [r.share_after / r.share_before for r in results
-           if r.share_before > 0]
+  gains = [r.gain for r in results if r.gain is not None]
   return {"median": statistics.median(gains), "min": min(gains),
           "inactive": sum(not r.activated for r in results),
           "silent": len(results) - len(gains),

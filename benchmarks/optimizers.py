@@ -73,7 +73,8 @@ def main(argv):
     began = time.perf_counter()
     results = [r.record() for r in inverter.invert(image, filter_ids)]
     seconds = time.perf_counter() - began
-    gains = [r["energy_share_gain"] for r in results]
+    gains = [r["energy_share_gain"] for r in results
+             if r["energy_share_gain"] is not None]
     mean_steps = statistics.mean(r["steps"] for r in results)
     print(f"{rate:5.2f} {schedule:>9} {steps:5d} {steps_per_call:4d} "
           f"{tolerance:6.3f} {patience:3d} | "

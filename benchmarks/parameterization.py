@@ -101,8 +101,7 @@ def main(argv):
           optimizer=dataclasses.replace(defaults.optimizer, param=param))
       results = list(filters.FilterInverter(backbone, layer, config).invert(
           photo, ids))
-      gains = [r.share_after / r.share_before for r in results
-               if r.share_before > 0]
+      gains = [r.gain for r in results if r.gain is not None]
       shares = [high_frequency_share(r.image) for r in results]
       seconds = sum(r.seconds for r in results)
       print(f"{layer} | {param} | {statistics.median(gains):.2f} | "

@@ -1,5 +1,6 @@
 """The compiled loop: it descends, it is deterministic, batches don't mix."""
 
+import json
 import time
 
 import numpy as np
@@ -260,3 +261,36 @@ def test_one_flat_call_stops_an_image_only_without_patience(
   start = np.full((1,) + photo.shape, 0.5, np.float32)
   result = minimizer.minimize(start, {"block1_conv1": target})
   assert result.steps[0] == steps
+
+
+@pytest.mark.parametrize("before,gain", [(0.0, None), (5e-7, None),
+                                         (0.01, 3.0)])
+def test_a_silent_filter_has_no_gain_and_says_why(before, gain):
+  result = filters.FilterResult("block1_conv1", 0, np.zeros((2, 2, 3)), 0.1,
+                                10, 1.0, before, 0.03)
+  record = result.record()
+  assert result.gain == (None if gain is None else pytest.approx(gain))
+  assert record["energy_share_gain"] == result.gain
+  assert ("energy_share_gain_undefined" in record) == (gain is None)
+  json.dumps(record)
+
+
+def test_progress_counts_the_step_budget_from_the_first_batch(tiny_backbone,
+                                                              photo):
+  # Early stop ends batches before their last step; the rest of a batch's
+  # budget is counted when it ends, so the filter-steps reported add up to
+  # steps_per_filter per filter, batch by batch.
+  config = filters.InversionConfig(
+      batch_size=4, optimizer=optimization.OptimizerConfig(
+          steps=200, steps_per_call=10, tolerance=0.2, patience=1))
+  inverter = filters.FilterInverter(tiny_backbone, "block3_conv1", config)
+  reports, finished = [], []
+  results = inverter.invert(photo, list(range(8)),
+                            on_step=lambda status, steps: reports.append(
+                                (len(finished), steps)))
+  for result in results:
+    finished.append(result)
+  assert max(r.steps for r in finished) < 200  # the batches stopped early
+  first_batch = sum(steps for done, steps in reports if done == 0)
+  assert first_batch == 4 * 200
+  assert sum(steps for _, steps in reports) == 8 * inverter.steps_per_filter

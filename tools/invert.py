@@ -49,7 +49,9 @@ def main(argv):
   inversion_flags.log_precision(config)
   run = invert_lib.run_record(backbone, inversion_flags.IMAGE.value,
                              inversion_flags.SIZE.value, config)
-  with progress.Progress(len(filter_ids), description=inverter.layer) as bar:
+  with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
+                         unit=progress.FILTER_STEP,
+                         description=inverter.layer) as bar:
     layout.invert_to_directory(inverter, image, filter_ids, out_dir, run, bar)
   writer.flush()
 

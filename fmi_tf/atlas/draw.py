@@ -149,8 +149,9 @@ def draw_atlas(net: Any,
   if len(mine) > total:
     logging.info("resuming: %d filters already done", len(mine) - total)
   run = invert_lib.run_record(backbone, image, size, config)
-  with progress_lib.Progress(total, description="atlas",
-                             enabled=progress) as bar:
+  with progress_lib.Progress(total * config.optimizer.steps,
+                             unit=progress_lib.FILTER_STEP,
+                             description="atlas", enabled=progress) as bar:
     for name in names:
       if todo[name]:
         inverter = distribution.DistributedInverter(backbone, name, config,

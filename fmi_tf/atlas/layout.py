@@ -105,17 +105,21 @@ def invert_to_directory(inverter: (filters.FilterInverter
     filter_ids: filters to invert.
     out_dir: existing, writable directory.
     settings: extra fields for every JSON record (image, size, flags).
-    progress: advanced once per saved filter.
+    progress: advanced by the filter-steps of the step budget used
+      (`steps_per_filter` per filter; see `FilterInverter.invert`).
 
   Returns:
     The JSON records written.
   """
   records = []
-  for result in inverter.invert(image, filter_ids, on_step=progress.status):
+  for result in inverter.invert(
+      image, filter_ids,
+      on_step=lambda status, steps: progress.advance(steps, status)):
     save_result(out_dir, result, settings)
     records.append(result.record())
-    gain = records[-1]["energy_share_gain"]
-    progress.advance(status=f"{result.layer}/{result.filter} gain {gain:.1f}x")
+    gain = ("silent in the image" if result.gain is None
+            else f"gain {result.gain:.1f}x")
+    progress.status(f"{result.layer}/{result.filter} {gain}")
   return records
 
 

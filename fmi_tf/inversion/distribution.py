@@ -144,7 +144,7 @@ class DistributedInverter:
     self.num_filters = self._inverters[0].num_filters
 
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
-             on_step: Optional[Callable[[str], None]] = None
+             on_step: Optional[filters.StepFn] = None
              ) -> Iterator[filters.FilterResult]:
     """Inverts the filters, each replica its contiguous slice, concurrently.
 

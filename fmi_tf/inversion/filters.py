@@ -31,6 +31,9 @@ from fmi_tf.nets import feature_model as vgg_feature_model
 from fmi_tf.nets import precision as precision_lib
 
 INITS = ("noise", "image")
+# Below this share of its layer's energy a filter counts as silent in the
+# image's code, and its gain (share after / share before) is not defined.
+SILENT_SHARE = 1e-6
 DEFAULT_PARAM = "pixel"
 DEFAULT_PRECISION = precision_lib.AUTO
 
@@ -135,16 +138,37 @@ class FilterResult:
   def activated(self) -> bool:
     return self.share_after > 0
 
+  @property
+  def gain(self) -> Optional[float]:
+    """share_after / share_before; None for a filter silent in the image
+    (share below `SILENT_SHARE`), whose ratio would mean nothing."""
+    if self.share_before < SILENT_SHARE:
+      return None
+    return self.share_after / self.share_before
+
   def record(self) -> dict:
-    """Returns the result without its image, as a JSON-ready dict."""
-    return {
+    """Returns the result without its image, as a JSON-ready dict.
+
+    `energy_share_gain` is null for a filter silent in the image, and
+    `energy_share_gain_undefined` then says why.
+    """
+    record = {
         "layer": self.layer, "filter": self.filter, "loss": self.loss,
         "steps": self.steps, "seconds": self.seconds,
         "energy_share_before": self.share_before,
         "energy_share_after": self.share_after,
-        "energy_share_gain": self.share_after / max(self.share_before, 1e-12),
+        "energy_share_gain": self.gain,
         "activated": self.activated,
     }
+    if self.gain is None:
+      record["energy_share_gain_undefined"] = (
+          f"the filter is silent in the image: its share "
+          f"{self.share_before:.3g} is below {SILENT_SHARE:g}")
+    return record
+
+
+# (status text, filter-steps of the budget used since the last call).
+StepFn = Callable[[str, int], None]
 
 
 def parse_filters(spec: str, num_filters: int) -> list[int]:
@@ -240,16 +264,23 @@ class FilterInverter:
     """Returns the layer's activations for [B, H, W, 3] images."""
     return self._features(tf.convert_to_tensor(images, tf.float32))[self.layer]
 
+  @property
+  def steps_per_filter(self) -> int:
+    """The most steps a filter takes: its share of a run's step budget."""
+    return self._config.optimizer.steps
+
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
-             on_step: Optional[Callable[[str], None]] = None
-             ) -> Iterator[FilterResult]:
+             on_step: Optional[StepFn] = None) -> Iterator[FilterResult]:
     """Inverts the enhanced code of each filter, yielding results by batch.
 
     Args:
       image: [H, W, 3] float32 RGB in [0, 1], whose code is modified.
       filter_ids: the filters, inverted in chunks of `batch_size`.
       on_step: called between compiled calls with a short status text
-        (filters of the batch, steps taken).
+        (filters of the batch, steps taken) and the filter-steps of the step
+        budget (`steps_per_filter` per filter) used since its last call; a
+        batch that stops early reports the rest of its budget as it ends, so
+        the filter-steps of a run add up to `steps_per_filter` per filter.
 
     Yields:
       One `FilterResult` per filter, in the order given.
@@ -262,10 +293,11 @@ class FilterInverter:
       began = time.perf_counter()
       target = modified_code.filter_target(
           code, chunk, config.mode, config.alpha, config.beta)
+      report = self._report(chunk, on_step)
       result = self._minimizer.minimize(
           initial_images(image, chunk, config), {self.layer: target},
-          on_progress=self._report(chunk, on_step),
-          seeds=[(config.seed, k) for k in chunk])
+          on_progress=report, seeds=[(config.seed, k) for k in chunk])
+      report(self.steps_per_filter, None, None)
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):
@@ -274,16 +306,23 @@ class FilterInverter:
             int(result.steps[i]), seconds, float(shares_before[k]),
             float(shares_after[i, k]))
 
-  def _report(self, chunk: Sequence[int],
-              on_step: Optional[Callable[[str], None]]):
+  def _report(self, chunk: Sequence[int], on_step: Optional[StepFn]):
+    """The minimiser's progress callback for one batch; called once more
+    with `steps_per_filter` and no images when the batch ends."""
     names = [f"loss/{self.layer}_{k:04d}" for k in chunk]
-    steps = self._config.optimizer.steps
+    steps = self.steps_per_filter
+    reported = 0
 
     def on_progress(step, images, losses):
-      if on_step is not None:
-        on_step(f"{self.layer} {chunk[0]}-{chunk[-1]}: step {step}/{steps}")
-      self._writer.scalars(step, dict(zip(names, losses)))
-      self._writer.image_grid(
-          step, f"image/{self.layer}_{chunk[0]:04d}-{chunk[-1]:04d}", images)
+      nonlocal reported
+      if on_step is not None and step > reported:
+        on_step(f"{self.layer} {chunk[0]}-{chunk[-1]}: step {step}/{steps}",
+                len(chunk) * (step - reported))
+      reported = max(reported, step)
+      if images is not None:
+        self._writer.scalars(step, dict(zip(names, losses)))
+        self._writer.image_grid(
+            step, f"image/{self.layer}_{chunk[0]:04d}-{chunk[-1]:04d}",
+            images)
 
     return on_progress

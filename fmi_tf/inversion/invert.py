@@ -130,12 +130,12 @@ def invert(net: "feature_model.Backbone | str | Any",
                                         objective)
   ids = _filter_list(filters, inverter.num_filters)
   run = run_record(backbone, image, size, config)
-  results = []
-  with progress_lib.Progress(len(ids), description=inverter.layer,
+  with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
+                             unit=progress_lib.FILTER_STEP,
+                             description=inverter.layer,
                              enabled=progress) as bar:
-    for result in inverter.invert(rgb, ids, on_step=bar.status):
-      results.append(result)
-      bar.advance()
+    results = list(inverter.invert(
+        rgb, ids, on_step=lambda status, steps: bar.advance(steps, status)))
   writer.flush()
   return InversionResult(
       inverter.layer, np.stack([r.image for r in results]),

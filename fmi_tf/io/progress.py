@@ -9,6 +9,13 @@ import sys
 
 from tqdm import auto as tqdm_auto
 
+# The unit of inversions: one step of one filter. Filters finish a batch at
+# a time and may stop early, so counting filters would make the rate and the
+# time left wrong until many batches have ended; counting the step budget
+# (each filter's most steps, the rest counted when its batch ends) gets them
+# right from the first compiled call.
+FILTER_STEP = "filter-step"
+
 
 class Progress:
   """Counts finished items of a known total and shows done/total, rate, ETA."""
