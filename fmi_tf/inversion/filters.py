@@ -2,7 +2,7 @@
 
 For each filter k of a layer, the image's code at that layer is modified to
 enhance map k (see `modified_code`) and inverted back to an image by
-minimising `objectives.filter_code_distance` (plus optional priors) from
+minimising `modified_code.filter_code_distance` (plus optional priors) from
 mid-grey plus noise. Filters are inverted in batches, one batch element per
 filter; a long list runs in chunks of `batch_size`, which bounds memory.
 
@@ -220,7 +220,7 @@ class FilterInverter:
         backbone, [self.layer], pooling=config.pooling,
         relu_gradient="redirected",
         precision=config.compute_precision.name)
-    objective = objectives.filter_code_distance(self.layer)
+    objective = modified_code.filter_code_distance(self.layer)
     if config.tv_weight:
       objective += config.tv_weight * objectives.total_variation()
     if config.l2_weight:

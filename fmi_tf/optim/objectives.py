@@ -18,8 +18,6 @@ from typing import Callable, Mapping
 
 import tensorflow as tf
 
-from fmi_tf.inversion import modified_code
-
 TermFn = Callable[[Mapping[str, tf.Tensor], tf.Tensor, Mapping], tf.Tensor]
 
 
@@ -40,10 +38,6 @@ class Objective:
   def of(cls, fn: TermFn, name: str) -> "Objective":
     """Returns the objective made of one term of weight 1."""
     return cls((Term(1.0, name, fn),))
-
-  @property
-  def names(self) -> tuple[str, ...]:
-    return tuple(term.name for term in self.parts)
 
   def terms(self, activations, images, targets) -> dict[str, tf.Tensor]:
     """Returns each weighted term, [B] per name."""
@@ -71,47 +65,6 @@ class Objective:
 
   def __repr__(self) -> str:
     return " + ".join(f"{term.weight:g}*{term.name}" for term in self.parts)
-
-
-def filter_code_distance(layer: str) -> Objective:
-  """Normalised squared distance to a `FilterTarget` at `layer`.
-
-  ||phi(x) - T||^2 / ||T||^2 per batch element (Mahendran & Vedaldi), where T
-  is the factored modified code `targets[layer]`; the dense T is never built:
-  the enhanced map is picked by contracting the channels with a one-hot
-  vector (`einsum`), which costs one pass over the code and, unlike a
-  batched gather on the last axis, no transposes.
-
-  Args:
-    layer: canonical layer name; `targets[layer]` must be a `FilterTarget`.
-
-  Returns:
-    The objective.
-  """
-
-  def distance(activations, images, targets):
-    del images
-    target: modified_code.FilterTarget = targets[layer]
-    phi = activations[layer]
-    code = target.code[0]
-    scale = target.others_scale
-    chosen = tf.one_hot(target.filter_ids, tf.shape(phi)[-1], dtype=phi.dtype)
-    phi_k = tf.einsum("bhwc,bc->bhw", phi, chosen)
-    code_k = tf.einsum("hwc,bc->bhw", code, chosen)
-    residual = phi - scale[:, None, None, None] * code
-    residual_k = phi_k - scale[:, None, None] * code_k
-    numerator = (tf.reduce_sum(tf.square(residual), axis=[1, 2, 3])
-                 - tf.reduce_sum(tf.square(residual_k), axis=[1, 2])
-                 + tf.reduce_sum(tf.square(phi_k - target.target_maps),
-                                 axis=[1, 2]))
-    denominator = (
-        tf.square(scale)
-        * (tf.reduce_sum(tf.square(code)) - tf.reduce_sum(tf.square(code_k),
-                                                          axis=[1, 2]))
-        + tf.reduce_sum(tf.square(target.target_maps), axis=[1, 2]))
-    return numerator / tf.maximum(denominator, 1e-12)
-
-  return Objective.of(distance, f"loss/code/{layer}")
 
 
 def relative_squared_distance(value: tf.Tensor,
