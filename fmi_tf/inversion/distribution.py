@@ -142,6 +142,7 @@ class DistributedInverter:
             _backbone_on(backbone, device), layer, config, writer))
     self.layer = self._inverters[0].layer
     self.num_filters = self._inverters[0].num_filters
+    self.layer_record = self._inverters[0].layer_record
 
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
              on_step: Optional[Callable[[str], None]] = None

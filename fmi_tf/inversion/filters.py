@@ -27,6 +27,7 @@ from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 
 INITS = ("noise", "image")
@@ -163,6 +164,23 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
   return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all", in_range)
 
 
+def layer_record(backbone: vgg_feature_model.Backbone, layer: str) -> dict:
+  """Returns what every record of a layer's inverted filters carries.
+
+  Args:
+    backbone: the network inverted.
+    layer: canonical layer name.
+
+  Returns:
+    `{"network": ..., "layer_index": ...}`: the network as `networks.record`
+    gives it plus the source of its weights (`"weights"`), and the layer's
+    depth in it (`Backbone.depth`), by which a directory of records read back
+    without the network orders its layers.
+  """
+  return {"network": {**networks.record(backbone), "weights": backbone.source},
+          "layer_index": backbone.depth(layer)}
+
+
 def filter_energy_share(layer: str) -> optimization.MeasureFn:
   """The progress measure of filter inversion: the enhanced map's share.
 
@@ -214,6 +232,7 @@ class FilterInverter:
     """
     self.layer = backbone.canonical_name(layer)
     self.num_filters = backbone.num_filters(self.layer)
+    self.layer_record = layer_record(backbone, self.layer)
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)
     self._features = vgg_feature_model.feature_model(

@@ -90,6 +90,14 @@ class Backbone:
         result.append(name)
     return result
 
+  def depth(self, layer: str) -> int:
+    """Returns the layer's position among the network's feature-map layers.
+
+    Raises:
+      LayerError: if the network has no such layer.
+    """
+    return self._order[self.canonical_name(layer)]
+
   def network_order(self, names: Sequence[str]) -> list[str]:
     """Sorts canonical layer names by their depth in the network."""
     return sorted(names, key=self._order.__getitem__)
