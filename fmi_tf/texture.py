@@ -27,11 +27,10 @@ def energies(code: tf.Tensor, order: int = 1) -> tf.Tensor:
   Raises:
     ArgumentError: for another order.
   """
+  errors.check_choice("energy order", order, ORDERS)
   if order == 1:
     return tf.reduce_mean(code, axis=[1, 2])
-  if order == 2:
-    return tf.sqrt(tf.reduce_mean(tf.square(code), axis=[1, 2]) + 1e-12)
-  raise errors.ArgumentError(f"energy order must be 1 or 2, not {order}")
+  return tf.sqrt(tf.reduce_mean(tf.square(code), axis=[1, 2]) + 1e-12)
 
 
 def energy_shares(code: tf.Tensor) -> tf.Tensor:

@@ -33,7 +33,8 @@ def test_second_order_energy_is_the_root_of_the_gram_diagonal(rng):
 
 
 def test_unknown_energy_order_is_refused():
-  with pytest.raises(errors.ArgumentError, match="order"):
+  with pytest.raises(errors.ArgumentError,
+                     match="energy order must be one of 1, 2, not 3"):
     texture.energies(_code(), order=3)
 
 

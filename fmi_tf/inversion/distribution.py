@@ -45,19 +45,17 @@ def make_strategy(kind: str) -> tf.distribute.Strategy:
     ArgumentError: for an unknown kind, or `multi_worker` without
       `TF_CONFIG`.
   """
+  errors.check_choice("strategy", kind, STRATEGIES)
   if kind == "default":
     return tf.distribute.get_strategy()
   if kind == "mirrored":
     devices = (tf.config.list_logical_devices("GPU")
                or tf.config.list_logical_devices("CPU"))
     return tf.distribute.MirroredStrategy([d.name for d in devices])
-  if kind == "multi_worker":
-    if not os.environ.get("TF_CONFIG"):
-      raise errors.ArgumentError(
-          "strategy multi_worker needs TF_CONFIG to describe the cluster")
-    return tf.distribute.MultiWorkerMirroredStrategy()
-  raise errors.ArgumentError(
-      f"strategy must be one of {', '.join(STRATEGIES)}, not {kind!r}")
+  if not os.environ.get("TF_CONFIG"):
+    raise errors.ArgumentError(
+        "strategy multi_worker needs TF_CONFIG to describe the cluster")
+  return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def worker_position(strategy: tf.distribute.Strategy) -> tuple[int, int]:

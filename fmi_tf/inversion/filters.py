@@ -71,13 +71,8 @@ class InversionConfig:
       param=DEFAULT_PARAM)
 
   def __post_init__(self):
-    if self.mode not in modified_code.MODES:
-      raise errors.ArgumentError(
-          f"mode must be one of {', '.join(modified_code.MODES)}, "
-          f"not {self.mode!r}")
-    if self.init not in INITS:
-      raise errors.ArgumentError(
-          f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    errors.check_choice("mode", self.mode, modified_code.MODES)
+    errors.check_choice("init", self.init, INITS)
     precision_lib.check(self.precision)
     if self.batch_size < 1:
       raise errors.ArgumentError(

@@ -63,9 +63,7 @@ def filter_target(code: tf.Tensor,
   Raises:
     ArgumentError: for an unknown mode or a negative gain.
   """
-  if mode not in MODES:
-    raise errors.ArgumentError(
-        f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+  errors.check_choice("mode", mode, MODES)
   if alpha < 0 or beta < 0:
     raise errors.ArgumentError(
         f"alpha and beta must be non-negative, not {alpha} and {beta}")

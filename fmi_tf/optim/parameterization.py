@@ -155,6 +155,4 @@ def make(param: str, height: int, width: int) -> Parameterization:
 
 def check(param: str) -> None:
   """Raises ArgumentError unless `param` is one of `PARAMS`."""
-  if param not in PARAMS:
-    raise errors.ArgumentError(
-        f"param must be one of {', '.join(PARAMS)}, not {param!r}")
+  errors.check_choice("param", param, PARAMS)
