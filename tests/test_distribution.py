@@ -138,7 +138,8 @@ def test_two_workers_share_the_filters_and_match_one_process(
 
 def test_records_of_a_distributed_layer_name_its_network(tiny_backbone):
   inverter = distribution.DistributedInverter(
-      tiny_backbone, "relu2_1", _config(), distribution.make_strategy("default"))
+      tiny_backbone, "relu2_1", _config(),
+      distribution.make_strategy("default"))
   assert inverter.layer == "block2_conv1"
   assert inverter.layer_record["layer_index"] == tiny_backbone.depth("conv2_1")
   assert inverter.layer_record["network"]["network"] == "vgg19"

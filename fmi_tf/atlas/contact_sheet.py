@@ -79,7 +79,8 @@ def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
   done_by_layer = {n: layout.done_filters(out_dir, n, count)
                    for n, count in num_filters.items()}
   order = layer_order.depth_order({
-      n: _recorded_depth(out_dir, n, done) for n, done in done_by_layer.items()})
+      n: _recorded_depth(out_dir, n, done)
+      for n, done in done_by_layer.items()})
   total = sum(num_filters.values())
   done = sum(len(ids) for ids in done_by_layer.values())
   navigation = " ".join(f'<a href="#{html.escape(n)}">{html.escape(n)}</a>'

@@ -1,7 +1,8 @@
 """Batched inversion under a tf.distribute strategy.
 
 Filters are independent (per-element Adam, per-filter seeded noise, batch
-norm in inference mode), so distributing an inversion needs no cross-replica traffic:
+norm in inference mode), so distributing an inversion needs no cross-replica
+traffic:
 
 * across machines (`MultiWorkerMirroredStrategy`, configured by `TF_CONFIG`),
   worker w of W takes the w-th contiguous slice of the filter list
@@ -119,7 +120,7 @@ class DistributedInverter:
     """Builds one network copy and compiled loop per local replica device.
 
     Args:
-      backbone: VGG19 and its weight coverage.
+      backbone: the network and its weight coverage.
       layer: the layer whose filters are inverted, either spelling.
       config: inversion settings, the same on every replica.
       strategy: gives the local replica devices.

@@ -1,8 +1,8 @@
 """Objectives: immutable values mapping (activations, images, targets) to [B].
 
 Sign convention: every objective is a loss to minimise. An objective returns
-one value per batch element (elements are independent: VGG19 has no batch
-normalisation), and is reduced to a scalar only where the gradient is taken.
+one value per batch element (elements are independent: batch normalisation
+runs in inference mode), and is reduced to a scalar only where the gradient is taken.
 
 Objectives combine without mutating their operands: `a + b`, `a - b`,
 `k * a` and `-a` build new objectives. Each keeps its named terms, so that
