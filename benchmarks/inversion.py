@@ -63,7 +63,6 @@ def tutorial(weights: str, out_dir: str) -> None:
   from fmi_tf import texture
   from fmi_tf.inversion import filters
   from fmi_tf.inversion import modified_code
-  from fmi_tf.optim import objectives
   from fmi_tf.io import images
   from fmi_tf.nets import feature_model
 
@@ -74,7 +73,7 @@ def tutorial(weights: str, out_dir: str) -> None:
   image = images.load_image(None, _SIZE)
   code = features(image[None])[_LAYER]
   before = texture.energy_shares(code)[0].numpy()
-  objective = objectives.filter_code_distance(_LAYER)
+  objective = modified_code.filter_code_distance(_LAYER)
   config = filters.InversionConfig()
   for k in range(_FILTERS):
     target = {_LAYER: modified_code.filter_target(code, [k])}

@@ -4,13 +4,8 @@ The energy of a feature map is the spatial mean of its activations (first
 order, as in the authors' code) or the root of the spatial mean of its squared
 activations (second order: the root of the Gram matrix's diagonal). An image's
 texture representation is the vector of energies of every filter over a set
-of layers. The Gram matrix of Gatys et al. is the baseline representation,
-behind the same interface: a `Representation` maps a feature model's
-activations to one statistic per layer, and `flatten` concatenates them.
+of layers. The Gram matrix of Gatys et al. is the baseline representation.
 """
-
-import dataclasses
-from typing import Mapping, Sequence
 
 import tensorflow as tf
 
@@ -32,11 +27,10 @@ def energies(code: tf.Tensor, order: int = 1) -> tf.Tensor:
   Raises:
     ArgumentError: for another order.
   """
+  errors.check_choice("energy order", order, ORDERS)
   if order == 1:
     return tf.reduce_mean(code, axis=[1, 2])
-  if order == 2:
-    return tf.sqrt(tf.reduce_mean(tf.square(code), axis=[1, 2]) + 1e-12)
-  raise errors.ArgumentError(f"energy order must be 1 or 2, not {order}")
+  return tf.sqrt(tf.reduce_mean(tf.square(code), axis=[1, 2]) + 1e-12)
 
 
 def energy_shares(code: tf.Tensor) -> tf.Tensor:
@@ -50,41 +44,3 @@ def gram(code: tf.Tensor) -> tf.Tensor:
   shape = tf.shape(code)
   positions = tf.cast(shape[1] * shape[2], code.dtype)
   return tf.einsum("bhwc,bhwd->bcd", code, code) / positions
-
-
-@dataclasses.dataclass(frozen=True)
-class Representation:
-  """A per-layer texture statistic over chosen layers.
-
-  Attributes:
-    layers: canonical layer names.
-    kind: `"energy"` or `"gram"`.
-    order: energy order (1 or 2); ignored by `"gram"`.
-  """
-  layers: tuple[str, ...] = DEFAULT_LAYERS
-  kind: str = "energy"
-  order: int = 1
-
-  def __post_init__(self):
-    if self.kind not in ("energy", "gram"):
-      raise errors.ArgumentError(
-          f"representation must be energy or gram, not {self.kind!r}")
-    if self.order not in ORDERS:
-      raise errors.ArgumentError(
-          f"energy order must be 1 or 2, not {self.order}")
-
-  def __call__(self, activations: Mapping[str, tf.Tensor]
-               ) -> dict[str, tf.Tensor]:
-    """Returns {layer: [B, C] energies or [B, C, C] Gram matrices}."""
-    if self.kind == "gram":
-      return {layer: gram(activations[layer]) for layer in self.layers}
-    return {layer: energies(activations[layer], self.order)
-            for layer in self.layers}
-
-
-def flatten(statistics: Mapping[str, tf.Tensor],
-            layers: Sequence[str]) -> tf.Tensor:
-  """Concatenates per-layer statistics into one [B, D] vector, layer order."""
-  batch = tf.shape(next(iter(statistics.values())))[0]
-  return tf.concat([tf.reshape(statistics[layer], [batch, -1])
-                    for layer in layers], axis=-1)

@@ -53,6 +53,43 @@ def test_find_filters_orders_layers_by_depth_and_ignores_grids(tmp_path):
       "block1_conv1": [0, 3, 4], "block2_conv1": [0, 1, 2, 5]}
 
 
+def _write_filters(root, depths):
+  """One filter per layer, its record giving `depths[layer]` unless None."""
+  for layer, depth in depths.items():
+    stem = os.path.join(root, f"{layer}_0000")
+    outputs.write_png(stem + ".png", _picture(layer, 0))
+    record = {"layer": layer, "filter": 0}
+    if depth is not None:
+      record["layer_index"] = depth
+    outputs.write_json(stem + ".json", record)
+
+
+def test_find_filters_orders_other_networks_by_recorded_depth(tmp_path):
+  # MobileNet's names, with depths that their names' order contradicts.
+  _write_filters(tmp_path, {"conv_pw_11_relu": 61, "conv_pw_2_relu": 15,
+                            "zero_relu": 3})
+  assert list(depth_stats.find_filters(str(tmp_path))) == [
+      "zero_relu", "conv_pw_2_relu", "conv_pw_11_relu"]
+
+
+def test_tool_csv_lists_other_networks_layers_by_depth(tmp_path):
+  _write_filters(tmp_path, {"conv_pw_11_relu": 61, "conv_pw_2_relu": 15,
+                            "conv_pw_1_relu": None})
+  process = _run(f"--atlas={tmp_path}")
+  assert process.returncode == 0, process.stderr
+  with open(tmp_path / "depth_stats.csv") as f:
+    layers = [row["layer"] for row in csv.DictReader(f)]
+  assert list(dict.fromkeys(layers)) == [
+      "conv_pw_1_relu", "conv_pw_2_relu", "conv_pw_11_relu"]
+
+
+def test_find_filters_without_depths_sorts_digits_as_numbers(tmp_path):
+  _write_filters(tmp_path, {"conv_pw_11_relu": None, "conv_pw_2_relu": None,
+                            "conv_pw_1_relu": None})
+  assert list(depth_stats.find_filters(str(tmp_path))) == [
+      "conv_pw_1_relu", "conv_pw_2_relu", "conv_pw_11_relu"]
+
+
 def test_layer_summaries_are_those_of_the_filters():
   measures = {"block1_conv1": {k: {m: float(k * (i + 1)) for i, m in
                                    enumerate(texture_measures.MEASURES)}

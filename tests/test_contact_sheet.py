@@ -12,7 +12,9 @@ import pytest
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.inversion import filters
+from fmi_tf.io import progress
 from fmi_tf.optim import optimization
+from tests import tiny_mobilenet
 
 _CHROMIUM = "/usr/bin/chromium"
 _LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
@@ -32,6 +34,37 @@ def atlas_dir(tmp_path_factory, tiny_backbone, photo):
     layout.save_layer_grid(out, layer, count)
   contact_sheet.write_contact_sheet(out, _LAYERS)
   return out
+
+
+def test_records_name_the_network_and_the_layers_depth(tmp_path, photo):
+  backbone = tiny_mobilenet.tiny_backbone()
+  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
+      steps=2, steps_per_call=2))
+  wanted = {"swish_conv": [1], "dw_relu": [0, 2]}  # deepest first
+  out = str(tmp_path)
+  with progress.Progress(3) as bar:
+    for layer, ids in wanted.items():
+      written = layout.invert_to_directory(
+          filters.FilterInverter(backbone, layer, config), photo, ids, out,
+          {"image": "photo"}, bar)
+      assert [r["filter"] for r in written] == ids
+  depths = {}
+  for layer, ids in wanted.items():
+    for k in ids:
+      with open(layout.filter_stem(out, layer, k) + ".json",
+                encoding="utf8") as f:
+        record = json.load(f)
+      assert record["network"] == {
+          "network": "tiny_mobilenet", "preprocessing": "tf", "options": {},
+          "weights": "tiny"}
+      assert record["image"] == "photo"
+      depths.setdefault(layer, set()).add(record["layer_index"])
+  assert depths == {n: {backbone.depth(n)} for n in wanted}
+  assert backbone.depth("dw_relu") < backbone.depth("swish_conv")
+  contact_sheet.write_contact_sheet(
+      out, {n: backbone.num_filters(n) for n in wanted})
+  sheet = (tmp_path / "index.html").read_text()
+  assert sheet.index("dw_relu</h2>") < sheet.index("swish_conv</h2>")
 
 
 def test_sheet_links_every_grid_and_single_png_relatively(atlas_dir):

@@ -1,4 +1,4 @@
-"""Distributed inversion and encoding give the single-device results.
+"""Distributed inversion gives the single-device results.
 
 Logical devices must be configured before TensorFlow initialises its devices,
 and a multi-worker strategy owns its process, so each distributed run is a
@@ -21,7 +21,6 @@ from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters
 from fmi_tf.optim import optimization
 from fmi_tf.io import images
-from fmi_tf.nets import feature_model
 from tests import tiny_vgg
 
 _LAYER = "block2_conv1"
@@ -35,26 +34,26 @@ def _config() -> filters.InversionConfig:
           steps=30, steps_per_call=10, tolerance=0.0))
 
 
-def _encoder_inputs() -> np.ndarray:
-  return np.random.default_rng(0).uniform(size=(5, 16, 16, 3)).astype("f4")
+def _invert_share(strategy) -> list[filters.FilterResult]:
+  """This worker's share of the filters, inverted on its replicas, in order."""
+  mine = distribution.worker_share(strategy, _FILTERS)
+  if not mine:
+    return []
+  inverter = distribution.DistributedInverter(
+      tiny_vgg.tiny_backbone(), _LAYER, _config(), strategy)
+  return sorted(inverter.invert(images.load_image(None, 32), mine),
+                key=lambda r: r.filter)
 
 
 def logical_devices_main(out_dir: str) -> None:
-  """Inverts and encodes under MirroredStrategy on 2 logical CPUs."""
+  """Inverts under MirroredStrategy on 2 logical CPUs."""
   cpu = tf.config.list_physical_devices("CPU")[0]
   tf.config.set_logical_device_configuration(
       cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
   strategy = distribution.make_strategy("mirrored")
-  backbone = tiny_vgg.tiny_backbone()
-  results = distribution.invert_distributed(
-      backbone, _LAYER, images.load_image(None, 32), _FILTERS, _config(),
-      strategy)
+  results = _invert_share(strategy)
   np.save(os.path.join(out_dir, "filters.npy"), [r.filter for r in results])
   np.save(os.path.join(out_dir, "images.npy"), [r.image for r in results])
-  model = feature_model.feature_model(backbone, [_LAYER])
-  dataset = tf.data.Dataset.from_tensor_slices(_encoder_inputs()).batch(2)
-  codes = distribution.encode_dataset(model, dataset, strategy)
-  np.save(os.path.join(out_dir, "codes.npy"), codes[_LAYER])
   with open(os.path.join(out_dir, "devices.json"), "w") as f:
     json.dump(distribution.replica_devices(strategy), f)
 
@@ -63,9 +62,7 @@ def worker_main(out_dir: str) -> None:
   """Inverts this worker's share under MultiWorkerMirroredStrategy."""
   strategy = distribution.make_strategy("multi_worker")
   index, count = distribution.worker_position(strategy)
-  results = distribution.invert_distributed(
-      tiny_vgg.tiny_backbone(), _LAYER, images.load_image(None, 32), _FILTERS,
-      _config(), strategy)
+  results = _invert_share(strategy)
   np.save(os.path.join(out_dir, f"filters_{index}_of_{count}.npy"),
           [r.filter for r in results])
   np.save(os.path.join(out_dir, f"images_{index}_of_{count}.npy"),
@@ -109,7 +106,7 @@ def single_device_images(tiny_backbone, photo):
 
 
 @pytest.mark.slow
-def test_two_logical_devices_match_one_device(tmp_path, tiny_backbone,
+def test_two_logical_devices_match_one_device(tmp_path,
                                               single_device_images):
   _finish(_launch("logical_devices_main", tmp_path))
   devices = json.loads((tmp_path / "devices.json").read_text())
@@ -117,9 +114,6 @@ def test_two_logical_devices_match_one_device(tmp_path, tiny_backbone,
   assert list(np.load(tmp_path / "filters.npy")) == _FILTERS
   np.testing.assert_allclose(np.load(tmp_path / "images.npy"),
                              single_device_images, atol=2e-3)
-  model = feature_model.feature_model(tiny_backbone, [_LAYER])
-  np.testing.assert_allclose(np.load(tmp_path / "codes.npy"),
-                             model(_encoder_inputs())[_LAYER], atol=1e-5)
 
 
 @pytest.mark.slow
@@ -140,6 +134,16 @@ def test_two_workers_share_the_filters_and_match_one_process(
   union = np.concatenate([np.load(tmp_path / f"images_{i}_of_2.npy")
                           for i in range(2)])
   np.testing.assert_allclose(union, single_device_images, atol=2e-3)
+
+
+def test_records_of_a_distributed_layer_name_its_network(tiny_backbone):
+  inverter = distribution.DistributedInverter(
+      tiny_backbone, "relu2_1", _config(),
+      distribution.make_strategy("default"))
+  assert inverter.layer == "block2_conv1"
+  assert inverter.layer_record["layer_index"] == tiny_backbone.depth("conv2_1")
+  assert inverter.layer_record["network"]["network"] == "vgg19"
+  assert inverter.layer_record["network"]["weights"] == tiny_backbone.source
 
 
 @pytest.mark.parametrize("items,count,expected", [

@@ -192,7 +192,13 @@ def test_bfloat16_features_are_close_to_float32(tiny_backbone, photo):
   assert 0 < error < 0.02
 
 
-def test_unknown_precision_is_refused(tiny_backbone):
-  with pytest.raises(errors.ArgumentError, match="precision"):
-    feature_model.feature_model(tiny_backbone, ["block1_conv1"],
-                                precision="float16")
+@pytest.mark.parametrize("option,phrase", [
+    ({"precision": "float16"},
+     "precision must be one of auto, float32, bfloat16, not 'float16'"),
+    ({"pooling": "median"}, "pooling must be one of max, avg, not 'median'"),
+    ({"relu_gradient": "guided"},
+     "relu gradient must be one of exact, redirected, not 'guided'")])
+def test_unknown_options_are_refused_with_the_valid_ones(tiny_backbone,
+                                                         option, phrase):
+  with pytest.raises(errors.ArgumentError, match=phrase):
+    feature_model.feature_model(tiny_backbone, ["block1_conv1"], **option)

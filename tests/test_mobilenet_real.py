@@ -6,7 +6,14 @@ import os
 import numpy as np
 import pytest
 
+from fmi_tf.atlas import contact_sheet
+from fmi_tf.atlas import depth_stats
+from fmi_tf.atlas import layout
+from fmi_tf.inversion import filters
+from fmi_tf.io import images
+from fmi_tf.io import progress
 from fmi_tf.nets import networks
+from fmi_tf.optim import optimization
 from tests import tool_runs
 
 pytestmark = pytest.mark.real_weights
@@ -26,6 +33,37 @@ def test_every_layer_with_weights_is_loaded(mobilenet):
   # Loaded batch-norm statistics, not the initial zeros and ones.
   _, _, mean, variance = mobilenet.model.get_layer("conv1_bn").get_weights()
   assert np.abs(mean).max() > 0.1 and np.abs(variance - 1).max() > 0.1
+
+
+@pytest.mark.slow
+def test_an_atlas_lists_its_layers_by_depth(mobilenet,
+                                            mobilenet_weights_path, tmp_path):
+  # By name, conv_pw_11_relu sorts before conv_pw_1_relu.
+  layers = ["conv_pw_11_relu", "conv_pw_2_relu", "conv_pw_1_relu"]
+  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
+      steps=2, steps_per_call=2))
+  out = str(tmp_path)
+  with progress.Progress(len(layers)) as bar:
+    for layer in layers:
+      layout.invert_to_directory(
+          filters.FilterInverter(mobilenet, layer, config),
+          images.load_image(None, 64), [0], out, {}, bar)
+  for layer in layers:
+    with open(layout.filter_stem(out, layer, 0) + ".json",
+              encoding="utf8") as f:
+      record = json.load(f)
+    assert record["network"]["network"] == "mobilenet"
+    assert record["network"]["options"] == {"alpha": 0.25}
+    assert record["network"]["weights"] == mobilenet_weights_path
+    assert record["layer_index"] == mobilenet.depth(layer)
+  by_depth = mobilenet.network_order(layers)
+  assert by_depth == ["conv_pw_1_relu", "conv_pw_2_relu", "conv_pw_11_relu"]
+  assert list(depth_stats.find_filters(out)) == by_depth
+  contact_sheet.write_contact_sheet(
+      out, {n: mobilenet.num_filters(n) for n in layers})
+  sheet = (tmp_path / contact_sheet.FILENAME).read_text()
+  positions = [sheet.index(f"<h2>{n}</h2>") for n in by_depth]
+  assert positions == sorted(positions)
 
 
 @pytest.mark.slow

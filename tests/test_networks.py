@@ -35,6 +35,20 @@ def test_vgg19_layers_are_its_convolutions_with_paper_names(tiny_backbone):
   assert table[-1].split() == ["block5_conv4", "relu5_4", "8"]
 
 
+def test_depth_follows_the_graph_on_any_network(tiny, tiny_backbone):
+  depths = [tiny.depth(name) for name in tiny_mobilenet.INVERTIBLE]
+  assert depths == sorted(depths) and len(set(depths)) == len(depths)
+  # Batch norm and pooling outputs are feature maps too, between them.
+  assert tiny.depth("conv1_bn") == tiny.depth("conv1_relu") - 1
+  assert tiny.depth("pool") == tiny.depth("swish_conv") - 1
+  assert tiny.network_order(["swish_conv", "pool", "conv1_relu"]) == [
+      "conv1_relu", "pool", "swish_conv"]
+  assert (tiny_backbone.depth("relu1_2") == tiny_backbone.depth("block1_conv2")
+          < tiny_backbone.depth("pool1") < tiny_backbone.depth("conv2_1"))
+  with pytest.raises(errors.LayerError, match="unknown layer 'relu3_1'"):
+    tiny.depth("relu3_1")
+
+
 def test_unknown_layer_names_the_valid_ones(tiny):
   with pytest.raises(errors.LayerError, match="unknown layer 'relu3_1'.*"
                      "conv1_relu, dw_relu"):

@@ -36,17 +36,36 @@ def test_random_code_preserves_the_layer_total(code):
 
 @pytest.mark.parametrize("concentration", [1.0, 0.1])
 def test_random_shares_follow_the_symmetric_dirichlet(concentration):
-  num_filters = 64
+  num_filters, draws = 64, 200
   shares = np.stack([
       reallocation.random_shares(s, 0, num_filters, concentration)
-      for s in range(200)])
+      for s in range(draws)])
   assert np.all(shares >= 0)
   np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
   # Each share has mean 1/C and variance (C-1) / (C^2 (C a + 1)).
-  np.testing.assert_allclose(shares.mean(), 1 / num_filters, rtol=1e-3)
   expected_std = np.sqrt((num_filters - 1) /
                          (num_filters ** 2 * (num_filters * concentration + 1)))
   assert 0.9 * expected_std < shares.std() < 1.1 * expected_std
+  # Over the seeds, no filter is favoured: every filter's mean share is 1/C
+  # within 4.5 standard errors (sorted or biased shares miss it by far more).
+  standard_error = expected_std / np.sqrt(draws)
+  np.testing.assert_array_less(np.abs(shares.mean(axis=0) - 1 / num_filters),
+                               4.5 * standard_error)
+
+
+def test_with_energies_gives_each_map_the_energy_asked_for(code, rng):
+  wanted = rng.uniform(0.1, 2.0, size=(2, 8)).astype(np.float32)
+  result = reallocation.with_energies(code, tf.constant(wanted))
+  assert result.shape == (2, 6, 5, 8)
+  np.testing.assert_allclose(texture.energies(result), wanted, rtol=1e-5)
+  # A live map is the original scaled; the dead map 3 becomes uniform.
+  for b in range(2):
+    for k in (0, 5):
+      np.testing.assert_allclose(
+          result[b, ..., k],
+          code[0, ..., k] * wanted[b, k] / np.mean(code[0, ..., k]),
+          rtol=1e-5)
+    np.testing.assert_allclose(result[b, ..., 3], wanted[b, 3], rtol=1e-6)
 
 
 def test_flat_shares_are_all_positive():

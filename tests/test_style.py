@@ -170,10 +170,9 @@ def test_energy_synthesis_cuts_energy_distance_by_90_percent(
   result = stylizer.stylize(style)
   model = feature_model.feature_model(real_backbone, texture.DEFAULT_LAYERS,
                                       config.pooling)
-  representation = texture.Representation()
-
   def distance(image):
-    vectors = [texture.flatten(representation(model(x)), texture.DEFAULT_LAYERS)
+    vectors = [tf.concat([texture.energies(model(x)[layer])
+                          for layer in texture.DEFAULT_LAYERS], axis=-1)
                for x in (image, style[None])]
     return float(tf.norm(vectors[0] - vectors[1]) / tf.norm(vectors[1]))
 

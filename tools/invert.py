@@ -47,7 +47,7 @@ def main(argv):
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = inversion_flags.output_directory()
   inversion_flags.log_precision(config)
-  run = invert_lib.run_record(backbone, inversion_flags.IMAGE.value,
+  run = invert_lib.run_record(inversion_flags.IMAGE.value,
                              inversion_flags.SIZE.value, config)
   with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
                          unit=progress.FILTER_STEP,

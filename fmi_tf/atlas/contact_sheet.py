@@ -1,21 +1,22 @@
 """An HTML contact sheet to browse an atlas directory: `index.html`.
 
-For every layer, in network order: its name, how many of its filters are
-done, its labelled grid (`<layer>.png`, linked to the full-size file) and,
-folded under it, every single filter's PNG (outlined in red, with a note,
-when the inversion could not activate the filter). All links are relative, so the
-directory can be moved or served as it is. The sheet shows what exists when
-it is written: a shard of a sharded run writes it from the files present, so
-the sheet written by the last shard to finish is complete.
+For every layer, in network order (the depth its records give, see
+`layer_order`): its name, how many of its filters are done, its labelled grid
+(`<layer>.png`, linked to the full-size file) and, folded under it, every
+single filter's PNG (outlined in red, with a note, when the inversion could
+not activate the filter). All links are relative, so the directory can be
+moved or served as it is. The sheet shows what exists when it is written: a
+shard of a sharded run writes it from the files present, so the sheet written
+by the last shard to finish is complete.
 """
 
 import html
 import os
-from typing import Mapping
+from typing import Mapping, Optional, Sequence
 
+from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
-from fmi_tf.nets import layers as vgg_layers
 
 FILENAME = "index.html"
 
@@ -56,6 +57,15 @@ def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
   return "\n".join(parts)
 
 
+def _recorded_depth(out_dir: str, layer: str,
+                    done: Sequence[int]) -> Optional[int]:
+  """The layer's depth in the record of its first done filter, if any."""
+  if not done:
+    return None
+  return layer_order.recorded_index(
+      layout.filter_stem(out_dir, layer, done[0]) + ".json")
+
+
 def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
   """Writes `out_dir/index.html` atomically from the files present.
 
@@ -66,10 +76,13 @@ def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
   Returns:
     The path of the sheet.
   """
-  order = vgg_layers.network_order(list(num_filters))
+  done_by_layer = {n: layout.done_filters(out_dir, n, count)
+                   for n, count in num_filters.items()}
+  order = layer_order.depth_order({
+      n: _recorded_depth(out_dir, n, done)
+      for n, done in done_by_layer.items()})
   total = sum(num_filters.values())
-  done = sum(len(layout.done_filters(out_dir, n, num_filters[n]))
-             for n in order)
+  done = sum(len(ids) for ids in done_by_layer.values())
   navigation = " ".join(f'<a href="#{html.escape(n)}">{html.escape(n)}</a>'
                         for n in order)
   page = "\n".join([

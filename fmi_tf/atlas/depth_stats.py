@@ -23,11 +23,11 @@ import numpy as np
 from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
-from fmi_tf.nets import layers as vgg_layers
 
 RECORD_KEY = "texture_measures"
 SUMMARY_FIELDS: tuple[str, ...] = ("mean", "std", "min", "q1", "median", "q3",
@@ -40,15 +40,10 @@ _RECORD_NAME = re.compile(r"^(?P<layer>.+)_(?P<filter>\d{4,})\.json$")
 AtlasMeasures = dict[str, dict[int, dict[str, float]]]
 
 
-def _depth_key(layer: str) -> tuple[int, str]:
-  """Sorts VGG19 layers by depth, any other names after them by name."""
-  if layer in vgg_layers.FEATURE_LAYERS:
-    return vgg_layers.FEATURE_LAYERS.index(layer), layer
-  return len(vgg_layers.FEATURE_LAYERS), layer
-
-
 def find_filters(atlas_dir: str) -> dict[str, list[int]]:
   """Returns the filters inverted in `atlas_dir`, by layer in network order.
+
+  The order is the depth written in the records (`layer_order`).
 
   Raises:
     ArgumentError: if the directory is missing or holds no inverted filter.
@@ -64,8 +59,11 @@ def find_filters(atlas_dir: str) -> dict[str, list[int]]:
   if not found:
     raise errors.ArgumentError(
         f"no inverted filters (<layer>_<filter>.png and .json) in {atlas_dir}")
-  return {layer: sorted(found[layer])
-          for layer in sorted(found, key=_depth_key)}
+  order = layer_order.depth_order({
+      layer: layer_order.recorded_index(
+          _stem(atlas_dir, layer, min(ids)) + ".json")
+      for layer, ids in found.items()})
+  return {layer: sorted(found[layer]) for layer in order}
 
 
 def _stem(atlas_dir: str, layer: str, filter_id: int) -> str:

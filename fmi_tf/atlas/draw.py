@@ -148,7 +148,7 @@ def draw_atlas(net: Any,
   total = sum(len(ids) for ids in todo.values())
   if len(mine) > total:
     logging.info("resuming: %d filters already done", len(mine) - total)
-  run = invert_lib.run_record(backbone, image, size, config)
+  run = invert_lib.run_record(image, size, config)
   with progress_lib.Progress(total * config.optimizer.steps,
                              unit=progress_lib.FILTER_STEP,
                              description="atlas", enabled=progress) as bar:

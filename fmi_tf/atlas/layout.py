@@ -4,7 +4,7 @@ Layout of an output directory:
 
 * `<layer>_<filter:04d>.png`: the inverted image of one filter.
 * `<layer>_<filter:04d>.json`: its record (settings, loss, steps, seconds,
-  energy share before and after).
+  energy share before and after, the network and the layer's depth in it).
 * `<layer>.png`: the labelled grid of all of a layer's filters (atlas); a
   filter the inversion could not activate (its map silent in its image) is
   labelled `<filter> inactive`.
@@ -49,11 +49,17 @@ def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
 
 
 def save_result(out_dir: str, result: filters.FilterResult,
-                settings: Mapping) -> None:
-  """Writes a filter's PNG, then its JSON record."""
+                settings: Mapping) -> dict:
+  """Writes a filter's PNG, then its JSON record.
+
+  Returns:
+    The record written: the result's, then `settings`.
+  """
   stem = filter_stem(out_dir, result.layer, result.filter)
   outputs.write_png(stem + ".png", result.image)
-  outputs.write_json(stem + ".json", {**result.record(), **settings})
+  record = {**result.record(), **settings}
+  outputs.write_json(stem + ".json", record)
+  return record
 
 
 def covered_conv_layers(backbone: feature_model.Backbone) -> list[str]:
@@ -104,7 +110,8 @@ def invert_to_directory(inverter: (filters.FilterInverter
     image: [H, W, 3] RGB in [0, 1] whose code is modified.
     filter_ids: filters to invert.
     out_dir: existing, writable directory.
-    settings: extra fields for every JSON record (image, size, flags).
+    settings: extra fields for every JSON record (image, size, flags),
+      after the network and the layer's depth (`filters.layer_record`).
     progress: advanced by the filter-steps of the step budget used
       (`steps_per_filter` per filter; see `FilterInverter.invert`).
 
@@ -112,11 +119,11 @@ def invert_to_directory(inverter: (filters.FilterInverter
     The JSON records written.
   """
   records = []
+  settings = {**inverter.layer_record, **settings}
   for result in inverter.invert(
       image, filter_ids,
       on_step=lambda status, steps: progress.advance(steps, status)):
-    save_result(out_dir, result, settings)
-    records.append(result.record())
+    records.append(save_result(out_dir, result, settings))
     gain = ("silent in the image" if result.gain is None
             else f"gain {result.gain:.1f}x")
     progress.status(f"{result.layer}/{result.filter} {gain}")

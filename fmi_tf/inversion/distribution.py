@@ -1,7 +1,8 @@
-"""Batched inversion and dataset encoding under a tf.distribute strategy.
+"""Batched inversion under a tf.distribute strategy.
 
-Filters are independent (per-element Adam, per-filter seeded noise, no batch
-norm in VGG19), so distributing an inversion needs no cross-replica traffic:
+Filters are independent (per-element Adam, per-filter seeded noise, batch
+norm in inference mode), so distributing an inversion needs no cross-replica
+traffic:
 
 * across machines (`MultiWorkerMirroredStrategy`, configured by `TF_CONFIG`),
   worker w of W takes the w-th contiguous slice of the filter list
@@ -10,21 +11,17 @@ norm in VGG19), so distributing an inversion needs no cross-replica traffic:
   one per local replica device (the GPUs of `MirroredStrategy`, else its
   CPUs); each replica runs its own copy of the network and the compiled loop
   on its device, driven from its own Python thread (eager TF releases the
-  GIL), and the results are put back in filter order.
+  GIL), and each result is yielded as its batch finishes.
 
 A filter's result is therefore the one a single device gives for the same
 seed, up to floating-point reassociation.
-
-Encoding a dataset uses the usual `experimental_distribute_dataset` and
-`strategy.run`; each global batch is split contiguously among the replicas,
-so their local results, concatenated in replica order, keep dataset order.
 """
 
 import dataclasses
 import os
 import queue
 import threading
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import keras
 import numpy as np
@@ -49,19 +46,17 @@ def make_strategy(kind: str) -> tf.distribute.Strategy:
     ArgumentError: for an unknown kind, or `multi_worker` without
       `TF_CONFIG`.
   """
+  errors.check_choice("strategy", kind, STRATEGIES)
   if kind == "default":
     return tf.distribute.get_strategy()
   if kind == "mirrored":
     devices = (tf.config.list_logical_devices("GPU")
                or tf.config.list_logical_devices("CPU"))
     return tf.distribute.MirroredStrategy([d.name for d in devices])
-  if kind == "multi_worker":
-    if not os.environ.get("TF_CONFIG"):
-      raise errors.ArgumentError(
-          "strategy multi_worker needs TF_CONFIG to describe the cluster")
-    return tf.distribute.MultiWorkerMirroredStrategy()
-  raise errors.ArgumentError(
-      f"strategy must be one of {', '.join(STRATEGIES)}, not {kind!r}")
+  if not os.environ.get("TF_CONFIG"):
+    raise errors.ArgumentError(
+        "strategy multi_worker needs TF_CONFIG to describe the cluster")
+  return tf.distribute.MultiWorkerMirroredStrategy()
 
 
 def worker_position(strategy: tf.distribute.Strategy) -> tuple[int, int]:
@@ -125,7 +120,7 @@ class DistributedInverter:
     """Builds one network copy and compiled loop per local replica device.
 
     Args:
-      backbone: VGG19 and its weight coverage.
+      backbone: the network and its weight coverage.
       layer: the layer whose filters are inverted, either spelling.
       config: inversion settings, the same on every replica.
       strategy: gives the local replica devices.
@@ -142,6 +137,7 @@ class DistributedInverter:
             _backbone_on(backbone, device), layer, config, writer))
     self.layer = self._inverters[0].layer
     self.num_filters = self._inverters[0].num_filters
+    self.layer_record = self._inverters[0].layer_record
 
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
              on_step: Optional[filters.StepFn] = None
@@ -183,77 +179,3 @@ class DistributedInverter:
         yield item
     finally:
       stop.set()
-
-
-def invert_distributed(backbone: vgg_feature_model.Backbone, layer: str,
-                       image: np.ndarray, filter_ids: Sequence[int],
-                       config: filters.InversionConfig,
-                       strategy: tf.distribute.Strategy
-                       ) -> list[filters.FilterResult]:
-  """Inverts this worker's share of the filters on its local replicas.
-
-  Args:
-    backbone: VGG19 and its weight coverage.
-    layer: the layer whose filters are inverted.
-    image: [H, W, 3] float32 RGB in [0, 1].
-    filter_ids: every filter of the job; a worker of a multi-worker strategy
-      inverts its contiguous slice (`worker_share`).
-    config: inversion settings.
-    strategy: the distribution strategy.
-
-  Returns:
-    This worker's results, in the order of `filter_ids`.
-  """
-  mine = worker_share(strategy, filter_ids)
-  if not mine:
-    return []
-  inverter = DistributedInverter(backbone, layer, config, strategy)
-  by_filter = {r.filter: r for r in inverter.invert(image, mine)}
-  return [by_filter[k] for k in mine]
-
-
-def encode_dataset(model: keras.Model, dataset: tf.data.Dataset,
-                   strategy: tf.distribute.Strategy) -> Any:
-  """Runs a model over a dataset of image batches on every replica.
-
-  Args:
-    model: any Keras model; its output may be a tensor or a nest (dict) of
-      tensors with a leading batch dimension.
-    dataset: batches of images only (map labels away first).
-    strategy: the distribution strategy; each global batch is split among
-      its replicas.
-
-  Returns:
-    The model's outputs for every image, in dataset order, as numpy arrays
-    with the structure of the model's output.
-
-  Raises:
-    ArgumentError: if the dataset is empty.
-  """
-  distributed = strategy.experimental_distribute_dataset(dataset)
-
-  def forward(images):
-    # The last global batch may leave a replica no image, and TF's CPU
-    # kernels fail on convolutions of empty batches: run one blank image
-    # instead and keep none of its outputs.
-    count = tf.shape(images)[0]
-    blank = tf.zeros(tf.concat([[1], tf.shape(images)[1:]], 0), images.dtype)
-    padded = tf.cond(count > 0, lambda: images, lambda: blank)
-    return tf.nest.map_structure(lambda t: t[:count],
-                                 model(padded, training=False))
-
-  @tf.function
-  def step(batch):
-    return strategy.run(forward, args=(batch,))
-
-  pieces = []
-  for batch in distributed:
-    outputs = step(batch)
-    per_replica = [strategy.experimental_local_results(t)
-                   for t in tf.nest.flatten(outputs)]
-    for local in zip(*per_replica):
-      pieces.append(tf.nest.pack_sequence_as(
-          outputs, [np.asarray(t) for t in local]))
-  if not pieces:
-    raise errors.ArgumentError("the dataset to encode holds no image")
-  return tf.nest.map_structure(lambda *parts: np.concatenate(parts), *pieces)

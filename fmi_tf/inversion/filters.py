@@ -2,7 +2,7 @@
 
 For each filter k of a layer, the image's code at that layer is modified to
 enhance map k (see `modified_code`) and inverted back to an image by
-minimising `objectives.filter_code_distance` (plus optional priors) from
+minimising `modified_code.filter_code_distance` (plus optional priors) from
 mid-grey plus noise. Filters are inverted in batches, one batch element per
 filter; a long list runs in chunks of `batch_size`, which bounds memory.
 
@@ -28,6 +28,7 @@ from fmi_tf.optim import parameterization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 
 INITS = ("noise", "image")
@@ -74,13 +75,8 @@ class InversionConfig:
       param=DEFAULT_PARAM)
 
   def __post_init__(self):
-    if self.mode not in modified_code.MODES:
-      raise errors.ArgumentError(
-          f"mode must be one of {', '.join(modified_code.MODES)}, "
-          f"not {self.mode!r}")
-    if self.init not in INITS:
-      raise errors.ArgumentError(
-          f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    errors.check_choice("mode", self.mode, modified_code.MODES)
+    errors.check_choice("init", self.init, INITS)
     precision_lib.check(self.precision)
     if self.batch_size < 1:
       raise errors.ArgumentError(
@@ -189,6 +185,23 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
   return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all", in_range)
 
 
+def layer_record(backbone: vgg_feature_model.Backbone, layer: str) -> dict:
+  """Returns what every record of a layer's inverted filters carries.
+
+  Args:
+    backbone: the network inverted.
+    layer: canonical layer name.
+
+  Returns:
+    `{"network": ..., "layer_index": ...}`: the network as `networks.record`
+    gives it plus the source of its weights (`"weights"`), and the layer's
+    depth in it (`Backbone.depth`), by which a directory of records read back
+    without the network orders its layers.
+  """
+  return {"network": {**networks.record(backbone), "weights": backbone.source},
+          "layer_index": backbone.depth(layer)}
+
+
 def filter_energy_share(layer: str) -> optimization.MeasureFn:
   """The progress measure of filter inversion: the enhanced map's share.
 
@@ -244,9 +257,10 @@ class FilterInverter:
     """
     self.layer = backbone.canonical_name(layer)
     self.num_filters = backbone.num_filters(self.layer)
+    self.layer_record = layer_record(backbone, self.layer)
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)
-    total = objectives.filter_code_distance(self.layer)
+    total = modified_code.filter_code_distance(self.layer)
     if config.tv_weight:
       total += config.tv_weight * objectives.total_variation()
     if config.l2_weight:

@@ -36,7 +36,8 @@ class InversionResult:
     images: [N, H, W, 3] float32 RGB in [0, 1], one per filter.
     records: one JSON-ready dict per filter, in the same order: `filter`,
       `loss`, `steps`, `energy_share_before`, `energy_share_after`,
-      `energy_share_gain`, `activated`, the network and every setting.
+      `energy_share_gain`, `activated`, the network and the layer's depth
+      in it (`network`, `layer_index`), and every setting.
   """
   layer: str
   images: np.ndarray
@@ -129,7 +130,7 @@ def invert(net: "feature_model.Backbone | str | Any",
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
                                         objective)
   ids = _filter_list(filters, inverter.num_filters)
-  run = run_record(backbone, image, size, config)
+  run = {**inverter.layer_record, **run_record(image, size, config)}
   with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
                              unit=progress_lib.FILTER_STEP,
                              description=inverter.layer,
@@ -142,10 +143,10 @@ def invert(net: "feature_model.Backbone | str | Any",
       tuple({**r.record(), **run} for r in results))
 
 
-def run_record(backbone: feature_model.Backbone, image: Any, size: int,
+def run_record(image: Any, size: int,
                config: filters_lib.InversionConfig) -> dict:
-  """The fields every record of a run carries: network, image, settings."""
-  return {"network": networks.record(backbone), "weights": backbone.source,
-          "image": image if isinstance(image, str) else (
+  """The fields every record of a run carries beside the layer's
+  (`filters.layer_record`): the image, its size and every setting."""
+  return {"image": image if isinstance(image, str) else (
               "default:chelsea" if image is None else "in-memory image"),
           "size": size, "mode": config.mode, "parameters": config.record()}

@@ -1,7 +1,10 @@
 """Atomic writes: an interrupted run leaves no partial PNG or JSON.
 
 Every file is written to a temporary name in its destination directory and
-renamed into place, which POSIX makes atomic. `exclusive_lock` serialises
+renamed into place, which POSIX makes atomic. The temporary file is created
+with mode 0o666 less the user's umask, as `open` would create the file, so
+outputs are as readable as any other file the user writes (not owner-only,
+as `tempfile.mkstemp` would make them). `exclusive_lock` serialises
 read-modify-write steps of processes sharing an output.
 """
 
@@ -10,7 +13,7 @@ import fcntl
 import io
 import json
 import os
-import tempfile
+import uuid
 
 import numpy as np
 from PIL import Image
@@ -18,9 +21,8 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
 
-# mkstemp creates files readable by their owner only; outputs follow the umask.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+# The mode of a new output before the umask, as `open(path, "w")` uses.
+_FILE_MODE = 0o666
 
 
 def prepare_directory(path: str) -> str:
@@ -73,12 +75,12 @@ def exclusive_lock(path: str):
 def write_bytes(path: str, data: bytes) -> None:
   """Writes `data` to `path` atomically."""
   directory = os.path.dirname(os.path.abspath(path))
-  fd, temporary = tempfile.mkstemp(
-      dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".part")
+  temporary = os.path.join(
+      directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.part")
+  fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
   try:
     with os.fdopen(fd, "wb") as f:
       f.write(data)
-    os.chmod(temporary, 0o666 & ~_UMASK)
     os.replace(temporary, path)
   except BaseException:
     if os.path.exists(temporary):

@@ -90,6 +90,14 @@ class Backbone:
         result.append(name)
     return result
 
+  def depth(self, layer: str) -> int:
+    """Returns the layer's position among the network's feature-map layers.
+
+    Raises:
+      LayerError: if the network has no such layer.
+    """
+    return self._order[self.canonical_name(layer)]
+
   def network_order(self, names: Sequence[str]) -> list[str]:
     """Sorts canonical layer names by their depth in the network."""
     return sorted(names, key=self._order.__getitem__)
@@ -174,13 +182,8 @@ def feature_model(backbone: Backbone,
     WeightsError: if the weights do not cover a layer the outputs need.
     ArgumentError: for an unknown pooling mode or precision.
   """
-  if pooling not in POOLING_MODES:
-    raise errors.ArgumentError(
-        f"pooling must be one of {', '.join(POOLING_MODES)}, not {pooling!r}")
-  if relu_gradient not in RELU_GRADIENTS:
-    raise errors.ArgumentError(
-        f"relu gradient must be one of {', '.join(RELU_GRADIENTS)}, "
-        f"not {relu_gradient!r}")
+  errors.check_choice("pooling", pooling, POOLING_MODES)
+  errors.check_choice("relu gradient", relu_gradient, RELU_GRADIENTS)
   compute = precision_lib.resolve(precision).name
   wanted = backbone.canonical_names(layer_names)
   if not wanted:

@@ -58,11 +58,6 @@ def canonical_name(name: str) -> str:
   return name
 
 
-def canonical_names(names: Sequence[str]) -> list[str]:
-  """Returns the Keras names of `names`, without duplicates, in given order."""
-  return list(dict.fromkeys(canonical_name(name) for name in names))
-
-
 def spelling(name: str) -> str:
   """Returns Keras's spelling of a layer name, checking VGG19's names only.
 

@@ -59,10 +59,7 @@ class Choice:
 
 def check(precision: str) -> None:
   """Raises ArgumentError unless `precision` is one of `PRECISIONS`."""
-  if precision not in PRECISIONS:
-    raise errors.ArgumentError(
-        f"precision must be one of {', '.join(PRECISIONS)}, "
-        f"not {precision!r}")
+  errors.check_choice("precision", precision, PRECISIONS)
 
 
 def cpu_flags(cpuinfo: str = _CPUINFO) -> frozenset[str]:

@@ -58,9 +58,7 @@ def check_mode(mode: str) -> str:
   Raises:
     ArgumentError: for another mode.
   """
-  if mode not in MODES:
-    raise errors.ArgumentError(
-        f"preprocessing must be one of {', '.join(MODES)}, not {mode!r}")
+  errors.check_choice("preprocessing", mode, MODES)
   return mode
 
 

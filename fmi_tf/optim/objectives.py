@@ -1,8 +1,8 @@
 """Objectives: immutable values mapping (activations, images, targets) to [B].
 
 Sign convention: every objective is a loss to minimise. An objective returns
-one value per batch element (elements are independent: VGG19 has no batch
-normalisation), and is reduced to a scalar only where the gradient is taken.
+one value per batch element (elements are independent: batch normalisation
+runs in inference mode), and is reduced to a scalar only where the gradient is taken.
 
 Objectives combine without mutating their operands: `a + b`, `a - b`,
 `k * a` and `-a` build new objectives. Each keeps its named terms, so that
@@ -28,8 +28,6 @@ import dataclasses
 from typing import Callable, Mapping, Sequence
 
 import tensorflow as tf
-
-from fmi_tf.inversion import modified_code
 
 TermFn = Callable[[Mapping[str, tf.Tensor], tf.Tensor, Mapping], tf.Tensor]
 
@@ -66,10 +64,6 @@ class Objective:
     return tuple(dict.fromkeys(
         layer for term in self.parts for layer in term.layers))
 
-  @property
-  def names(self) -> tuple[str, ...]:
-    return tuple(term.name for term in self.parts)
-
   def terms(self, activations, images, targets) -> dict[str, tf.Tensor]:
     """Returns each weighted term, [B] per name."""
     return {term.name: term.weight * term.fn(activations, images, targets)
@@ -96,47 +90,6 @@ class Objective:
 
   def __repr__(self) -> str:
     return " + ".join(f"{term.weight:g}*{term.name}" for term in self.parts)
-
-
-def filter_code_distance(layer: str) -> Objective:
-  """Normalised squared distance to a `FilterTarget` at `layer`.
-
-  ||phi(x) - T||^2 / ||T||^2 per batch element (Mahendran & Vedaldi), where T
-  is the factored modified code `targets[layer]`; the dense T is never built:
-  the enhanced map is picked by contracting the channels with a one-hot
-  vector (`einsum`), which costs one pass over the code and, unlike a
-  batched gather on the last axis, no transposes.
-
-  Args:
-    layer: canonical layer name; `targets[layer]` must be a `FilterTarget`.
-
-  Returns:
-    The objective.
-  """
-
-  def distance(activations, images, targets):
-    del images
-    target: modified_code.FilterTarget = targets[layer]
-    phi = activations[layer]
-    code = target.code[0]
-    scale = target.others_scale
-    chosen = tf.one_hot(target.filter_ids, tf.shape(phi)[-1], dtype=phi.dtype)
-    phi_k = tf.einsum("bhwc,bc->bhw", phi, chosen)
-    code_k = tf.einsum("hwc,bc->bhw", code, chosen)
-    residual = phi - scale[:, None, None, None] * code
-    residual_k = phi_k - scale[:, None, None] * code_k
-    numerator = (tf.reduce_sum(tf.square(residual), axis=[1, 2, 3])
-                 - tf.reduce_sum(tf.square(residual_k), axis=[1, 2])
-                 + tf.reduce_sum(tf.square(phi_k - target.target_maps),
-                                 axis=[1, 2]))
-    denominator = (
-        tf.square(scale)
-        * (tf.reduce_sum(tf.square(code)) - tf.reduce_sum(tf.square(code_k),
-                                                          axis=[1, 2]))
-        + tf.reduce_sum(tf.square(target.target_maps), axis=[1, 2]))
-    return numerator / tf.maximum(denominator, 1e-12)
-
-  return Objective.of(distance, f"loss/code/{layer}", [layer])
 
 
 def relative_squared_distance(value: tf.Tensor,

@@ -73,10 +73,7 @@ class OptimizerConfig:
     if not self.learning_rate > 0 or not math.isfinite(self.learning_rate):
       raise errors.ArgumentError(
           f"learning rate must be positive, not {self.learning_rate}")
-    if self.schedule not in SCHEDULES:
-      raise errors.ArgumentError(
-          f"schedule must be one of {', '.join(SCHEDULES)}, "
-          f"not {self.schedule!r}")
+    errors.check_choice("schedule", self.schedule, SCHEDULES)
     if self.steps_per_call < 1:
       raise errors.ArgumentError(
           f"steps per call must be at least 1, not {self.steps_per_call}")

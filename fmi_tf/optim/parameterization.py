@@ -247,8 +247,5 @@ def name(param: "str | ParamFactory") -> str:
 
 def check(param: "str | ParamFactory") -> None:
   """Raises ArgumentError unless `param` is a name of `PARAMS` or callable."""
-  if callable(param):
-    return
-  if param not in PARAMS:
-    raise errors.ArgumentError(
-        f"param must be one of {', '.join(PARAMS)}, not {param!r}")
+  if not callable(param):
+    errors.check_choice("param", param, PARAMS)

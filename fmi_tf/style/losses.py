@@ -39,9 +39,7 @@ def content_key(layer: str) -> str:
 
 def check_method(method: str) -> None:
   """Raises ArgumentError unless `method` is one of `METHODS`."""
-  if method not in METHODS:
-    raise errors.ArgumentError(
-        f"style method must be one of {', '.join(METHODS)}, not {method!r}")
+  errors.check_choice("style method", method, METHODS)
 
 
 def statistic(method: str, code: tf.Tensor, order: int = 1) -> tf.Tensor:

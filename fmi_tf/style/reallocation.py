@@ -155,9 +155,7 @@ class ReallocationConfig:
       steps=200, learning_rate=0.05, tolerance=0.0)
 
   def __post_init__(self):
-    if self.mode not in MODES:
-      raise errors.ArgumentError(
-          f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+    errors.check_choice("mode", self.mode, MODES)
     if not self.layers:
       raise errors.ArgumentError("at least one layer is needed")
     vgg_layers.spellings(self.layers)

@@ -67,9 +67,7 @@ class StyleConfig:
 
   def __post_init__(self):
     style_losses.check_method(self.method)
-    if self.init not in INITS:
-      raise errors.ArgumentError(
-          f"init must be one of {', '.join(INITS)}, not {self.init!r}")
+    errors.check_choice("init", self.init, INITS)
     if not self.style_layers:
       raise errors.ArgumentError("at least one style layer is needed")
     vgg_layers.spellings([self.content_layer,
