@@ -28,3 +28,17 @@ class OutputError(FmiError):
 
 class ArgumentError(FmiError):
   """A numeric or textual argument is out of its valid range."""
+
+
+def check_choice(what: str, value, choices) -> None:
+  """Raises ArgumentError unless `value` is one of `choices`.
+
+  Args:
+    what: what the value is, for the message (e.g. "pooling").
+    value: the value given.
+    choices: the valid values.
+  """
+  if value not in choices:
+    raise ArgumentError(
+        f"{what} must be one of {', '.join(map(str, choices))}, "
+        f"not {value!r}")
