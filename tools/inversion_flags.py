@@ -9,6 +9,7 @@ from fmi_tf.inversion import modified_code
 from fmi_tf.optim import optimization
 from fmi_tf.io import outputs
 from fmi_tf.nets import precision
+from . import model_flags
 from . import param_flags
 
 _DEFAULTS = filters.InversionConfig()
@@ -18,10 +19,7 @@ IMAGE = flags.DEFINE_string(
     "image", None, "Image whose code is modified; default: the embedded "
     "photo of Chelsea the cat.")
 OUT = flags.DEFINE_string("out", None, "Output directory (required).")
-WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model: an HDF5 file in "
-    "keras.applications' layout or 'imagenet'; default for vgg19 "
-    "$FMI_VGG19_WEIGHTS, else 'imagenet' (a .keras file: its own).")
+WEIGHTS = model_flags.WEIGHTS
 LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")

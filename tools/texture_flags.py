@@ -7,6 +7,7 @@ from fmi_tf.recognition import classifier
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
+from . import model_flags
 
 DATASET = flags.DEFINE_string(
     "dataset", None, "tfds:NAME, folder:PATH, dtd:PATH, brodatz:PATH or a "
@@ -46,10 +47,7 @@ CLASSIFIER = flags.DEFINE_enum("classifier", "svm", list(classifier.METHODS),
 C = flags.DEFINE_float("C", classifier.DEFAULT_C,
                        "Inverse L2 regularisation strength.",
                        lower_bound=1e-6)
-WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model (.h5); default for vgg19 "
-    "$FMI_VGG19_WEIGHTS, else "
-    "imagenet.")
+WEIGHTS = model_flags.WEIGHTS
 CACHE_DIR = flags.DEFINE_string(
     "cache_dir", None, "Directory caching descriptors between runs.")
 BATCH_SIZE = flags.DEFINE_integer("batch_size", 16, "Images per encoder "
