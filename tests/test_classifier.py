@@ -90,8 +90,16 @@ def test_report_counts_and_per_class_accuracy():
       {"stripes": 2 / 3, "dots": 0.5, "waves": 1.0})
   image = evaluation.confusion_image(
       np.asarray(report["confusion_matrix"]), CLASSES)
-  assert image.width > 3 * evaluation.CELL
-  assert image.height > 3 * evaluation.CELL
+  pixels = np.asarray(image)
+  assert pixels.shape[2] == 3 and min(image.size) > 100
+  assert pixels.std() > 10
+
+
+def test_a_class_never_seen_still_has_a_row_and_a_column():
+  report = evaluation.report(np.array([0, 0, 1]), np.array([0, 1, 1]),
+                             CLASSES)
+  assert report["confusion_matrix"] == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
+  assert report["per_class_accuracy"]["waves"] is None
 
 
 @pytest.mark.real_weights
