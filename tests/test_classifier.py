@@ -140,9 +140,11 @@ def test_a_small_dtd10_subset_is_learnt_far_above_chance(
   small = datasets.Dataset(fold.name, fold.class_names,
                            per_class(fold.train, 8),
                            per_class(fold.test, 4), fold.protocol)
-  setup = experiment.Setup(encoder.EncoderConfig(), image_size=64)
+  setup = experiment.Setup(image_size=64)
   cache = descriptor_cache.DescriptorCache(None, {})
-  outcome = experiment.run(small, setup, real_backbone, cache)
+  outcome = experiment.run(
+      small, encoder.build(real_backbone, encoder.EncoderConfig()), setup,
+      cache)
   assert outcome.report["test_images"] == 40
   assert outcome.report["accuracy"] >= 0.35
 
