@@ -16,10 +16,10 @@ Usage:
 from absl import app
 from absl import flags
 
+from fmi_tf.io import progress
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
+from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
-from fmi_tf.recognition import experiment
 from tools import cli
 
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec.",
@@ -64,38 +64,24 @@ def main(argv):
   cli.no_stray_arguments(argv)
   scales = [float(s) for s in _SCALES.value]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
-  folds = [datasets.load(_DATASET.value, k)
-           for k in range(1, _FOLDS.value + 1)]
-  setups = {}
+  candidates = {}
   for name, (kind, layers, order) in _CANDIDATES.items():
     for label, used in ((name, scales[:1]), (f"{name} ms", scales)):
-      setups[label] = experiment.Setup(
-          encoder.EncoderConfig(kind=kind, layers=layers, order=order,
-                                scales=tuple(used)), _IMAGE_SIZE.value)
+      candidates[label] = encoder.EncoderConfig(
+          kind=kind, layers=layers, order=order, scales=tuple(used))
   if _CANDIDATE_NAMES.value:
-    setups = {name: setups[name] for name in _CANDIDATE_NAMES.value}
-  cache = experiment.cache_for(folds[0], next(iter(setups.values())),
-                               backbone, _CACHE_DIR.value)
-  for scale in scales:
-    keys = {key for setup in setups.values() if scale in setup.encoder.scales
-            for key in encoder.statistic_keys(setup.encoder)}
-    for part, examples in (("train", folds[0].train),
-                           ("test", folds[0].test)):
-      cache.prefetch(backbone, examples, keys, scale, _IMAGE_SIZE.value,
-                     16, f"encode {part}")
-  rows = []
-  for name, setup in setups.items():
-    accuracies = [experiment.run(fold, setup, backbone, cache).report
-                  for fold in folds]
-    mean, std = experiment.mean_and_std([r["accuracy"] for r in accuracies])
-    rows.append((mean, std, name, accuracies[0]["descriptor_size"]))
-    print(f"{name:<36} {rows[-1][3]:>6}  {100 * mean:5.1f} +- "
-          f"{100 * std:.1f} %", flush=True)
-  print(f"\n{folds[0].name}, {len(folds)} folds, {_IMAGE_SIZE.value} px, "
-        f"scales {','.join(_SCALES.value)} (ms), linear SVM C=100; best "
-        "first")
-  for mean, std, name, size in sorted(rows, reverse=True):
-    print(f"{name:<36} {size:>6}  {100 * mean:5.1f} +- {100 * std:.1f} %")
+    candidates = {name: candidates[name] for name in _CANDIDATE_NAMES.value}
+  rows = comparison.evaluate_texture_encoders(
+      backbone, _DATASET.value, candidates, folds=_FOLDS.value,
+      image_size=_IMAGE_SIZE.value, cache_dir=_CACHE_DIR.value,
+      progress=progress.Progress)
+  print(f"\n{rows[0]['dataset']}, {rows[0]['folds']} folds, "
+        f"{_IMAGE_SIZE.value} px, scales {','.join(_SCALES.value)} (ms), "
+        "linear SVM C=100; best first")
+  for row in sorted(rows, key=lambda row: -row["accuracy_mean"]):
+    print(f"{row['encoder']:<36} {row['descriptor_size']:>6}  "
+          f"{100 * row['accuracy_mean']:5.1f} +- "
+          f"{100 * row['accuracy_std']:.1f} %")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ _API = {
     "ReallocationConfig": "fmi_tf.style.reallocation",
     "train_texture_classifier": "fmi_tf.recognition.training",
     "TextureClassifier": "fmi_tf.recognition.training",
+    "evaluate_texture_encoders": "fmi_tf.recognition.comparison",
     "export": "fmi_tf.serving.export",
 }
 _MODULES = {

@@ -1,14 +1,23 @@
-"""Every capability on a network that is not VGG19: a user's .keras file."""
+"""Every capability on a network that is not VGG19: a user's .keras file,
+or a Keras model in memory."""
+
+import json
+import os
 
 import numpy as np
+from PIL import Image
 import pytest
 import tensorflow as tf
 
+from fmi_tf import errors
 from fmi_tf.optim import optimization
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
+from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
+from fmi_tf.recognition import training
 from fmi_tf.serving import export
 from fmi_tf.style import reallocation
 from fmi_tf.style import stylization
@@ -68,9 +77,8 @@ def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
   loaded = trained_model.load(directory)
   np.testing.assert_allclose(loaded.encoder(images), descriptors,
                              rtol=1e-5, atol=1e-6)
-  path = export.export_versioned(export.modules(loaded)[""],
-                                 str(tmp_path / "exports"), "texture")
-  served = tf.saved_model.load(path).signatures["serving_uint8"](
+  paths = export.export(directory, str(tmp_path / "exports"))
+  served = tf.saved_model.load(paths["texture"]).signatures["serving_uint8"](
       images=tf.constant((images * 255).astype(np.uint8)))
   want = loaded.classifier.probabilities(loaded.encoder(export.fit_batch(
       tf.constant((images * 255).astype(np.uint8)), SIZE)).numpy())
@@ -79,3 +87,107 @@ def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
   np.testing.assert_allclose(served["scores"].numpy(),
                              np.sort(want, axis=1)[:, ::-1], rtol=1e-4,
                              atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def in_memory_net():
+  model = tiny_mobilenet.tiny_mobilenet_model(seed=6)
+  return feature_model.Backbone(
+      model, frozenset(layer.name for layer in model.layers if layer.weights),
+      source="in-memory model", network="in-memory",
+      preprocessing=tiny_mobilenet.PREPROCESSING)
+
+
+@pytest.fixture(scope="module")
+def texture_folder(tmp_path_factory):
+  """Six 28x28 PNGs of each of two textures: stripes, and noise."""
+  root = tmp_path_factory.mktemp("textures")
+  generator = np.random.default_rng(8)
+  for name in ("striped", "noisy"):
+    os.makedirs(root / name)
+    for i in range(6):
+      if name == "striped":
+        rows = (np.arange(28) // (2 + i % 3)) % 2 * 200 + 30
+        pixels = np.repeat(rows[:, None, None], 28, axis=1).repeat(3, axis=2)
+      else:
+        pixels = generator.integers(0, 256, (28, 28, 3))
+      Image.fromarray(pixels.astype(np.uint8)).save(root / name / f"{i}.png")
+  return str(root)
+
+
+@pytest.fixture(scope="module")
+def texture_classifier(in_memory_net, texture_folder):
+  return training.train_texture_classifier(
+      in_memory_net, f"folder:{texture_folder}",
+      encoder.EncoderConfig(kind="energy", layers=_LAYERS), image_size=SIZE,
+      test_fraction=0.5)
+
+
+def _uint8_images(folder):
+  paths = sorted(os.path.join(folder, name, file)
+                 for name in os.listdir(folder)
+                 for file in os.listdir(os.path.join(folder, name)))
+  return paths, np.stack([np.asarray(Image.open(p)) for p in paths])
+
+
+def test_an_in_memory_model_is_trained_evaluated_and_classifies(
+    texture_classifier, texture_folder):
+  report = texture_classifier.report
+  assert report["class_names"] == ["noisy", "striped"]
+  assert report["train_images"] == 6 and report["test_images"] == 6
+  assert report["descriptor_size"] == 4 + 6
+  assert report["accuracy"] == texture_classifier.accuracy
+  assert report["accuracy"] >= 0.8
+  paths, uint8 = _uint8_images(texture_folder)
+  by_path = texture_classifier.probabilities(paths)
+  np.testing.assert_allclose(by_path.sum(axis=1), 1.0, rtol=1e-5)
+  np.testing.assert_allclose(texture_classifier.probabilities(uint8 / 255.0),
+                             by_path, rtol=1e-4, atol=1e-5)
+  top = texture_classifier.classify(paths[:2], top_k=1)
+  assert [[name for name, _ in row] for row in top] == [["noisy"]] * 2
+  html = texture_classifier._repr_html_()
+  assert f"{100 * report['accuracy']:.1f} %" in html
+  assert "data:image/png;base64," in html
+
+
+def test_an_in_memory_model_exports_without_any_file(
+    texture_classifier, texture_folder, tmp_path):
+  paths = export.export(texture_classifier, str(tmp_path / "exports"))
+  assert sorted(paths) == ["texture", "texture_classifier", "texture_encoder"]
+  _, uint8 = _uint8_images(texture_folder)
+  served = tf.saved_model.load(paths["texture"]).signatures[
+      "serving_uint8"](images=tf.constant(uint8))
+  np.testing.assert_allclose(served["probabilities"].numpy(),
+                             texture_classifier.probabilities(uint8),
+                             rtol=1e-4, atol=1e-5)
+
+
+def test_the_saved_run_holds_what_the_tool_writes(texture_classifier,
+                                                  tmp_path):
+  texture_classifier.save(str(tmp_path / "run"))
+  assert sorted(os.listdir(tmp_path / "run")) == [
+      "confusion.png", "logs", "model", "report.json"]
+  assert json.loads((tmp_path / "run" / "report.json").read_text()) == (
+      json.loads(json.dumps(texture_classifier.report)))
+  assert sorted(os.listdir(tmp_path / "run" / "model")) == [
+      "classifier.npz", "encoder.json", "encoder.weights.h5"]
+  with pytest.raises(errors.ArgumentError, match="in-memory"):
+    trained_model.load(str(tmp_path / "run"))
+
+
+def test_encoders_are_compared_over_folds(in_memory_net, texture_folder,
+                                          tmp_path):
+  rows = comparison.evaluate_texture_encoders(
+      in_memory_net, f"folder:{texture_folder}",
+      {"both": encoder.EncoderConfig(kind="energy", layers=_LAYERS),
+       "gap": encoder.EncoderConfig(kind="gap", layers=_LAYERS)},
+      folds=2, image_size=SIZE, test_fraction=0.5,
+      report_dir=str(tmp_path / "report"))
+  assert [(r["encoder"], r["descriptor_size"]) for r in rows] == [
+      ("both", 10), ("gap", 6)]
+  for row in rows:
+    assert len(row["accuracies"]) == len(row["reports"]) == 2
+    assert row["accuracy_mean"] == pytest.approx(np.mean(row["accuracies"]))
+  assert sorted(os.listdir(tmp_path / "report")) == [
+      "confusion_both.png", "confusion_gap.png", "eval.json",
+      "per_class_accuracy.png"]

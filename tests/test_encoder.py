@@ -1,5 +1,6 @@
 """Texture encoders and the descriptor cache."""
 
+import json
 import os
 
 import numpy as np
@@ -109,41 +110,39 @@ def _image_folder(root, corrupt: bool = False):
 def test_runs_sharing_a_cache_keep_each_others_entries(tmp_path,
                                                        tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
+  model = encoder.build(tiny_backbone,
+                        encoder.EncoderConfig(layers=("relu1_1", "relu2_1")))
   record = {"dataset": dataset.name, "size": 16}
   directory = str(tmp_path / "cache")
   first = descriptor_cache.DescriptorCache(directory, record)
   second = descriptor_cache.DescriptorCache(directory, record)
-  first.encode(tiny_backbone, config, dataset.train, 16, 2)
-  second.encode(tiny_backbone, config, dataset.test, 16, 2)
+  first.encode(model, dataset.train, 16, 2)
+  second.encode(model, dataset.test, 16, 2)
   reopened = descriptor_cache.DescriptorCache(directory, record)
   for split in (dataset.train, dataset.test):
-    again = reopened.encode(tiny_backbone, config, split, 16, 2)
+    again = reopened.encode(model, split, 16, 2)
     assert again.seconds == 0 and again.names == split.names
 
 
 def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
                                                       tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  setup = experiment.Setup(
-      encoder.EncoderConfig(layers=("relu1_1", "relu2_1")), image_size=16,
-      batch_size=2)
+  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
+  model = encoder.build(tiny_backbone, config)
   directory = str(tmp_path / "cache")
-  experiment.cache_for(dataset, setup, tiny_backbone, directory).encode(
-      tiny_backbone, setup.encoder, dataset.train, 16, 2)
+  experiment.cache_for(dataset, 16, tiny_backbone, directory).encode(
+      model, dataset.train, 16, 2)
   layer = tiny_backbone.model.get_layer(sorted(tiny_backbone.covered_layers)[0])
   kept = layer.get_weights()
   try:
     layer.set_weights([kept[0] * 1.5, kept[1]])
-    changed = experiment.cache_for(dataset, setup, tiny_backbone, directory)
-    assert changed.encode(tiny_backbone, setup.encoder, dataset.train, 16,
-                          2).seconds > 0
+    changed = experiment.cache_for(dataset, 16, tiny_backbone, directory)
+    assert changed.encode(model, dataset.train, 16, 2).seconds > 0
   finally:
     layer.set_weights(kept)
-  same = experiment.cache_for(dataset, setup, tiny_backbone, directory)
-  assert same.encode(tiny_backbone, setup.encoder, dataset.train, 16,
-                     2).seconds == 0
-  files_per_cache = len(encoder.statistic_keys(setup.encoder))
+  same = experiment.cache_for(dataset, 16, tiny_backbone, directory)
+  assert same.encode(model, dataset.train, 16, 2).seconds == 0
+  files_per_cache = len(encoder.statistic_keys(config))
   assert len([f for f in os.listdir(directory)
               if f.endswith(".npz")]) == 2 * files_per_cache
 
@@ -183,17 +182,18 @@ def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
 def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
     tmp_path, tiny_backbone):
   dataset = _image_folder(tmp_path / "images", corrupt=True)
-  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
+  model = encoder.build(tiny_backbone,
+                        encoder.EncoderConfig(layers=("relu1_1", "relu2_1")))
   record = {"dataset": dataset.name, "size": 16}
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
-  first = cache.encode(tiny_backbone, config, dataset.train, 16, 2)
+  first = cache.encode(model, dataset.train, 16, 2)
   reopened = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
-  again = reopened.encode(tiny_backbone, config, dataset.train, 16, 2)
+  again = reopened.encode(model, dataset.train, 16, 2)
   everything = dataset.train.names + dataset.test.names
   assert first.seconds > 0 and again.seconds == 0
   np.testing.assert_array_equal(first.descriptors, again.descriptors)
   assert first.names == again.names
-  test = reopened.encode(tiny_backbone, config, dataset.test, 16, 2)
+  test = reopened.encode(model, dataset.test, 16, 2)
   assert set(first.skipped + test.skipped) == {"b/1.png"}
   assert len(first.names) + len(test.names) == len(everything) - 1
   assert [dataset.class_names[i] for i in test.labels] == [
@@ -204,22 +204,24 @@ def test_encoders_sharing_statistics_share_one_encoding(tmp_path,
                                                         tiny_backbone):
   dataset = _image_folder(tmp_path / "images", corrupt=True)
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), {})
-  keys = {"energy1/block2_conv1", "energy1/block3_conv1",
-          "energy2/block3_conv1"}
+  keys = (encoder.Statistic("block2_conv1"), encoder.Statistic("block3_conv1"),
+          encoder.Statistic("block3_conv1", order=2))
   for scale in (1.0, 0.5):
-    assert cache.prefetch(tiny_backbone, dataset.train, keys, scale, 32) > 0
+    statistics = encoder.statistics_layer(tiny_backbone, keys, scale)
+    assert cache.prefetch(statistics, dataset.train, 32) > 0
   configs = [
       encoder.EncoderConfig(kind="gap", layers=("relu3_1",)),
       encoder.EncoderConfig(layers=("relu2_1", "relu3_1"), scales=(1, 0.5)),
       encoder.EncoderConfig(layers=("relu3_1",), order=2, scales=(0.5,))]
   for config in configs:
-    cached = cache.encode(tiny_backbone, config, dataset.train, 32, 2)
+    model = encoder.build(tiny_backbone, config)
+    cached = cache.encode(model, dataset.train, 32, 2)
     assert cached.seconds == 0
     fresh = descriptor_cache.DescriptorCache(None, {}).encode(
-        tiny_backbone, config, dataset.train, 32, 2)
+        model, dataset.train, 32, 2)
     np.testing.assert_allclose(cached.descriptors, fresh.descriptors,
                                rtol=1e-5, atol=1e-6)
-    direct = encoder.build(tiny_backbone, config)(
+    direct = model(
         np.stack([b["image"] for b in _fitted(dataset.train, 32)])).numpy()
     np.testing.assert_allclose(cached.descriptors, direct, rtol=1e-4,
                                atol=1e-5)
@@ -228,3 +230,43 @@ def test_encoders_sharing_statistics_share_one_encoding(tmp_path,
 def _fitted(examples, size):
   return [{"image": image} for batch in pipeline.batches(
       examples.images(), size, 8) for image in batch["image"].numpy()]
+
+
+def test_the_cache_encodes_with_the_encoders_own_layers(
+    tmp_path, tiny_backbone, monkeypatch):
+  dataset = _image_folder(tmp_path / "images")
+  model = encoder.build(tiny_backbone, encoder.EncoderConfig(
+      layers=("relu1_1", "relu2_1"), scales=(1.0, 0.5)))
+
+  def no_new_slice(*args, **kwargs):
+    raise AssertionError("the cache sliced a second feature model")
+
+  monkeypatch.setattr(feature_model, "feature_model", no_new_slice)
+  encoded = descriptor_cache.DescriptorCache(None, {}).encode(
+      model, dataset.train, 32, 2)
+  assert encoded.seconds > 0
+  np.testing.assert_allclose(
+      encoded.descriptors,
+      model(np.stack([b["image"] for b in _fitted(dataset.train, 32)])),
+      rtol=1e-4, atol=1e-5)
+
+
+def test_statistics_are_structured_keys_named_one_way(tmp_path,
+                                                      tiny_backbone):
+  gram = encoder.EncoderConfig(kind="gram", layers=("relu2_1",), gram_dim=8)
+  gap = encoder.EncoderConfig(kind="gap", layers=("relu1_1", "relu3_1"),
+                              order=2)
+  assert encoder.statistic_keys(gram) == (
+      encoder.Statistic("block2_conv1", "gram", gram_dim=8),)
+  assert encoder.statistic_keys(gap) == (encoder.Statistic("block3_conv1"),)
+  assert [k.name for k in encoder.statistic_keys(gram)
+          + encoder.statistic_keys(gap)] == ["gram8/block2_conv1",
+                                             "energy1/block3_conv1"]
+  dataset = _image_folder(tmp_path / "images")
+  directory = tmp_path / "cache"
+  descriptor_cache.DescriptorCache(str(directory), {"dataset": "x"}).encode(
+      encoder.build(tiny_backbone, gram), dataset.train, 16, 2)
+  records = [json.loads((directory / f).read_text())
+             for f in os.listdir(directory) if f.endswith(".json")]
+  assert records == [{"dataset": "x", "scale": 1.0,
+                      "statistic": "gram8/block2_conv1"}]

@@ -82,7 +82,7 @@ def model(tiny_backbone):
 @pytest.fixture(scope="module")
 def exported(model, tmp_path_factory):
   base = str(tmp_path_factory.mktemp("exports"))
-  return base, export.export_all(model, base, "texture")
+  return base, export.export(model, base, "texture")
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +155,8 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                             CLASSES)
   model = trained_model.TrainedModel(encoder_model, config, size, fitted)
   trained_model.save(str(tmp_path / "model"), model)
-  reloaded = trained_model.load(str(tmp_path / "model"))
-  paths = export.export_all(reloaded, str(tmp_path / "exports"), "deep")
+  paths = export.export(str(tmp_path / "model"), str(tmp_path / "exports"),
+                        "deep")
   answer = _reload_in_fresh_process(paths["deep"], photos, tmp_path)
   assert answer["signatures"] == ["serving_default", "serving_uint8"]
   assert answer["modules"] == []
@@ -178,16 +178,26 @@ def test_encoder_and_classifier_exports_compose(exported, model, photos):
                              _expected_probabilities(model, uint8))
 
 
-def test_probabilities_are_calibrated_not_margins(model, photos):
+def test_exported_probabilities_are_calibrated_not_margins(exported, model,
+                                                          photos):
   uint8, _ = photos
+  served = tf.saved_model.load(exported[1]["texture"]).signatures[
+      "serving_uint8"](images=tf.constant(uint8))["probabilities"].numpy()
   descriptors = model.encoder(export.fit_batch(uint8, SIZE)).numpy()
   margins = model.classifier.scores(descriptors)
-  probabilities = _expected_probabilities(model, uint8)
-  np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-  assert model.classifier.temperature != 1.0
+  np.testing.assert_allclose(served.sum(axis=1), 1.0, rtol=1e-5)
+  assert model.classifier.temperature != pytest.approx(1.0)
   np.testing.assert_allclose(
-      probabilities, tf.nn.softmax(margins / model.classifier.temperature),
-      rtol=1e-5, atol=1e-6)
+      served, tf.nn.softmax(margins / model.classifier.temperature),
+      rtol=1e-4, atol=1e-5)
+  assert not np.allclose(served, tf.nn.softmax(margins), atol=1e-3)
+
+
+def test_exporting_no_model_directory_is_an_error_that_writes_nothing(
+    tmp_path):
+  with pytest.raises(errors.ArgumentError, match="missing"):
+    export.export(str(tmp_path / "nothing"), str(tmp_path / "exports"))
+  assert not (tmp_path / "exports").exists()
 
 
 @pytest.mark.parametrize("signature,feed", [("serving_default", "bytes"),

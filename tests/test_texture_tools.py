@@ -1,5 +1,6 @@
 """fmi-texture-train, -eval, -export and fmi-classify as console scripts."""
 
+import inspect
 import json
 import os
 import shutil
@@ -8,7 +9,9 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import training
 from tests import tool_runs
 
 CLASSES = ("banded", "chequered", "cracked")
@@ -143,3 +146,15 @@ def test_classify_needs_images_and_one_source(tmp_path):
       tool_runs.run_tool("fmi-classify", str(image), "--saved_model=/x",
                          "--server=http://127.0.0.1:1"), "fmi-classify",
       "exactly one")
+
+
+def test_training_and_evaluation_share_the_defaults_of_their_flags():
+  """Both tools' flags default to train_texture_classifier's arguments."""
+  train = inspect.signature(training.train_texture_classifier).parameters
+  evaluate = inspect.signature(
+      comparison.evaluate_texture_encoders).parameters
+  shared = set(train) & set(evaluate) - {"net", "dataset", "encoder"}
+  assert shared >= {"image_size", "test_fraction", "C", "method", "seed",
+                    "cache_dir"}
+  for name in shared:
+    assert evaluate[name].default == train[name].default, name

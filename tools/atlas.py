@@ -47,11 +47,11 @@ def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
   if inversion_flags.LIST_LAYERS.value:
-    model_flags.print_layers(inversion_flags.WEIGHTS.value)
+    model_flags.print_layers(model_flags.WEIGHTS.value)
     return
   if bool(_LAYERS.value) == _ALL_LAYERS.value:
     raise errors.ArgumentError("give either --layers or --all_layers")
-  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
+  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   result = draw.draw_atlas(
       backbone, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,

@@ -1,8 +1,8 @@
 r"""fmi-classify: top-k texture classes of images, from TF Serving or locally.
 
 Usage:
-  fmi-classify IMAGE... --server=http://localhost:8501 --model=texture
-  fmi-classify IMAGE... --server=grpc://localhost:8500 --model=texture
+  fmi-classify IMAGE... --server=http://localhost:8501 --model_name=texture
+  fmi-classify IMAGE... --server=grpc://localhost:8500 --model_name=texture
   fmi-classify IMAGE... --saved_model=exports/texture/1
 
 Prints, for every image, its k best classes with their calibrated

@@ -18,10 +18,6 @@ IMAGE = flags.DEFINE_string(
     "image", None, "Image whose code is modified; default: the embedded "
     "photo of Chelsea the cat.")
 OUT = flags.DEFINE_string("out", None, "Output directory (required).")
-WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model: an HDF5 file in "
-    "keras.applications' layout or 'imagenet'; default for vgg19 "
-    "$FMI_VGG19_WEIGHTS, else 'imagenet' (a .keras file: its own).")
 LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")

@@ -33,9 +33,9 @@ def main(argv):
   cli.no_stray_arguments(argv)
   config = inversion_flags.inversion_config()
   if inversion_flags.LIST_LAYERS.value:
-    model_flags.print_layers(inversion_flags.WEIGHTS.value)
+    model_flags.print_layers(model_flags.WEIGHTS.value)
     return
-  backbone = model_flags.backbone(inversion_flags.WEIGHTS.value)
+  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   if not _LAYER.value:
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")

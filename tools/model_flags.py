@@ -2,8 +2,8 @@
 
 `--model` names the network: vgg19 (default), a keras.applications CNN by
 its lower-case name (mobilenet, mobilenet_v2, resnet50, inception_v3,
-efficientnet_b0, convnext_tiny, ...) or the path of a .keras file. Its
-weights come from each tool's --weights.
+efficientnet_b0, convnext_tiny, ...) or the path of a .keras file;
+`--weights` its weights.
 """
 
 from typing import Optional
@@ -24,6 +24,10 @@ ALPHA = flags.DEFINE_float(
     "default: what Keras's weights file name says "
     "(mobilenet_2_5_224_tf_no_top.h5: 0.25), else 1.",
     lower_bound=0.01)
+WEIGHTS = flags.DEFINE_string(
+    "weights", None, "Weights of --model: an HDF5 file in "
+    "keras.applications' layout or 'imagenet'; default for vgg19 "
+    "$FMI_VGG19_WEIGHTS, else 'imagenet' (a .keras file: its own).")
 PREPROCESSING = flags.DEFINE_enum(
     "preprocessing", None, preprocessing.MODES, "Input a .keras model "
     "expects: caffe (BGR minus means), tf ([-1, 1]), torch (ImageNet mean "

@@ -51,9 +51,6 @@ _LEARNING_RATE = flags.DEFINE_float(
 _TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
                                 "Weight of the total-variation prior.",
                                 lower_bound=0)
-_WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model: an HDF5 file or 'imagenet'; "
-    "default for vgg19 $FMI_VGG19_WEIGHTS, else 'imagenet'.")
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
 
 
@@ -85,7 +82,7 @@ def main(argv):
   image = images.load_image(_IMAGE.value, _SIZE.value)
   reallocation.check_style(config.mode, _STYLE.value is not None)
   style = images.load_image(_STYLE.value, _SIZE.value) if _STYLE.value else None
-  backbone = model_flags.backbone(_WEIGHTS.value)
+  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   reallocator = reallocation.Reallocator(backbone, config)
   out_dir = outputs.prepare_directory(_OUT.value)
   writer = summaries.SummaryWriter(_LOGDIR.value)

@@ -61,9 +61,6 @@ _SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
 _LOGDIR = flags.DEFINE_string(
     "logdir", None, "TensorBoard log directory: per-term losses and the "
     "content, style and result images.")
-_WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model: an HDF5 file or 'imagenet'; "
-    "default for vgg19 $FMI_VGG19_WEIGHTS, else 'imagenet'.")
 
 
 def _load(path: str) -> np.ndarray:
@@ -91,7 +88,7 @@ def main(argv):
   content = _load(_CONTENT.value) if _CONTENT.value else None
   style = _load(_STYLE.value)
   outputs.prepare_file(_OUT.value)
-  backbone = model_flags.backbone(_WEIGHTS.value)
+  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   writer = summaries.SummaryWriter(_LOGDIR.value)
   stylizer = stylization.Stylizer(backbone, config, writer)
   with progress.Progress(config.optimizer.steps, unit="step",

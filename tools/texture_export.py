@@ -12,8 +12,6 @@ the next free integer version v.
 
 from absl import flags
 
-from fmi_tf.io import outputs
-from fmi_tf.recognition import trained_model
 from fmi_tf.serving import export
 from . import cli
 
@@ -27,10 +25,8 @@ _NAME = flags.DEFINE_string("name", "texture", "Model name.")
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  model = trained_model.load(_MODEL_DIR.value)
-  outputs.prepare_directory(_EXPORT_BASE.value)
-  for name, path in export.export_all(model, _EXPORT_BASE.value,
-                                      _NAME.value).items():
+  for name, path in export.export(_MODEL_DIR.value, _EXPORT_BASE.value,
+                                  _NAME.value).items():
     print(f"{name}: {path}")
 
 

@@ -1,28 +1,42 @@
-"""Flags shared by fmi-texture-train and fmi-texture-eval."""
+"""Flags shared by fmi-texture-train and fmi-texture-eval.
+
+Their defaults are `training.train_texture_classifier`'s; the network's
+flags (`--model`, `--weights`, ...) are `model_flags`'.
+"""
+
+import inspect
 
 from absl import flags
 
 from fmi_tf import errors
+from fmi_tf.io import progress
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
-from fmi_tf.recognition import experiment
+from fmi_tf.recognition import training
+
+# The defaults of `training.train_texture_classifier`'s arguments.
+DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(
+    training.train_texture_classifier).parameters.items()}
 
 DATASET = flags.DEFINE_string(
     "dataset", None, "tfds:NAME, folder:PATH, dtd:PATH, brodatz:PATH or a "
     "directory (DTD if it holds split lists, else an image folder).",
     required=True)
 TEST_FRACTION = flags.DEFINE_float(
-    "test_fraction", 0.25, "Held-out share of image folders, Brodatz tiles "
-    "and tfds builders without a test split.", lower_bound=0.01,
-    upper_bound=0.99)
-SEED = flags.DEFINE_integer("seed", 0, "Seed of the stratified split.")
+    "test_fraction", DEFAULTS["test_fraction"], "Held-out share of image "
+    "folders, Brodatz tiles and tfds builders without a test split.",
+    lower_bound=0.01, upper_bound=0.99)
+SEED = flags.DEFINE_integer("seed", DEFAULTS["seed"],
+                            "Seed of the stratified split.")
 TILES_PER_SIDE = flags.DEFINE_integer(
-    "tiles_per_side", 4, "Brodatz: tiles per plate side.", lower_bound=2)
+    "tiles_per_side", DEFAULTS["tiles_per_side"],
+    "Brodatz: tiles per plate side.", lower_bound=2)
 TFDS_DATA_DIR = flags.DEFINE_string(
-    "tfds_data_dir", None, "tensorflow-datasets data directory.")
+    "tfds_data_dir", DEFAULTS["tfds_data_dir"],
+    "tensorflow-datasets data directory.")
 TFDS_DOWNLOAD = flags.DEFINE_boolean(
-    "tfds_download", False, "Let tensorflow-datasets download and prepare.")
+    "tfds_download", DEFAULTS["tfds_download"],
+    "Let tensorflow-datasets download and prepare.")
 LAYERS = flags.DEFINE_list(
     "layers", [], "Layers of the descriptor (gap: the deepest); default "
     "the encoder's own: " + "; ".join(
@@ -39,25 +53,22 @@ SIGNED_SQRT = flags.DEFINE_boolean(
     "signed_sqrt", True, "Signed square root of the statistics.")
 L2 = flags.DEFINE_boolean("l2", True, "L2-normalise each layer's part.")
 IMAGE_SIZE = flags.DEFINE_integer(
-    "image_size", 224, "Side of the square the images are resized and "
-    "cropped to.", lower_bound=16)
-CLASSIFIER = flags.DEFINE_enum("classifier", "svm", list(classifier.METHODS),
-                               "Linear classifier.")
-C = flags.DEFINE_float("C", classifier.DEFAULT_C,
+    "image_size", DEFAULTS["image_size"], "Side of the square the images "
+    "are resized and cropped to.", lower_bound=16)
+CLASSIFIER = flags.DEFINE_enum("classifier", DEFAULTS["method"],
+                               list(classifier.METHODS), "Linear classifier.")
+C = flags.DEFINE_float("C", DEFAULTS["C"],
                        "Inverse L2 regularisation strength.",
                        lower_bound=1e-6)
-WEIGHTS = flags.DEFINE_string(
-    "weights", None, "Weights of --model (.h5); default for vgg19 "
-    "$FMI_VGG19_WEIGHTS, else "
-    "imagenet.")
 CACHE_DIR = flags.DEFINE_string(
-    "cache_dir", None, "Directory caching descriptors between runs.")
-BATCH_SIZE = flags.DEFINE_integer("batch_size", 16, "Images per encoder "
-                                  "call.", lower_bound=1)
+    "cache_dir", DEFAULTS["cache_dir"],
+    "Directory caching descriptors between runs.")
+BATCH_SIZE = flags.DEFINE_integer("batch_size", DEFAULTS["batch_size"],
+                                  "Images per encoder call.", lower_bound=1)
 
 
-def setup(kind: str) -> experiment.Setup:
-  """The experiment setup of the flags, for encoder `kind`.
+def encoder_config(kind: str) -> encoder.EncoderConfig:
+  """The encoder configuration of the flags, for encoder `kind`.
 
   Raises:
     ArgumentError: for bad scales or layers.
@@ -67,16 +78,19 @@ def setup(kind: str) -> experiment.Setup:
   except ValueError:
     raise errors.ArgumentError(
         f"--scales must be numbers, not {','.join(SCALES.value)}") from None
-  config = encoder.EncoderConfig(
+  return encoder.EncoderConfig(
       kind=kind, layers=tuple(LAYERS.value), order=int(ORDER.value),
       scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value,
       gram_dim=GRAM_DIM.value)
-  return experiment.Setup(config, IMAGE_SIZE.value, CLASSIFIER.value,
-                          C.value, BATCH_SIZE.value)
 
 
-def dataset(fold: int = 1) -> datasets.Dataset:
-  """The dataset the flags name, with DTD fold `fold`."""
-  return datasets.load(DATASET.value, fold, TEST_FRACTION.value, SEED.value,
-                       TILES_PER_SIDE.value, TFDS_DATA_DIR.value,
-                       TFDS_DOWNLOAD.value)
+def options() -> dict:
+  """The keyword arguments the flags give `train_texture_classifier` and
+  `evaluate_texture_encoders` alike."""
+  return {"image_size": IMAGE_SIZE.value,
+          "test_fraction": TEST_FRACTION.value, "C": C.value,
+          "method": CLASSIFIER.value, "batch_size": BATCH_SIZE.value,
+          "seed": SEED.value, "tiles_per_side": TILES_PER_SIDE.value,
+          "tfds_data_dir": TFDS_DATA_DIR.value,
+          "tfds_download": TFDS_DOWNLOAD.value,
+          "cache_dir": CACHE_DIR.value, "progress": progress.Progress}

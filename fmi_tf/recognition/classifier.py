@@ -124,12 +124,18 @@ def _span_basis(x: np.ndarray) -> np.ndarray:
   return (x.T @ eigenvectors[:, keep]) / np.sqrt(eigenvalues[keep])
 
 
+def standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """(mean [D], scale [D]) such that (x - mean) / scale has zero mean and
+  mean squared norm 1: each dimension's variance is 1 / D (module
+  docstring); a constant dimension stays 0."""
+  return x.mean(axis=0), (x.std(axis=0) + 1e-6) * np.sqrt(x.shape[1])
+
+
 def _fit(x: np.ndarray, labels: np.ndarray, num_classes: int, method: str,
          regularization: float) -> tuple[np.ndarray, np.ndarray]:
   """Fits one classifier; returns (weights [D, K], bias [K]), float64."""
   present = np.unique(labels)
-  mean = x.mean(axis=0)
-  std = (x.std(axis=0) + 1e-6) * np.sqrt(x.shape[1])
+  mean, std = standardisation(x)
   if method == "svm":
     model = svm.LinearSVC(C=regularization, max_iter=5000)
   else:
@@ -202,9 +208,7 @@ def train(descriptors: np.ndarray, labels: np.ndarray,
   Raises:
     ArgumentError: for an unknown method, C <= 0 or fewer than 2 classes.
   """
-  if method not in METHODS:
-    raise errors.ArgumentError(
-        f"classifier must be one of {', '.join(METHODS)}, not {method!r}")
+  errors.check_choice("classifier", method, METHODS)
   if regularization <= 0:
     raise errors.ArgumentError(f"C must be positive, not {regularization}")
   labels = np.asarray(labels)

@@ -3,11 +3,11 @@
 A cache belongs to one (dataset, image size, network, weights) combination;
 its record includes `weights_digest`, a hash of the weights' values, so new
 weights at an old path get a new cache. It holds,
-for each scale and each statistic key of `encoder.statistic_keys`
-(`energy1/block5_conv1`, `gram64/block4_conv1`, ...), the values of every
-image encoded so far, one NumPy `.npz` file per (scale, key): names, labels,
-values (plain arrays; read with `allow_pickle=False`). Descriptors are pooled
-from these statistics exactly as the encoder pools them (`encoder.pool`), so
+for each scale and each `encoder.Statistic` (named in the file's record
+`energy1/block5_conv1`, `gram64/block4_conv1`, ...), the values of every
+image encoded so far, one NumPy `.npz` file per (scale, statistic): names,
+labels, values (plain arrays; read with `allow_pickle=False`). `encode` runs
+the encoder's own statistics layers and pools them as the encoder does, so
 the ten DTD folds, which share their 1200 images, and every encoder that
 shares layers and scales with another, encode each image once per scale.
 `prefetch` encodes the union of several encoders' statistics in one pass.
@@ -17,13 +17,14 @@ merges the entries already on disk with its own and replaces the file
 atomically, so concurrent runs never lose one another's entries.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import io
 import json
 import os
 import time
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from absl import logging
 import keras
@@ -31,8 +32,6 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf.io import outputs
-from fmi_tf.io import progress
-from fmi_tf.nets import feature_model
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.recognition.datasets import split
@@ -80,44 +79,60 @@ def _read(path: str) -> dict[str, tuple]:
         archive["names"], archive["labels"], archive["values"])}
 
 
-def statistics_model(backbone: feature_model.Backbone, keys: Sequence[str],
-                     scale: float) -> keras.Model:
-  """Images [B, H, W, 3] -> {key: [B, D]} at one scale."""
-  layers = sorted({key.split("/")[1] for key in keys})
-  features = feature_model.feature_model(backbone, layers)
-  inputs = keras.Input((None, None, 3), name="images")
-  outputs_ = texture_encoder.LayerStatistics(features, keys, scale)(inputs)
-  return keras.Model(inputs, outputs_, name="layer_statistics")
+# (total, unit=, description=) -> a context manager with `advance(count)`,
+# as `fmi_tf.io.progress.Progress`.
+ProgressFactory = Callable[..., contextlib.AbstractContextManager]
+
+
+class _Silent(contextlib.nullcontext):
+  """A progress display that shows nothing."""
+
+  def __init__(self, total: int, unit: str = "", description: str = ""):
+    del total, unit, description
+    super().__init__()
+
+  def __enter__(self) -> "_Silent":
+    return self
+
+  def advance(self, count: int = 1, status: str = "") -> None:
+    del count, status
 
 
 class DescriptorCache:
   """Encodes splits through an on-disk cache (or none, without directory)."""
 
-  def __init__(self, directory: Optional[str], record: dict):
+  def __init__(self, directory: Optional[str], record: dict,
+               progress: Optional[ProgressFactory] = None):
     """Opens the cache of one dataset, image size, network and weights.
 
     Args:
       directory: where cache files live; None to cache nothing.
       record: JSON-able description of the dataset, image size, network and
-        weights;
-        with the scale and the statistic key it names each cache file.
+        weights; with the scale and the statistic's name it is hashed into
+        each cache file's name.
+      progress: shows how encoding progresses, e.g.
+        `fmi_tf.io.progress.Progress`; None shows nothing.
     """
     self._directory = directory
     self._record = record
-    self._entries: dict[tuple[float, str], dict[str, tuple]] = {}
+    self._progress = progress or _Silent
+    self._entries: dict[tuple[float, texture_encoder.Statistic],
+                        dict[str, tuple]] = {}
     if directory:
       outputs.prepare_directory(directory)
 
-  def _path(self, scale: float, key: str) -> Optional[str]:
+  def _path(self, scale: float,
+            key: texture_encoder.Statistic) -> Optional[str]:
     if not self._directory:
       return None
-    record = {**self._record, "scale": scale, "statistic": key}
+    record = {**self._record, "scale": scale, "statistic": key.name}
     path = os.path.join(self._directory, f"{cache_key(record)}.npz")
     if not os.path.isfile(path[:-4] + ".json"):
       outputs.write_json(path[:-4] + ".json", record)
     return path
 
-  def _table(self, scale: float, key: str) -> dict[str, tuple]:
+  def _table(self, scale: float,
+             key: texture_encoder.Statistic) -> dict[str, tuple]:
     """{name: (label, values)} of one statistic, read from disk once."""
     if (scale, key) not in self._entries:
       entries = {}
@@ -127,7 +142,7 @@ class DescriptorCache:
       self._entries[scale, key] = entries
     return self._entries[scale, key]
 
-  def _write(self, scale: float, key: str) -> None:
+  def _write(self, scale: float, key: texture_encoder.Statistic) -> None:
     """Merges the entries on disk with ours and writes them, under the lock."""
     path = self._path(scale, key)
     if not path:
@@ -143,53 +158,65 @@ class DescriptorCache:
                values=np.stack([table[n][1] for n in names]))
       outputs.write_bytes(path, buffer.getvalue())
 
-  def prefetch(self, backbone: feature_model.Backbone,
-               examples: split.Examples, keys: Iterable[str], scale: float,
-               image_size: int, batch_size: int = 16,
-               description: str = "encode") -> float:
+  def prefetch(self, statistics: texture_encoder.LayerStatistics,
+               examples: split.Examples, image_size: int,
+               batch_size: int = 16, description: str = "encode") -> float:
     """Encodes the statistics not cached yet, in one pass over the images.
+
+    Args:
+      statistics: the statistics to compute and their scale (an encoder's
+        own, or `encoder.statistics_layer` for several encoders at once).
+      examples: the images.
+      image_size: the side of the square the images are fitted to.
+      batch_size: images per call.
+      description: what the progress display calls this pass.
 
     Returns:
       Seconds spent encoding (0 when everything was cached).
     """
-    keys = tuple(sorted(set(keys)))
-    tables = {key: self._table(scale, key) for key in keys}
+    scale = statistics.scale
+    tables = [self._table(scale, key) for key in statistics.keys]
     missing = tuple(n for n in examples.names
-                    if any(n not in table for table in tables.values()))
+                    if any(n not in table for table in tables))
     if not missing:
       return 0.0
     start = time.perf_counter()
-    encode = tf.function(statistics_model(backbone, keys, scale),
-                         reduce_retracing=True)
-    with progress.Progress(len(missing), unit="image",
-                           description=f"{description} x{scale:g}") as bar:
+    encode = tf.function(statistics, reduce_retracing=True)
+    with self._progress(len(missing), unit="image",
+                        description=f"{description} x{scale:g}") as bar:
       for batch in pipeline.batches(examples.subset(missing).images(),
                                     image_size, batch_size):
-        values = {key: v.numpy() for key, v in encode(batch["image"]).items()}
+        values = [v.numpy() for v in encode(batch["image"])]
         labels = batch["label"].numpy()
         for i, name in enumerate(batch["name"].numpy()):
-          for key in keys:
-            tables[key][name.decode("utf8")] = (int(labels[i]),
-                                                values[key][i])
+          for table, value in zip(tables, values):
+            table[name.decode("utf8")] = (int(labels[i]), value[i])
         bar.advance(len(labels))
-    for key in keys:
+    for key in statistics.keys:
       self._write(scale, key)
     return time.perf_counter() - start
 
-  def encode(self, backbone: feature_model.Backbone,
-             config: texture_encoder.EncoderConfig, examples: split.Examples,
+  def encode(self, encoder: keras.Model, examples: split.Examples,
              image_size: int, batch_size: int = 16,
              description: str = "encode") -> Encoded:
-    """Returns the split's descriptors, encoding what is not cached.
+    """Returns the split's descriptors by `encoder`, encoding what is not
+    cached with the encoder's own statistics layers.
+
+    Args:
+      encoder: a model `encoder.build` made.
+      examples: the images.
+      image_size: the side of the square the images are fitted to.
+      batch_size: images per call.
+      description: what the progress display calls this pass.
 
     Images that cannot be decoded are logged by name and left out.
     """
-    keys = texture_encoder.statistic_keys(config)
-    seconds = sum(self.prefetch(backbone, examples, keys, scale, image_size,
+    descriptor = texture_encoder.descriptor_layer(encoder)
+    seconds = sum(self.prefetch(statistics, examples, image_size,
                                 batch_size, description)
-                  for scale in config.scales)
-    tables = [[self._table(scale, key) for key in keys]
-              for scale in config.scales]
+                  for statistics in descriptor.statistics)
+    tables = [[self._table(statistics.scale, key) for key in statistics.keys]
+              for statistics in descriptor.statistics]
     names = tuple(n for n in examples.names
                   if all(n in t for per_scale in tables for t in per_scale))
     skipped = tuple(n for n in examples.names if n not in names)
@@ -200,7 +227,7 @@ class DescriptorCache:
                      skipped, seconds)
     per_scale = [[np.stack([t[n][1] for n in names]) for t in per_key]
                  for per_key in tables]
-    descriptors = texture_encoder.pool(config, per_scale).numpy()
+    descriptors = texture_encoder.pool(descriptor.config, per_scale).numpy()
     return Encoded(
         names=names,
         labels=np.asarray([tables[0][0][n][0] for n in names], np.int64),

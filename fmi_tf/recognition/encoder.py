@@ -25,10 +25,10 @@ image resized by each factor in `scales`. Then each layer's part is
 optionally mapped by the signed square root and L2-normalised, and the
 whole divided by the square root of the number of layers, so every layer
 weighs the same and the descriptor has unit norm. The statistics of one
-scale are named by `statistic_keys` and computed by `LayerStatistics`; the
-descriptor cache stores them per scale, so that encoders sharing layers
-and scales share one encoding of the images (`pool` combines them the same
-way as the encoder).
+scale are `Statistic` values (`statistic_keys`), computed by
+`LayerStatistics`; the descriptor cache stores them per scale, so that
+encoders sharing layers and scales share one encoding of the images (`pool`
+combines them the same way as the encoder).
 """
 
 import dataclasses
@@ -44,12 +44,14 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers as vgg_layers
 
 KINDS = ("energy", "gram", "gap")
+STATISTICS = ("energy", "gram")
 DEFAULT_LAYERS = {
     "energy": texture.DEFAULT_LAYERS,
     "gram": ("block4_conv1", "block5_conv1"),
     "gap": ("block5_conv4",),
 }
 DEFAULT_GRAM_DIM = 64
+DESCRIPTOR = "descriptor"
 _PROJECTION_SEED = 1608
 
 
@@ -77,9 +79,7 @@ class EncoderConfig:
   gram_dim: int = DEFAULT_GRAM_DIM
 
   def __post_init__(self):
-    if self.kind not in KINDS:
-      raise errors.ArgumentError(
-          f"encoder must be one of {', '.join(KINDS)}, not {self.kind!r}")
+    errors.check_choice("encoder", self.kind, KINDS)
     if not self.layers:
       object.__setattr__(self, "layers", DEFAULT_LAYERS[self.kind])
     if self.gram_dim < 0:
@@ -90,9 +90,7 @@ class EncoderConfig:
           f"scales must be positive factors, not {self.scales}")
     object.__setattr__(self, "layers", layer_list(self.layers))
     object.__setattr__(self, "scales", tuple(float(s) for s in self.scales))
-    if self.order not in texture.ORDERS:
-      raise errors.ArgumentError(
-          f"energy order must be 1 or 2, not {self.order}")
+    errors.check_choice("energy order", self.order, texture.ORDERS)
 
   @property
   def statistic_layers(self) -> tuple[str, ...]:
@@ -108,18 +106,53 @@ class EncoderConfig:
                   for k, v in record.items()})
 
 
-def statistic_keys(config: EncoderConfig) -> tuple[str, ...]:
-  """Names of the per-layer statistics of one scale, in descriptor order.
+@dataclasses.dataclass(frozen=True)
+class Statistic:
+  """One per-layer statistic of the descriptor, at one scale.
 
-  `energy1/<layer>` and `energy2/<layer>` are energies of either order,
-  `gram<d>/<layer>` the upper triangle of the Gram matrix after reduction
-  to d channels (`gram0` without reduction).
+  Attributes:
+    layer: the layer whose activations it summarises.
+    kind: `energy`, or `gram` (the upper triangle of the Gram matrix).
+    order: the energy's order (1 or 2); 1 for `gram`.
+    gram_dim: `gram` reduces wider layers to this many channels (0: never);
+      0 for `energy`.
+  """
+  layer: str
+  kind: str = "energy"
+  order: int = 1
+  gram_dim: int = 0
+
+  def __post_init__(self):
+    errors.check_choice("statistic", self.kind, STATISTICS)
+    errors.check_choice("energy order", self.order, texture.ORDERS)
+
+  @property
+  def name(self) -> str:
+    """A readable name for records, e.g. `energy1/block5_conv1`."""
+    parameter = self.gram_dim if self.kind == "gram" else self.order
+    return f"{self.kind}{parameter}/{self.layer}"
+
+  def __call__(self, code: tf.Tensor) -> tf.Tensor:
+    """The statistic [B, D] of a layer's activations [B, H, W, C]."""
+    if self.kind == "energy":
+      return texture.energies(code, self.order)
+    if self.gram_dim and code.shape[-1] > self.gram_dim:
+      code = tf.einsum("bhwc,cd->bhwd", code,
+                       projection(code.shape[-1], self.gram_dim))
+    return _upper_triangle(texture.gram(code))
+
+
+def statistic_keys(config: EncoderConfig) -> tuple[Statistic, ...]:
+  """The per-layer statistics of one scale, in descriptor order.
+
+  `gap` is the first-order energy of its one layer.
   """
   if config.kind == "gram":
-    prefix = f"gram{config.gram_dim}"
-  else:
-    prefix = f"energy{1 if config.kind == 'gap' else config.order}"
-  return tuple(f"{prefix}/{layer}" for layer in config.statistic_layers)
+    return tuple(Statistic(layer, "gram", gram_dim=config.gram_dim)
+                 for layer in config.statistic_layers)
+  order = 1 if config.kind == "gap" else config.order
+  return tuple(Statistic(layer, "energy", order)
+               for layer in config.statistic_layers)
 
 
 def _upper_triangle(grams: tf.Tensor) -> tf.Tensor:
@@ -138,21 +171,10 @@ def projection(channels: int, dim: int) -> np.ndarray:
   return np.linalg.qr(gaussian)[0].astype(np.float32)
 
 
-def _statistic(key: str, code: tf.Tensor) -> tf.Tensor:
-  """One named statistic [B, D] of a layer's activations [B, H, W, C]."""
-  kind = key.split("/")[0]
-  if kind.startswith("energy"):
-    return texture.energies(code, int(kind[len("energy"):]))
-  dim = int(kind[len("gram"):])
-  if dim and code.shape[-1] > dim:
-    code = tf.einsum("bhwc,cd->bhwd", code, projection(code.shape[-1], dim))
-  return _upper_triangle(texture.gram(code))
-
-
 class LayerStatistics(keras.layers.Layer):
-  """Images RGB in [0, 1], [B, H, W, 3] -> {statistic: [B, D]} at a scale."""
+  """Images RGB in [0, 1], [B, H, W, 3] -> [statistic [B, D] of each key]."""
 
-  def __init__(self, features: keras.Model, keys: Sequence[str],
+  def __init__(self, features: keras.Model, keys: Sequence[Statistic],
                scale: float = 1.0, **kwargs):
     super().__init__(**kwargs)
     self.features = features
@@ -165,8 +187,7 @@ class LayerStatistics(keras.layers.Layer):
                               * self.scale), tf.int32)
       images = tf.image.resize(images, size, antialias=True)
     codes = self.features(images)
-    return {key: _statistic(key, codes[key.split("/")[1]])
-            for key in self.keys}
+    return [key(codes[key.layer]) for key in self.keys]
 
 
 def pool(config: EncoderConfig, per_scale: Sequence[Sequence]) -> tf.Tensor:
@@ -204,11 +225,8 @@ class TextureDescriptor(keras.layers.Layer):
                        for scale in config.scales]
 
   def call(self, images):
-    per_scale = []
-    for statistics in self.statistics:
-      values = statistics(images)
-      per_scale.append([values[key] for key in self.keys])
-    return pool(self.config, per_scale)
+    return pool(self.config, [statistics(images)
+                              for statistics in self.statistics])
 
 
 def descriptor_size(backbone: feature_model.Backbone,
@@ -222,18 +240,35 @@ def descriptor_size(backbone: feature_model.Backbone,
   return sum(sizes)
 
 
-def build(backbone: feature_model.Backbone, config: EncoderConfig,
-          pooling: str = "max") -> keras.Model:
+def build(backbone: feature_model.Backbone,
+          config: EncoderConfig) -> keras.Model:
   """Builds the encoder: images [B, H, W, 3] RGB [0, 1] -> [B, D].
 
   Raises:
     LayerError, WeightsError: for layers unknown or not covered by weights.
   """
-  features = feature_model.feature_model(backbone, config.statistic_layers,
-                                         pooling)
+  features = feature_model.feature_model(backbone, config.statistic_layers)
   inputs = keras.Input((None, None, 3), name="images")
-  outputs = TextureDescriptor(features, config, name="descriptor")(inputs)
+  outputs = TextureDescriptor(features, config, name=DESCRIPTOR)(inputs)
   return keras.Model(inputs, outputs, name=f"{config.kind}_encoder")
+
+
+def descriptor_layer(encoder: keras.Model) -> TextureDescriptor:
+  """The `TextureDescriptor` layer of a model `build` made."""
+  return encoder.get_layer(DESCRIPTOR)
+
+
+def statistics_layer(backbone: feature_model.Backbone,
+                     keys: Sequence[Statistic],
+                     scale: float) -> LayerStatistics:
+  """Statistics of any layers at one scale, for several encoders at once.
+
+  Raises:
+    LayerError, WeightsError: for layers unknown or not covered by weights.
+  """
+  layers = sorted({key.layer for key in keys})
+  return LayerStatistics(feature_model.feature_model(backbone, layers), keys,
+                         scale)
 
 
 def layer_list(names: Sequence[str]) -> tuple[str, ...]:

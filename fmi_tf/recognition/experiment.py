@@ -1,15 +1,17 @@
 """One texture-recognition experiment: encode a dataset, fit, evaluate.
 
 The encoder's statistics of each image of both parts are read from the
-descriptor cache (encoded there once per scale) and pooled into
-descriptors, a linear classifier is fitted on the training part, and
-the held-out part is scored. Timings of each stage go into the report.
+descriptor cache (encoded there once per scale, by the encoder's own
+layers) and pooled into descriptors, a linear classifier is fitted on the
+training part, and the held-out part is scored. Timings of each stage go
+into the report.
 """
 
 import dataclasses
 import time
 from typing import Optional
 
+import keras
 import numpy as np
 
 from fmi_tf.nets import feature_model
@@ -23,16 +25,14 @@ from fmi_tf.recognition import evaluation
 
 @dataclasses.dataclass(frozen=True)
 class Setup:
-  """How descriptors are computed and classified.
+  """How images are encoded and descriptors classified.
 
   Attributes:
-    encoder: the encoder configuration.
     image_size: side of the square images the encoder sees.
     method: the linear classifier, `svm` or `softmax`.
     regularization: the classifier's C (inverse L2 strength).
     batch_size: images per encoder call.
   """
-  encoder: texture_encoder.EncoderConfig
   image_size: int = 224
   method: str = "svm"
   regularization: float = linear.DEFAULT_C
@@ -46,36 +46,43 @@ class Outcome:
   report: dict
 
 
-def cache_for(dataset: datasets.Dataset, setup: Setup,
-              backbone: feature_model.Backbone,
-              directory: Optional[str]) -> descriptor_cache.DescriptorCache:
+def cache_for(dataset: datasets.Dataset, image_size: int,
+              backbone: feature_model.Backbone, directory: Optional[str],
+              progress: Optional[descriptor_cache.ProgressFactory] = None
+              ) -> descriptor_cache.DescriptorCache:
   """The statistics cache of this dataset, image size, network and weights.
 
   The weights are named by their source and a digest of the covered
   layers' values (the others are random), computed only with a directory.
+  `progress` shows the encoding's progress (None: nothing is shown).
   """
-  record = {"dataset": dataset.name, "image_size": setup.image_size,
+  record = {"dataset": dataset.name, "image_size": image_size,
             "weights": backbone.source, "network": networks.record(backbone)}
   if directory:
     record["weights_digest"] = descriptor_cache.weights_digest(
         [backbone.model.get_layer(name)
          for name in sorted(backbone.covered_layers)])
-  return descriptor_cache.DescriptorCache(directory, record)
+  return descriptor_cache.DescriptorCache(directory, record, progress)
 
 
-def run(dataset: datasets.Dataset, setup: Setup,
-        backbone: feature_model.Backbone,
+def run(dataset: datasets.Dataset, encoder: keras.Model, setup: Setup,
         cache: descriptor_cache.DescriptorCache) -> Outcome:
-  """Encodes both parts, fits on train, evaluates on test.
+  """Encodes both parts with `encoder`, fits on train, evaluates on test.
+
+  Args:
+    dataset: the images and their split.
+    encoder: a model `encoder.build` made.
+    setup: the image size, the classifier and the batch size.
+    cache: the statistics cache of this dataset, image size and network.
 
   Returns:
     The classifier and a report (see `evaluation.report`) with the
     descriptor size, the skipped images and the timings in seconds.
   """
-  train = cache.encode(backbone, setup.encoder, dataset.train,
-                       setup.image_size, setup.batch_size, "encode train")
-  test = cache.encode(backbone, setup.encoder, dataset.test,
-                      setup.image_size, setup.batch_size, "encode test")
+  train = cache.encode(encoder, dataset.train, setup.image_size,
+                       setup.batch_size, "encode train")
+  test = cache.encode(encoder, dataset.test, setup.image_size,
+                      setup.batch_size, "encode test")
   start = time.perf_counter()
   fitted = linear.train(train.descriptors, train.labels, dataset.class_names,
                         setup.method, setup.regularization)
@@ -84,16 +91,16 @@ def run(dataset: datasets.Dataset, setup: Setup,
   predicted = fitted.predict(test.descriptors)
   predict_seconds = time.perf_counter() - start
   report = evaluation.report(test.labels, predicted, dataset.class_names)
+  config = texture_encoder.descriptor_layer(encoder).config
   encoded = len(train.names) + len(test.names)
   encode_seconds = train.seconds + test.seconds
   report.update({
       "dataset": dataset.name,
       "protocol": dataset.protocol,
-      "encoder": setup.encoder.to_dict(),
+      "encoder": config.to_dict(),
       "image_size": setup.image_size,
       "classifier": {"method": setup.method, "C": setup.regularization},
-      "descriptor_size": texture_encoder.descriptor_size(backbone,
-                                                         setup.encoder),
+      "descriptor_size": int(encoder.outputs[0].shape[-1]),
       "train_images": len(train.names),
       "test_images": len(test.names),
       "skipped_images": list(train.skipped + test.skipped),

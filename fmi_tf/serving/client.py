@@ -11,7 +11,8 @@ and reads its documented answer, `{"predictions": [{"class_names": [...],
 Only http:// and https:// addresses are taken; images go in batches of at
 most `batch_size` per request, and an answer larger than
 `MAX_RESPONSE_BYTES` is refused. `grpc_client.GrpcClient` does the same over
-TF Serving's gRPC API, and `connect` picks one by the address's scheme.
+TF Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
+grpc:// or http(s)://).
 `LocalClient` runs a SavedModel export in-process with the same inputs and
 outputs. All return one `Prediction` per image.
 """

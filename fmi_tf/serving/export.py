@@ -35,12 +35,14 @@ renamed into place (TF Serving ignores non-numeric directories).
 
 import os
 import tempfile
+from typing import Union
 
 import keras
 import tensorflow as tf
 
 from fmi_tf.io import outputs
 from fmi_tf.recognition import trained_model
+from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
 
 BYTES_SPEC = tf.TensorSpec([None], tf.string, name="image_bytes")
@@ -194,11 +196,40 @@ def modules(model: trained_model.TrainedModel) -> dict[str, tf.Module]:
   }
 
 
-def export_all(model: trained_model.TrainedModel, export_base: str,
-               name: str = "texture") -> dict[str, str]:
-  """Exports encoder, classifier and end-to-end model; returns their paths.
+def export(model: Union[training.TextureClassifier,
+                        trained_model.TrainedModel, str, os.PathLike],
+           export_base: str, name: str = "texture") -> dict[str, str]:
+  """Exports the encoder, classifier and end-to-end SavedModels.
 
-  They are named `<name>_encoder`, `<name>_classifier` and `<name>`.
+  What `fmi-texture-export` writes: `<export_base>/<name>_encoder/<v>/`
+  (image -> descriptor), `<export_base>/<name>_classifier/<v>/`
+  (descriptor -> classes) and `<export_base>/<name>/<v>/` (image -> classes),
+  each at its next free version v. An in-memory model is exported as it is,
+  with no network rebuilt, so the encoder of any Keras model works.
+
+  Args:
+    model: a `training.TextureClassifier`, a `trained_model.TrainedModel`,
+      or a directory `trained_model.save` (or `fmi-texture-train`) wrote.
+    export_base: the base directory (created if needed).
+    name: the model's name.
+
+  Returns:
+    {model name: the version directory written}.
+
+  Raises:
+    ArgumentError: for a directory that holds no trained model.
+
+  Examples:
+    >>> clf = fmi_tf.train_texture_classifier(net, "folder:photos/")
+    >>> fmi_tf.export(clf, "exports")
+    {'texture_encoder': 'exports/texture_encoder/1',
+     'texture_classifier': 'exports/texture_classifier/1',
+     'texture': 'exports/texture/1'}
   """
+  if isinstance(model, (str, os.PathLike)):
+    model = trained_model.load(os.fspath(model))
+  elif isinstance(model, training.TextureClassifier):
+    model = model.model
+  outputs.prepare_directory(export_base)
   return {name + suffix: export_versioned(module, export_base, name + suffix)
           for suffix, module in modules(model).items()}

@@ -5,7 +5,7 @@ A spec names the source: `tfds:NAME`, `folder:PATH`, `dtd:PATH`,
 an image folder.
 """
 
-from typing import Optional
+from typing import Optional, Union
 
 from fmi_tf import errors
 from fmi_tf.recognition.datasets import brodatz
@@ -17,7 +17,10 @@ from fmi_tf.recognition.datasets.split import Examples
 
 KINDS = ("tfds", "folder", "dtd", "brodatz")
 
-__all__ = ["Dataset", "Examples", "KINDS", "load"]
+__all__ = ["Dataset", "Examples", "KINDS", "Source", "load", "resolve"]
+
+# A spec (see `load`) or a dataset already loaded.
+Source = Union[str, Dataset]
 
 
 def load(spec: str, fold: int = 1, test_fraction: float = 0.25,
@@ -53,3 +56,23 @@ def load(spec: str, fold: int = 1, test_fraction: float = 0.25,
   if kind == "brodatz":
     return brodatz.load(location, tiles_per_side, test_fraction, seed)
   return folder.load(location, test_fraction, seed)
+
+
+def resolve(source: Source, fold: int = 1, test_fraction: float = 0.25,
+            seed: int = 0, tiles_per_side: int = 4,
+            data_dir: Optional[str] = None,
+            download: bool = False) -> Dataset:
+  """A dataset given as such, or loaded from its spec by `load`.
+
+  The other arguments, those of `load`, apply to a spec only.
+
+  Raises:
+    ArgumentError: as `load`, or for a source that is neither.
+  """
+  if isinstance(source, Dataset):
+    return source
+  if not isinstance(source, str):
+    raise errors.ArgumentError(
+        f"a dataset is a spec or a datasets.Dataset, not {type(source)}")
+  return load(source, fold, test_fraction, seed, tiles_per_side, data_dir,
+              download)

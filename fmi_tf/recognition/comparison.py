@@ -1,0 +1,191 @@
+"""Texture encoders compared over dataset folds: what fmi-texture-eval runs.
+
+Each image is encoded once per scale, for the statistics of all encoders
+together (through the descriptor cache); the folds then only fit and score
+linear classifiers on cached statistics. The result is one plain row per
+encoder: its accuracy over the folds (mean and standard deviation) and the
+folds' reports.
+"""
+
+import os
+from typing import Mapping, Optional, Sequence, Union
+
+from absl import logging
+import numpy as np
+
+from fmi_tf import errors
+from fmi_tf.io import outputs
+from fmi_tf.nets import feature_model
+from fmi_tf.recognition import classifier as linear
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import descriptor_cache
+from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import evaluation
+from fmi_tf.recognition import experiment
+from fmi_tf.recognition import training
+
+EVAL_FILE = "eval.json"
+PER_CLASS_FILE = "per_class_accuracy.png"
+DEFAULT_FOLDS = 10
+
+# Encoders by kind or configuration, or by label: {label: kind or config}.
+Encoders = Union[Sequence[training.Encoder], Mapping[str, training.Encoder]]
+
+
+def _labelled(encoders: Encoders
+              ) -> dict[str, texture_encoder.EncoderConfig]:
+  """{label: configuration}; a kind or configuration is labelled by kind.
+
+  Raises:
+    ArgumentError: for no encoder, an unknown kind or a label given twice.
+  """
+  if isinstance(encoders, Mapping):
+    labelled = {label: training.encoder_config(e)
+                for label, e in encoders.items()}
+  else:
+    configs = [training.encoder_config(e) for e in encoders]
+    labelled = {config.kind: config for config in configs}
+    if len(labelled) < len(configs):
+      raise errors.ArgumentError(
+          "two encoders of one kind need labels: pass {label: config}")
+  if not labelled:
+    raise errors.ArgumentError("name at least one encoder to evaluate")
+  return labelled
+
+
+def _folds(dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
+           folds: int, **options) -> list[datasets.Dataset]:
+  """The folds of a spec (1..folds), or the datasets given."""
+  if isinstance(dataset, str):
+    return [datasets.load(dataset, fold, **options)
+            for fold in range(1, folds + 1)]
+  if isinstance(dataset, datasets.Dataset):
+    return [dataset]
+  return [datasets.resolve(fold) for fold in dataset]
+
+
+def write_report(directory: str, reports: Mapping[str, list[dict]],
+                 class_names: Sequence[str]) -> None:
+  """Writes eval.json, per_class_accuracy.png and confusion_<label>.png.
+
+  Args:
+    directory: where the files go (created if needed).
+    reports: {encoder label: its folds' reports}.
+    class_names: the classes, in the reports' order.
+  """
+  directory = outputs.prepare_directory(directory)
+  outputs.write_json(os.path.join(directory, EVAL_FILE), dict(reports))
+  per_class = {}
+  for label, folds in reports.items():
+    values = np.asarray([[r["per_class_accuracy"][n] or 0.0
+                          for n in class_names] for r in folds])
+    per_class[label] = (values.mean(axis=0), values.std(axis=0))
+    matrix = np.sum([r["confusion_matrix"] for r in folds], axis=0)
+    outputs.write_png(os.path.join(directory, f"confusion_{label}.png"),
+                      evaluation.confusion_image(matrix, class_names))
+  outputs.write_png(os.path.join(directory, PER_CLASS_FILE),
+                    evaluation.per_class_image(per_class, class_names))
+
+
+def evaluate_texture_encoders(
+    net: feature_model.Backbone,
+    dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
+    encoders: Encoders = texture_encoder.KINDS, *,
+    folds: int = DEFAULT_FOLDS, image_size: int = 224,
+    test_fraction: float = 0.25, C: float = linear.DEFAULT_C,
+    method: str = "svm", batch_size: int = 16, seed: int = 0,
+    tiles_per_side: int = 4, tfds_data_dir: Optional[str] = None,
+    tfds_download: bool = False, cache_dir: Optional[str] = None,
+    out: Optional[str] = None, report_dir: Optional[str] = None,
+    progress: Optional[descriptor_cache.ProgressFactory] = None
+) -> list[dict]:
+  """Trains and scores each encoder on every fold.
+
+  Args:
+    net: the network.
+    dataset: a spec as `fmi-texture-eval --dataset` takes it, whose folds
+      1..`folds` are evaluated (DTD has 10; other datasets have one split,
+      evaluated `folds` times); or one `datasets.Dataset`, or a sequence of
+      them, evaluated as the folds (`folds` is then unused).
+    encoders: kinds (`energy`, `gram`, `gap`), `encoder.EncoderConfig`s,
+      or {label: kind or configuration}.
+    folds: how many folds of a spec to evaluate.
+    image_size: the side of the square the images are resized and cropped
+      to.
+    test_fraction: the held-out share of datasets without a test split.
+    C: the classifiers' inverse L2 regularisation strength.
+    method: the linear classifier, `svm` or `softmax`.
+    batch_size: images per encoder call.
+    seed: the seed of the stratified split.
+    tiles_per_side: the Brodatz tiling.
+    tfds_data_dir: tensorflow-datasets' data directory.
+    tfds_download: whether tensorflow-datasets may download and prepare.
+    cache_dir: a directory caching the images' statistics between runs.
+    out: if given, a JSON file of {label: the folds' reports}.
+    report_dir: if given, a directory for `write_report`'s files.
+    progress: shows the encoding's progress, e.g.
+      `fmi_tf.io.progress.Progress`; None shows nothing.
+
+  Returns:
+    One row per encoder, in the order given: {"encoder": label,
+    "descriptor_size", "accuracy_mean", "accuracy_std", "accuracies" (per
+    fold), "dataset", "folds", "image_size", "classifier": {"method", "C"},
+    "reports" (per fold, as `train_texture_classifier`'s)}.
+
+  Raises:
+    ArgumentError: for a bad dataset, encoder or classifier setting.
+    LayerError, WeightsError: for layers the network lacks or whose
+      weights it does not hold.
+
+  Examples:
+    >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
+    >>> rows = fmi_tf.evaluate_texture_encoders(
+    ...     net, "dtd:/data/dtd10", ("energy", "gap"), folds=3)
+    >>> [(r["encoder"], round(r["accuracy_mean"], 3)) for r in rows]
+  """
+  configs = _labelled(encoders)
+  errors.check_choice("classifier", method, linear.METHODS)
+  parts = _folds(dataset, folds, test_fraction=test_fraction, seed=seed,
+                 tiles_per_side=tiles_per_side, data_dir=tfds_data_dir,
+                 download=tfds_download)
+  models = {label: texture_encoder.build(net, config)
+            for label, config in configs.items()}
+  if out:
+    outputs.prepare_file(out)
+  if report_dir:
+    outputs.prepare_directory(report_dir)
+  setup = experiment.Setup(image_size, method, C, batch_size)
+  cache = experiment.cache_for(parts[0], image_size, net, cache_dir,
+                               progress)
+  for scale in sorted({s for c in configs.values() for s in c.scales},
+                      reverse=True):
+    keys = {key for c in configs.values() if scale in c.scales
+            for key in texture_encoder.statistic_keys(c)}
+    statistics = texture_encoder.statistics_layer(
+        net, sorted(keys, key=lambda key: key.name), scale)
+    for part, examples in (("train", parts[0].train),
+                           ("test", parts[0].test)):
+      cache.prefetch(statistics, examples, image_size, batch_size,
+                     f"encode {part}")
+  reports = {}
+  for label, model in models.items():
+    reports[label] = []
+    for number, part in enumerate(parts, start=1):
+      reports[label].append(experiment.run(part, model, setup, cache).report)
+      logging.info("%s fold %d: accuracy %.4f", label, number,
+                   reports[label][-1]["accuracy"])
+  if out:
+    outputs.write_json(out, reports)
+  if report_dir:
+    write_report(report_dir, reports, parts[0].class_names)
+  rows = []
+  for label, folded in reports.items():
+    accuracies = [r["accuracy"] for r in folded]
+    mean, std = experiment.mean_and_std(accuracies)
+    rows.append({
+        "encoder": label, "descriptor_size": folded[0]["descriptor_size"],
+        "accuracy_mean": mean, "accuracy_std": std, "accuracies": accuracies,
+        "dataset": parts[0].name, "folds": len(parts),
+        "image_size": image_size,
+        "classifier": {"method": method, "C": C}, "reports": folded})
+  return rows

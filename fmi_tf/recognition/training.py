@@ -1,0 +1,253 @@
+"""Training a texture classifier on any network: the library's entry point.
+
+`train_texture_classifier` is what `fmi-texture-train` runs: it builds the
+encoder of a network once, encodes a dataset's images with it (through the
+descriptor cache), fits a linear classifier on the training part and scores
+the held-out part. The `TextureClassifier` it returns holds that very
+encoder, so it classifies images, saves the run directory that
+`fmi-texture-export` reads, and exports (`fmi_tf.serving.export.export`)
+with no file and no rebuilt network: a user's in-memory Keras model works
+as well as a named network.
+"""
+
+import base64
+import dataclasses
+import io
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import tensorflow as tf
+
+from fmi_tf import errors
+from fmi_tf.io import outputs
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
+from fmi_tf.recognition import classifier as linear
+from fmi_tf.recognition import datasets
+from fmi_tf.recognition import descriptor_cache
+from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import evaluation
+from fmi_tf.recognition import experiment
+from fmi_tf.recognition import trained_model
+from fmi_tf.recognition.datasets import pipeline
+
+REPORT_FILE = "report.json"
+CONFUSION_FILE = "confusion.png"
+LOGS_SUBDIRECTORY = "logs"
+_BATCH_SIZE = 16
+
+# Images to classify: a path, RGB arrays [N, H, W, 3] (or one [H, W, 3]) in
+# [0, 1] (or uint8), or a sequence of paths and [H, W, 3] arrays.
+Images = Union[str, os.PathLike, np.ndarray, Sequence]
+# An encoder by kind (`energy`, `gram`, `gap`) or by its configuration.
+Encoder = Union[str, texture_encoder.EncoderConfig]
+
+
+def encoder_config(encoder: Encoder) -> texture_encoder.EncoderConfig:
+  """The configuration of an encoder kind, or the configuration itself.
+
+  Raises:
+    ArgumentError: for an unknown kind.
+  """
+  if isinstance(encoder, texture_encoder.EncoderConfig):
+    return encoder
+  return texture_encoder.EncoderConfig(kind=encoder)
+
+
+def _decoded(image) -> tf.Tensor:
+  """An image file or array as a uint8 or float RGB tensor [H, W, 3].
+
+  Raises:
+    ImageError: for a file that cannot be read or decoded.
+  """
+  if not isinstance(image, (str, os.PathLike)):
+    return tf.convert_to_tensor(image)
+  path = os.fspath(image)
+  try:
+    with open(path, "rb") as f:
+      return pipeline.decode(tf.constant(f.read()))
+  except OSError as e:
+    raise errors.ImageError(f"cannot read image {path}: {e.strerror}") \
+        from None
+  except tf.errors.InvalidArgumentError:
+    raise errors.ImageError(f"cannot decode image {path}") from None
+
+
+def fitted_images(images: Images, size: int) -> tf.Tensor:
+  """Images fitted as in training and serving: float [N, size, size, 3].
+
+  Raises:
+    ImageError: for a file that cannot be read or decoded.
+  """
+  if isinstance(images, (str, os.PathLike)) or (
+      isinstance(images, np.ndarray) and images.ndim == 3):
+    images = [images]
+  fitted = [pipeline.fit_image(_decoded(image), size) for image in images]
+  if not fitted:
+    return tf.zeros([0, size, size, 3])
+  return tf.stack(fitted)
+
+
+@dataclasses.dataclass(frozen=True)
+class TextureClassifier:
+  """A trained texture classifier and its evaluation on held-out images.
+
+  Attributes:
+    model: the encoder, its configuration and the linear classifier.
+    report: accuracy, per-class accuracy, confusion matrix, class names,
+      descriptor size, image counts and timings (`experiment.run`).
+  """
+  model: trained_model.TrainedModel
+  report: dict
+
+  @property
+  def class_names(self) -> tuple[str, ...]:
+    return self.model.class_names
+
+  @property
+  def accuracy(self) -> float:
+    """The share of held-out images classified right."""
+    return self.report["accuracy"]
+
+  def probabilities(self, images: Images) -> np.ndarray:
+    """Calibrated class probabilities [N, K] of images, in class order.
+
+    Args:
+      images: image paths or RGB arrays in [0, 1] (see `Images`), resized
+        and cropped as in training.
+
+    Raises:
+      ImageError: for a file that cannot be read or decoded.
+    """
+    fitted = fitted_images(images, self.model.image_size)
+    descriptors = [self.model.encoder(fitted[i:i + _BATCH_SIZE]).numpy()
+                   for i in range(0, len(fitted), _BATCH_SIZE)]
+    if not descriptors:
+      return np.zeros((0, len(self.class_names)), np.float32)
+    return self.model.classifier.probabilities(np.concatenate(descriptors))
+
+  def classify(self, images: Images,
+               top_k: int = 3) -> list[list[tuple[str, float]]]:
+    """The `top_k` most probable (class name, probability) of each image.
+
+    Raises:
+      ImageError: for a file that cannot be read or decoded.
+    """
+    ranked = []
+    for row in self.probabilities(images):
+      best = np.argsort(-row, kind="stable")[:top_k]
+      ranked.append([(self.class_names[i], float(row[i])) for i in best])
+    return ranked
+
+  def confusion_image(self):
+    """The held-out confusion matrix drawn as a Pillow image."""
+    return evaluation.confusion_image(
+        np.asarray(self.report["confusion_matrix"]), self.class_names)
+
+  def save(self, directory: str) -> None:
+    """Writes what `fmi-texture-train --out` writes.
+
+    `directory/model` (the trained model, for `fmi-texture-export`),
+    `report.json`, `confusion.png` and TensorBoard logs in `logs/` (the
+    accuracies and the confusion matrix).
+    """
+    directory = outputs.prepare_directory(directory)
+    confusion = self.confusion_image()
+    outputs.write_png(os.path.join(directory, CONFUSION_FILE), confusion)
+    writer = summaries.SummaryWriter(
+        os.path.join(directory, LOGS_SUBDIRECTORY))
+    writer.scalars(0, {"accuracy/test": self.accuracy, **{
+        f"accuracy/class/{name}": value
+        for name, value in self.report["per_class_accuracy"].items()
+        if value is not None}})
+    writer.images(0, {"image/confusion_matrix":
+                      np.asarray(confusion, np.float32) / 255.0})
+    writer.flush()
+    trained_model.save(
+        os.path.join(directory, trained_model.RUN_SUBDIRECTORY), self.model)
+    outputs.write_json(os.path.join(directory, REPORT_FILE), self.report)
+
+  def _repr_html_(self) -> str:
+    buffer = io.BytesIO()
+    self.confusion_image().save(buffer, format="PNG")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"<p><b>{self.model.config.kind} texture classifier</b>, "
+        f"{len(self.class_names)} classes, descriptor size "
+        f"{self.report['descriptor_size']}: accuracy "
+        f"{100 * self.accuracy:.1f} % on {self.report['test_images']} "
+        f"held-out images</p><img src=\"data:image/png;base64,{png}\" "
+        "alt=\"confusion matrix\"/>")
+
+
+def train_texture_classifier(
+    net: feature_model.Backbone, dataset: datasets.Source,
+    encoder: Encoder = "energy", *, image_size: int = 224, fold: int = 1,
+    test_fraction: float = 0.25, C: float = linear.DEFAULT_C,
+    method: str = "svm", batch_size: int = 16, seed: int = 0,
+    tiles_per_side: int = 4, tfds_data_dir: Optional[str] = None,
+    tfds_download: bool = False, cache_dir: Optional[str] = None,
+    out: Optional[str] = None,
+    progress: Optional[descriptor_cache.ProgressFactory] = None
+) -> TextureClassifier:
+  """Encodes a dataset, fits a linear classifier, evaluates it.
+
+  Args:
+    net: the network, e.g. `networks.load("vgg19")` or a Backbone of the
+      user's own Keras model.
+    dataset: a spec as `fmi-texture-train --dataset` takes it
+      (`folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
+      directory) or a `datasets.Dataset`.
+    encoder: `energy`, `gram`, `gap` (with their default layers) or an
+      `encoder.EncoderConfig`.
+    image_size: the side of the square the images are resized and cropped
+      to.
+    fold: the DTD fold, 1..10.
+    test_fraction: the held-out share of image folders, Brodatz tiles and
+      tfds builders without a test split.
+    C: the classifier's inverse L2 regularisation strength.
+    method: the linear classifier, `svm` or `softmax`.
+    batch_size: images per encoder call.
+    seed: the seed of the stratified split.
+    tiles_per_side: the Brodatz tiling.
+    tfds_data_dir: tensorflow-datasets' data directory.
+    tfds_download: whether tensorflow-datasets may download and prepare.
+    cache_dir: a directory caching the images' statistics between runs.
+    out: if given, the directory `TextureClassifier.save` writes.
+    progress: shows the encoding's progress, e.g.
+      `fmi_tf.io.progress.Progress`; None shows nothing.
+
+  Returns:
+    The classifier, holding the encoder its descriptors came from.
+
+  Raises:
+    ArgumentError: for a bad dataset, encoder or classifier setting.
+    LayerError, WeightsError: for layers the network lacks or whose
+      weights it does not hold.
+
+  Examples:
+    >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
+    >>> clf = fmi_tf.train_texture_classifier(net, "dtd:/data/dtd10",
+    ...                                       "gram", image_size=128)
+    >>> clf.accuracy
+    >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
+  """
+  config = encoder_config(encoder)
+  errors.check_choice("classifier", method, linear.METHODS)
+  data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,
+                          tfds_data_dir, tfds_download)
+  encoder_model = texture_encoder.build(net, config)
+  setup = experiment.Setup(image_size, method, C, batch_size)
+  if out:
+    outputs.prepare_directory(out)
+  cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
+  outcome = experiment.run(data, encoder_model, setup, cache)
+  classifier = TextureClassifier(
+      trained_model.TrainedModel(encoder_model, config, image_size,
+                                 outcome.classifier, networks.record(net)),
+      outcome.report)
+  if out:
+    classifier.save(out)
+  return classifier
