@@ -13,7 +13,7 @@ Examples:
   >>> fmi_tf.draw_atlas(net, layers=["relu1_1", "relu5_1"], out="atlas/")
   >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg")
   >>> clf = fmi_tf.train_texture_classifier(net, dataset="folder:data/")
-  >>> fmi_tf.export(clf, "exports/texture")
+  >>> fmi_tf.export(clf, "exports")
 
 The functions take a network by name, a .keras file or a `keras.Model`
 (`network`), return plain values (numpy arrays, dicts, dataclasses that a

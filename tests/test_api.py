@@ -213,3 +213,41 @@ def test_settings_apply_sorts_fields_into_their_config():
   assert settings.apply(config, {}) == config
   with pytest.raises(errors.ArgumentError, match="valid settings: .*alpha"):
     settings.apply(config, {"alfa": 1.0})
+
+
+def test_a_given_config_is_kept_where_no_setting_overrides_it(tiny_backbone,
+                                                              photo):
+  gram = fmi_tf.StyleConfig(method="gram", style_layers=(
+      ("block1_conv1", 1.0),))
+  result = fmi_tf.stylize(tiny_backbone, style=photo, config=gram, **_FAST)
+  assert set(result.losses) >= {"loss/style/block1_conv1", "loss/total"}
+  rank = fmi_tf.ReallocationConfig(mode="rank")
+  with pytest.raises(errors.ArgumentError, match="style"):
+    fmi_tf.reallocate(tiny_backbone, photo, seeds=[0], config=rank, **_FAST)
+
+
+def test_train_and_export_a_users_keras_model_with_no_file(own_model,
+                                                           tmp_path):
+  rng = np.random.default_rng(0)
+  for name, period in (("fine", 4), ("coarse", 12)):
+    (tmp_path / "data" / name).mkdir(parents=True)
+    for i in range(6):
+      x = np.arange(32)[None, :] + rng.integers(0, period)
+      stripes = 0.5 + 0.4 * np.sin(2 * np.pi * x / period) * np.ones((32, 1))
+      pixels = (np.repeat(stripes[..., None], 3, -1) * 255).astype(np.uint8)
+      Image.fromarray(pixels).save(tmp_path / "data" / name / f"{i}.png")
+  net = fmi_tf.network(own_model, preprocessing="caffe")
+  clf = fmi_tf.train_texture_classifier(
+      net, f"folder:{tmp_path}/data", "energy", image_size=32,
+      test_fraction=0.5)
+  paths = fmi_tf.export(clf, str(tmp_path / "exports"))
+  served = tf.saved_model.load(paths["texture"])
+  image = Image.open(tmp_path / "data" / "fine" / "0.png")
+  png = io.BytesIO()
+  image.save(png, format="PNG")
+  signature = served.signatures["serving_default"]
+  outputs = signature(image_bytes=tf.constant([png.getvalue()]))
+  probabilities = outputs["probabilities"].numpy()
+  expected = clf.probabilities(
+      np.asarray(image, np.float32)[None] / 255.0)
+  np.testing.assert_allclose(probabilities, expected, atol=1e-4)

@@ -52,7 +52,7 @@ class Stylized:
 
 
 def stylize(net: Any, style: Any, content: Any = None, *,
-            method: str = "energy", size: int = DEFAULT_STYLE_SIZE,
+            method: Optional[str] = None, size: int = DEFAULT_STYLE_SIZE,
             objective: Optional[objectives.Objective] = None,
             config: Optional[stylization.StyleConfig] = None,
             logdir: Optional[str] = None, progress: bool = True,
@@ -70,7 +70,8 @@ def stylize(net: Any, style: Any, content: Any = None, *,
     net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network` takes.
     style: the style image: a path, an [H, W, 3] array or a Pillow image.
     content: the content image, or None to synthesise the style's texture.
-    method: `"energy"` (the per-filter energies) or `"gram"`.
+    method: `"energy"` (the per-filter energies) or `"gram"`; default: the
+      config's (`"energy"`).
     size: cap on the images' longer side, pixels.
     objective: a user's own objective added to the style (and content)
       terms; its layers join the feature model.
@@ -88,7 +89,7 @@ def stylize(net: Any, style: Any, content: Any = None, *,
   """
   backbone = networks.network(net)
   config = settings_lib.apply(config or stylization.StyleConfig(),
-                              {"method": method, **settings})
+                              _given(method=method, **settings))
   style_rgb = _capped(style, size)
   content_rgb = None if content is None else _capped(content, size)
   writer = summaries.SummaryWriter(logdir)
@@ -137,7 +138,7 @@ class Reallocated:
 
 def reallocate(net: Any, image: Any = None,
                seeds: "str | Iterable[int]" = range(4), *,
-               mode: str = "random", style: Any = None,
+               mode: Optional[str] = None, style: Any = None,
                size: int = DEFAULT_REALLOCATION_SIZE,
                objective: Optional[objectives.Objective] = None,
                config: Optional[reallocation.ReallocationConfig] = None,
@@ -156,7 +157,8 @@ def reallocate(net: Any, image: Any = None,
     image: whose energies are reallocated (as for `fmi_tf.invert`).
     seeds: seeds, or text such as `"0:8"`; one result per seed.
     mode: `"random"` (Dirichlet shares) or `"rank"` (the style's energies
-      given to the maps in the order of the image's).
+      given to the maps in the order of the image's); default: the config's
+      (`"random"`).
     style: the style image, for `rank` only.
     size: the longer side of the images, pixels.
     objective: a user's own objective added to the code distances.
@@ -174,7 +176,7 @@ def reallocate(net: Any, image: Any = None,
   """
   backbone = networks.network(net)
   config = settings_lib.apply(config or reallocation.ReallocationConfig(),
-                              {"mode": mode, **settings})
+                              _given(mode=mode, **settings))
   seed_list = (reallocation.parse_seeds(seeds) if isinstance(seeds, str)
                else [int(s) for s in seeds])
   rgb = image_io.as_rgb(image, size)
@@ -197,6 +199,11 @@ def reallocate(net: Any, image: Any = None,
   writer.flush()
   return Reallocated(rgb, tuple(seed_list), result.images,
                      tuple(reallocator.layers), config.mode)
+
+
+def _given(**settings) -> dict:
+  """The settings whose value is not None."""
+  return {k: v for k, v in settings.items() if v is not None}
 
 
 def _capped(image: Any, size: int) -> np.ndarray:
