@@ -78,6 +78,8 @@ def test_export_twice_then_classify_locally(trained, small_folder, tmp_path):
                                   f"--export_base={base}")
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert f"texture: {base}/texture/{version}" in finished.stdout
+    # TensorFlow's INFO lines only with --verbosity.
+    assert "fingerprint" not in finished.stderr, finished.stderr
   assert sorted(os.listdir(os.path.join(base, "texture_encoder"))) == ["1", "2"]
   image = os.path.join(small_folder, "cracked",
                        sorted(os.listdir(f"{small_folder}/cracked"))[0])

@@ -6,12 +6,16 @@ atomically). Flag-parsing errors, stray arguments and any OSError (a full
 disk, a path that cannot be written) are reported the same way.
 """
 
+import logging
 import os
 import sys
 from typing import Callable, Optional
 
 from absl import app
 from absl import flags
+from absl import logging as absl_logging
+import keras
+import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.nets import weights as vgg_weights
@@ -55,6 +59,7 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
   """
 
   def guarded(argv):
+    _quiet_tensorflow_unless_verbose()
     try:
       return main(argv)
     except (errors.FmiError, app.UsageError) as e:
@@ -69,6 +74,26 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
     _print_help(main)
     sys.exit(0)
   app.run(guarded, flags_parser=_parse_flags)
+
+
+class _NoLibraryInfo(logging.Filter):
+  """Drops INFO (and DEBUG) records logged from inside TensorFlow or Keras."""
+
+  _DIRECTORIES = tuple(os.path.dirname(module.__file__) + os.sep
+                       for module in (tf, keras))
+
+  def filter(self, record: logging.LogRecord) -> bool:
+    return (record.levelno > logging.INFO
+            or not record.pathname.startswith(self._DIRECTORIES))
+
+
+def _quiet_tensorflow_unless_verbose() -> None:
+  """TensorFlow's and Keras's own INFO lines (SavedModel assets, signature
+  renames, ...) only with an explicit --verbosity; the tools' and fmi_tf's
+  own lines are unaffected."""
+  if not flags.FLAGS["verbosity"].present:
+    logging.getLogger("tensorflow").setLevel(logging.WARNING)
+    absl_logging.get_absl_handler().addFilter(_NoLibraryInfo())
 
 
 def os_error_message(error: OSError) -> str:
