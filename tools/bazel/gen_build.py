@@ -7,7 +7,9 @@ one py_binary per console script of setup.cfg (named as the script, run as a
 module of `tools` by tools/bazel/run_tool.py), one py_test per
 tests/test_*.py that has fast tests, running those (`-m "not slow"`: the
 whole suite runs under pytest in CI); deps follow the `from fmi_tf...`,
-`from tools ...`, `from tests ...` and the tools' `from . ...` imports.
+`from tools ...`, `from tests ...` and the tools' `from . ...` imports, and
+a plain `import fmi_tf` on the package, whose lazy API names its modules in
+strings.
 """
 
 import configparser
@@ -32,6 +34,11 @@ _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
 _LAUNCHER = "tools/bazel/run_tool.py"
+# `import fmi_tf` for the lazy API of fmi_tf/__init__.py, whose modules are
+# named in strings.
+_PLAIN_IMPORT = re.compile(r"^\s*import fmi_tf\s*$", re.M)
+_API = "fmi_tf/__init__.py"
+_API_MODULE = re.compile(r'"(fmi_tf(?:\.\w+)+)"')
 _FAST = "not slow"
 
 
@@ -61,11 +68,17 @@ def _absolute(package: str, path: str) -> str:
 
 def _deps(path: str) -> list[str]:
   deps = set()
-  for package, name in _IMPORT.findall(open(path).read()):
+  text = open(path).read()
+  for package, name in _IMPORT.findall(text):
     package = _absolute(package, path)
     found = _module_path(f"{package}.{name}") or _module_path(package)
     if found and found not in _SUPPORT:
       deps.add(":" + _target(found))
+  if _PLAIN_IMPORT.search(text):
+    deps.add(":fmi_tf")
+  if path == _API:  # its names are looked up lazily, by module name
+    deps.update(":" + _target(_module_path(module))
+                for module in _API_MODULE.findall(text))
   if path.startswith("tools/") and path != "tools/__init__.py":
     deps.add(":tools")
   if path.startswith("tests/test_"):
