@@ -77,8 +77,8 @@ def write_bytes(path: str, data: bytes) -> None:
   directory = os.path.dirname(os.path.abspath(path))
   temporary = os.path.join(
       directory, f".{os.path.basename(path)}.{uuid.uuid4().hex}.part")
-  fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
-  try:
+  try:  # Opened inside: an interrupt just after the file exists removes it.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
     with os.fdopen(fd, "wb") as f:
       f.write(data)
     os.replace(temporary, path)
