@@ -153,6 +153,10 @@ class DistributedInverter:
     Yields:
       One `FilterResult` per filter, as each replica's batches finish.
     """
+    if len(self.devices) == 1:  # No threads: an interrupt ends it at once.
+      with tf.device(self.devices[0]):
+        yield from self._inverters[0].invert(image, filter_ids, on_step)
+      return
     finished = queue.Queue()
     stop = threading.Event()
 
@@ -167,10 +171,12 @@ class DistributedInverter:
         finished.put(e)
 
     slices = contiguous_slices(filter_ids, len(self.devices))
-    for inverter, device, ids in zip(self._inverters, self.devices, slices):
-      if ids:
-        threading.Thread(target=work, args=(inverter, device, ids),
-                         daemon=True).start()
+    threads = [threading.Thread(target=work, args=(inverter, device, ids),
+                                daemon=True)
+               for inverter, device, ids in zip(self._inverters,
+                                                self.devices, slices) if ids]
+    for thread in threads:
+      thread.start()
     try:
       for _ in filter_ids:
         item = finished.get()
@@ -178,4 +184,8 @@ class DistributedInverter:
           raise item
         yield item
     finally:
+      # Each replica ends after its current batch; none may still be in
+      # TensorFlow when the process exits (that aborts it).
       stop.set()
+      for thread in threads:
+        thread.join()
