@@ -21,7 +21,7 @@ import dataclasses
 import os
 import queue
 import threading
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import keras
 import numpy as np

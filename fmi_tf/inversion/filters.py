@@ -176,13 +176,16 @@ def parse_filters(spec: str, num_filters: int) -> list[int]:
   """
   if spec.strip() == "all":
     return list(range(num_filters))
-  def in_range(i: int) -> None:
-    if not 0 <= i < num_filters:
-      raise errors.LayerError(
-          f"filter {i} is out of range: the layer has {num_filters} "
-          f"filters (0 to {num_filters - 1})")
+  return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all",
+                           lambda i: check_filter(i, num_filters))
 
-  return index_lists.parse(spec, "filter", "0,5,9 or 0:64 or all", in_range)
+
+def check_filter(index: int, num_filters: int) -> None:
+  """Raises LayerError unless 0 <= index < num_filters."""
+  if not 0 <= index < num_filters:
+    raise errors.LayerError(
+        f"filter {index} is out of range: the layer has {num_filters} "
+        f"filters (0 to {num_filters - 1})")
 
 
 def layer_record(backbone: vgg_feature_model.Backbone, layer: str) -> dict:

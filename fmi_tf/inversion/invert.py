@@ -71,10 +71,7 @@ def _filter_list(filters: "str | int | Iterable[int]",
   if not ids:
     raise errors.ArgumentError("give at least one filter")
   for k in ids:
-    if not 0 <= k < num_filters:
-      raise errors.LayerError(
-          f"filter {k} is out of range: the layer has {num_filters} "
-          f"filters (0 to {num_filters - 1})")
+    filters_lib.check_filter(k, num_filters)
   return ids
 
 
