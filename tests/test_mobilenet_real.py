@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+import fmi_tf
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import depth_stats
 from fmi_tf.atlas import layout
@@ -79,19 +80,42 @@ def test_list_layers_prints_layers_with_filter_counts(mobilenet_weights_path):
 
 
 @pytest.mark.slow
-def test_invert_tool_inverts_the_deepest_layer(mobilenet_weights_path,
-                                               tmp_path):
+def test_invert_tool_inverts_the_deepest_layer_with_the_networks_defaults(
+    mobilenet_weights_path, tmp_path):
   process = tool_runs.run_tool(
       "fmi-invert", "--model=mobilenet", f"--weights={mobilenet_weights_path}",
-      "--layer=conv_pw_13_relu", "--filters=0:4", "--size=128",
+      "--layer=conv_pw_13_relu", "--filters=0:4", "--steps=20",
       f"--out={tmp_path}")
   assert process.returncode == 0, process.stderr
+  assert "--param=fourier --size=224 (the defaults for mobilenet)" in (
+      process.stderr)
   for k in range(4):
     stem = os.path.join(tmp_path, f"conv_pw_13_relu_{k:04d}")
     assert os.path.getsize(stem + ".png") > 0
     with open(stem + ".json", encoding="utf8") as f:
       record = json.load(f)
     assert record["energy_share_after"] > record["energy_share_before"]
+    assert (record["size"], record["parameters"]["param"]) == (224, "fourier")
+
+
+def _saturated_share(image: np.ndarray) -> float:
+  """The share of pixel values at the ends of [0, 1]: clipped noise is
+  mostly there, a picture hardly ever."""
+  return float(np.mean((image <= 0.02) | (image >= 0.98)))
+
+
+@pytest.mark.slow
+def test_the_defaults_give_a_picture_where_pixel_space_gives_noise(
+    mobilenet):
+  filter_ids = range(4)
+  defaults = fmi_tf.invert(mobilenet, "conv_pw_13_relu", filter_ids,
+                           progress=False)
+  pixel = fmi_tf.invert(mobilenet, "conv_pw_13_relu", filter_ids, size=128,
+                        param="pixel", progress=False)
+  assert max(defaults.images.shape[1:3]) == 224
+  assert max(map(_saturated_share, defaults.images)) < 0.05
+  assert min(map(_saturated_share, pixel.images)) > 0.25
+  assert min(r["energy_share_gain"] for r in defaults.records) > 2
 
 
 @pytest.mark.slow

@@ -45,17 +45,18 @@ _STRATEGY = flags.DEFINE_enum(
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  config = inversion_flags.inversion_config()
+  inversion_flags.inversion_config()  # Bad settings fail before any loading.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
   if bool(_LAYERS.value) == _ALL_LAYERS.value:
     raise errors.ArgumentError("give either --layers or --all_layers")
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
+  config, size = inversion_flags.network_settings(backbone)
   result = draw.draw_atlas(
       backbone, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      inversion_flags.SIZE.value, shard=_SHARD.value,
+      size, shard=_SHARD.value,
       strategy=distribution.make_strategy(_STRATEGY.value), config=config,
       logdir=inversion_flags.LOGDIR.value)
   for path in result.grids:

@@ -6,8 +6,10 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
+from fmi_tf.inversion import network_defaults
 from fmi_tf.optim import optimization
 from fmi_tf.io import outputs
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import precision
 from . import param_flags
 
@@ -21,8 +23,10 @@ OUT = flags.DEFINE_string("out", None, "Output directory (required).")
 LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")
-SIZE = flags.DEFINE_integer("size", 128, "Longer side of the image, pixels.",
-                            lower_bound=8)
+SIZE = flags.DEFINE_integer(
+    "size", network_defaults.GENERAL_SIZE, "Longer side of the image, "
+    f"pixels; keras.applications networks other than VGG: "
+    f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8)
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
                          "How the code is modified.")
 ALPHA = flags.DEFINE_float("alpha", _DEFAULTS.alpha,
@@ -69,8 +73,12 @@ LOGDIR = flags.DEFINE_string(
     "progress grids every --summary_every steps.")
 
 
-def inversion_config() -> filters.InversionConfig:
-  """Returns the settings the flags describe."""
+def inversion_config(defaults: network_defaults.NetworkDefaults = (
+    network_defaults.GENERAL)) -> filters.InversionConfig:
+  """Returns the settings the flags describe; `defaults` fill in `--param`
+  when it is not given."""
+  param = (param_flags.PARAM.value if param_flags.PARAM.present
+           else defaults.param)
   return filters.InversionConfig(
       mode=MODE.value, alpha=ALPHA.value, beta=BETA.value,
       tv_weight=TV_WEIGHT.value, l2_weight=L2_WEIGHT.value, init=INIT.value,
@@ -79,7 +87,17 @@ def inversion_config() -> filters.InversionConfig:
       optimizer=optimization.OptimizerConfig(
           steps=STEPS.value, learning_rate=LEARNING_RATE.value,
           steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value,
-          patience=PATIENCE.value, param=param_flags.PARAM.value))
+          patience=PATIENCE.value, param=param))
+
+
+def network_settings(
+    backbone: feature_model.Backbone) -> tuple[filters.InversionConfig, int]:
+  """The settings and image size of a run on `backbone`: the flags, and the
+  network's defaults (`network_defaults`) for --param and --size where they
+  are not given."""
+  defaults = network_defaults.of(backbone)
+  size = SIZE.value if SIZE.present else defaults.size
+  return inversion_config(defaults), size
 
 
 def out_path() -> str:
@@ -102,7 +120,15 @@ def output_directory() -> str:
   return outputs.prepare_directory(out_path())
 
 
-def log_precision(config: filters.InversionConfig) -> None:
-  """Logs the network's compute precision and why (`auto` resolved)."""
+def log_settings(config: filters.InversionConfig, size: int,
+                 backbone: feature_model.Backbone) -> None:
+  """Logs the network's compute precision and why (`auto` resolved), and the
+  settings the network's defaults chose for flags not given."""
   choice = config.compute_precision
   logging.info("precision %s (%s)", choice.name, choice.reason)
+  chosen = [f"--{flag.name}={value}" for flag, value in (
+      (param_flags.PARAM, config.optimizer.param), (SIZE, size))
+            if not flag.present]
+  if chosen and not network_defaults.of(backbone).general:
+    logging.info("%s (the defaults for %s)", " ".join(chosen),
+                 backbone.network)

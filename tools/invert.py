@@ -31,7 +31,7 @@ _FILTERS = flags.DEFINE_string(
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  config = inversion_flags.inversion_config()
+  inversion_flags.inversion_config()  # Bad settings fail before any loading.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
@@ -40,15 +40,14 @@ def main(argv):
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")
   layer = backbone.canonical_name(_LAYER.value)
-  image = images.load_image(inversion_flags.IMAGE.value,
-                            inversion_flags.SIZE.value)
+  config, size = inversion_flags.network_settings(backbone)
+  image = images.load_image(inversion_flags.IMAGE.value, size)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = inversion_flags.output_directory()
-  inversion_flags.log_precision(config)
-  run = invert_lib.run_record(inversion_flags.IMAGE.value,
-                             inversion_flags.SIZE.value, config)
+  inversion_flags.log_settings(config, size, backbone)
+  run = invert_lib.run_record(inversion_flags.IMAGE.value, size, config)
   with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
                          unit=progress.FILTER_STEP,
                          description=inverter.layer) as bar:

@@ -19,12 +19,14 @@ from fmi_tf.atlas import layout
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.inversion import network_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
+from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
 
 ALL_LAYERS = "all"
@@ -85,7 +87,7 @@ def draw_atlas(net: Any,
           layers: "str | Sequence[str]",
           out: str,
           image: Any = None,
-          size: int = invert_lib.DEFAULT_SIZE,
+          size: Optional[int] = None,
           *,
           shard: "str | tuple[int, int]" = (0, 1),
           strategy: Optional[tf.distribute.Strategy] = None,
@@ -109,7 +111,8 @@ def draw_atlas(net: Any,
       reach.
     out: the atlas directory (created).
     image: whose code is modified (as for `fmi_tf.invert`).
-    size: the longer side of the image, pixels.
+    size: the longer side of the image, pixels; None: the network's
+      (as for `fmi_tf.invert`).
     shard: `(i, n)` or `"i/n"`: the i-th of n disjoint shards of the (layer,
       filter) list, dealt round-robin.
     strategy: a `tf.distribute` strategy whose local devices share the work
@@ -117,7 +120,8 @@ def draw_atlas(net: Any,
     config: the settings to start from (default `InversionConfig()`).
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar.
-    **settings: fields of `InversionConfig` or `OptimizerConfig`.
+    **settings: fields of `InversionConfig` or `OptimizerConfig`; without
+      `config` or `param`, the network's parameterisation.
 
   Returns:
     The directory, its layers and what was drawn.
@@ -127,6 +131,8 @@ def draw_atlas(net: Any,
       cannot be written.
   """
   backbone = networks.network(net)
+  size, settings = network_defaults.fill(backbone, size, settings,
+                                         config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   shard_index, shard_count = (layout.parse_shard(shard)
@@ -136,8 +142,10 @@ def draw_atlas(net: Any,
   strategy = strategy or tf.distribute.get_strategy()
   worker, workers = distribution.worker_position(strategy)
   out = outputs.prepare_directory(out)
-  logging.info("precision %s (%s)", config.compute_precision.name,
-               config.compute_precision.reason)
+  logging.info("precision %s (%s); param %s, size %d",
+               config.compute_precision.name,
+               config.compute_precision.reason,
+               parameterization.name(config.optimizer.param), size)
   writer = summaries.SummaryWriter(logdir)
   num_filters = {n: backbone.num_filters(n) for n in names}
   jobs = [(n, k) for n in names for k in range(num_filters[n])]

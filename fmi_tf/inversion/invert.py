@@ -14,6 +14,7 @@ from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.inversion import filters as filters_lib
+from fmi_tf.inversion import network_defaults
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
@@ -23,9 +24,6 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.optim import objectives
 from fmi_tf.optim import settings as settings_lib
-
-DEFAULT_SIZE = 128
-
 
 @dataclasses.dataclass(frozen=True)
 class InversionResult:
@@ -79,7 +77,7 @@ def invert(net: "feature_model.Backbone | str | Any",
            layer: str,
            filters: "str | int | Iterable[int]" = range(8),
            image: Any = None,
-           size: int = DEFAULT_SIZE,
+           size: Optional[int] = None,
            *,
            objective: Optional[objectives.Objective] = None,
            config: Optional[filters_lib.InversionConfig] = None,
@@ -103,7 +101,9 @@ def invert(net: "feature_model.Backbone | str | Any",
     filters: indices, one index, or text such as `"0:64"` or `"all"`.
     image: whose code is modified: a path, an [H, W, 3] array, a Pillow
       image, or None for the embedded photo.
-    size: the longer side of the image, pixels.
+    size: the longer side of the image, pixels; None: the network's
+      (`network_defaults`: 128, or 224 for keras.applications networks
+      other than VGG).
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
@@ -111,7 +111,8 @@ def invert(net: "feature_model.Backbone | str | Any",
     progress: show a progress bar (a widget in a notebook).
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
       (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
-      `param="fourier"` or a `ParamFactory`, ...).
+      `param="fourier"` or a `ParamFactory`, ...). Without `config` or
+      `param`, the network's parameterisation (`network_defaults`).
 
   Returns:
     The images and one record per filter.
@@ -120,6 +121,8 @@ def invert(net: "feature_model.Backbone | str | Any",
     FmiError: for a bad layer, filter, image or setting.
   """
   backbone = networks.network(net)
+  size, settings = network_defaults.fill(backbone, size, settings,
+                                         config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   rgb = image_io.as_rgb(image, size)
