@@ -33,6 +33,8 @@ from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import export
 from fmi_tf.tools import cli
 
+import machine
+
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec (dtd10).",
                                required=True)
 _IMAGES = flags.DEFINE_integer("images", 128, "Images to encode.",
@@ -85,6 +87,7 @@ def _latency(signature, images: list[bytes], repeats: int) -> float:
 
 
 def main(argv):
+  machine.print_header()
   cli.no_stray_arguments(argv)
   dataset = datasets.load(_DATASET.value)
   names = dataset.train.names[::max(1, len(dataset.train) // _IMAGES.value)]

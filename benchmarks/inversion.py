@@ -36,6 +36,7 @@ import tempfile
 from absl import app
 from absl import flags
 import flops
+import machine
 import processes
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
@@ -179,6 +180,7 @@ def compare(weights: str) -> None:
 
 def main(argv):
   del argv
+  machine.print_header()
   if _ROLE.value == "tutorial":
     tutorial(_WEIGHTS.value, _OUT.value)
   else:

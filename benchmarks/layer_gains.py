@@ -26,6 +26,8 @@ from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers
 
+import machine
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).",
                                required=True)
 _SIZE = flags.DEFINE_integer("size", 64, "Longer side of the photo, pixels.")
@@ -59,6 +61,7 @@ def layer_row(backbone, layer: str, photo, config) -> dict:
 
 def main(argv):
   del argv
+  machine.print_header()
   backbone = feature_model.vgg19(_WEIGHTS.value)
   photo = images.load_image(None, _SIZE.value)
   defaults = filters.InversionConfig()

@@ -25,6 +25,8 @@ from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.tools import cli
 
+import machine
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer to invert.")
 _SIZE = flags.DEFINE_integer("size", 96, "Longer side of the image.")
@@ -45,6 +47,7 @@ _SETTINGS = [
 
 
 def main(argv):
+  machine.print_header()
   cli.no_stray_arguments(argv)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   image = images.load_image(None, _SIZE.value)

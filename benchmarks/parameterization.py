@@ -38,6 +38,8 @@ from fmi_tf.io import images
 from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
 
+import machine
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).",
                                required=True)
 _DTD = flags.DEFINE_string("dtd", None, "DTD directory (one folder per "
@@ -80,6 +82,7 @@ def dtd_share(root: str, size: int) -> tuple[float, float]:
 
 def main(argv):
   del argv
+  machine.print_header()
   backbone = feature_model.vgg19(_WEIGHTS.value)
   photo = images.load_image(None, _SIZE.value)
   defaults = filters.InversionConfig()

@@ -32,6 +32,7 @@ import sys
 from absl import app
 from absl import flags
 import flops
+import machine
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).",
                                required=True)
@@ -106,6 +107,7 @@ def compare() -> None:
 
 def main(argv):
   del argv
+  machine.print_header()
   if _ROLE.value == "measure":
     print(json.dumps(measure()))
   else:

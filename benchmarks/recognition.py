@@ -22,6 +22,8 @@ from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
 from tools import cli
 
+import machine
+
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec.",
                                required=True)
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
@@ -61,6 +63,7 @@ _CANDIDATES = {
 
 
 def main(argv):
+  machine.print_header()
   cli.no_stray_arguments(argv)
   scales = [float(s) for s in _SCALES.value]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))

@@ -31,6 +31,7 @@ import time
 from absl import app
 from absl import flags
 import flops
+import machine
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _LAYER = flags.DEFINE_string("layer", "block2_conv1", "Layer inverted.")
@@ -159,6 +160,7 @@ def atlas_flops() -> None:
 
 def main(argv):
   del argv
+  machine.print_header()
   if _ROLE.value == "run":
     run_share()
     return

@@ -17,6 +17,7 @@ import statistics
 
 from absl import app
 from absl import flags
+import machine
 import processes
 
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed runs of each process.",
@@ -25,6 +26,7 @@ _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed runs of each process.",
 
 def main(argv):
   del argv
+  machine.print_header()
   times = {name: [] for name in processes.STARTUPS}
   for _ in range(_REPEATS.value):
     for name, process in processes.STARTUPS.items():

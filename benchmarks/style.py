@@ -56,6 +56,8 @@ from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
 from fmi_tf.tools import cli
 
+import machine
+
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)
 _SIZES = flags.DEFINE_list("sizes", ["256", "512", "1024"], "Sizes, part 1.")
@@ -321,6 +323,7 @@ def transfer_quality() -> None:
 
 
 def main(argv):
+  machine.print_header()
   cli.no_stray_arguments(argv)
   if _MEASURE.value:
     method, size = _MEASURE.value.split(":")
