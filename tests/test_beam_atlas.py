@@ -190,13 +190,18 @@ def test_pipeline_options_pass_through():
       options.DEFAULT_RUNNER)
 
 
-def test_without_beam_the_library_imports_and_says_which_extra(monkeypatch):
+def test_without_beam_the_library_imports_and_says_which_extra(monkeypatch,
+                                                              tmp_path):
   monkeypatch.setitem(sys.modules, "apache_beam", None)  # import fails
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import atlas
+  from fmi_tf.beam import encoding
+  out = tmp_path / "out"
   with pytest.raises(errors.ArgumentError, match=r'fmi_tf\[beam\]'):
-    atlas.draw_atlas_beam("vgg19", "all", "never-written")
-  assert not os.path.exists("never-written")
+    atlas.draw_atlas_beam("vgg19", "all", str(out))
+  with pytest.raises(errors.ArgumentError, match=r'fmi_tf\[beam\]'):
+    encoding.encode_dataset_beam("vgg19", "folder:x", str(out))
+  assert not out.exists()
 
 
 def _run_tool(*args, hide_beam=False):

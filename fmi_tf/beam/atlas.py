@@ -213,7 +213,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   from fmi_tf.beam import atlas_transforms
   with beam.Pipeline(options=options) as pipeline:
     atlas_transforms.atlas_pipeline(pipeline, plan)
-  grids = tuple(path for name in plan.num_filters
-                if os.path.isfile(path := os.path.join(plan.out, f"{name}.png")))
+  paths = [os.path.join(plan.out, f"{name}.png") for name in plan.num_filters]
+  grids = tuple(path for path in paths if os.path.isfile(path))
   return draw.AtlasResult(plan.out, tuple(plan.num_filters), plan.pending,
                           grids, os.path.join(plan.out, contact_sheet.FILENAME))

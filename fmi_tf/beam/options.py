@@ -43,7 +43,8 @@ def _parser():
   ArgumentError instead of printing usage and exiting."""
   beam = require_beam()
   # Beam's parser adds the value-provider arguments its classes declare.
-  base = beam.options.pipeline_options._BeamArgumentParser  # pylint: disable=protected-access
+  # pylint: disable-next=protected-access
+  base = beam.options.pipeline_options._BeamArgumentParser
 
   class Parser(base):
 
@@ -82,8 +83,8 @@ def pipeline_options(args: Sequence[str]):
   parsed, unknown = _parser().parse_known_args(args)
   if unknown:
     raise errors.ArgumentError(
-        f"unknown Beam option {unknown[0]}: see Beam's pipeline options "
-        "(python -m apache_beam.examples.wordcount --help)")
+        f"unknown Beam option {unknown[0]}: not one of Beam's pipeline "
+        "options")
   runner = parsed.runner or DEFAULT_RUNNER
   errors.check_choice("runner", runner, RUNNERS)
   options = beam.options.pipeline_options.PipelineOptions(args)
