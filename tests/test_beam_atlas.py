@@ -204,12 +204,16 @@ def test_without_beam_the_library_imports_and_says_which_extra(monkeypatch,
   assert not out.exists()
 
 
-def _run_tool(*args, hide_beam=False):
-  code = ("import sys\n"
-          + ("sys.modules['apache_beam'] = None\n" if hide_beam else "")
-          + "sys.argv[0] = 'fmi-atlas-beam'\n"
-          "from fmi_tf.tools import atlas_beam\natlas_beam.run()\n")
-  return tool_runs.run_tool(sys.executable, "-c", code, *args)
+def _run_tool(*args, hidden_beam=None):
+  """Runs the tool; with `hidden_beam` (a directory), `import apache_beam`
+  finds the package there, which fails as if Beam were not installed."""
+  env = None
+  if hidden_beam is not None:
+    (hidden_beam / "apache_beam").mkdir(parents=True)
+    (hidden_beam / "apache_beam" / "__init__.py").write_text(
+        "raise ImportError('hidden')\n")
+    env = {"PYTHONPATH": str(hidden_beam)}
+  return tool_runs.run_tool("fmi-atlas-beam", *args, env=env)
 
 
 @pytest.mark.slow
@@ -225,7 +229,7 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
   out = tmp_path / "out"
   process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
                       "--size=16", "--steps=2", f"--out={out}", *args,
-                      hide_beam=hide_beam)
+                      hidden_beam=(tmp_path / "hidden") if hide_beam else None)
   tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
   assert not out.exists()
 

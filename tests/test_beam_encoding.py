@@ -6,7 +6,6 @@ that need Apache Beam are skipped without it.
 
 import importlib.util
 import os
-import sys
 
 import numpy as np
 from PIL import Image
@@ -113,12 +112,16 @@ def test_a_rerun_plans_only_the_missing_shards(tiny_keras, folder, tmp_path):
   assert again.items == (plan.items[0], plan.items[2])
 
 
-def _run_tool(*args, hide_beam=False):
-  code = ("import sys\n"
-          + ("sys.modules['apache_beam'] = None\n" if hide_beam else "")
-          + "sys.argv[0] = 'fmi-texture-encode-beam'\n"
-          "from fmi_tf.tools import texture_encode_beam as t\nt.run()\n")
-  return tool_runs.run_tool(sys.executable, "-c", code, *args)
+def _run_tool(*args, hidden_beam=None):
+  """Runs the tool; with `hidden_beam` (a directory), `import apache_beam`
+  finds the package there, which fails as if Beam were not installed."""
+  env = None
+  if hidden_beam is not None:
+    (hidden_beam / "apache_beam").mkdir(parents=True)
+    (hidden_beam / "apache_beam" / "__init__.py").write_text(
+        "raise ImportError('hidden')\n")
+    env = {"PYTHONPATH": str(hidden_beam)}
+  return tool_runs.run_tool("fmi-texture-encode-beam", *args, env=env)
 
 
 @pytest.mark.slow
@@ -134,7 +137,8 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
     pytest.skip('Apache Beam is not installed: pip install "fmi_tf[beam]"')
   cache_dir = tmp_path / "cache"
   process = _run_tool(f"--model={tiny_keras}", f"--dataset={folder}",
-                      f"--cache_dir={cache_dir}", *args, hide_beam=hide_beam)
+                      f"--cache_dir={cache_dir}", *args,
+                      hidden_beam=(tmp_path / "hidden") if hide_beam else None)
   tool_runs.assert_one_line_error(process, "fmi-texture-encode-beam", phrase)
   assert not cache_dir.exists()
 
