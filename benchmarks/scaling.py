@@ -1,13 +1,10 @@
-r"""Filters per second on 1 against 2 replicas, locally and across workers.
+r"""Filters per second on 1 against 2 local replicas.
 
-One run measures four configurations of the same job (the first `--filters`
-filters of `--layer` on the embedded photo, fixed steps, no early stop):
+One run measures two configurations of the same job (the first `--filters`
+filters of `--layer` on the embedded photo, fixed steps, no early stop): 1
+device, and 2 logical CPU devices under MirroredStrategy.
 
-* 1 device, and 2 logical CPU devices under MirroredStrategy;
-* 1 worker, and 2 workers under MultiWorkerMirroredStrategy (TF_CONFIG on
-  loopback ports).
-
-Each configuration runs in fresh processes; the clock covers the inversion
+Each configuration runs in a fresh process; the clock covers the inversion
 only (network built and loop traced beforehand on one filter). Efficiency is
 speed-up / 2. It then prints the loop's FLOP/s against a matmul's, and the
 convolution FLOPs of the whole 5,504-filter atlas at `--size=224`
@@ -22,7 +19,6 @@ Usage:
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,7 +61,7 @@ def run_share() -> None:
   config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
       steps=_STEPS.value, steps_per_call=_STEPS.value, tolerance=0.0))
   image = images.load_image(None, _SIZE.value)
-  mine = distribution.worker_share(strategy, list(range(_FILTERS.value)))
+  mine = list(range(_FILTERS.value))
   inverter = distribution.DistributedInverter(
       feature_model.vgg19(_WEIGHTS.value), _LAYER.value, config, strategy)
   per_replica = distribution.contiguous_slices(mine, len(inverter.devices))
@@ -77,58 +73,36 @@ def run_share() -> None:
                "shape": list(image.shape[:2])}, f)
 
 
-def _launch(out: str, devices: int, strategy: str, tf_config=None):
-  env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-  if tf_config:
-    env["TF_CONFIG"] = json.dumps(tf_config)
+def _launch(out: str, devices: int, strategy: str):
   return subprocess.Popen([
       sys.executable, __file__, "--role=run", f"--weights={_WEIGHTS.value}",
       f"--layer={_LAYER.value}", f"--filters={_FILTERS.value}",
       f"--size={_SIZE.value}", f"--steps={_STEPS.value}",
       f"--devices={devices}", f"--strategy={strategy}", f"--out={out}"],
-                          env=env, stderr=subprocess.DEVNULL)
+                          stderr=subprocess.DEVNULL)
 
 
-def _rate(tmp: str, name: str, devices: int, strategy: str,
-          workers: int = 0) -> tuple[float, dict]:
-  """Filters/s of one configuration: all filters over the slowest process."""
-  ports = []
-  for _ in range(workers):
-    with socket.socket() as s:
-      s.bind(("127.0.0.1", 0))
-      ports.append(s.getsockname()[1])
-  cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-  outs = [os.path.join(tmp, f"{name}_{i}.json") for i in range(workers or 1)]
-  processes = [
-      _launch(out, devices, strategy, workers and {
-          "cluster": cluster, "task": {"type": "worker", "index": i}})
-      for i, out in enumerate(outs)]
-  for process in processes:
-    if process.wait() != 0:
-      raise RuntimeError(f"{name} failed")
-  records = []
-  for out in outs:
-    with open(out) as f:
-      records.append(json.load(f))
-  return (sum(r["filters"] for r in records) /
-          max(r["seconds"] for r in records)), records[0]
+def _rate(tmp: str, name: str, devices: int,
+          strategy: str) -> tuple[float, dict]:
+  """Filters/s of one configuration, run in its own process."""
+  out = os.path.join(tmp, f"{name}.json")
+  if _launch(out, devices, strategy).wait() != 0:
+    raise RuntimeError(f"{name} failed")
+  with open(out) as f:
+    record = json.load(f)
+  return record["filters"] / record["seconds"], record
 
 
 def compare() -> None:
   with tempfile.TemporaryDirectory() as tmp:
     one_device, record = _rate(tmp, "one_device", 1, "default")
     two_devices, _ = _rate(tmp, "two_devices", 2, "mirrored")
-    one_worker, _ = _rate(tmp, "one_worker", 1, "multi_worker", workers=1)
-    two_workers, _ = _rate(tmp, "two_workers", 1, "multi_worker", workers=2)
   print(f"{_FILTERS.value} filters of {_LAYER.value}, {_STEPS.value} steps, "
         f"{record['shape'][1]}x{record['shape'][0]} px, {os.cpu_count()} cores")
   print(f"{'':28} {'filters/s':>9} {'speed-up':>8} {'efficiency':>10}")
   for name, base, rate in [("1 device", one_device, one_device),
                            ("2 logical devices (mirrored)", one_device,
-                            two_devices),
-                           ("1 worker", one_worker, one_worker),
-                           ("2 workers (multi_worker)", one_worker,
-                            two_workers)]:
+                            two_devices)]:
     replicas = 2 if rate is not base else 1
     print(f"{name:28} {rate:9.3f} {rate / base:8.2f} "
           f"{rate / base / replicas:10.2f}")

@@ -26,7 +26,9 @@ models; `optim` is the optimiser (objectives, parameterisations, transforms,
 the compiled loop); `inversion` inverts modified codes; `atlas` draws and
 measures whole layers; `style` reallocates energies and transfers style;
 `recognition` encodes and classifies textures; `serving` exports for TF
-Serving. `texture` holds the statistics; `io` reads and writes.
+Serving; `beam` (the optional `[beam]` extra) runs the atlas and dataset
+encoding as Apache Beam pipelines. `texture` holds the statistics; `io`
+reads and writes.
 """
 
 import importlib

@@ -10,9 +10,10 @@ Writes out/<layer>.png (the grid) plus the single PNGs and JSON records of
 fmi-invert, then out/index.html, a contact sheet of every layer. A rerun
 skips filters already done. --all_layers takes every invertible layer the
 weights reach (--list_layers prints them); --shard=i/n inverts the i-th of
-n disjoint shards of the (layer, filter) list; --strategy=multi_worker
-shares a shard among the workers of $TF_CONFIG. Each run writes the grids and the sheet from the
-files present, so the last shard or worker to finish writes complete ones.
+n disjoint shards of the (layer, filter) list; --strategy=mirrored shares a
+shard among the local GPUs. Each run writes the grids and the sheet from the
+files present, so the last shard to finish writes complete ones;
+fmi-atlas-beam runs the same atlas as an Apache Beam pipeline.
 """
 
 import os
@@ -39,8 +40,8 @@ _SHARD = flags.DEFINE_string(
     "dealt round-robin; n runs with i = 0 ... n-1 cover the whole atlas.")
 _STRATEGY = flags.DEFINE_enum(
     "strategy", "default", distribution.STRATEGIES, "default: one device; "
-    "mirrored: every local GPU (else CPU); multi_worker: the cluster of "
-    "$TF_CONFIG, each worker inverting its part of the shard.")
+    "mirrored: every local GPU (else CPU), each inverting its part of the "
+    "shard.")
 
 
 def main(argv):

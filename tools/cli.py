@@ -31,9 +31,9 @@ def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:
   sys.exit(status)
 
 
-def _parse_flags(argv):
+def _parse_flags(argv, known_only: bool = False):
   try:
-    return flags.FLAGS(argv)
+    return flags.FLAGS(argv, known_only=known_only)
   except flags.Error as e:
     fail(str(e))
 
@@ -49,10 +49,13 @@ def _print_help(main: Callable) -> None:
   print("\n\n".join(sections))
 
 
-def run(main: Callable[[list[str]], Optional[int]]) -> None:
+def run(main: Callable[[list[str]], Optional[int]],
+        pass_through: bool = False) -> None:
   """Runs an absl `main`: bad input is one line and exit status 2.
 
   `--help` prints the tool's usage and its own flags (`--helpfull`: all).
+  With `pass_through`, flags the tool does not define reach `main` in its
+  argv (for another parser: Beam's pipeline options).
 
   Ctrl-C ends it with one line and status 130; files already written are
   complete, since every output is written atomically.
@@ -73,7 +76,8 @@ def run(main: Callable[[list[str]], Optional[int]]) -> None:
   if any(arg in ("-h", "--help", "--helpshort", "-?") for arg in sys.argv[1:]):
     _print_help(main)
     sys.exit(0)
-  app.run(guarded, flags_parser=_parse_flags)
+  app.run(guarded,
+          flags_parser=lambda argv: _parse_flags(argv, pass_through))
 
 
 class _NoLibraryInfo(logging.Filter):

@@ -140,7 +140,6 @@ def draw_atlas(net: Any,
   rgb = image_io.as_rgb(image, size)
   names = layer_names(backbone, layers)
   strategy = strategy or tf.distribute.get_strategy()
-  worker, workers = distribution.worker_position(strategy)
   out = outputs.prepare_directory(out)
   logging.info("precision %s (%s); param %s, size %d",
                config.compute_precision.name,
@@ -149,8 +148,7 @@ def draw_atlas(net: Any,
   writer = summaries.SummaryWriter(logdir)
   num_filters = {n: backbone.num_filters(n) for n in names}
   jobs = [(n, k) for n in names for k in range(num_filters[n])]
-  mine = layout.shard(layout.shard(jobs, shard_index, shard_count), worker,
-                      workers)
+  mine = layout.shard(jobs, shard_index, shard_count)
   todo = {n: layout.pending(out, n, [k for m, k in mine if m == n])
           for n in names}
   total = sum(len(ids) for ids in todo.values())

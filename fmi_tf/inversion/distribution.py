@@ -2,23 +2,19 @@
 
 Filters are independent (per-element Adam, per-filter seeded noise, batch
 norm in inference mode), so distributing an inversion needs no cross-replica
-traffic:
-
-* across machines (`MultiWorkerMirroredStrategy`, configured by `TF_CONFIG`),
-  worker w of W takes the w-th contiguous slice of the filter list
-  (`worker_share`); the union over the workers, in task order, is the list;
-* on one machine, the worker's slice is split again into contiguous slices,
-  one per local replica device (the GPUs of `MirroredStrategy`, else its
-  CPUs); each replica runs its own copy of the network and the compiled loop
-  on its device, driven from its own Python thread (eager TF releases the
-  GIL), and each result is yielded as its batch finishes.
+traffic: on one machine, the filter list is split into contiguous slices,
+one per local replica device (the GPUs of `MirroredStrategy`, else its CPUs);
+each replica runs its own copy of the network and the compiled loop on its
+device, driven from its own Python thread (eager TF releases the GIL), and
+each result is yielded as its batch finishes. Beyond one machine, the work
+is split by shards (`fmi_tf.draw_atlas`'s `shard`) or by a Beam pipeline
+(`fmi_tf.beam`).
 
 A filter's result is therefore the one a single device gives for the same
 seed, up to floating-point reassociation.
 """
 
 import dataclasses
-import os
 import queue
 import threading
 from typing import Iterator, Optional, Sequence
@@ -32,46 +28,25 @@ from fmi_tf.inversion import filters
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
 
-STRATEGIES = ("default", "mirrored", "multi_worker")
+STRATEGIES = ("default", "mirrored")
 
 
 def make_strategy(kind: str) -> tf.distribute.Strategy:
   """Returns the strategy named by `kind`.
 
   Args:
-    kind: `"default"` (no distribution), `"mirrored"` (every local GPU, else
-      every logical CPU) or `"multi_worker"` (the cluster in `TF_CONFIG`).
+    kind: `"default"` (no distribution) or `"mirrored"` (every local GPU,
+      else every logical CPU).
 
   Raises:
-    ArgumentError: for an unknown kind, or `multi_worker` without
-      `TF_CONFIG`.
+    ArgumentError: for an unknown kind.
   """
   errors.check_choice("strategy", kind, STRATEGIES)
   if kind == "default":
     return tf.distribute.get_strategy()
-  if kind == "mirrored":
-    devices = (tf.config.list_logical_devices("GPU")
-               or tf.config.list_logical_devices("CPU"))
-    return tf.distribute.MirroredStrategy([d.name for d in devices])
-  if not os.environ.get("TF_CONFIG"):
-    raise errors.ArgumentError(
-        "strategy multi_worker needs TF_CONFIG to describe the cluster")
-  return tf.distribute.MultiWorkerMirroredStrategy()
-
-
-def worker_position(strategy: tf.distribute.Strategy) -> tuple[int, int]:
-  """Returns (this worker's index, number of workers); (0, 1) on one machine.
-
-  A chief, if the cluster has one, is worker 0 and the workers follow.
-  """
-  resolver = getattr(strategy, "cluster_resolver", None)
-  cluster = resolver.cluster_spec().as_dict() if resolver else {}
-  chiefs, workers = cluster.get("chief", []), cluster.get("worker", [])
-  if not chiefs and not workers:
-    return 0, 1
-  if resolver.task_type == "chief":
-    return 0, len(chiefs) + len(workers)
-  return len(chiefs) + resolver.task_id, len(chiefs) + len(workers)
+  devices = (tf.config.list_logical_devices("GPU")
+             or tf.config.list_logical_devices("CPU"))
+  return tf.distribute.MirroredStrategy([d.name for d in devices])
 
 
 def contiguous_slices(items: Sequence, count: int) -> list[list]:
@@ -85,14 +60,8 @@ def contiguous_slices(items: Sequence, count: int) -> list[list]:
   return slices
 
 
-def worker_share(strategy: tf.distribute.Strategy, items: Sequence) -> list:
-  """Returns this worker's contiguous slice of `items`."""
-  index, count = worker_position(strategy)
-  return contiguous_slices(items, count)[index]
-
-
 def replica_devices(strategy: tf.distribute.Strategy) -> list[Optional[str]]:
-  """Returns this worker's replica devices; `[None]` for no distribution."""
+  """Returns the local replica devices; `[None]` for no distribution."""
   try:
     return list(strategy.extended.worker_devices)
   except RuntimeError:

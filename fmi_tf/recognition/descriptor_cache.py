@@ -15,10 +15,15 @@ shares layers and scales with another, encode each image once per scale.
 Runs may share a cache: each write takes an exclusive lock (`<file>.lock`),
 merges the entries already on disk with its own and replaces the file
 atomically, so concurrent runs never lose one another's entries.
+
+Sharded files `<file>-<i>-of-<n>.npz` (`shard_path`, in the same format)
+beside a cache file add their entries to it: a Beam pipeline
+(`fmi_tf.beam.encoding`) writes one per work item, for datasets of any size.
 """
 
 import contextlib
 import dataclasses
+import glob
 import hashlib
 import io
 import json
@@ -79,6 +84,22 @@ def _read(path: str) -> dict[str, tuple]:
         archive["names"], archive["labels"], archive["values"])}
 
 
+def shard_path(path: str, index: int, count: int) -> str:
+  """The path of shard `index` of `count` of the cache file `path`."""
+  return f"{path[:-4]}-{index:05d}-of-{count:05d}.npz"
+
+
+def entries_bytes(table: dict[str, tuple]) -> bytes:
+  """The .npz bytes of {name: (label, values)}, names sorted."""
+  names = sorted(table)
+  buffer = io.BytesIO()
+  np.savez(buffer, names=np.asarray(names, dtype=np.str_),
+           labels=np.asarray([table[n][0] for n in names], np.int64),
+           values=(np.stack([table[n][1] for n in names]) if names
+                   else np.zeros((0,), np.float32)))
+  return buffer.getvalue()
+
+
 # (total, unit=, description=) -> a context manager with `advance(count)`,
 # as `fmi_tf.io.progress.Progress`.
 ProgressFactory = Callable[..., contextlib.AbstractContextManager]
@@ -121,6 +142,16 @@ class DescriptorCache:
     if directory:
       outputs.prepare_directory(directory)
 
+  def path(self, scale: float,
+           key: texture_encoder.Statistic) -> Optional[str]:
+    """The cache file of a statistic at a scale; None without directory."""
+    return self._path(scale, key)
+
+  def entries(self, scale: float,
+              key: texture_encoder.Statistic) -> dict[str, tuple]:
+    """{name: (label, values)} of a statistic at a scale, cached so far."""
+    return self._table(scale, key)
+
   def _path(self, scale: float,
             key: texture_encoder.Statistic) -> Optional[str]:
     if not self._directory:
@@ -139,6 +170,9 @@ class DescriptorCache:
       path = self._path(scale, key)
       if path and os.path.isfile(path):
         entries = _read(path)
+      if path:
+        for shard in sorted(glob.glob(glob.escape(path[:-4]) + "-*-of-*.npz")):
+          entries = {**_read(shard), **entries}
       self._entries[scale, key] = entries
     return self._entries[scale, key]
 
@@ -151,12 +185,7 @@ class DescriptorCache:
       table = self._entries[scale, key]
       if os.path.isfile(path):
         table = self._entries[scale, key] = {**_read(path), **table}
-      names = sorted(table)
-      buffer = io.BytesIO()
-      np.savez(buffer, names=np.asarray(names, dtype=np.str_),
-               labels=np.asarray([table[n][0] for n in names]),
-               values=np.stack([table[n][1] for n in names]))
-      outputs.write_bytes(path, buffer.getvalue())
+      outputs.write_bytes(path, entries_bytes(table))
 
   def prefetch(self, statistics: texture_encoder.LayerStatistics,
                examples: split.Examples, image_size: int,

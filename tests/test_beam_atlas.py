@@ -1,0 +1,248 @@
+"""The atlas as a Beam pipeline: the bytes of draw_atlas, on 2 processes.
+
+The pipelines run on Beam's DirectRunner with 2 worker processes
+(`multi_processing`); the tests that need Apache Beam are skipped without it
+(`pip install "fmi_tf[beam]"`).
+"""
+
+import filecmp
+import importlib.util
+import json
+import os
+import sys
+
+import pytest
+
+from fmi_tf import errors
+from fmi_tf.atlas import draw
+from fmi_tf.atlas import layout
+from fmi_tf.beam import options
+from fmi_tf.io import outputs
+from fmi_tf.nets import networks
+from tests import tiny_vgg
+from tests import tool_runs
+
+needs_beam = pytest.mark.skipif(
+    importlib.util.find_spec("apache_beam") is None,
+    reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
+
+_LAYERS = ["block1_conv1", "block2_conv1"]
+_SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
+_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
+                  "--direct_running_mode=multi_processing"]
+
+
+@pytest.fixture(scope="module")
+def tiny_keras(tmp_path_factory):
+  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
+  tiny_vgg.tiny_vgg19_model().save(path)
+  return path
+
+
+@pytest.fixture(scope="module")
+def single_process_atlas(tiny_keras, tmp_path_factory):
+  out = str(tmp_path_factory.mktemp("single"))
+  draw.draw_atlas(networks.load(tiny_keras), _LAYERS, out, progress=False,
+                  **_SETTINGS)
+  return out
+
+
+def _files(out: str) -> list[str]:
+  return sorted(n for n in os.listdir(out) if not n.startswith("."))
+
+
+def _assert_same_atlas(out: str, expected: str) -> None:
+  """The same files; the same bytes but for the JSON records' timings."""
+  assert _files(out) == _files(expected)
+  for name in _files(expected):
+    if name.endswith(".json"):
+      records = []
+      for directory in (out, expected):
+        with open(os.path.join(directory, name), encoding="utf8") as f:
+          records.append({k: v for k, v in json.load(f).items()
+                          if k != "seconds"})
+      assert records[0] == records[1], name
+    else:
+      assert filecmp.cmp(os.path.join(out, name),
+                         os.path.join(expected, name), shallow=False), name
+
+
+@needs_beam
+@pytest.mark.slow
+def test_two_worker_processes_write_the_single_process_atlas(
+    tiny_keras, single_process_atlas, tmp_path):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas
+  out = str(tmp_path / "atlas")
+  result = atlas.draw_atlas_beam(tiny_keras, _LAYERS, out,
+                                 pipeline_args=_TWO_PROCESSES, **_SETTINGS)
+  assert result.inverted == 4 + 6
+  assert result.grids == tuple(os.path.join(out, f"{n}.png") for n in _LAYERS)
+  _assert_same_atlas(out, single_process_atlas)
+  assert not [n for n in os.listdir(out) if n.endswith(".part")]
+
+
+def _dying_chunk_class():
+  """An InvertChunk that dies once, as a killed worker, between the PNG and
+  the JSON of block2_conv1's filter 1 (after filter 0 of its chunk)."""
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas_transforms
+
+  class DiesOnce(atlas_transforms.InvertChunk):
+
+    def __init__(self, plan, marker):
+      super().__init__(plan)
+      self._marker = marker
+
+    def save(self, result, settings):
+      if (result.layer, result.filter) == ("block2_conv1", 1) and (
+          not os.path.exists(self._marker)):
+        stem = layout.filter_stem(self._out, result.layer, result.filter)
+        outputs.write_png(stem + ".png", result.image)
+        open(self._marker, "w", encoding="utf8").close()
+        os._exit(1)
+      super().save(result, settings)
+
+  return DiesOnce
+
+
+@needs_beam
+@pytest.mark.slow
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_item_of_a_killed_worker_is_redone_with_nothing_written_twice(
+    tiny_keras, single_process_atlas, tmp_path):
+  # pylint: disable=import-outside-toplevel
+  import apache_beam as beam
+  from fmi_tf.beam import atlas
+  from fmi_tf.beam import atlas_transforms
+  out = str(tmp_path / "atlas")
+  marker = str(tmp_path / "killed")
+  plan = atlas.plan_atlas(tiny_keras, _LAYERS, out, **_SETTINGS)
+  dies_once = _dying_chunk_class()(plan, marker)
+  with pytest.raises(Exception):
+    with beam.Pipeline(
+        options=options.pipeline_options(_TWO_PROCESSES)) as pipeline:
+      atlas_transforms.atlas_pipeline(pipeline, plan, dies_once)
+  assert os.path.exists(marker)
+  stem = layout.filter_stem(out, "block2_conv1", 0)
+  assert layout.is_done(out, "block2_conv1", 0)
+  assert not layout.is_done(out, "block2_conv1", 1)
+  kept = {p: os.stat(p).st_ino for p in (stem + ".png", stem + ".json")}
+
+  atlas.draw_atlas_beam(tiny_keras, _LAYERS, out,
+                        pipeline_args=_TWO_PROCESSES, **_SETTINGS)
+  _assert_same_atlas(out, single_process_atlas)
+  assert {p: os.stat(p).st_ino for p in kept} == kept  # not rewritten
+  assert not [n for n in os.listdir(out) if n.endswith(".part")]
+
+
+@needs_beam
+def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
+                                                single_process_atlas):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas
+  plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
+                          **_SETTINGS)
+  assert plan.items == () and plan.pending == 0
+  record = layout.filter_stem(single_process_atlas, "block2_conv1", 4)
+  os.rename(record + ".json", record + ".json.away")
+  try:
+    plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
+                            **_SETTINGS)
+  finally:
+    os.rename(record + ".json.away", record + ".json")
+  assert plan.items == (("block2_conv1", (3, 4, 5)),)
+  assert plan.num_filters == {"block1_conv1": 4, "block2_conv1": 6}
+
+
+@needs_beam
+def test_an_output_holding_another_networks_atlas_is_refused(
+    single_process_atlas, tmp_path):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas
+  other = str(tmp_path / "other.keras")
+  tiny_vgg.tiny_vgg19_model(seed=1).save(other)
+  before = sorted(os.listdir(single_process_atlas))
+  with pytest.raises(errors.ArgumentError, match="holds an atlas of .*tiny"):
+    atlas.plan_atlas(other, _LAYERS, single_process_atlas, **_SETTINGS)
+  assert sorted(os.listdir(single_process_atlas)) == before
+
+
+@needs_beam
+@pytest.mark.parametrize("args,phrase", [
+    (["--runner=SparkRunnr"], "runner must be one of DirectRunner"),
+    (["--no_such_option=1"], "unknown Beam option --no_such_option=1"),
+    (["--direct_num_workers=two"], "bad Beam option"),
+])
+def test_bad_pipeline_options_are_refused(args, phrase):
+  with pytest.raises(errors.ArgumentError, match=phrase):
+    options.pipeline_options(args)
+
+
+@needs_beam
+def test_pipeline_options_pass_through():
+  parsed = options.pipeline_options(_TWO_PROCESSES).get_all_options()
+  assert parsed["runner"] == "DirectRunner"
+  assert parsed["direct_num_workers"] == 2
+  assert parsed["direct_running_mode"] == "multi_processing"
+  assert options.pipeline_options([]).get_all_options()["runner"] == (
+      options.DEFAULT_RUNNER)
+
+
+def test_without_beam_the_library_imports_and_says_which_extra(monkeypatch,
+                                                              tmp_path):
+  monkeypatch.setitem(sys.modules, "apache_beam", None)  # import fails
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas
+  from fmi_tf.beam import encoding
+  out = tmp_path / "out"
+  with pytest.raises(errors.ArgumentError, match=r'fmi_tf\[beam\]'):
+    atlas.draw_atlas_beam("vgg19", "all", str(out))
+  with pytest.raises(errors.ArgumentError, match=r'fmi_tf\[beam\]'):
+    encoding.encode_dataset_beam("vgg19", "folder:x", str(out))
+  assert not out.exists()
+
+
+def _run_tool(*args, hidden_beam=None):
+  """Runs the tool; with `hidden_beam` (a directory), `import apache_beam`
+  finds the package there, which fails as if Beam were not installed."""
+  env = None
+  if hidden_beam is not None:
+    (hidden_beam / "apache_beam").mkdir(parents=True)
+    (hidden_beam / "apache_beam" / "__init__.py").write_text(
+        "raise ImportError('hidden')\n")
+    env = {"PYTHONPATH": str(hidden_beam)}
+  return tool_runs.run_tool("fmi-atlas-beam", *args, env=env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args,hide_beam,phrase", [
+    (["--runner=Nope"], False, "runner must be one of"),
+    (["--not_a_beam_flag"], False, "unknown Beam option --not_a_beam_flag"),
+    ([], True, 'pip install "fmi_tf[beam]"'),
+])
+def test_bad_tool_input_is_one_line_and_writes_nothing(
+    args, hide_beam, phrase, tiny_keras, tmp_path):
+  if not hide_beam and importlib.util.find_spec("apache_beam") is None:
+    pytest.skip('Apache Beam is not installed: pip install "fmi_tf[beam]"')
+  out = tmp_path / "out"
+  process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
+                      "--size=16", "--steps=2", f"--out={out}", *args,
+                      hidden_beam=(tmp_path / "hidden") if hide_beam else None)
+  tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
+  assert not out.exists()
+
+
+@needs_beam
+@pytest.mark.slow
+def test_the_tool_refuses_another_networks_atlas(single_process_atlas,
+                                                 tmp_path):
+  other = str(tmp_path / "other.keras")
+  tiny_vgg.tiny_vgg19_model(seed=1).save(other)
+  before = sorted(os.listdir(single_process_atlas))
+  process = _run_tool(f"--model={other}", "--layers=block1_conv1",
+                      "--size=24", "--steps=4",
+                      f"--out={single_process_atlas}")
+  tool_runs.assert_one_line_error(process, "fmi-atlas-beam", "holds an atlas")
+  assert sorted(os.listdir(single_process_atlas)) == before
