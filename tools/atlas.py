@@ -53,7 +53,7 @@ def main(argv):
   if bool(_LAYERS.value) == _ALL_LAYERS.value:
     raise errors.ArgumentError("give either --layers or --all_layers")
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
-  config, size = inversion_flags.network_settings(backbone)
+  config, size = inversion_flags.network_settings(backbone.network)
   result = draw.draw_atlas(
       backbone, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,

@@ -39,7 +39,7 @@ _ALL_LAYERS = flags.DEFINE_bool(
 
 def main(argv):
   beam_options.require_beam()
-  config = inversion_flags.inversion_config()
+  inversion_flags.inversion_config()  # Bad settings fail before any loading.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
@@ -49,10 +49,11 @@ def main(argv):
       model_flags.MODEL.value,
       model_flags.weights_source(model_flags.WEIGHTS.value),
       model_flags.ALPHA.value, model_flags.PREPROCESSING.value)
+  config, size = inversion_flags.network_settings(spec.model)
   result = atlas.draw_atlas_beam(
       spec, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      inversion_flags.SIZE.value, pipeline_args=argv[1:], config=config)
+      size, pipeline_args=argv[1:], config=config)
   for path in result.grids:
     logging.info("wrote %s", path)
   logging.info("wrote %s", result.contact_sheet)

@@ -9,7 +9,6 @@ from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import network_defaults
 from fmi_tf.optim import optimization
 from fmi_tf.io import outputs
-from fmi_tf.nets import feature_model
 from fmi_tf.nets import precision
 from . import param_flags
 
@@ -90,12 +89,11 @@ def inversion_config(defaults: network_defaults.NetworkDefaults = (
           patience=PATIENCE.value, param=param))
 
 
-def network_settings(
-    backbone: feature_model.Backbone) -> tuple[filters.InversionConfig, int]:
-  """The settings and image size of a run on `backbone`: the flags, and the
-  network's defaults (`network_defaults`) for --param and --size where they
-  are not given."""
-  defaults = network_defaults.of(backbone)
+def network_settings(network: str) -> tuple[filters.InversionConfig, int]:
+  """The settings and image size of a run on `network` (its `--model`
+  name): the flags, and the network's defaults (`network_defaults`) for
+  --param and --size where they are not given."""
+  defaults = network_defaults.for_network(network)
   size = SIZE.value if SIZE.present else defaults.size
   return inversion_config(defaults), size
 
@@ -121,7 +119,7 @@ def output_directory() -> str:
 
 
 def log_settings(config: filters.InversionConfig, size: int,
-                 backbone: feature_model.Backbone) -> None:
+                 network: str) -> None:
   """Logs the network's compute precision and why (`auto` resolved), and the
   settings the network's defaults chose for flags not given."""
   choice = config.compute_precision
@@ -129,6 +127,5 @@ def log_settings(config: filters.InversionConfig, size: int,
   chosen = [f"--{flag.name}={value}" for flag, value in (
       (param_flags.PARAM, config.optimizer.param), (SIZE, size))
             if not flag.present]
-  if chosen and not network_defaults.of(backbone).general:
-    logging.info("%s (the defaults for %s)", " ".join(chosen),
-                 backbone.network)
+  if chosen and not network_defaults.for_network(network).general:
+    logging.info("%s (the defaults for %s)", " ".join(chosen), network)

@@ -40,13 +40,13 @@ def main(argv):
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")
   layer = backbone.canonical_name(_LAYER.value)
-  config, size = inversion_flags.network_settings(backbone)
+  config, size = inversion_flags.network_settings(backbone.network)
   image = images.load_image(inversion_flags.IMAGE.value, size)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
   out_dir = inversion_flags.output_directory()
-  inversion_flags.log_settings(config, size, backbone)
+  inversion_flags.log_settings(config, size, backbone.network)
   run = invert_lib.run_record(inversion_flags.IMAGE.value, size, config)
   with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
                          unit=progress.FILTER_STEP,

@@ -32,9 +32,10 @@ from fmi_tf.atlas import layout
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
 from fmi_tf.inversion import filters as filters_lib
-from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.inversion import network_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
 
 _RECORD = re.compile(r".+_\d{4}\.json")
@@ -114,7 +115,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
                layers: "str | Sequence[str]",
                out: str,
                image: Any = None,
-               size: int = invert_lib.DEFAULT_SIZE,
+               size: Optional[int] = None,
                *,
                config: Optional[filters_lib.InversionConfig] = None,
                **settings) -> AtlasPlan:
@@ -128,9 +129,11 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
       reach.
     out: the atlas directory; every worker must see it.
     image: a path, None for the embedded photo, or an array or Pillow image.
-    size: the longer side of the image, pixels.
+    size: the longer side of the image, pixels; None: the network's
+      (as for `fmi_tf.invert`).
     config: the settings to start from (default `InversionConfig()`).
-    **settings: fields of `InversionConfig` or `OptimizerConfig`.
+    **settings: fields of `InversionConfig` or `OptimizerConfig`; without
+      `config` or `param`, the network's parameterisation.
 
   Raises:
     FmiError: for a bad network, layer, image or setting, an `out` that
@@ -139,6 +142,8 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
   backbone = spec.load()
+  size, settings = network_defaults.fill(backbone, size, settings,
+                                         config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   rgb = image_io.as_rgb(image, size)
@@ -159,7 +164,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
                     layers: "str | Sequence[str]",
                     out: str,
                     image: Any = None,
-                    size: int = invert_lib.DEFAULT_SIZE,
+                    size: Optional[int] = None,
                     *,
                     pipeline_args: Sequence[str] = (),
                     config: Optional[filters_lib.InversionConfig] = None,
@@ -187,7 +192,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     layers: layer names, or `"all"`.
     out: the atlas directory, one every worker sees (a shared file system).
     image: whose code is modified (as for `fmi_tf.invert`).
-    size: the longer side of the image, pixels.
+    size: the longer side of the image, pixels; None: the network's.
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.
     config: the settings to start from (default `InversionConfig()`).
@@ -204,8 +209,10 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   """
   options = options_lib.pipeline_options(pipeline_args)
   plan = plan_atlas(net, layers, out, image, size, config=config, **settings)
-  logging.info("precision %s (%s)", plan.config.compute_precision.name,
-               plan.config.compute_precision.reason)
+  logging.info("precision %s (%s); param %s, size %d",
+               plan.config.compute_precision.name,
+               plan.config.compute_precision.reason,
+               parameterization.name(plan.config.optimizer.param), plan.size)
   if plan.pending:
     logging.info("%d work items, %d filters", len(plan.items), plan.pending)
   # pylint: disable=import-outside-toplevel

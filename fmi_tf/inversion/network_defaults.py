@@ -57,8 +57,14 @@ def of(backbone: feature_model.Backbone) -> NetworkDefaults:
   Args:
     backbone: the network.
   """
-  if (backbone.network in applications.APPLICATIONS
-      and backbone.network not in _PIXEL_NETWORKS):
+  return for_network(backbone.network)
+
+
+def for_network(network: str) -> NetworkDefaults:
+  """Returns the inversion defaults of a network by its name (`--model`):
+  `vgg19`, a keras.applications name or a .keras path."""
+  if (network in applications.APPLICATIONS
+      and network not in _PIXEL_NETWORKS):
     return APPLICATION
   return GENERAL
 
