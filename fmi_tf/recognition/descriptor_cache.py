@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition.datasets import pipeline
@@ -45,7 +46,8 @@ class Encoded:
     names: image names, in the split's order, skipped ones left out.
     labels: int [N] class indices.
     descriptors: float32 [N, D].
-    skipped: names of images that could not be decoded.
+    skipped: names of images that could not be decoded, or were over the
+      pixel limit (`fmi_tf.io.images.MAX_PIXELS`).
     seconds: time spent encoding (0 when all came from the cache).
   """
   names: tuple[str, ...]
@@ -209,7 +211,8 @@ class DescriptorCache:
       batch_size: images per call.
       description: what the progress display calls this pass.
 
-    Images that cannot be decoded are logged by name and left out.
+    Images that cannot be decoded, or have more pixels than
+    `fmi_tf.io.images.MAX_PIXELS`, are logged by name and left out.
     """
     descriptor = texture_encoder.descriptor_layer(encoder)
     seconds = sum(self.prefetch(statistics, examples, image_size,
@@ -221,7 +224,8 @@ class DescriptorCache:
                   if all(n in t for per_scale in tables for t in per_scale))
     skipped = tuple(n for n in examples.names if n not in names)
     for name in skipped:
-      logging.warning("skipped undecodable image %s", name)
+      logging.warning("skipped image %s: it cannot be decoded or has more "
+                      "than %d pixels", name, image_io.MAX_PIXELS)
     if not names:
       return Encoded((), np.zeros(0, np.int64), np.zeros((0, 0), np.float32),
                      skipped, seconds)

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -59,18 +60,25 @@ def encoder_config(encoder: Encoder) -> texture_encoder.EncoderConfig:
 def _decoded(image) -> tf.Tensor:
   """An image file or array as a uint8 or float RGB tensor [H, W, 3].
 
+  A file is read as in training: its header is checked first, and its EXIF
+  orientation applied (`pipeline.read_image`).
+
   Raises:
-    ImageError: for a file that cannot be read or decoded.
+    ImageError: for a file that cannot be read or decoded, or one of more
+      than `fmi_tf.io.images.MAX_PIXELS` pixels.
   """
   if not isinstance(image, (str, os.PathLike)):
     return tf.convert_to_tensor(image)
   path = os.fspath(image)
   try:
     with open(path, "rb") as f:
-      return pipeline.decode(tf.constant(f.read()))
+      data = f.read()
   except OSError as e:
     raise errors.ImageError(f"cannot read image {path}: {e.strerror}") \
         from None
+  orientation = image_io.header(data, path)[2]
+  try:
+    return pipeline.orient(pipeline.decode(tf.constant(data)), orientation)
   except tf.errors.InvalidArgumentError:
     raise errors.ImageError(f"cannot decode image {path}") from None
 
