@@ -156,12 +156,14 @@ def check_readable(atlas_dir: str, found: Mapping[str, list[int]]) -> None:
 
   Raises:
     ArgumentError: if a record is unreadable or not a JSON object.
-    ImageError: if a PNG is unreadable, truncated or corrupt.
+    ImageError: if a PNG is unreadable, truncated or corrupt, or has more
+      pixels than `fmi_tf.io.images.MAX_PIXELS`.
   """
   for layer, filter_ids in found.items():
     for k in filter_ids:
       _read_record(_stem(atlas_dir, layer, k) + ".json")
       path = _stem(atlas_dir, layer, k) + ".png"
+      image_io.header(path)  # The size, before Pillow's own checks.
       try:
         with Image.open(path) as picture:
           picture.verify()
