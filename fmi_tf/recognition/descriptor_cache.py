@@ -12,6 +12,9 @@ the ten DTD folds, which share their 1200 images, and every encoder that
 shares layers and scales with another, encode each image once per scale.
 `prefetch` encodes the union of several encoders' statistics in one pass.
 
+A cache file that cannot be read is treated as missing: a warning names it,
+and its images are encoded again and the file replaced.
+
 Runs may share a cache: each write takes an exclusive lock (`<file>.lock`),
 merges the entries already on disk with its own and replaces the file
 atomically, so concurrent runs never lose one another's entries.
@@ -24,6 +27,7 @@ import io
 import json
 import os
 import time
+import zipfile
 from typing import Callable, Optional, Sequence
 
 from absl import logging
@@ -74,11 +78,28 @@ def weights_digest(layers: Sequence[keras.layers.Layer]) -> str:
   return digest.hexdigest()[:16]
 
 
-def _read(path: str) -> dict[str, tuple]:
-  """{name: (label, values)} of one cache file."""
-  with np.load(path, allow_pickle=False) as archive:
-    return {str(n): (int(l), v) for n, l, v in zip(
-        archive["names"], archive["labels"], archive["values"])}
+def _read(path: str, warn: bool = True) -> dict[str, tuple]:
+  """{name: (label, values)} of one cache file; {} if it is corrupt.
+
+  A file that cannot be read as a cache (truncated, overwritten, of
+  another layout) is treated as missing: logged, then encoded again and
+  replaced.
+  """
+  try:
+    with np.load(path, allow_pickle=False) as archive:
+      names, labels, values = (archive["names"], archive["labels"],
+                               archive["values"])
+    if not (names.ndim == labels.ndim == 1 and values.ndim >= 1
+            and len(names) == len(labels) == len(values)):
+      raise ValueError("names, labels and values do not match")
+    return {str(n): (int(l), v) for n, l, v in zip(names, labels, values)}
+  except (OSError, ValueError, KeyError, TypeError, EOFError,
+          zipfile.BadZipFile) as e:
+    if warn:
+      logging.warning("descriptor cache %s is corrupt (%s); its images are "
+                      "encoded again", path, str(e).splitlines()[0] if str(e)
+                      else type(e).__name__)
+    return {}
 
 
 # (total, unit=, description=) -> a context manager with `advance(count)`,
@@ -152,7 +173,8 @@ class DescriptorCache:
     with outputs.exclusive_lock(path[:-4] + ".lock"):
       table = self._entries[scale, key]
       if os.path.isfile(path):
-        table = self._entries[scale, key] = {**_read(path), **table}
+        table = self._entries[scale, key] = {**_read(path, warn=False),
+                                             **table}
       names = sorted(table)
       buffer = io.BytesIO()
       np.savez(buffer, names=np.asarray(names, dtype=np.str_),
