@@ -31,6 +31,8 @@ from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import memory
+from fmi_tf.recognition import run_directory
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition.datasets import pipeline
 
@@ -155,13 +157,21 @@ class TextureClassifier:
         np.asarray(self.report["confusion_matrix"]), self.class_names)
 
   def save(self, directory: str) -> None:
-    """Writes what `fmi-texture-train --out` writes.
+    """Writes what `fmi-texture-train --out` writes, whole or not at all.
 
     `directory/model` (the trained model, for `fmi-texture-export`),
     `report.json`, `confusion.png` and TensorBoard logs in `logs/` (the
-    accuracies and the confusion matrix).
+    accuracies and the confusion matrix), written into a temporary sibling
+    and renamed into place (`run_directory.write_whole`).
+
+    Raises:
+      OutputError: if a file cannot be written; nothing is left then.
     """
-    directory = outputs.prepare_directory(directory)
+    with run_directory.write_whole(directory) as staging:
+      self._write(staging)
+
+  def _write(self, directory: str) -> None:
+    """Writes the run's files into an existing directory."""
     confusion = self.confusion_image()
     outputs.write_png(os.path.join(directory, CONFUSION_FILE), confusion)
     writer = summaries.SummaryWriter(
@@ -231,9 +241,13 @@ def train_texture_classifier(
     The classifier, holding the encoder its descriptors came from.
 
   Raises:
-    ArgumentError: for a bad dataset, encoder or classifier setting.
+    ArgumentError: for a bad dataset, encoder or classifier setting (every
+      number finite and in range), or scales whose encoding would not fit
+      in the memory available (`memory.check_encoding`).
     LayerError, WeightsError: for layers the network lacks or whose
       weights it does not hold.
+    OutputError: if `out` cannot be written; it is checked before any
+      work and written whole at the end, so a failed run leaves nothing.
 
   Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
@@ -243,13 +257,14 @@ def train_texture_classifier(
     >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
   """
   config = encoder_config(encoder)
-  errors.check_choice("classifier", method, linear.METHODS)
+  setup = experiment.Setup(image_size, method, C, batch_size)
+  memory.check_encoding(net, config.scales, image_size, batch_size)
   data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,
                           tfds_data_dir, tfds_download)
   encoder_model = texture_encoder.build(net, config)
-  setup = experiment.Setup(image_size, method, C, batch_size)
+  texture_encoder.check_image_sizes(net, [config], image_size)
   if out:
-    outputs.prepare_directory(out)
+    run_directory.check(out)
   cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
   outcome = experiment.run(data, encoder_model, setup, cache)
   classifier = TextureClassifier(
