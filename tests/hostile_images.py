@@ -53,3 +53,12 @@ def sideways_jpeg(orientation: int = 6) -> tuple[bytes, np.ndarray]:
   turns = {1: stored, 3: np.rot90(stored, 2), 6: np.rot90(stored, -1),
            8: np.rot90(stored, 1)}
   return buffer.getvalue(), turns[orientation]
+
+
+def undecodable_png(width: int = 8, height: int = 8) -> bytes:
+  """A PNG whose chunks are whole (their checksums hold) but whose pixel
+  data is no zlib stream: it passes Pillow's `verify` and fails to decode."""
+  header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+  return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) +
+          _chunk(b"IDAT", b"these bytes are not compressed pixels") +
+          _chunk(b"IEND", b""))

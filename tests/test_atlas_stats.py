@@ -214,3 +214,17 @@ def test_tool_measures_tiny_filters_and_refuses_a_bomb(tmp_path):
       "fmi-atlas-stats", "block1_conv1_0001.png")
   assert _snapshot(atlas_dir) == before
   assert not (tmp_path / "report").exists()
+
+
+def test_a_filter_that_fails_to_decode_leaves_no_out_directory(tmp_path):
+  atlas_dir = _make_atlas(tmp_path / "atlas")
+  (atlas_dir / "block1_conv1_0003.png").write_bytes(
+      hostile_images.undecodable_png())
+  with Image.open(atlas_dir / "block1_conv1_0003.png") as picture:
+    picture.verify()
+  before = _snapshot(atlas_dir)
+  tool_runs.assert_one_line_error(
+      _run(f"--atlas={atlas_dir}", f"--out={tmp_path}/report"),
+      "fmi-atlas-stats", "block1_conv1_0003.png")
+  assert _snapshot(atlas_dir) == before
+  assert not (tmp_path / "report").exists()

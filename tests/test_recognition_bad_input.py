@@ -16,7 +16,7 @@ from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import memory
-from fmi_tf.recognition import run_directory
+from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from tests import tiny_vgg
@@ -113,10 +113,10 @@ def test_an_output_under_a_regular_file_is_refused_before_work(
     tiny_backbone, tmp_path):
   dataset = _stripes(tmp_path / "data")
   (tmp_path / "file").write_text("")
-  with pytest.raises(errors.OutputError, match="is no directory"):
+  with pytest.raises(errors.OutputError, match="is not a directory"):
     _train(tiny_backbone, dataset, str(tmp_path / "file" / "out"),
            progress=_NoEncoding)
-  with pytest.raises(errors.OutputError, match="is no directory"):
+  with pytest.raises(errors.OutputError, match="is not a directory"):
     comparison.evaluate_texture_encoders(
         tiny_backbone, dataset, ["energy"], folds=1, image_size=16,
         test_fraction=0.5, report_dir=str(tmp_path / "file" / "report"),
@@ -179,7 +179,7 @@ def test_a_rerun_replaces_the_model_directory_whole(tiny_backbone, tmp_path):
 
 
 def test_check_makes_nothing(tmp_path):
-  assert run_directory.check(str(tmp_path / "a" / "b")) == str(
+  assert directories.check(str(tmp_path / "a" / "b")) == str(
       tmp_path / "a" / "b")
   assert os.listdir(tmp_path) == []
 
@@ -229,7 +229,7 @@ def tiny_keras_file(tmp_path_factory):
     ("--scales=nan", "--scales must be finite positive numbers"),
     ("--scales=1000", "GB of memory is available"),
     ("--seed=-5", "--seed=-5"),
-    ("--out=FILE/out", "is no directory"),
+    ("--out=FILE/out", "is not a directory"),
 ])
 def test_texture_train_refuses_in_one_line_and_writes_nothing(
     tiny_keras_file, tmp_path, flag, phrase):

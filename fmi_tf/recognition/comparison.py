@@ -23,7 +23,7 @@ from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import memory
-from fmi_tf.recognition import run_directory
+from fmi_tf.io import directories
 from fmi_tf.recognition import training
 
 EVAL_FILE = "eval.json"
@@ -72,11 +72,11 @@ def write_report(directory: str, reports: Mapping[str, list[dict]],
 
   Args:
     directory: where the files go, written whole or not at all
-      (`run_directory.write_whole`).
+      (`directories.write_whole`).
     reports: {encoder label: its folds' reports}.
     class_names: the classes, in the reports' order.
   """
-  with run_directory.write_whole(directory) as staging:
+  with directories.write_whole(directory) as staging:
     _write_report(staging, reports, class_names)
 
 
@@ -164,9 +164,9 @@ def evaluate_texture_encoders(
   if out:
     if os.path.isdir(out):
       raise errors.OutputError(f"{out} is a directory: name the JSON file")
-    run_directory.check(os.path.dirname(os.path.abspath(out)))
+    directories.check(os.path.dirname(os.path.abspath(out)))
   if report_dir:
-    run_directory.check(report_dir)
+    directories.check(report_dir)
   cache = experiment.cache_for(parts[0], image_size, net, cache_dir,
                                progress)
   for scale in sorted({s for c in configs.values() for s in c.scales},

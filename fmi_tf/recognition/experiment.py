@@ -47,7 +47,8 @@ class Setup:
   def __post_init__(self):
     for name in ("image_size", "batch_size"):
       value = getattr(self, name)
-      if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+      if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+          or value < 1):
         raise errors.ArgumentError(
             f"{name} must be a positive integer, not {value!r}")
     errors.check_choice("classifier", self.method, linear.METHODS)

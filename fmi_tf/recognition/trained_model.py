@@ -25,7 +25,7 @@ from fmi_tf.nets import networks
 from fmi_tf.nets import weights as weights_files
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
-from fmi_tf.recognition import run_directory
+from fmi_tf.io import directories
 
 RUN_SUBDIRECTORY = "model"
 _VGG19 = {"network": feature_model.VGG19, "preprocessing": "caffe",
@@ -60,13 +60,13 @@ def save(directory: str, model: TrainedModel) -> None:
   """Writes the model's three files as directory, whole or not at all.
 
   They are written into a temporary sibling renamed into place at the end
-  (`run_directory.write_whole`): an error midway, a full disk say, leaves
+  (`directories.write_whole`): an error midway, a full disk say, leaves
   no part of them.
 
   Raises:
     OutputError: if a file cannot be written.
   """
-  with run_directory.write_whole(directory) as staging:
+  with directories.write_whole(directory) as staging:
     outputs.write_json(os.path.join(staging, CONFIG_FILE), {
         "encoder": model.config.to_dict(), "image_size": model.image_size,
         "network": model.network})

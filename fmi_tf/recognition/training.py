@@ -32,7 +32,7 @@ from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import memory
-from fmi_tf.recognition import run_directory
+from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition.datasets import pipeline
 
@@ -162,12 +162,12 @@ class TextureClassifier:
     `directory/model` (the trained model, for `fmi-texture-export`),
     `report.json`, `confusion.png` and TensorBoard logs in `logs/` (the
     accuracies and the confusion matrix), written into a temporary sibling
-    and renamed into place (`run_directory.write_whole`).
+    and renamed into place (`directories.write_whole`).
 
     Raises:
       OutputError: if a file cannot be written; nothing is left then.
     """
-    with run_directory.write_whole(directory) as staging:
+    with directories.write_whole(directory) as staging:
       self._write(staging)
 
   def _write(self, directory: str) -> None:
@@ -264,7 +264,7 @@ def train_texture_classifier(
   encoder_model = texture_encoder.build(net, config)
   texture_encoder.check_image_sizes(net, [config], image_size)
   if out:
-    run_directory.check(out)
+    directories.check(out)
   cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
   outcome = experiment.run(data, encoder_model, setup, cache)
   classifier = TextureClassifier(

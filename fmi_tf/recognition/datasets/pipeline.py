@@ -63,11 +63,10 @@ def read_image(data: tf.Tensor, name: tf.Tensor) -> tf.Tensor:
     name: the image's name, for the error.
 
   Returns:
-    uint8 RGB [H, W, 3], EXIF orientation applied.
-
-  Raises (when the element is computed, as a tf.errors error):
-    ImageError: for no image, or one of more than `MAX_PIXELS` pixels,
-      before any pixel is decoded.
+    uint8 RGB [H, W, 3], EXIF orientation applied. Computing it fails (a
+    `tf.errors` error carrying the `ImageError`'s message, which tf.data's
+    `ignore_errors` skips) for no image, or one of more than
+    `fmi_tf.io.images.MAX_PIXELS` pixels, before any pixel is decoded.
   """
   orientation = tf.numpy_function(_checked_orientation, [data, name],
                                   tf.int32, stateful=False)

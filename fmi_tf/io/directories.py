@@ -1,4 +1,4 @@
-"""The output directories of training and evaluation: checked, then whole.
+"""Output directories: checked before any work, then written whole.
 
 A run checks its output directory before any work, without making it
 (`check`), so that a run refused later (a dataset whose images all fail to
@@ -31,13 +31,14 @@ def check(path: str) -> str:
   while not os.path.lexists(existing):
     existing = os.path.dirname(existing)
   if not os.path.isdir(existing):
-    what = "is no directory" if existing == os.path.abspath(path) else (
-        f"cannot be made: {existing} is no directory")
-    raise errors.OutputError(f"output directory {path} {what}")
+    raise errors.OutputError(
+        f"cannot create output directory {path}: {existing} is not a "
+        "directory")
   if not os.access(existing, os.W_OK | os.X_OK):
     raise errors.OutputError(
-        f"output directory {path} cannot be written: {existing} is not "
-        "writable")
+        f"output directory {path} is not writable" if existing ==
+        os.path.abspath(path) else
+        f"cannot create output directory {path}: {existing} is not writable")
   return path
 
 
