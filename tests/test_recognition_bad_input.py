@@ -19,6 +19,7 @@ from fmi_tf.recognition import memory
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
+from tests import hostile_images
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -107,6 +108,15 @@ def test_a_run_refused_after_encoding_leaves_no_output(tiny_backbone,
   with pytest.raises(errors.ArgumentError, match="at least 2 classes"):
     _train(tiny_backbone, dataset, str(tmp_path / "out" / "run"))
   assert not (tmp_path / "out").exists()
+
+
+def test_a_bomb_in_a_dataset_is_skipped_and_counted(tiny_backbone, tmp_path):
+  dataset = _stripes(tmp_path / "data", count=5)
+  (tmp_path / "data" / "fine" / "2.png").write_bytes(
+      hostile_images.bomb_png())
+  report = _train(tiny_backbone, dataset, None).report
+  assert report["skipped_images"] == ["fine/2.png"]
+  assert report["train_images"] + report["test_images"] == 9
 
 
 def test_an_output_under_a_regular_file_is_refused_before_work(

@@ -24,8 +24,10 @@ def _first_layer_floats_per_pixel(backbone: feature_model.Backbone) -> float:
   """Floats per input pixel of the first layer's output (channels over the
   pixels its strides skip)."""
   for layer in backbone.model.layers[1:]:
-    shape = getattr(layer, "output", None)
-    shape = getattr(shape, "shape", None)
+    try:
+      shape = layer.output.shape
+    except (AttributeError, ValueError):  # A layer used more than once.
+      continue
     if shape is not None and len(shape) == 4 and shape[-1]:
       strides = getattr(layer, "strides", (1, 1))
       return shape[-1] / max(1, strides[0] * strides[1])
