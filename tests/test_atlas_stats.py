@@ -11,6 +11,7 @@ import pytest
 from fmi_tf.atlas import depth_stats
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import outputs
+from tests import hostile_images
 from tests import tool_runs
 
 # Listed out of network order: the tool must put block1 first.
@@ -178,3 +179,52 @@ def test_bad_inputs_are_one_line_and_change_nothing(tmp_path):
       _run(f"--atlas={atlas_dir}"), "fmi-atlas-stats", "block2_conv1_0002")
   assert _snapshot(atlas_dir) == before
   assert os.listdir(tmp_path / "empty") == []
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 12), (12, 1), (2, 2)])
+def test_images_of_one_pixel_a_side_have_defined_measures(shape):
+  rgb = np.random.default_rng(0).random(shape + (3,))
+  measures = texture_measures.measure(rgb)
+  assert set(measures) == set(texture_measures.MEASURES)
+  assert all(np.isfinite(v) and v >= 0 for v in measures.values())
+  assert measures["orientation_entropy"] <= 1
+  if shape == (1, 1):
+    assert measures["orientation_entropy"] == 0.0
+    assert measures["dominant_period"] == 0.0
+
+
+def test_tool_measures_tiny_filters_and_refuses_a_bomb(tmp_path):
+  atlas_dir = tmp_path / "atlas"
+  atlas_dir.mkdir()
+  for k, shape in enumerate([(1, 1), (1, 9), (9, 1)]):
+    stem = os.path.join(atlas_dir, f"block1_conv1_{k:04d}")
+    outputs.write_png(stem + ".png",
+                      np.random.default_rng(k).random(shape + (3,)))
+    outputs.write_json(stem + ".json", {"layer": "block1_conv1", "filter": k})
+  finished = _run(f"--atlas={atlas_dir}")
+  assert finished.returncode == 0, finished.stderr
+  with open(atlas_dir / "block1_conv1_0000.json", encoding="utf8") as f:
+    assert f"{json.load(f)[depth_stats.RECORD_KEY]['dominant_period']}" == (
+        "0.0")
+  (atlas_dir / "block1_conv1_0001.png").write_bytes(
+      hostile_images.bomb_png())
+  before = _snapshot(atlas_dir)
+  tool_runs.assert_one_line_error(
+      _run(f"--atlas={atlas_dir}", f"--out={tmp_path}/report"),
+      "fmi-atlas-stats", "block1_conv1_0001.png")
+  assert _snapshot(atlas_dir) == before
+  assert not (tmp_path / "report").exists()
+
+
+def test_a_filter_that_fails_to_decode_leaves_no_out_directory(tmp_path):
+  atlas_dir = _make_atlas(tmp_path / "atlas")
+  (atlas_dir / "block1_conv1_0003.png").write_bytes(
+      hostile_images.undecodable_png())
+  with Image.open(atlas_dir / "block1_conv1_0003.png") as picture:
+    picture.verify()
+  before = _snapshot(atlas_dir)
+  tool_runs.assert_one_line_error(
+      _run(f"--atlas={atlas_dir}", f"--out={tmp_path}/report"),
+      "fmi-atlas-stats", "block1_conv1_0003.png")
+  assert _snapshot(atlas_dir) == before
+  assert not (tmp_path / "report").exists()

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 from PIL import Image
+from PIL import ImageOps
 import pytest
 import tensorflow as tf
 
@@ -11,6 +12,7 @@ from fmi_tf import errors
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition.datasets import brodatz
 from fmi_tf.recognition.datasets import pipeline
+from tests import hostile_images
 
 
 def _write_folder(root, counts, size=(24, 18)):
@@ -130,8 +132,102 @@ def test_a_dtd_list_entry_that_leaves_the_root_is_refused(tmp_path, entry):
     datasets.load(f"dtd:{root}")
 
 
-def test_a_folder_of_links_to_images_elsewhere_is_read(tmp_path):
+@pytest.mark.parametrize("link", ["class", "image"])
+def test_a_symbolic_link_out_of_the_root_is_refused(tmp_path, link):
   root = _write_folder(tmp_path / "data", {"a": 2})
   elsewhere = _write_folder(tmp_path / "elsewhere", {"b": 2})
-  os.symlink(os.path.join(elsewhere, "b"), os.path.join(root, "b"))
-  assert datasets.load(f"folder:{root}").class_names == ("a", "b")
+  if link == "class":
+    os.symlink(os.path.join(elsewhere, "b"), os.path.join(root, "b"))
+  else:
+    os.symlink(os.path.join(elsewhere, "b", "00.png"),
+               os.path.join(root, "a", "02.png"))
+  with pytest.raises(errors.ArgumentError, match="outside the dataset root"):
+    datasets.load(f"folder:{root}")
+
+
+def test_a_symbolic_link_inside_the_root_is_followed(tmp_path):
+  root = _write_folder(tmp_path / "data", {"a": 2, "b": 2})
+  os.symlink(os.path.join(root, "b"), os.path.join(root, "c"))
+  os.symlink(os.path.join(root, "a", "00.png"),
+             os.path.join(root, "b", "09.png"))
+  loaded = datasets.load(f"folder:{root}")
+  assert loaded.class_names == ("a", "b", "c")
+  assert "b/09.png" in loaded.train.names + loaded.test.names
+
+
+def _write_dtd(tmp_path, test_list: bytes):
+  root = _write_folder(tmp_path / "dtd", {"a": 2, "b": 2})
+  (tmp_path / "dtd" / "split_trainval1.txt").write_text("a/00.png\nb/00.png\n")
+  (tmp_path / "dtd" / "split_test1.txt").write_bytes(test_list)
+  return root
+
+
+@pytest.mark.parametrize("test_list,phrase", [
+    (b"a/01.png\n\x89PNG\r\n\x1a\n\xff\xfe\x00\x00", "line 2 is not UTF-8"),
+    (b"a/01.png\n\nb01.png\n", "line 3: 'b01.png' is not a <class>/<file>"),
+    (b"a/\n", "line 1: 'a/' is not"),
+    (b"a/01.png\x00\n", "line 1: 'a/01.png\\x00' is not"),
+])
+def test_a_dtd_list_that_is_not_a_list_of_paths_is_refused(tmp_path,
+                                                           test_list,
+                                                           phrase):
+  root = _write_dtd(tmp_path, test_list)
+  with pytest.raises(errors.ArgumentError) as raised:
+    datasets.load(f"dtd:{root}")
+  message = str(raised.value)
+  assert "split_test1.txt" in message and phrase in message, message
+  assert "\n" not in message
+
+
+def test_a_dtd_list_with_blank_lines_is_read(tmp_path):
+  root = _write_dtd(tmp_path, b"\na/01.png\n\n  b/01.png  \n")
+  assert datasets.load(f"dtd:{root}").test.names == ("a/01.png", "b/01.png")
+
+
+def _names_read(dataset):
+  return sorted(name.decode() for part in (dataset.train, dataset.test)
+                for batch in pipeline.batches(part.images(), 16, 4)
+                for name in batch["name"].numpy())
+
+
+@pytest.mark.parametrize("bomb", [hostile_images.bomb_png,
+                                  hostile_images.bomb_jpeg])
+def test_an_image_over_the_pixel_limit_is_skipped_undecoded(tmp_path, bomb):
+  root = _write_folder(tmp_path, {"a": 3, "b": 3})
+  (tmp_path / "a" / "01.png").write_bytes(bomb())
+  dataset = datasets.load(root, test_fraction=0.5, seed=0)
+  everything = dataset.train.names + dataset.test.names
+  assert _names_read(dataset) == sorted(set(everything) - {"a/01.png"})
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orient_matches_pillow_for_every_exif_orientation(orientation):
+  stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 3),
+                                                       np.uint8)
+  image = Image.fromarray(stored)
+  image.getexif()[hostile_images.ORIENTATION] = orientation
+  expected = np.asarray(ImageOps.exif_transpose(image))
+  np.testing.assert_array_equal(
+      pipeline.orient(tf.constant(stored), orientation).numpy(), expected)
+
+
+def test_a_sideways_photo_is_read_upright(tmp_path):
+  root = _write_folder(tmp_path, {"a": 2, "b": 2})
+  data, upright = hostile_images.sideways_jpeg(6)
+  (tmp_path / "a" / "02.jpg").write_bytes(data)
+  dataset = datasets.load(root, test_fraction=0.5, seed=0)
+  images = [element["image"].numpy()
+            for part in (dataset.train, dataset.test)
+            for element in part.images()
+            if element["name"].numpy() == b"a/02.jpg"]
+  assert len(images) == 1 and images[0].shape == upright.shape
+  assert np.abs(images[0].astype(int) - upright).mean() < 8
+
+
+def test_a_brodatz_plate_smaller_than_its_tiles_is_refused(tmp_path):
+  _write_folder(tmp_path, {"D1": 1, "D2": 1}, size=(6, 6))
+  with pytest.raises(errors.ArgumentError, match="too small for 8 tiles"):
+    datasets.load(f"brodatz:{tmp_path}", tiles_per_side=8)
+  (tmp_path / "D2" / "00.png").write_bytes(hostile_images.bomb_png())
+  with pytest.raises(errors.ImageError, match="more than the limit"):
+    datasets.load(f"brodatz:{tmp_path}", tiles_per_side=2)

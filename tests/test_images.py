@@ -6,6 +6,7 @@ import pytest
 
 from fmi_tf import errors
 from fmi_tf.io import images
+from tests import hostile_images
 
 
 def _save(tmp_path, image, name):
@@ -82,3 +83,43 @@ def test_unreadable_file(tmp_path):
 def test_size_zero_is_refused():
   with pytest.raises(errors.ArgumentError, match="size"):
     images.load_image(None, 0)
+
+
+@pytest.mark.parametrize("data,phrase", [
+    (hostile_images.bomb_png(), "more than the limit"),
+    (hostile_images.bomb_jpeg(), "more than the limit"),
+    (hostile_images.bomb_png(9000, 9000), "9000 x 9000 pixels"),
+])
+def test_an_image_over_the_pixel_limit_is_refused_from_its_header(
+    tmp_path, data, phrase):
+  path = tmp_path / "bomb.img"
+  path.write_bytes(data)
+  assert len(data) < 200_000
+  for read in (images.load_image, images.header):
+    with pytest.raises(errors.ImageError, match=phrase) as raised:
+      read(str(path))
+    assert "bomb.img" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_header_reads_size_and_orientation_without_decoding(tmp_path):
+  data, upright = hostile_images.sideways_jpeg(6)
+  path = tmp_path / "sideways.jpg"
+  path.write_bytes(data)
+  assert images.header(str(path)) == (32, 16, 6)
+  assert images.header(data) == (32, 16, 6)
+  flat = tmp_path / "flat.png"
+  Image.new("RGB", (5, 3)).save(flat)
+  assert images.header(str(flat)) == (5, 3, 1)
+  assert upright.shape == (32, 16, 3)
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_exif_orientation_is_applied(tmp_path, orientation):
+  data, upright = hostile_images.sideways_jpeg(orientation)
+  path = tmp_path / "photo.jpg"
+  path.write_bytes(data)
+  for rgb in (images.load_image(str(path)),
+              images.as_rgb(Image.open(path))):
+    assert rgb.shape == upright.shape
+    assert np.abs(images.to_uint8(rgb).astype(int) - upright).mean() < 8

@@ -20,6 +20,7 @@ from absl import logging
 
 from fmi_tf.atlas import depth_plot
 from fmi_tf.atlas import depth_stats
+from fmi_tf.io import directories
 from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from . import cli
@@ -43,10 +44,12 @@ def main(argv):
   found = depth_stats.find_filters(atlas_dir)
   depth_stats.check_writable(atlas_dir)
   depth_stats.check_readable(atlas_dir, found)
-  out_dir = outputs.prepare_directory(_OUT.value or atlas_dir)
+  directories.check(_OUT.value or atlas_dir)
   total = sum(len(ids) for ids in found.values())
   with progress.Progress(total, unit="image", description="measures") as bar:
     measures = depth_stats.measure_atlas(atlas_dir, bar)
+  # Made once everything is measured: a failure leaves no empty --out.
+  out_dir = outputs.prepare_directory(_OUT.value or atlas_dir)
   csv_path = os.path.join(out_dir, CSV_NAME)
   depth_stats.write_measures(atlas_dir, measures, csv_path)
   plot_path = os.path.join(out_dir, PLOT_NAME)

@@ -5,6 +5,7 @@ flags (`--model`, `--weights`, ...) are `model_flags`'.
 """
 
 import inspect
+import math
 
 from absl import flags
 
@@ -27,7 +28,7 @@ TEST_FRACTION = flags.DEFINE_float(
     "folders, Brodatz tiles and tfds builders without a test split.",
     lower_bound=0.01, upper_bound=0.99)
 SEED = flags.DEFINE_integer("seed", DEFAULTS["seed"],
-                            "Seed of the stratified split.")
+                            "Seed of the stratified split.", lower_bound=0)
 TILES_PER_SIDE = flags.DEFINE_integer(
     "tiles_per_side", DEFAULTS["tiles_per_side"],
     "Brodatz: tiles per plate side.", lower_bound=2)
@@ -67,6 +68,12 @@ BATCH_SIZE = flags.DEFINE_integer("batch_size", DEFAULTS["batch_size"],
                                   "Images per encoder call.", lower_bound=1)
 
 
+for _flag in (TEST_FRACTION, C):
+  flags.register_validator(
+      _flag.name, lambda value: value is None or math.isfinite(value),
+      message="must be a finite number")
+
+
 def encoder_config(kind: str) -> encoder.EncoderConfig:
   """The encoder configuration of the flags, for encoder `kind`.
 
@@ -78,6 +85,10 @@ def encoder_config(kind: str) -> encoder.EncoderConfig:
   except ValueError:
     raise errors.ArgumentError(
         f"--scales must be numbers, not {','.join(SCALES.value)}") from None
+  if not all(math.isfinite(s) and s > 0 for s in scales):
+    raise errors.ArgumentError(
+        f"--scales must be finite positive numbers, not "
+        f"{','.join(SCALES.value)}")
   return encoder.EncoderConfig(
       kind=kind, layers=tuple(LAYERS.value), order=int(ORDER.value),
       scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value,

@@ -20,7 +20,6 @@ import re
 from typing import Mapping, Optional
 
 import numpy as np
-from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.atlas import layer_order
@@ -149,24 +148,20 @@ def read_records(atlas_dir: str, measures: AtlasMeasures) -> dict[str, dict]:
 
 
 def check_readable(atlas_dir: str, found: Mapping[str, list[int]]) -> None:
-  """Reads every record and checks every PNG's chunks, decoding nothing.
+  """Reads every record and decodes every PNG (its size checked first).
 
   Run before measuring, so that a broken file is reported before any progress
   is shown or anything is written.
 
   Raises:
     ArgumentError: if a record is unreadable or not a JSON object.
-    ImageError: if a PNG is unreadable, truncated or corrupt.
+    ImageError: if a PNG is unreadable, truncated or corrupt, or has more
+      pixels than `fmi_tf.io.images.MAX_PIXELS`.
   """
   for layer, filter_ids in found.items():
     for k in filter_ids:
       _read_record(_stem(atlas_dir, layer, k) + ".json")
-      path = _stem(atlas_dir, layer, k) + ".png"
-      try:
-        with Image.open(path) as picture:
-          picture.verify()
-      except (OSError, SyntaxError, ValueError) as e:
-        raise errors.ImageError(f"cannot read image {path}: {e}") from None
+      image_io.load_image(_stem(atlas_dir, layer, k) + ".png")
 
 
 def csv_text(rows: list[Mapping]) -> str:

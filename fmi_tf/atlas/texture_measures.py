@@ -21,7 +21,8 @@ binomial filter of about one pixel (`seen_colour`).
   luminance (36 bins over 180 degrees, weighted by gradient magnitude),
   divided by its maximum, log 36: 0 for a single orientation (a grating),
   near 1 when every orientation is as common (noise, intricate structure);
-  0 for a flat image.
+  0 for a flat image. Along a side of one pixel there is no gradient: a
+  one-row image has only vertical edges, a 1 x 1 image is flat.
 * `dominant_period`: the period, in pixels, of the strongest component of the
   luminance's power spectrum (Hann-windowed, mean removed); 0 for a flat
   image. Small for fine, local structure; large for big motifs.
@@ -101,7 +102,10 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
 
 def orientation_entropy(rgb: np.ndarray) -> float:
   """Normalised entropy of the luminance's gradient orientations, in [0, 1]."""
-  gy, gx = np.gradient(luminance(rgb))
+  y = luminance(rgb)
+  # No change is seen along a side of one pixel (a 1 x N image).
+  gy, gx = (np.gradient(y, axis=axis) if y.shape[axis] > 1
+            else np.zeros_like(y) for axis in (0, 1))
   magnitude = np.hypot(gx, gy)
   total = magnitude.sum()
   if total < _FLAT * magnitude.size:
@@ -110,7 +114,7 @@ def orientation_entropy(rgb: np.ndarray) -> float:
   histogram, _ = np.histogram(orientation, bins=ORIENTATION_BINS,
                               range=(0.0, math.pi), weights=magnitude)
   p = histogram[histogram > 0] / total
-  return float(-(p * np.log(p)).sum() / math.log(ORIENTATION_BINS))
+  return float(max(0.0, -(p * np.log(p)).sum() / math.log(ORIENTATION_BINS)))
 
 
 def dominant_period(rgb: np.ndarray) -> float:

@@ -1,22 +1,80 @@
 """Reading images into RGB float arrays in [0, 1], and the embedded default.
 
 Any image Pillow reads is accepted: greyscale, RGBA and palette images are
-converted to RGB, 16-bit images are scaled to [0, 1]. The longer side is
-resized to the requested size. Missing, unreadable, truncated or non-image
-files raise `ImageError` naming the file.
+converted to RGB, 16-bit images are scaled to [0, 1], and an EXIF
+orientation (a phone photo taken sideways) is applied, so the image is seen
+upright. The longer side is resized to the requested size. Missing,
+unreadable, truncated or non-image files raise `ImageError` naming the file,
+and so does an image of more than `MAX_PIXELS` pixels: its size is read from
+the file's header, and it is refused before anything is decoded (a small
+file can declare a huge image, a decompression bomb).
 """
 
+import io
 import os
-from typing import Optional
+from typing import Optional, Union
+import warnings
 
 import numpy as np
 from PIL import Image
+from PIL import ImageOps
 
 from fmi_tf import errors
 
 # Chelsea the cat, by Stefan van der Walt, CC0 (shipped with scikit-image).
 DEFAULT_IMAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
                              "chelsea.jpg")
+
+# The most pixels an image may have (8192 x 8192; a 48-megapixel photo
+# passes): 768 MB as float RGB. Below Pillow's own bomb limit.
+MAX_PIXELS = 8192 * 8192
+# Images over MAX_PIXELS are refused here, so Pillow's warning about those
+# over its own, higher limit would only add a line to the refusal.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+# EXIF's orientation tag; 1 is upright, 2-8 flips and quarter turns.
+_ORIENTATION_TAG = 0x0112
+
+
+def check_pixels(width: int, height: int, name: str) -> None:
+  """Raises ImageError if a width x height image exceeds `MAX_PIXELS`."""
+  if width * height > MAX_PIXELS:
+    raise errors.ImageError(
+        f"image {name} is {width} x {height} pixels, more than the limit of "
+        f"{MAX_PIXELS} ({int(MAX_PIXELS ** 0.5)} x {int(MAX_PIXELS ** 0.5)})")
+
+
+def header(source: Union[str, bytes], name: Optional[str] = None
+           ) -> tuple[int, int, int]:
+  """Reads an image's size and EXIF orientation, decoding no pixel.
+
+  Args:
+    source: a file path, or the file's bytes.
+    name: what the messages call the image (default: the path).
+
+  Returns:
+    (width, height, orientation) as stored, orientation 1 (upright) to 8,
+    1 when the file's header has none (EXIF that only a decode would reach,
+    after a PNG's pixels, is not looked for).
+
+  Raises:
+    ImageError: for a file that is no image, or exceeds `MAX_PIXELS`.
+  """
+  name = name or (source if isinstance(source, str) else "in memory")
+  opened = io.BytesIO(source) if isinstance(source, bytes) else source
+  try:
+    with Image.open(opened) as image:
+      width, height = image.size
+      check_pixels(width, height, name)
+      # EXIF read at open (a JPEG's APP1 segment), never by decoding.
+      orientation = (image.getexif().get(_ORIENTATION_TAG, 1)
+                     if "exif" in image.info else 1)
+  except Image.DecompressionBombError as e:
+    raise errors.ImageError(
+        f"image {name} has more than the limit of {MAX_PIXELS} pixels: "
+        f"{e}") from None
+  except (OSError, SyntaxError, ValueError) as e:
+    raise errors.ImageError(f"cannot read image {name}: {e}") from None
+  return width, height, (orientation if orientation in range(1, 9) else 1)
 
 
 def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
@@ -38,11 +96,12 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
     raise errors.ArgumentError(f"image size must be positive, not {size}")
   if not os.path.isfile(path):
     raise errors.ImageError(f"image not found: {path}")
+  header(path)  # Refuses a bomb before Pillow decodes it.
   try:
     with Image.open(path) as image:
       image.load()
-      rgb = _to_rgb_float(image)
-  except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+      rgb = _to_rgb_float(ImageOps.exif_transpose(image))
+  except (OSError, SyntaxError, ValueError) as e:
     raise errors.ImageError(f"cannot read image {path}: {e}") from None
   if size is not None:
     rgb = resize_longer_side(rgb, size)
@@ -68,7 +127,8 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
   if image is None or isinstance(image, (str, os.PathLike)):
     return load_image(os.fspath(image) if image is not None else None, size)
   if isinstance(image, Image.Image):
-    rgb = _to_rgb_float(image)
+    check_pixels(*image.size, "given")
+    rgb = _to_rgb_float(ImageOps.exif_transpose(image))
   else:
     array = np.asarray(image)
     if array.ndim != 3 or array.shape[-1] != 3:

@@ -9,6 +9,7 @@ input it expects is the caller's `preprocessing` mode (default `unit`: RGB in
 
 import os
 from typing import Optional
+import zipfile
 
 import keras
 
@@ -19,16 +20,19 @@ from fmi_tf.nets import weights as weights_files
 
 SUFFIX = ".keras"
 DEFAULT_PREPROCESSING = "unit"
+_CONFIG = "config.json"
 
 
 def read_model(path: str) -> keras.Model:
   """Loads the model of a .keras file, without its training configuration.
 
   Raises:
-    ArgumentError: if the file is missing, unreadable or not an image model.
+    ArgumentError: if the file is missing, corrupt, unreadable or not an
+      image model.
   """
   if not os.path.isfile(path):
     raise errors.ArgumentError(f"model file not found: {path}")
+  check_archive(path)
   try:
     model = keras.models.load_model(path, compile=False)
   except Exception as e:  # Keras raises many kinds for a bad archive.
@@ -37,6 +41,25 @@ def read_model(path: str) -> keras.Model:
     ) from None
   check_image_model(model, path)
   return model
+
+
+def check_archive(path: str) -> None:
+  """Raises ArgumentError, saying the file is corrupt, unless `path` is a
+  whole zip archive with the `config.json` of a .keras file (Keras itself
+  reports a corrupt archive as a file not found)."""
+  try:
+    with zipfile.ZipFile(path) as archive:
+      if _CONFIG not in archive.namelist():
+        raise errors.ArgumentError(
+            f"model file {path} is corrupt: it has no {_CONFIG}")
+      broken = archive.testzip()
+  except (zipfile.BadZipFile, EOFError, ValueError) as e:
+    raise errors.ArgumentError(
+        f"model file {path} is corrupt: not a whole .keras (zip) archive "
+        f"({weights_files.first_line(e)})") from None
+  if broken is not None:
+    raise errors.ArgumentError(
+        f"model file {path} is corrupt: {broken} fails its checksum")
 
 
 def check_image_model(model: keras.Model, what: str) -> None:

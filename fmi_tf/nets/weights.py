@@ -116,16 +116,36 @@ def read_weights(path: str) -> LoadedWeights:
   tensors = {}
   try:
     with h5py.File(path, "r") as f:
-      for name in (_text(n) for n in f.attrs["layer_names"]):
+      for name in _names(f, "layer_names"):
         group = f[name]
-        weight_names = [_text(n) for n in group.attrs["weight_names"]]
+        if not isinstance(group, h5py.Group):
+          raise ValueError(f"{name} is no group of weights")
+        weight_names = _names(group, "weight_names")
+        for n in weight_names:
+          if not isinstance(group[n], h5py.Dataset) or (
+              group[n].dtype.kind not in "fiu"):
+            raise ValueError(f"{name}/{n} is no numeric array")
         if weight_names:
           tensors[name] = tuple(np.asarray(group[n]) for n in weight_names)
-  except (KeyError, OSError, ValueError) as e:
+  except (KeyError, OSError, ValueError, TypeError) as e:
     raise errors.WeightsError(
         f"{path} is not in keras.applications' HDF5 weights layout "
-        f"({e})") from None
+        f"({first_line(e)})") from None
   return LoadedWeights(path, tensors)
+
+
+def _names(node, attribute: str) -> list[str]:
+  """The list of names in an HDF5 attribute.
+
+  Raises:
+    KeyError: if it is missing; ValueError: if it is no list of strings.
+  """
+  value = node.attrs[attribute]
+  if not (isinstance(value, np.ndarray) and value.ndim == 1 and all(
+      isinstance(n, (bytes, str)) for n in value)):
+    raise ValueError(f"attribute {attribute} of {node.name} is no list of "
+                     f"names: {str(value)[:60]}")
+  return [_text(n) for n in value]
 
 
 def _text(value) -> str:

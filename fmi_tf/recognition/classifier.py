@@ -31,6 +31,8 @@ renormalised), and is carried by the exports as a constant.
 
 import dataclasses
 import io
+import math
+import numbers
 import os
 
 import keras
@@ -113,6 +115,14 @@ class LinearClassifier:
     except (OSError, KeyError, ValueError) as e:
       raise errors.ArgumentError(
           f"cannot read classifier {path}: {e}") from None
+
+
+def check_regularization(regularization: float) -> None:
+  """Raises ArgumentError unless C is a finite positive number."""
+  if not (isinstance(regularization, numbers.Real)
+          and math.isfinite(regularization) and regularization > 0):
+    raise errors.ArgumentError(
+        f"C must be a finite positive number, not {regularization}")
 
 
 def _span_basis(x: np.ndarray) -> np.ndarray:
@@ -206,11 +216,11 @@ def train(descriptors: np.ndarray, labels: np.ndarray,
     is never predicted.
 
   Raises:
-    ArgumentError: for an unknown method, C <= 0 or fewer than 2 classes.
+    ArgumentError: for an unknown method, C not finite and positive, or
+      fewer than 2 classes.
   """
   errors.check_choice("classifier", method, METHODS)
-  if regularization <= 0:
-    raise errors.ArgumentError(f"C must be positive, not {regularization}")
+  check_regularization(regularization)
   labels = np.asarray(labels)
   if len(np.unique(labels)) < 2:
     raise errors.ArgumentError("training needs images of at least 2 classes")

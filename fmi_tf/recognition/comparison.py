@@ -22,6 +22,8 @@ from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import memory
+from fmi_tf.io import directories
 from fmi_tf.recognition import training
 
 EVAL_FILE = "eval.json"
@@ -69,11 +71,17 @@ def write_report(directory: str, reports: Mapping[str, list[dict]],
   """Writes eval.json, per_class_accuracy.png and confusion_<label>.png.
 
   Args:
-    directory: where the files go (created if needed).
+    directory: where the files go, written whole or not at all
+      (`directories.write_whole`).
     reports: {encoder label: its folds' reports}.
     class_names: the classes, in the reports' order.
   """
-  directory = outputs.prepare_directory(directory)
+  with directories.write_whole(directory) as staging:
+    _write_report(staging, reports, class_names)
+
+
+def _write_report(directory: str, reports: Mapping[str, list[dict]],
+                  class_names: Sequence[str]) -> None:
   outputs.write_json(os.path.join(directory, EVAL_FILE), dict(reports))
   per_class = {}
   for label, folds in reports.items():
@@ -144,17 +152,21 @@ def evaluate_texture_encoders(
     >>> [(r["encoder"], round(r["accuracy_mean"], 3)) for r in rows]
   """
   configs = _labelled(encoders)
-  errors.check_choice("classifier", method, linear.METHODS)
+  setup = experiment.Setup(image_size, method, C, batch_size)
+  memory.check_encoding(net, [s for c in configs.values() for s in c.scales],
+                        image_size, batch_size)
   parts = _folds(dataset, folds, test_fraction=test_fraction, seed=seed,
                  tiles_per_side=tiles_per_side, data_dir=tfds_data_dir,
                  download=tfds_download)
   models = {label: texture_encoder.build(net, config)
             for label, config in configs.items()}
+  texture_encoder.check_image_sizes(net, list(configs.values()), image_size)
   if out:
-    outputs.prepare_file(out)
+    if os.path.isdir(out):
+      raise errors.OutputError(f"{out} is a directory: name the JSON file")
+    directories.check(os.path.dirname(os.path.abspath(out)))
   if report_dir:
-    outputs.prepare_directory(report_dir)
-  setup = experiment.Setup(image_size, method, C, batch_size)
+    directories.check(report_dir)
   cache = experiment.cache_for(parts[0], image_size, net, cache_dir,
                                progress)
   for scale in sorted({s for c in configs.values() for s in c.scales},
@@ -175,6 +187,7 @@ def evaluate_texture_encoders(
       logging.info("%s fold %d: accuracy %.4f", label, number,
                    reports[label][-1]["accuracy"])
   if out:
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     outputs.write_json(out, reports)
   if report_dir:
     write_report(report_dir, reports, parts[0].class_names)

@@ -12,6 +12,9 @@ the ten DTD folds, which share their 1200 images, and every encoder that
 shares layers and scales with another, encode each image once per scale.
 `prefetch` encodes the union of several encoders' statistics in one pass.
 
+A cache file that cannot be read is treated as missing: a warning names it,
+and its images are encoded again and the file replaced.
+
 Runs may share a cache: each write takes an exclusive lock (`<file>.lock`),
 merges the entries already on disk with its own and replaces the file
 atomically, so concurrent runs never lose one another's entries.
@@ -29,6 +32,7 @@ import io
 import json
 import os
 import time
+import zipfile
 from typing import Callable, Optional, Sequence
 
 from absl import logging
@@ -36,6 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition.datasets import pipeline
@@ -50,7 +55,8 @@ class Encoded:
     names: image names, in the split's order, skipped ones left out.
     labels: int [N] class indices.
     descriptors: float32 [N, D].
-    skipped: names of images that could not be decoded.
+    skipped: names of images that could not be decoded, or were over the
+      pixel limit (`fmi_tf.io.images.MAX_PIXELS`).
     seconds: time spent encoding (0 when all came from the cache).
   """
   names: tuple[str, ...]
@@ -77,11 +83,28 @@ def weights_digest(layers: Sequence[keras.layers.Layer]) -> str:
   return digest.hexdigest()[:16]
 
 
-def _read(path: str) -> dict[str, tuple]:
-  """{name: (label, values)} of one cache file."""
-  with np.load(path, allow_pickle=False) as archive:
-    return {str(n): (int(l), v) for n, l, v in zip(
-        archive["names"], archive["labels"], archive["values"])}
+def _read(path: str, warn: bool = True) -> dict[str, tuple]:
+  """{name: (label, values)} of one cache file; {} if it is corrupt.
+
+  A file that cannot be read as a cache (truncated, overwritten, of
+  another layout) is treated as missing: logged, then encoded again and
+  replaced.
+  """
+  try:
+    with np.load(path, allow_pickle=False) as archive:
+      names, labels, values = (archive["names"], archive["labels"],
+                               archive["values"])
+    if not (names.ndim == labels.ndim == 1 and values.ndim >= 1
+            and len(names) == len(labels) == len(values)):
+      raise ValueError("names, labels and values do not match")
+    return {str(n): (int(l), v) for n, l, v in zip(names, labels, values)}
+  except (OSError, ValueError, KeyError, TypeError, EOFError,
+          zipfile.BadZipFile) as e:
+    if warn:
+      logging.warning("descriptor cache %s is corrupt (%s); its images are "
+                      "encoded again", path, str(e).splitlines()[0] if str(e)
+                      else type(e).__name__)
+    return {}
 
 
 def shard_path(path: str, index: int, count: int) -> str:
@@ -184,7 +207,8 @@ class DescriptorCache:
     with outputs.exclusive_lock(path[:-4] + ".lock"):
       table = self._entries[scale, key]
       if os.path.isfile(path):
-        table = self._entries[scale, key] = {**_read(path), **table}
+        table = self._entries[scale, key] = {**_read(path, warn=False),
+                                             **table}
       outputs.write_bytes(path, entries_bytes(table))
 
   def prefetch(self, statistics: texture_encoder.LayerStatistics,
@@ -238,7 +262,8 @@ class DescriptorCache:
       batch_size: images per call.
       description: what the progress display calls this pass.
 
-    Images that cannot be decoded are logged by name and left out.
+    Images that cannot be decoded, or have more pixels than
+    `fmi_tf.io.images.MAX_PIXELS`, are logged by name and left out.
     """
     descriptor = texture_encoder.descriptor_layer(encoder)
     seconds = sum(self.prefetch(statistics, examples, image_size,
@@ -250,7 +275,8 @@ class DescriptorCache:
                   if all(n in t for per_scale in tables for t in per_scale))
     skipped = tuple(n for n in examples.names if n not in names)
     for name in skipped:
-      logging.warning("skipped undecodable image %s", name)
+      logging.warning("skipped image %s: it cannot be decoded or has more "
+                      "than %d pixels", name, image_io.MAX_PIXELS)
     if not names:
       return Encoded((), np.zeros(0, np.int64), np.zeros((0, 0), np.float32),
                      skipped, seconds)

@@ -32,6 +32,8 @@ combines them the same way as the encoder).
 """
 
 import dataclasses
+import math
+import numbers
 from typing import Sequence
 
 import keras
@@ -85,9 +87,11 @@ class EncoderConfig:
     if self.gram_dim < 0:
       raise errors.ArgumentError(
           f"gram_dim must be 0 or positive, not {self.gram_dim}")
-    if not self.scales or min(self.scales) <= 0:
+    if not self.scales or not all(
+        isinstance(s, numbers.Real) and math.isfinite(s) and s > 0
+        for s in self.scales):
       raise errors.ArgumentError(
-          f"scales must be positive factors, not {self.scales}")
+          f"scales must be finite positive factors, not {self.scales}")
     object.__setattr__(self, "layers", layer_list(self.layers))
     object.__setattr__(self, "scales", tuple(float(s) for s in self.scales))
     errors.check_choice("energy order", self.order, texture.ORDERS)
@@ -251,6 +255,47 @@ def build(backbone: feature_model.Backbone,
   inputs = keras.Input((None, None, 3), name="images")
   outputs = TextureDescriptor(features, config, name=DESCRIPTOR)(inputs)
   return keras.Model(inputs, outputs, name=f"{config.kind}_encoder")
+
+
+def smallest_image_size(backbone: feature_model.Backbone,
+                        layers: Sequence[str], largest: int = 4096) -> int:
+  """The smallest side of square images the network admits up to `layers`
+  (each pooling halves the maps, which must keep one pixel).
+
+  Raises:
+    LayerError: for unknown layers.
+  """
+  features = feature_model.feature_model(backbone, layers)
+
+  def admits(side: int) -> bool:
+    try:
+      features.compute_output_shape((1, side, side, 3))
+    except ValueError:
+      return False
+    return True
+
+  low, high = 1, largest
+  while low < high:
+    middle = (low + high) // 2
+    low, high = (low, middle) if admits(middle) else (middle + 1, high)
+  return low
+
+
+def check_image_sizes(backbone: feature_model.Backbone,
+                      configs: Sequence[EncoderConfig],
+                      image_size: int) -> None:
+  """Raises ArgumentError if a scale makes the images too small for the
+  encoder's layers (`smallest_image_size`)."""
+  for config in configs:
+    needed = smallest_image_size(backbone, config.statistic_layers)
+    for scale in config.scales:
+      side = round(image_size * scale)
+      if side < needed:
+        raise errors.ArgumentError(
+            f"scale {scale:g} makes {image_size} px images {side} px a "
+            f"side; the {config.kind} encoder's layers "
+            f"({', '.join(config.statistic_layers)}) need at least {needed} "
+            "px: use larger scales or image size")
 
 
 def descriptor_layer(encoder: keras.Model) -> TextureDescriptor:

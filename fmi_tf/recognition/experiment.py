@@ -8,12 +8,14 @@ into the report.
 """
 
 import dataclasses
+import numbers
 import time
 from typing import Optional
 
 import keras
 import numpy as np
 
+from fmi_tf import errors
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
@@ -25,18 +27,32 @@ from fmi_tf.recognition import evaluation
 
 @dataclasses.dataclass(frozen=True)
 class Setup:
-  """How images are encoded and descriptors classified.
+  """How images are encoded and descriptors classified; checked when made.
 
   Attributes:
     image_size: side of the square images the encoder sees.
     method: the linear classifier, `svm` or `softmax`.
     regularization: the classifier's C (inverse L2 strength).
     batch_size: images per encoder call.
+
+  Raises:
+    ArgumentError: for sizes that are no positive integers, an unknown
+      method or a C that is not finite and positive.
   """
   image_size: int = 224
   method: str = "svm"
   regularization: float = linear.DEFAULT_C
   batch_size: int = 16
+
+  def __post_init__(self):
+    for name in ("image_size", "batch_size"):
+      value = getattr(self, name)
+      if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+          or value < 1):
+        raise errors.ArgumentError(
+            f"{name} must be a positive integer, not {value!r}")
+    errors.check_choice("classifier", self.method, linear.METHODS)
+    linear.check_regularization(self.regularization)
 
 
 @dataclasses.dataclass(frozen=True)

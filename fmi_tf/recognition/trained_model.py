@@ -22,8 +22,10 @@ from fmi_tf import errors
 from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
+from fmi_tf.nets import weights as weights_files
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.io import directories
 
 RUN_SUBDIRECTORY = "model"
 _VGG19 = {"network": feature_model.VGG19, "preprocessing": "caffe",
@@ -55,15 +57,28 @@ class TrainedModel:
 
 
 def save(directory: str, model: TrainedModel) -> None:
-  """Writes the model's three files into directory (created if needed)."""
-  outputs.prepare_directory(directory)
-  outputs.write_json(os.path.join(directory, CONFIG_FILE), {
-      "encoder": model.config.to_dict(), "image_size": model.image_size,
-      "network": model.network})
-  partial = os.path.join(directory, ".partial." + WEIGHTS_FILE)
-  model.encoder.save_weights(partial)
-  os.replace(partial, os.path.join(directory, WEIGHTS_FILE))
-  model.classifier.save(directory)
+  """Writes the model's three files as directory, whole or not at all.
+
+  They are written into a temporary sibling renamed into place at the end
+  (`directories.write_whole`): an error midway, a full disk say, leaves
+  no part of them.
+
+  Raises:
+    OutputError: if a file cannot be written.
+  """
+  with directories.write_whole(directory) as staging:
+    outputs.write_json(os.path.join(staging, CONFIG_FILE), {
+        "encoder": model.config.to_dict(), "image_size": model.image_size,
+        "network": model.network})
+    weights_path = os.path.join(staging, WEIGHTS_FILE)
+    try:
+      model.encoder.save_weights(weights_path)
+    except (OSError, RuntimeError, ValueError) as e:
+      reason = getattr(e, "strerror", None) or weights_files.first_line(e)
+      raise errors.OutputError(
+          f"cannot write {os.path.join(directory, WEIGHTS_FILE)}: "
+          f"{reason}") from None
+    model.classifier.save(staging)
 
 
 def load(directory: str) -> TrainedModel:

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -30,6 +31,8 @@ from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import memory
+from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition.datasets import pipeline
 
@@ -59,18 +62,25 @@ def encoder_config(encoder: Encoder) -> texture_encoder.EncoderConfig:
 def _decoded(image) -> tf.Tensor:
   """An image file or array as a uint8 or float RGB tensor [H, W, 3].
 
+  A file is read as in training: its header is checked first, and its EXIF
+  orientation applied (`pipeline.read_image`).
+
   Raises:
-    ImageError: for a file that cannot be read or decoded.
+    ImageError: for a file that cannot be read or decoded, or one of more
+      than `fmi_tf.io.images.MAX_PIXELS` pixels.
   """
   if not isinstance(image, (str, os.PathLike)):
     return tf.convert_to_tensor(image)
   path = os.fspath(image)
   try:
     with open(path, "rb") as f:
-      return pipeline.decode(tf.constant(f.read()))
+      data = f.read()
   except OSError as e:
     raise errors.ImageError(f"cannot read image {path}: {e.strerror}") \
         from None
+  orientation = image_io.header(data, path)[2]
+  try:
+    return pipeline.orient(pipeline.decode(tf.constant(data)), orientation)
   except tf.errors.InvalidArgumentError:
     raise errors.ImageError(f"cannot decode image {path}") from None
 
@@ -147,13 +157,21 @@ class TextureClassifier:
         np.asarray(self.report["confusion_matrix"]), self.class_names)
 
   def save(self, directory: str) -> None:
-    """Writes what `fmi-texture-train --out` writes.
+    """Writes what `fmi-texture-train --out` writes, whole or not at all.
 
     `directory/model` (the trained model, for `fmi-texture-export`),
     `report.json`, `confusion.png` and TensorBoard logs in `logs/` (the
-    accuracies and the confusion matrix).
+    accuracies and the confusion matrix), written into a temporary sibling
+    and renamed into place (`directories.write_whole`).
+
+    Raises:
+      OutputError: if a file cannot be written; nothing is left then.
     """
-    directory = outputs.prepare_directory(directory)
+    with directories.write_whole(directory) as staging:
+      self._write(staging)
+
+  def _write(self, directory: str) -> None:
+    """Writes the run's files into an existing directory."""
     confusion = self.confusion_image()
     outputs.write_png(os.path.join(directory, CONFUSION_FILE), confusion)
     writer = summaries.SummaryWriter(
@@ -223,9 +241,13 @@ def train_texture_classifier(
     The classifier, holding the encoder its descriptors came from.
 
   Raises:
-    ArgumentError: for a bad dataset, encoder or classifier setting.
+    ArgumentError: for a bad dataset, encoder or classifier setting (every
+      number finite and in range), or scales whose encoding would not fit
+      in the memory available (`memory.check_encoding`).
     LayerError, WeightsError: for layers the network lacks or whose
       weights it does not hold.
+    OutputError: if `out` cannot be written; it is checked before any
+      work and written whole at the end, so a failed run leaves nothing.
 
   Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
@@ -235,13 +257,14 @@ def train_texture_classifier(
     >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
   """
   config = encoder_config(encoder)
-  errors.check_choice("classifier", method, linear.METHODS)
+  setup = experiment.Setup(image_size, method, C, batch_size)
+  memory.check_encoding(net, config.scales, image_size, batch_size)
   data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,
                           tfds_data_dir, tfds_download)
   encoder_model = texture_encoder.build(net, config)
-  setup = experiment.Setup(image_size, method, C, batch_size)
+  texture_encoder.check_image_sizes(net, [config], image_size)
   if out:
-    outputs.prepare_directory(out)
+    directories.check(out)
   cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
   outcome = experiment.run(data, encoder_model, setup, cache)
   classifier = TextureClassifier(

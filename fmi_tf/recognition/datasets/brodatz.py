@@ -12,9 +12,9 @@ tiles are split into train and test by the stratified, seeded draw of
 import os
 
 import numpy as np
-from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf.io import images as image_io
 from fmi_tf.recognition.datasets import folder
 from fmi_tf.recognition.datasets import split
 
@@ -24,15 +24,17 @@ def plate_tiles(root: str, relative_path: str,
   """Returns [(tile name, (top, left, side, side))] of one plate.
 
   Raises:
-    ImageError: if the plate cannot be read.
+    ImageError: if the plate cannot be read or has more pixels than
+      `fmi_tf.io.images.MAX_PIXELS` (only its header is read).
+    ArgumentError: if the plate has fewer pixels a side than tiles.
   """
   path = os.path.join(root, relative_path)
-  try:
-    with Image.open(path) as image:
-      width, height = image.size
-  except (OSError, SyntaxError) as e:
-    raise errors.ImageError(f"cannot read plate {path}: {e}") from None
+  width, height, _ = image_io.header(path)
   side = min(height, width) // tiles_per_side
+  if side < 1:
+    raise errors.ArgumentError(
+        f"plate {path} ({width} x {height}) is too small for "
+        f"{tiles_per_side} tiles a side")
   return [(f"{relative_path}#r{row}c{col}",
            (row * side, col * side, side, side))
           for row in range(tiles_per_side) for col in range(tiles_per_side)]

@@ -8,8 +8,10 @@ Two layouts are read:
 * a flat copy such as the shared `dtd10`: `<root>/<class>/*.jpg` with
   `<root>/split_trainval{k}.txt` and `<root>/split_test{k}.txt`.
 
-Each list holds one `<class>/<file>` path per line. Classes are the classes
-found in the lists, sorted by name.
+Each list holds one `<class>/<file>` path per line (UTF-8 text; blank lines
+are skipped). A line of another form, or a binary list, is refused, naming
+the file and the line. Classes are the classes found in the lists, sorted
+by name.
 """
 
 import os
@@ -28,10 +30,33 @@ def is_dtd_layout(root: str) -> bool:
 
 
 def _read_list(path: str) -> list[str]:
+  """The `<class>/<file>` entries of a split list, blank lines skipped.
+
+  Raises:
+    ArgumentError: for a missing or binary file, or a line that is no
+      `<class>/<file>` path; the message names the file and line.
+  """
   if not os.path.isfile(path):
     raise errors.ArgumentError(f"DTD split file not found: {path}")
-  with open(path, encoding="utf8") as f:
-    return [line.strip() for line in f if line.strip()]
+  entries = []
+  with open(path, "rb") as f:
+    for number, raw in enumerate(f, start=1):
+      try:
+        line = raw.decode("utf8").strip()
+      except UnicodeDecodeError:
+        raise errors.ArgumentError(
+            f"DTD split file {path} line {number} is not UTF-8 text") \
+            from None
+      if not line:
+        continue
+      class_name, _, file_name = line.partition("/")
+      if not line.isprintable() or not file_name or not (
+          class_name or os.path.isabs(line)):  # Absolute: check_inside's.
+        raise errors.ArgumentError(
+            f"DTD split file {path} line {number}: {line[:80]!r} is not a "
+            "<class>/<file> path")
+      entries.append(line)
+  return entries
 
 
 def fold_lists(root: str, fold: int) -> tuple[str, list[str], list[str]]:

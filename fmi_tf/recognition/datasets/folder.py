@@ -6,8 +6,9 @@ stratified and deterministic: within each class the sorted files are
 permuted by a NumPy generator seeded with `seed`, and the first
 `round(test_fraction * n)` (at least one when a class has two or more
 images) go to the test part. An entry that leads out of the root (an
-absolute path or `..` in a DTD list, a symbolic link to elsewhere) is
-refused.
+absolute path or `..` in a DTD list, a symbolic link, of a class directory
+or of an image, to a place outside the root) is refused; symbolic links
+that stay inside the root are followed.
 """
 
 import os
@@ -24,17 +25,20 @@ def class_files(root: str) -> dict[str, list[str]]:
   """Returns {class name: sorted image paths relative to root}.
 
   Raises:
-    ArgumentError: if root is no directory or holds no class with images.
+    ArgumentError: if root is no directory, holds no class with images, or
+      holds a symbolic link leading out of it.
   """
   if not os.path.isdir(root):
     raise errors.ArgumentError(f"dataset directory not found: {root}")
   classes = {}
   for name in sorted(os.listdir(root)):
-    directory = os.path.join(root, name)
+    directory = check_inside(root, name)
     if not os.path.isdir(directory):
       continue
     files = sorted(f"{name}/{f}" for f in os.listdir(directory)
                    if f.lower().endswith(IMAGE_EXTENSIONS))
+    for relative_path in files:
+      check_inside(root, relative_path)
     if files:
       classes[name] = files
   if not classes:
@@ -68,10 +72,9 @@ def stratified_split(classes: dict[str, list[str]], test_fraction: float,
 def check_inside(root: str, relative_path: str) -> str:
   """Returns root/relative_path if it stays inside root.
 
-  Absolute paths and `..` that lead out of root are refused, so a split list
-  cannot make a run read files elsewhere. Symbolic links inside root are the
-  user's own layout (a folder of links to images kept elsewhere) and are
-  followed.
+  Absolute paths, `..` and symbolic links (followed to their end) that lead
+  out of root are refused, so neither a split list nor a link can make a
+  run read files elsewhere. Links that stay inside root are followed.
 
   Raises:
     ArgumentError: if the path leaves root.
@@ -82,6 +85,11 @@ def check_inside(root: str, relative_path: str) -> str:
       absolute_root):
     raise errors.ArgumentError(
         f"dataset entry {relative_path!r} leaves the dataset root {root}")
+  real_root, real_path = os.path.realpath(root), os.path.realpath(path)
+  if os.path.commonpath([real_root, real_path]) != real_root:
+    raise errors.ArgumentError(
+        f"dataset entry {relative_path!r} is a symbolic link to {real_path}, "
+        f"outside the dataset root {root}")
   return path
 
 

@@ -8,18 +8,70 @@ to `size` pixels (bilinear, antialiased, aspect ratio kept), and the central
 Textures are stationary, so the crop loses little, and a fixed square shape
 lets images of any size be batched.
 
-Files are decoded by `split.file_examples`, which skips a file that cannot
-be read or decoded: each element carries its image's name, so the caller
-finds the skipped names by difference (see `descriptor_cache`). tf.data logs
-each skipped element too.
+Files are read by `read_image`: the size and the EXIF orientation come
+from the file's header first (`fmi_tf.io.images.header`), so an image of
+more than `fmi_tf.io.images.MAX_PIXELS` pixels (a decompression bomb: a
+small file declaring, say, 20000 x 20000) is never decoded, and a photo
+taken sideways is turned upright. `split.file_examples` skips a file that
+cannot be read or decoded, or is over the limit: each element carries its
+image's name, so the caller finds and counts the skipped names by
+difference (see `descriptor_cache`). tf.data logs each skipped element too,
+with the reason.
 """
 
+import numpy as np
 import tensorflow as tf
+
+from fmi_tf.io import images as image_io
 
 
 def decode(data: tf.Tensor) -> tf.Tensor:
   """Decodes JPEG/PNG/GIF/BMP bytes to uint8 RGB [H, W, 3]."""
   image = tf.io.decode_image(data, channels=3, expand_animations=False)
+  image.set_shape([None, None, 3])
+  return image
+
+
+def orient(image: tf.Tensor, orientation: tf.Tensor) -> tf.Tensor:
+  """Turns an [H, W, C] image upright by its EXIF orientation (1 to 8)."""
+  def turned(k):
+    return lambda: tf.image.rot90(image, k)
+  branches = [
+      lambda: image,
+      lambda: tf.reverse(image, [1]),
+      turned(2),
+      lambda: tf.reverse(image, [0]),
+      lambda: tf.transpose(image, [1, 0, 2]),
+      turned(3),
+      lambda: tf.reverse(tf.transpose(image, [1, 0, 2]), [0, 1]),
+      turned(1),
+  ]
+  index = tf.clip_by_value(tf.cast(orientation, tf.int32) - 1, 0, 7)
+  return tf.switch_case(index, branches)
+
+
+def _checked_orientation(data: bytes, name: bytes) -> np.ndarray:
+  """The EXIF orientation of image bytes; raises ImageError over the limit."""
+  return np.int32(image_io.header(bytes(data), name.decode("utf8"))[2])
+
+
+def read_image(data: tf.Tensor, name: tf.Tensor) -> tf.Tensor:
+  """Checks an image file's header, then decodes it upright, for tf.data.
+
+  Args:
+    data: the file's bytes.
+    name: the image's name, for the error.
+
+  Returns:
+    uint8 RGB [H, W, 3], EXIF orientation applied. Computing it fails (a
+    `tf.errors` error carrying the `ImageError`'s message, which tf.data's
+    `ignore_errors` skips) for no image, or one of more than
+    `fmi_tf.io.images.MAX_PIXELS` pixels, before any pixel is decoded.
+  """
+  orientation = tf.numpy_function(_checked_orientation, [data, name],
+                                  tf.int32, stateful=False)
+  with tf.control_dependencies([orientation]):  # Checked, then decoded.
+    image = orient(decode(tf.identity(data)), orientation)
   image.set_shape([None, None, 3])
   return image
 

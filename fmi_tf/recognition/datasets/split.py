@@ -54,13 +54,14 @@ def file_examples(paths: list[str], labels: list[int], names: list[str],
     boxes: optional int [N, 4] (top, left, height, width) crops.
 
   Returns:
-    Examples decoding the files in parallel; unreadable ones are skipped.
+    Examples decoding the files in parallel (`pipeline.read_image`);
+    unreadable ones, and those over the pixel limit, are skipped.
   """
   if boxes is None:
     boxes = np.full((len(paths), 4), -1, np.int32)
 
   def read(name, path, label, box):
-    image = pipeline.decode(tf.io.read_file(path))
+    image = pipeline.read_image(tf.io.read_file(path), name)
     if box[0] >= 0:
       image = tf.image.crop_to_bounding_box(image, box[0], box[1], box[2],
                                             box[3])
