@@ -15,6 +15,7 @@ Examples:
   >>> clf = fmi_tf.train_texture_classifier(net, dataset="folder:data/")
   >>> fmi_tf.export(clf, "exports")
   >>> fmi_tf.dataset_examples(net, ["relu4_1"], "dtd:dtd/", out="examples/")
+  >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
 
 The functions take a network by name, a .keras file or a `keras.Model`
 (`network`), return plain values (numpy arrays, dicts, dataclasses that a
@@ -54,6 +55,8 @@ _API = {
     "export": "fmi_tf.serving.export",
     "dataset_examples": "fmi_tf.microscope.examples",
     "ExamplesResult": "fmi_tf.microscope.examples",
+    "make_site": "fmi_tf.microscope.site",
+    "SiteResult": "fmi_tf.microscope.site",
 }
 _MODULES = {
     "objectives": "fmi_tf.optim.objectives",
