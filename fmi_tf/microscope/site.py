@@ -36,6 +36,7 @@ from fmi_tf.microscope import site_pages
 THUMBNAIL = 64
 _PREVIEW = 8
 _QUALITY = 90
+_CROPS_SHOWN = 80
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +185,7 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
         sprite = np.asarray(picture.convert("RGB"))
       name = f"crops/{stem}.jpg"
       width, height = writer.jpeg(os.path.join(directory, name), sprite)
-      crops = (name, width * 96 // height, 96)
+      crops = (name, width * _CROPS_SHOWN // height, _CROPS_SHOWN)
     written[item.index] = (inversions, crops)
   nearest = site_data.nearest(layer, count)
   for item in layer.filters:

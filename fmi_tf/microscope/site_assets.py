@@ -35,9 +35,11 @@ input[type=number] { width: 5em; }
 .gap-note, .gaps li { color: #900; }
 .preview img { width: 32px; height: 32px; margin-right: 1px;
                image-rendering: pixelated; }
+.columns { display: flex; flex-wrap: wrap; gap: 0 3em; }
+.columns h2 { margin-top: .4em; }
 figure { display: inline-block; margin: 0 1em 1em 0; }
 figure img { image-rendering: pixelated; border: 1px solid #ccc; }
-.sprite { image-rendering: pixelated; border: 1px solid #ccc; height: 96px; }
+.sprite { image-rendering: pixelated; border: 1px solid #ccc; }
 .bar { display: inline-block; height: .8em; background: #4a7bd0; }
 tr.preferred td { font-weight: bold; }
 .nearest a { display: inline-block; text-align: center; margin-right: 6px;

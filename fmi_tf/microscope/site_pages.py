@@ -184,6 +184,7 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
           f"<h1>{html.escape(layer.name)} filter {item.index}</h1>"]
   body += [f'<p class="gap-note">gap: {html.escape(g)}</p>'
            for g in item.gaps]
+  body.append('<div class="columns"><div>')
   if inversions:
     body.append("<h2>Inversions</h2>")
     body += [f'<figure><img src="{src}" width="{_shown(w, h)[0]}" '
@@ -198,6 +199,7 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
     body += [f"<tr><td>{html.escape(label)}</td><td>{_number(v)}</td></tr>"
              for label, v in measures]
     body.append("</table>")
+  body.append("</div><div>")
   if item.examples:
     body.append("<h2>Top dataset regions</h2>")
     if crops:
@@ -227,4 +229,5 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
              f'src="thumb/{stem(k)}.jpg" width="64" height="64" '
              f'alt="filter {k}">{k}</a>' for k in neighbours if k in thumbs]
     body.append("</div>")
+  body.append("</div></div>")
   return _page(f"{layer.name} filter {item.index}", 1, body)
