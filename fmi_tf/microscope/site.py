@@ -75,9 +75,12 @@ class _Writer:
   def jpeg(self, path: str, pixels: np.ndarray,
            size: Optional[int] = None) -> tuple[int, int]:
     picture = Image.fromarray(pixels)
-    if size:
+    if size:  # The central square, as the cards show it.
+      side = min(picture.size)
+      left, top = (picture.width - side) // 2, (picture.height - side) // 2
+      picture = picture.crop((left, top, left + side, top + side))
       picture = picture.resize((size, size), Image.LANCZOS
-                               if min(picture.size) > size else Image.NEAREST)
+                               if side > size else Image.NEAREST)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=_QUALITY)
     self.write(path, buffer.getvalue())
