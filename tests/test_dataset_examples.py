@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
 from fmi_tf.microscope import examples_files
@@ -16,6 +17,7 @@ from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import receptive_field
 from fmi_tf.recognition.datasets import pipeline
+from tests import tiny_mobilenet
 
 _LAYERS = ["block1_conv1", "block3_conv1"]
 _SIZE = 24
@@ -43,7 +45,7 @@ def _run(backbone, folder, out, **options):
                                    str(out), **options)
 
 
-def _brute_force(backbone, folder):
+def _brute_force(backbone, folder, layers=tuple(_LAYERS)):
   """Every image's activations, fitted as the pass fits them."""
   names, labels, pictures = [], [], []
   for label, name in enumerate(sorted(os.listdir(folder))):
@@ -52,9 +54,9 @@ def _brute_force(backbone, folder):
       names.append(f"{name}/{file}")
       labels.append(label)
       pictures.append(pipeline.fit_image(image, _SIZE).numpy())
-  codes = feature_model.feature_model(backbone, _LAYERS)(np.stack(pictures))
+  codes = feature_model.feature_model(backbone, layers)(np.stack(pictures))
   return names, np.asarray(labels), np.stack(pictures), {
-      n: codes[n].numpy() for n in _LAYERS}
+      n: codes[n].numpy() for n in layers}
 
 
 def test_running_top_k_is_the_top_k_of_everything(rng):
@@ -190,3 +192,38 @@ def test_the_tool_refuses_bad_input_in_one_line(folder, tmp_path,
     assert lines[-1].startswith("dataset_examples.py: error: "), lines[-1]
     assert message in lines[-1]
   assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_any_network_tiny_mobilenet(folder, tmp_path):
+  backbone = tiny_mobilenet.tiny_backbone()
+  layers = ["dw_relu", "swish_conv"]
+  result = examples.dataset_examples(
+      backbone, layers, f"folder:{folder}", str(tmp_path), k=2,
+      image_size=_SIZE, crop_size=8, progress=False)
+  assert result.complete
+  _, _, _, codes = _brute_force(backbone, folder, layers)
+  for layer in layers:
+    record = examples_files.read_layer(str(tmp_path), layer)
+    assert record["receptive_field"]["size"] == receptive_field.receptive_field(
+        backbone.model, layer).size
+    peaks = codes[layer].max(axis=(1, 2))
+    for c, entry in enumerate(record["filters"]):
+      np.testing.assert_allclose([t["score"] for t in entry["top"]],
+                                 np.sort(peaks[:, c])[::-1][:2], rtol=1e-4,
+                                 atol=1e-5)
+
+
+def test_bad_numbers_and_a_broken_state_are_one_clear_error(
+    tiny_backbone, folder, tmp_path):
+  with pytest.raises(errors.ArgumentError, match="k must be a positive"):
+    _run(tiny_backbone, folder, tmp_path / "a", k=0)
+  with pytest.raises(errors.ArgumentError, match="bad shard"):
+    _run(tiny_backbone, folder, tmp_path / "b", shard="2/2")
+  assert not os.path.exists(tmp_path / "a") and not os.path.exists(
+      tmp_path / "b")
+  _run(tiny_backbone, folder, tmp_path / "c", shard="0/2")
+  state_dir = tmp_path / "c" / examples_files.STATE_DIRECTORY
+  state, = [p for p in state_dir.iterdir() if p.suffix == ".npz"]
+  state.write_bytes(b"not an archive")
+  with pytest.raises(errors.ArgumentError, match="cannot resume from"):
+    _run(tiny_backbone, folder, tmp_path / "c", shard="0/2")
