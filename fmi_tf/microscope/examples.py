@@ -24,6 +24,7 @@ draws its grids.
 import dataclasses
 import io
 import os
+import time
 from typing import Any, Optional, Sequence
 
 from absl import logging
@@ -299,12 +300,12 @@ def dataset_examples(net: Any,
   seen, seconds = 0, 0.0
   if not state.complete:
     features = feature_model.feature_model(backbone, names)
-    start = tf.timestamp().numpy()
+    start = time.perf_counter()
     seen = _pass(state, _responses(features, names), parts, image_names,
                  mine, image_size, batch_size,
                  lambda: _save_state(path, state), checkpoint_images,
                  progress)
-    seconds = float(tf.timestamp().numpy() - start)
+    seconds = time.perf_counter() - start
     state.complete = True
     _save_state(path, state)
   skipped = tuple(image_names[i] for i in mine if not state.done[i])
