@@ -5,8 +5,8 @@ for every filter of the chosen layers, each image's maximum response and
 where it is, and keeps a running top-k (`top_k`): memory is `filters x k`
 whatever the dataset's size. It also sums each filter's spatial mean per
 class, giving the class profile of a labelled dataset (which texture classes
-the filter prefers). Then the k winning images of each filter are read again
-and the receptive field of the winning unit (`nets.receptive_field`) is cut
+the filter prefers). Then the winning images of every filter are read again,
+once, and the receptive field of the winning unit (`nets.receptive_field`) is cut
 out of each (grey where the field reaches past the image) and written as one
 sprite per filter (`examples_files`).
 
@@ -49,8 +49,6 @@ from fmi_tf.recognition.datasets import split
 DEFAULT_K = 8
 DEFAULT_IMAGE_SIZE = 128
 DEFAULT_CROP_SIZE = 64
-# Bytes of sprites held at once while the crops are cut.
-_SPRITE_BUDGET = 128 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -342,6 +340,6 @@ def _write_when_all_shards_are_done(out, key, count, names, parts,
         merged.class_sums, merged.class_counts, image_names, merged.labels,
         skipped, lambda wanted: _read(parts, wanted, record["image_size"],
                                       batch_size),
-        crop_size, _SPRITE_BUDGET)
+        crop_size)
   return True
 

@@ -18,6 +18,7 @@ Every file is written atomically, so an interrupted run leaves no partial
 file.
 """
 
+import io
 import json
 import os
 from typing import Callable, Iterable, Mapping, Sequence
@@ -117,41 +118,35 @@ def crop(image: np.ndarray, box: tuple[int, int, int],
   return np.asarray(Image.fromarray(canvas).resize((size, size), resample))
 
 
-def _chunks(names: Sequence[str], tops: Mapping[str, top_k.TopK],
-            crop_size: int, budget: int) -> Iterable[list[str]]:
-  """Layers grouped so that their sprites fit in `budget` bytes."""
-  chunk, used = [], 0
-  for name in names:
-    size = tops[name].scores.size * crop_size * crop_size * 3
-    if chunk and used + size > budget:
-      yield chunk
-      chunk, used = [], 0
-    chunk.append(name)
-    used += size
-  if chunk:
-    yield chunk
-
-
 # wanted image names -> batches {"name": [B], "image": [B, S, S, 3] float}.
 ImageReader = Callable[[set[str]], Iterable[dict]]
 
 
-def _write_sprites(out: str, chunk: Sequence[str],
+def _write_sprites(out: str, key: str, names: Sequence[str],
                    tops: Mapping[str, top_k.TopK],
                    fields: Mapping[str, receptive_field.ReceptiveField],
                    image_names: Sequence[str], read_images: ImageReader,
                    crop_size: int) -> None:
-  sprites = {n: np.full((tops[n].scores.shape[0], crop_size,
-                         tops[n].k * crop_size, 3), _GREY, np.uint8)
-             for n in chunk}
+  """Cuts every layer's crops in one reading of the winning images.
+
+  The sprites are assembled in arrays mapped from files of the state
+  directory, so memory stays small whatever their number; then each is
+  written as a PNG.
+  """
+  sprites = {}
+  for i, name in enumerate(names):
+    sprites[name] = np.lib.format.open_memmap(
+        os.path.join(state_directory(out), f"{key}_{i}.sprites.npy"), "w+",
+        np.uint8, (tops[name].scores.shape[0], crop_size,
+                   tops[name].k * crop_size, 3))
+    sprites[name][:] = _GREY
   slots = {}
-  for name in chunk:
+  for name in names:
     for c, rank in zip(*np.nonzero(tops[name].images != top_k.EMPTY)):
       slots.setdefault(int(tops[name].images[c, rank]), []).append(
           (name, c, rank))
-  wanted = {image_names[i] for i in slots}
   index = {n: i for i, n in enumerate(image_names)}
-  for batch in read_images(wanted):
+  for batch in read_images({image_names[i] for i in slots}):
     for name, picture in zip(batch["name"].numpy(), batch["image"].numpy()):
       picture = image_io.to_uint8(picture)
       for layer, c, rank in slots[index[name.decode("utf8")]]:
@@ -160,10 +155,16 @@ def _write_sprites(out: str, chunk: Sequence[str],
                                 int(top.cols[c, rank]))
         sprites[layer][c, :, rank * crop_size:(rank + 1) * crop_size] = crop(
             picture, box, crop_size)
-  for name in chunk:
+  for name in names:
     outputs.prepare_directory(os.path.join(out, name))
     for c, sprite in enumerate(sprites[name]):
-      outputs.write_png(sprite_path(out, name, c), Image.fromarray(sprite))
+      buffer = io.BytesIO()
+      Image.fromarray(np.asarray(sprite)).save(buffer, format="PNG",
+                                               compress_level=1)
+      outputs.write_bytes(sprite_path(out, name, c), buffer.getvalue())
+    path = sprites[name].filename
+    del sprites[name]
+    os.remove(path)
 
 
 def _layer_record(layer: str, top: top_k.TopK,
@@ -206,8 +207,7 @@ def write_outputs(out: str, key: str, record: Mapping,
                   class_sums: Mapping[str, np.ndarray],
                   class_counts: np.ndarray, image_names: Sequence[str],
                   labels: np.ndarray, skipped: Sequence[str],
-                  read_images: ImageReader, crop_size: int,
-                  budget: int) -> None:
+                  read_images: ImageReader, crop_size: int) -> None:
   """Writes the sprites, the layer records, then the summary.
 
   Args:
@@ -225,15 +225,13 @@ def write_outputs(out: str, key: str, record: Mapping,
     skipped: images that could not be decoded.
     read_images: reads the named images again, fitted as in the pass.
     crop_size: the side of each crop.
-    budget: the bytes of sprites to hold at once.
   """
-  for chunk in _chunks(names, tops, crop_size, budget):
-    _write_sprites(out, chunk, tops, fields, image_names, read_images,
-                   crop_size)
-    for name in chunk:
-      outputs.write_json(layer_path(out, name), _layer_record(
-          name, tops[name], fields[name], class_names, class_sums[name],
-          class_counts, image_names, labels, crop_size))
+  _write_sprites(out, key, names, tops, fields, image_names, read_images,
+                 crop_size)
+  for name in names:
+    outputs.write_json(layer_path(out, name), _layer_record(
+        name, tops[name], fields[name], class_names, class_sums[name],
+        class_counts, image_names, labels, crop_size))
   outputs.write_json(os.path.join(out, SUMMARY), {
       **record, "key": key, "class_names": list(class_names),
       "class_counts": [int(v) for v in class_counts],
