@@ -40,7 +40,7 @@ from fmi_tf.nets import feature_model
 from fmi_tf.tools import cli
 
 matplotlib.use("Agg")
-from matplotlib import pyplot  # pylint: disable=g-import-not-at-top,wrong-import-position
+from matplotlib import pyplot  # pylint: disable=wrong-import-position
 
 _ATLAS = flags.DEFINE_string("atlas", None, "Atlas directory.", required=True)
 _EXAMPLES = flags.DEFINE_string("examples", None, "Examples directory.",

@@ -1,4 +1,4 @@
-"""Dataset examples: the running top-k, crops, class profiles, shards, resume."""
+"""Dataset examples: running top-k, crops, class profiles, shards, resume."""
 
 import json
 import os

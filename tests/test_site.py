@@ -175,7 +175,7 @@ def _browser():
   if not (os.path.exists(_CHROMIUM) and os.path.exists(_CHROMEDRIVER)):
     pytest.skip("needs chromium and chromedriver (apt-get install chromium "
                 "chromium-driver)")
-  from selenium.webdriver.chrome import service  # pylint: disable=g-import-not-at-top
+  from selenium.webdriver.chrome import service
   options = webdriver.ChromeOptions()
   options.binary_location = _CHROMIUM
   for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
@@ -199,7 +199,7 @@ def _all_images_loaded(driver) -> list:
 
 
 def _wait_loaded(driver):
-  from selenium.webdriver.support import wait  # pylint: disable=g-import-not-at-top
+  from selenium.webdriver.support import wait
   wait.WebDriverWait(driver, 20).until(lambda d: not _all_images_loaded(d))
   return _all_images_loaded(driver)
 
@@ -207,7 +207,7 @@ def _wait_loaded(driver):
 def show_pages(driver, index: str, layer: str, shots: str) -> dict:
   """Opens the index, follows `layer`'s link and its first filter's link,
   screenshots each page; returns {page: pictures that did not load}."""
-  from selenium.webdriver.common.by import By  # pylint: disable=g-import-not-at-top
+  from selenium.webdriver.common.by import By
   failed = {}
   driver.get(f"file://{index}")
   failed["index"] = _wait_loaded(driver)
@@ -234,8 +234,8 @@ def test_a_browser_follows_the_links_and_loads_every_picture(built, tmp_path):
     for name in ("index", "layer", "filter"):
       shot = np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB"))
       assert shot.std() > 10, name
-    from selenium.webdriver.common.by import By  # pylint: disable=g-import-not-at-top
-    from selenium.webdriver.support import select  # pylint: disable=g-import-not-at-top
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import select
     driver.back()
     select.Select(driver.find_element(By.ID, "sort")).select_by_value(
         "colourfulness")

@@ -6,9 +6,9 @@ where it is, and keeps a running top-k (`top_k`): memory is `filters x k`
 whatever the dataset's size. It also sums each filter's spatial mean per
 class, giving the class profile of a labelled dataset (which texture classes
 the filter prefers). Then the winning images of every filter are read again,
-once, and the receptive field of the winning unit (`nets.receptive_field`) is cut
-out of each (grey where the field reaches past the image) and written as one
-sprite per filter (`examples_files`).
+once, and the receptive field of the winning unit (`nets.receptive_field`)
+is cut out of each (grey where the field reaches past the image) and written
+as one sprite per filter (`examples_files`).
 
 The pass checkpoints its state (the running top-k, the class sums and the
 images done) every `checkpoint_images` images and when interrupted, into a

@@ -29,8 +29,9 @@ input[type=number] { width: 5em; }
 .card img { width: 64px; height: 64px; image-rendering: pixelated; }
 .card .cls { color: #666; max-width: 70px; overflow: hidden;
              white-space: nowrap; text-overflow: ellipsis; }
-.card.gap .hole { width: 64px; height: 64px; background: repeating-linear-gradient(
-  45deg, #eee, #eee 6px, #fcc 6px, #fcc 12px); display: flex;
+.card.gap .hole { width: 64px; height: 64px; display: flex;
+  background: repeating-linear-gradient(45deg, #eee, #eee 6px, #fcc 6px,
+                                        #fcc 12px);
   align-items: center; justify-content: center; color: #900; }
 .gap-note, .gaps li { color: #900; }
 .preview img { width: 32px; height: 32px; margin-right: 1px;

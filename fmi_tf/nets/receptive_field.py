@@ -119,11 +119,12 @@ def receptive_fields(model: keras.Model) -> dict[str, ReceptiveField]:
       (upsampling, non-square kernels).
   """
   fields = {}
+  # pylint: disable=protected-access
   for layer in model.layers:  # Functional models list layers in graph order.
     parents = []
-    for node in layer._inbound_nodes:  # pylint: disable=protected-access
+    for node in layer._inbound_nodes:
       for tensor in node.input_tensors:
-        parent = tensor._keras_history.operation  # pylint: disable=protected-access
+        parent = tensor._keras_history.operation
         parents.append(parent.name)
     if isinstance(layer, keras.layers.InputLayer) or not parents:
       fields[layer.name] = _INPUT
