@@ -14,6 +14,8 @@ Examples:
   >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg")
   >>> clf = fmi_tf.train_texture_classifier(net, dataset="folder:data/")
   >>> fmi_tf.export(clf, "exports")
+  >>> fmi_tf.dataset_examples(net, ["relu4_1"], "dtd:dtd/", out="examples/")
+  >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
 
 The functions take a network by name, a .keras file or a `keras.Model`
 (`network`), return plain values (numpy arrays, dicts, dataclasses that a
@@ -26,9 +28,10 @@ models; `optim` is the optimiser (objectives, parameterisations, transforms,
 the compiled loop); `inversion` inverts modified codes; `atlas` draws and
 measures whole layers; `style` reallocates energies and transfers style;
 `recognition` encodes and classifies textures; `serving` exports for TF
-Serving; `beam` (the optional `[beam]` extra) runs the atlas and dataset
-encoding as Apache Beam pipelines. `texture` holds the statistics; `io`
-reads and writes.
+Serving; `microscope` finds each filter's dataset examples and makes a
+browsable site; `beam` (the optional `[beam]` extra) runs the atlas and
+dataset encoding as Apache Beam pipelines. `texture` holds the statistics;
+`io` reads and writes.
 """
 
 import importlib
@@ -52,6 +55,10 @@ _API = {
     "TextureClassifier": "fmi_tf.recognition.training",
     "evaluate_texture_encoders": "fmi_tf.recognition.comparison",
     "export": "fmi_tf.serving.export",
+    "dataset_examples": "fmi_tf.microscope.examples",
+    "ExamplesResult": "fmi_tf.microscope.examples",
+    "make_site": "fmi_tf.microscope.site",
+    "SiteResult": "fmi_tf.microscope.site",
 }
 _MODULES = {
     "objectives": "fmi_tf.optim.objectives",

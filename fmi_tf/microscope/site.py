@@ -1,0 +1,201 @@
+"""`make_site`: a static site to browse an atlas and its dataset examples.
+
+The site is a directory of plain files (`site_pages`, `site_assets`):
+
+* `index.html`: every layer, its filter counts, gaps and receptive field;
+* `<layer>/index.html`: every filter's inversion as a card, sorted and
+  filtered in the browser by its measures;
+* `<layer>/<filter:04d>.html`: its inversions (one per atlas directory:
+  pixel and Fourier when both are given), its measures, its top dataset
+  crops, its class profile and its nearest filters;
+* `<layer>/img/`, `thumb/` and `crops/`: JPEG copies of the inversions,
+  64-pixel thumbnails and the crops sprites.
+
+Gaps (missing or unreadable files, filters not inverted yet) are shown and
+listed, never fatal (`site_data`). Every file is written atomically and the
+index last.
+"""
+
+import dataclasses
+import io
+import os
+from typing import Optional, Sequence
+
+from absl import logging
+import numpy as np
+from PIL import Image
+
+from fmi_tf import errors
+from fmi_tf.io import outputs
+from fmi_tf.io import progress as progress_lib
+from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import site_assets
+from fmi_tf.microscope import site_data
+from fmi_tf.microscope import site_pages
+
+THUMBNAIL = 64
+_PREVIEW = 8
+_QUALITY = 90
+_CROPS_SHOWN = 80
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteResult:
+  """What `make_site` wrote.
+
+  Attributes:
+    out: the site directory; open `index` in a browser.
+    index: the path of its index page.
+    layers: the layers, in depth order.
+    filters: filter pages written.
+    gaps: one line per gap shown.
+    bytes: the size of the files written.
+  """
+  out: str
+  index: str
+  layers: tuple[str, ...]
+  filters: int
+  gaps: tuple[str, ...]
+  bytes: int
+
+
+class _Writer:
+  """Writes files atomically and counts their bytes."""
+
+  def __init__(self):
+    self.bytes = 0
+
+  def write(self, path: str, data: bytes) -> None:
+    outputs.write_bytes(path, data)
+    self.bytes += len(data)
+
+  def text(self, path: str, text: str) -> None:
+    self.write(path, text.encode("utf8"))
+
+  def jpeg(self, path: str, pixels: np.ndarray,
+           size: Optional[int] = None) -> tuple[int, int]:
+    picture = Image.fromarray(pixels)
+    if size:  # The central square, as the cards show it.
+      side = min(picture.size)
+      left, top = (picture.width - side) // 2, (picture.height - side) // 2
+      picture = picture.crop((left, top, left + side, top + side))
+      picture = picture.resize((size, size), Image.LANCZOS
+                               if side > size else Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=_QUALITY)
+    self.write(path, buffer.getvalue())
+    return picture.size
+
+
+def make_site(atlas: "str | Sequence[str]", out: str,
+              examples: Optional[str] = None, *, title: str = "Filter atlas",
+              neighbours: int = 6, progress: bool = True) -> SiteResult:
+  """Writes a static site of an atlas (and its dataset examples).
+
+  Examples:
+    >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
+    >>> fmi_tf.make_site(["atlas_pixel/", "atlas_fft/"], out="site/")
+
+  Args:
+    atlas: an atlas directory (what fmi-atlas writes), or several of the
+      same network (e.g. pixel and Fourier inversions).
+    out: the site directory (created).
+    examples: a dataset-examples directory (fmi-dataset-examples), or None.
+    title: the index page's title.
+    neighbours: nearest filters listed on each filter page.
+    progress: show a progress bar.
+
+  Returns:
+    What was written, with its gaps and size.
+
+  Raises:
+    ArgumentError: if an atlas directory is missing or no atlas holds a
+      filter, or the examples directory is missing.
+    OutputError: if `out` cannot be written.
+  """
+  dirs = [atlas] if isinstance(atlas, str) else list(atlas)
+  if not dirs:
+    raise errors.ArgumentError("give at least one atlas directory")
+  if examples is not None and not os.path.isdir(examples):
+    raise errors.ArgumentError(f"examples directory not found: {examples}")
+  atlases = site_data.Atlases(dirs, examples)
+  notes = [f"Inversions from {', '.join(dirs)}."]
+  gaps = []
+  if examples is not None:
+    try:
+      summary = examples_files.read_summary(examples)
+      notes.append(
+          f"Dataset examples: {summary.get('k')} regions per filter from "
+          f"{summary.get('images')} images of {summary.get('dataset')} at "
+          f"{summary.get('image_size')} px ({len(summary.get('skipped', []))}"
+          " skipped).")
+    except errors.ArgumentError as e:
+      gaps.append(str(e))
+  out = outputs.prepare_directory(out)
+  writer = _Writer()
+  writer.text(os.path.join(out, site_assets.CSS_NAME), site_assets.CSS)
+  writer.text(os.path.join(out, site_assets.JS_NAME), site_assets.JS)
+  rows, pages = [], 0
+  with progress_lib.Progress(len(atlases.layers), unit="layer",
+                             description="site", enabled=progress) as bar:
+    for name in atlases.layers:
+      layer = atlases.layer(name)
+      thumbs = _write_layer(writer, out, layer, neighbours)
+      pages += len(layer.filters)
+      layer_gaps = [f"{name}: {g}" for g in layer.gaps] + [
+          f"{name}/{f.index}: {'; '.join(f.gaps)}"
+          for f in layer.filters if f.gaps]
+      gaps += layer_gaps
+      field = layer.receptive_field
+      rows.append({"name": name, "filters": len(layer.filters),
+                   "shown": len(thumbs), "gaps": len(layer_gaps),
+                   "field": field.get("size") if field else None,
+                   "preview": sorted(thumbs)[:_PREVIEW]})
+      bar.advance(status=name)
+  index = os.path.join(out, "index.html")
+  writer.text(index, site_pages.index_page(title, rows, gaps, notes))
+  if gaps:
+    logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
+  return SiteResult(out, index, tuple(atlases.layers), pages, tuple(gaps),
+                    writer.bytes)
+
+
+def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
+                 count: int) -> set[int]:
+  """Writes a layer's pictures and pages; returns the filters with thumbs."""
+  directory = os.path.join(out, layer.name)
+  for sub in ("img", "thumb", "crops"):
+    outputs.prepare_directory(os.path.join(directory, sub))
+  thumbs = set()
+  written = {}
+  for item in layer.filters:
+    stem = site_pages.stem(item.index)
+    inversions = []
+    for i, inversion in enumerate(item.inversions):
+      if inversion.image is None:
+        continue
+      name = f"img/{stem}_{i}.jpg"
+      width, height = writer.jpeg(os.path.join(directory, name),
+                                  inversion.image)
+      inversions.append((inversion.label, name, width, height))
+    if item.image is not None:
+      writer.jpeg(os.path.join(directory, "thumb", f"{stem}.jpg"),
+                  item.image, THUMBNAIL)
+      thumbs.add(item.index)
+    crops = None
+    if item.sprite:
+      with Image.open(item.sprite) as picture:
+        sprite = np.asarray(picture.convert("RGB"))
+      name = f"crops/{stem}.jpg"
+      width, height = writer.jpeg(os.path.join(directory, name), sprite)
+      crops = (name, width * _CROPS_SHOWN // height, _CROPS_SHOWN)
+    written[item.index] = (inversions, crops)
+  nearest = site_data.nearest(layer, count)
+  for item in layer.filters:
+    inversions, crops = written[item.index]
+    writer.text(os.path.join(directory, f"{site_pages.stem(item.index)}.html"),
+                site_pages.filter_page(layer, item, inversions, crops,
+                                       nearest.get(item.index, []), thumbs))
+  writer.text(os.path.join(directory, "index.html"),
+              site_pages.layer_page(layer, thumbs))
+  return thumbs

@@ -1,0 +1,283 @@
+"""What a site shows, read from atlas and examples directories, gaps kept.
+
+An atlas directory holds `<layer>_<filter:04d>.png` and `.json` per filter
+(see `atlas.layout`). Each filter found by either file becomes a `Filter`;
+a missing or unreadable PNG or record, a filter index never written below
+the largest one, or a layer's examples that are missing or unreadable is a
+gap, noted on the filter and listed (`Gap`), never a failure: the site shows
+what is there. Several atlas directories (a pixel and a Fourier inversion of
+the same network) give each filter one inversion per directory, labelled by
+the parameterisation its record names.
+
+Measures per filter: those of `texture_measures` (read from the record's
+`texture_measures` when fmi-atlas-stats wrote them, else computed), the
+inversion's energy-share gain, and, with examples, the mean and top
+activation over the dataset and the preferred class. `texture_statistics`
+describes an inversion for the nearest filters of its layer: its log power
+in 8 octave bands of spatial frequency, its gradient orientations in 8 bins
+(both as shares), and the mean and spread of each colour channel.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import re
+from typing import Optional, Sequence
+
+from absl import logging
+import numpy as np
+from PIL import Image
+
+from fmi_tf import errors
+from fmi_tf.atlas import layer_order
+from fmi_tf.atlas import texture_measures
+from fmi_tf.microscope import examples_files
+
+_FILE = re.compile(r"^(?P<layer>.+)_(?P<filter>\d{4,})\.(?P<ext>png|json)$")
+_BANDS = 8
+_ORIENTATIONS = 8
+
+
+@dataclasses.dataclass
+class Inversion:
+  """One inversion of a filter: its image and what made it."""
+  label: str
+  image: Optional[np.ndarray]  # uint8 [H, W, 3], None when unreadable
+  source: str
+
+
+@dataclasses.dataclass
+class Filter:
+  """Everything a site shows of one filter."""
+  layer: str
+  index: int
+  inversions: list[Inversion] = dataclasses.field(default_factory=list)
+  record: dict = dataclasses.field(default_factory=dict)
+  measures: dict = dataclasses.field(default_factory=dict)
+  examples: Optional[dict] = None
+  sprite: Optional[str] = None
+  gaps: list[str] = dataclasses.field(default_factory=list)
+
+  @property
+  def image(self) -> Optional[np.ndarray]:
+    """The first readable inversion."""
+    return next((i.image for i in self.inversions if i.image is not None),
+                None)
+
+
+@dataclasses.dataclass
+class Layer:
+  name: str
+  filters: list[Filter]
+  class_names: tuple[str, ...] = ()
+  receptive_field: Optional[dict] = None
+  gaps: list[str] = dataclasses.field(default_factory=list)
+
+
+def _read_image(path: str) -> np.ndarray:
+  with Image.open(path) as picture:
+    picture.load()
+    return np.asarray(picture.convert("RGB"))
+
+
+def _read_record(path: str) -> dict:
+  with open(path, encoding="utf8") as f:
+    record = json.load(f)
+  if not isinstance(record, dict):
+    raise ValueError("not a JSON object")
+  return record
+
+
+def _scan(atlas_dir: str) -> dict[str, dict[int, set[str]]]:
+  """{layer: {filter: {"png", "json"}}} of the files present."""
+  found = {}
+  for name in os.listdir(atlas_dir):
+    match = _FILE.match(name)
+    if match:
+      found.setdefault(match["layer"], {}).setdefault(
+          int(match["filter"]), set()).add(match["ext"])
+  return found
+
+
+def _label(record: dict, fallback: str) -> str:
+  parameters = record.get("parameters")
+  param = parameters.get("param") if isinstance(parameters, dict) else None
+  return str(param) if param else fallback
+
+
+class Atlases:
+  """Atlas directories of one network, read one layer at a time."""
+
+  def __init__(self, atlas_dirs: Sequence[str],
+               examples_dir: Optional[str] = None):
+    """Finds the layers and the files present.
+
+    Args:
+      atlas_dirs: atlas directories of one network; the first one's records
+        give the measures.
+      examples_dir: a dataset-examples directory, or None.
+
+    Raises:
+      ArgumentError: if an atlas directory is missing, or none holds a
+        filter.
+    """
+    self.dirs = list(atlas_dirs)
+    self.examples_dir = examples_dir
+    self._scans = []
+    for atlas_dir in self.dirs:
+      if not os.path.isdir(atlas_dir):
+        raise errors.ArgumentError(f"atlas directory not found: {atlas_dir}")
+      self._scans.append(_scan(atlas_dir))
+    names = sorted({n for scan in self._scans for n in scan})
+    if not names:
+      raise errors.ArgumentError(
+          "no inverted filters (<layer>_<filter>.png and .json) in "
+          + ", ".join(self.dirs))
+    self.layers = layer_order.depth_order({n: self._depth(n) for n in names})
+
+  def _depth(self, name: str) -> Optional[int]:
+    for atlas_dir, scan in zip(self.dirs, self._scans):
+      for k in sorted(scan.get(name, {})):
+        depth = layer_order.recorded_index(
+            os.path.join(atlas_dir, f"{name}_{k:04d}.json"))
+        if depth is not None:
+          return depth
+    return None
+
+  def layer(self, name: str) -> Layer:
+    """One layer's filters, every index up to the largest found."""
+    examples, gap = _layer_examples(self.examples_dir, name)
+    count = max(max(scan.get(name, {-1: None})) + 1 for scan in self._scans)
+    if examples:
+      count = max(count, len(examples.get("filters", [])))
+    filters = [_filter(name, k, self.dirs, self._scans, examples,
+                       self.examples_dir) for k in range(count)]
+    return Layer(name, filters,
+                 tuple(examples.get("class_names", ())) if examples else (),
+                 examples.get("receptive_field") if examples else None,
+                 [gap] if gap else [])
+
+
+def _layer_examples(examples_dir: Optional[str],
+                    layer: str) -> tuple[Optional[dict], Optional[str]]:
+  """A layer's examples record with the classes, or None and why not."""
+  if not examples_dir:
+    return None, None
+  if not os.path.isfile(examples_files.layer_path(examples_dir, layer)):
+    return None, f"no dataset examples in {examples_dir}"
+  try:
+    record = examples_files.read_layer(examples_dir, layer)
+    summary = examples_files.read_summary(examples_dir)
+  except errors.ArgumentError as e:
+    return None, str(e)
+  return {**record, "class_names": summary.get("class_names", [])}, None
+
+
+def _filter(layer: str, k: int, atlas_dirs, scans, examples,
+            examples_dir) -> Filter:
+  result = Filter(layer, k)
+  for i, (atlas_dir, scan) in enumerate(zip(atlas_dirs, scans)):
+    stem = os.path.join(atlas_dir, f"{layer}_{k:04d}")
+    present = scan.get(layer, {}).get(k, set())
+    if not present:
+      if i == 0 or len(atlas_dirs) == 1:
+        result.gaps.append("not inverted (no PNG, no record)")
+      continue
+    record = {}
+    if "json" in present:
+      try:
+        record = _read_record(stem + ".json")
+      except (OSError, ValueError) as e:
+        result.gaps.append(f"record unreadable: {e}")
+    else:
+      result.gaps.append("record missing")
+    if i == 0:
+      result.record = record
+    image = None
+    if "png" in present:
+      try:
+        image = _read_image(stem + ".png")
+      except (OSError, SyntaxError, ValueError) as e:
+        result.gaps.append(f"image unreadable: {e}")
+    else:
+      result.gaps.append("image missing")
+    result.inversions.append(Inversion(
+        _label(record, f"atlas {i + 1}"), image, stem + ".png"))
+  _measure(result)
+  if examples is not None:
+    _attach_examples(result, examples, examples_dir)
+  return result
+
+
+def _measure(result: Filter) -> None:
+  stored = result.record.get("texture_measures")
+  if isinstance(stored, dict) and set(texture_measures.MEASURES) <= set(
+      stored):
+    result.measures.update({m: stored[m] for m in texture_measures.MEASURES})
+  elif result.image is not None:
+    result.measures.update(texture_measures.measure(result.image / 255.0))
+  gain = result.record.get("energy_share_gain")
+  if isinstance(gain, (int, float)):
+    result.measures["energy_share_gain"] = float(gain)
+
+
+def _attach_examples(result: Filter, examples: dict,
+                     examples_dir: str) -> None:
+  entries = examples.get("filters", [])
+  if result.index >= len(entries):
+    result.gaps.append("no dataset examples")
+    return
+  entry = entries[result.index]
+  result.examples = entry
+  for key in ("mean_activation", "max_activation"):
+    if entry.get(key) is not None:
+      result.measures[key] = entry[key]
+  if entry.get("preferred_class"):
+    result.measures["preferred_class"] = entry["preferred_class"]
+  sprite = examples_files.sprite_path(examples_dir, result.layer,
+                                      result.index)
+  try:
+    with Image.open(sprite) as picture:
+      picture.verify()
+    result.sprite = sprite
+  except (OSError, SyntaxError, ValueError) as e:
+    result.gaps.append(f"dataset crops unreadable: {e}")
+
+
+def texture_statistics(rgb: np.ndarray) -> np.ndarray:
+  """Octave-band power, orientation shares and colour moments of an image."""
+  y = texture_measures.luminance(rgb)
+  y = y - y.mean()
+  power = np.abs(np.fft.fft2(y))**2
+  fy = np.fft.fftfreq(y.shape[0])[:, None]
+  fx = np.fft.fftfreq(y.shape[1])[None, :]
+  radius = np.hypot(fy, fx)
+  edges = 0.5 * 2.0**-np.arange(_BANDS, -1, -1)
+  bands = np.array([power[(radius > lo) & (radius <= hi)].sum()
+                    for lo, hi in zip(edges[:-1], edges[1:])])
+  bands = np.log1p(bands / max(bands.sum(), 1e-12) * 100.0)
+  gy, gx = np.gradient(y)
+  magnitude = np.hypot(gx, gy)
+  histogram, _ = np.histogram(np.mod(np.arctan2(gy, gx), math.pi),
+                              bins=_ORIENTATIONS, range=(0.0, math.pi),
+                              weights=magnitude)
+  histogram = histogram / max(histogram.sum(), 1e-12)
+  colour = rgb.reshape(-1, 3)
+  return np.concatenate([bands, histogram, colour.mean(0), colour.std(0)])
+
+
+def nearest(layer: Layer, count: int) -> dict[int, list[int]]:
+  """Each readable filter's nearest filters of its layer by texture
+  statistics (standardised, Euclidean), nearest first."""
+  readable = [f for f in layer.filters if f.image is not None]
+  if len(readable) < 2:
+    return {}
+  features = np.stack([texture_statistics(f.image / 255.0)
+                       for f in readable])
+  features = (features - features.mean(0)) / (features.std(0) + 1e-9)
+  distances = np.linalg.norm(features[:, None] - features[None], axis=-1)
+  np.fill_diagonal(distances, np.inf)
+  order = np.argsort(distances, axis=1, kind="stable")[:, :count]
+  return {readable[i].index: [readable[j].index for j in row]
+          for i, row in enumerate(order)}

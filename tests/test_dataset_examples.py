@@ -1,0 +1,229 @@
+"""Dataset examples: running top-k, crops, class profiles, shards, resume."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from fmi_tf import errors
+from fmi_tf.io import images as image_io
+from fmi_tf.microscope import examples
+from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import top_k
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import receptive_field
+from fmi_tf.recognition.datasets import pipeline
+from tests import tiny_mobilenet
+
+_LAYERS = ["block1_conv1", "block3_conv1"]
+_SIZE = 24
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+  """Two classes of random pictures: bright stripes and dark noise."""
+  root = tmp_path_factory.mktemp("data")
+  rng = np.random.default_rng(0)
+  for name, count in (("dark", 3), ("stripes", 4)):
+    os.makedirs(root / name)
+    for i in range(count):
+      pixels = rng.uniform(0, 80 if name == "dark" else 255, (30, 36, 3))
+      if name == "stripes":
+        pixels[::4] = 255
+      Image.fromarray(pixels.astype(np.uint8)).save(root / name / f"{i}.png")
+  return str(root)
+
+
+def _run(backbone, folder, out, **options):
+  options = {"k": 3, "image_size": _SIZE, "crop_size": 8, "batch_size": 2,
+             "progress": False, **options}
+  return examples.dataset_examples(backbone, _LAYERS, f"folder:{folder}",
+                                   str(out), **options)
+
+
+def _brute_force(backbone, folder, layers=tuple(_LAYERS)):
+  """Every image's activations, fitted as the pass fits them."""
+  names, labels, pictures = [], [], []
+  for label, name in enumerate(sorted(os.listdir(folder))):
+    for file in sorted(os.listdir(os.path.join(folder, name))):
+      image = image_io.load_image(os.path.join(folder, name, file))
+      names.append(f"{name}/{file}")
+      labels.append(label)
+      pictures.append(pipeline.fit_image(image, _SIZE).numpy())
+  codes = feature_model.feature_model(backbone, layers)(np.stack(pictures))
+  return names, np.asarray(labels), np.stack(pictures), {
+      n: codes[n].numpy() for n in layers}
+
+
+def test_running_top_k_is_the_top_k_of_everything(rng):
+  scores = rng.normal(size=(50, 6)).astype(np.float32)
+  top = top_k.TopK.empty(6, 4)
+  for start in rng.permutation(10) * 5:
+    rows = rng.integers(0, 9, (5, 6)).astype(np.int32)
+    top.add(scores[start:start + 5], np.arange(start, start + 5), rows, rows)
+  expected = np.argsort(-scores, axis=0)[:4].T
+  np.testing.assert_array_equal(top.images, expected)
+  np.testing.assert_allclose(top.scores, np.take_along_axis(
+      scores.T, expected, axis=1))
+
+
+def test_top_regions_scores_crops_and_class_profile(tiny_backbone, folder,
+                                                    tmp_path):
+  result = _run(tiny_backbone, folder, tmp_path)
+  assert result.complete and result.images == 7 and not result.skipped
+  names, labels, pictures, codes = _brute_force(tiny_backbone, folder)
+  for layer in _LAYERS:
+    record = examples_files.read_layer(str(tmp_path), layer)
+    field = receptive_field.receptive_field(tiny_backbone.model, layer)
+    assert record["receptive_field"] == field.to_dict()
+    peaks = codes[layer].max(axis=(1, 2))  # [N, C]
+    means = codes[layer].mean(axis=(1, 2))
+    for c, entry in enumerate(record["filters"]):
+      order = np.argsort(-peaks[:, c], kind="stable")[:3]
+      np.testing.assert_allclose([t["score"] for t in entry["top"]],
+                                 peaks[order, c], rtol=1e-4, atol=1e-5)
+      shown = [names.index(t["image"]) for t in entry["top"]]
+      assert len(set(shown)) == 3
+      np.testing.assert_allclose(peaks[shown, c], peaks[order, c],
+                                 rtol=1e-4, atol=1e-5)
+      assert [t["label"] for t in entry["top"]] == list(labels[shown])
+      profile = [means[labels == label, c].mean() for label in (0, 1)]
+      np.testing.assert_allclose(entry["class_mean"], profile, rtol=1e-4)
+      assert entry["preferred_class"] == ("dark", "stripes")[
+          int(np.argmax(profile))]
+      best = shown[0]
+      y, x = np.unravel_index(np.argmax(codes[layer][best, :, :, c]),
+                              codes[layer].shape[1:3])
+      assert entry["top"][0]["box"] == list(field.box(y, x))
+      sprite = np.asarray(Image.open(
+          examples_files.sprite_path(str(tmp_path), layer, c)))
+      assert sprite.shape == (8, 24, 3)
+      np.testing.assert_array_equal(sprite[:, :8], examples_files.crop(
+          image_io.to_uint8(pictures[best]), field.box(y, x), 8))
+
+
+def test_crop_is_grey_where_the_field_leaves_the_image():
+  image = np.full((4, 4, 3), 200, np.uint8)
+  cut = examples_files.crop(image, (-2, -2, 4), 4)
+  assert (cut[:2] == 128).all() and (cut[:, :2] == 128).all()
+  assert (cut[2:, 2:] == 200).all()
+
+
+def test_shards_merge_into_the_single_run(tiny_backbone, folder, tmp_path):
+  whole = _run(tiny_backbone, folder, tmp_path / "whole")
+  first = _run(tiny_backbone, folder, tmp_path / "sharded", shard="0/2")
+  assert not first.complete and first.images == 4
+  assert not os.path.exists(tmp_path / "sharded" / examples_files.SUMMARY)
+  second = _run(tiny_backbone, folder, tmp_path / "sharded", shard="1/2")
+  assert whole.complete and second.complete and second.images == 3
+  for layer in _LAYERS:
+    assert (examples_files.read_layer(str(tmp_path / "whole"), layer) ==
+            examples_files.read_layer(str(tmp_path / "sharded"), layer))
+
+
+def test_an_interrupted_pass_resumes_and_a_finished_one_is_cached(
+    tiny_backbone, folder, tmp_path, monkeypatch):
+  read = examples._read
+
+  def interrupted(*args):
+    for i, batch in enumerate(read(*args)):
+      if i == 2:
+        raise KeyboardInterrupt
+      yield batch
+
+  monkeypatch.setattr(examples, "_read", interrupted)
+  with pytest.raises(KeyboardInterrupt):
+    _run(tiny_backbone, folder, tmp_path, checkpoint_images=100)
+  assert not os.path.exists(tmp_path / examples_files.SUMMARY)
+  assert not [n for n in os.listdir(tmp_path) if n.endswith(".json")]
+  monkeypatch.setattr(examples, "_read", read)
+  resumed = _run(tiny_backbone, folder, tmp_path)
+  assert resumed.complete and resumed.images == 7 - 4
+  cached = _run(tiny_backbone, folder, tmp_path)
+  assert cached.complete and cached.images == 0
+  other_k = _run(tiny_backbone, folder, tmp_path, k=2)
+  assert other_k.images == 7
+
+
+def test_an_unreadable_image_is_skipped_and_named(tiny_backbone, folder,
+                                                  tmp_path):
+  data = tmp_path / "data"
+  subprocess.run(["cp", "-r", folder, str(data)], check=True)
+  (data / "dark" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot a png")
+  result = _run(tiny_backbone, str(data), tmp_path / "out")
+  assert result.complete and result.skipped == ("dark/broken.png",)
+  summary = examples_files.read_summary(str(tmp_path / "out"))
+  assert summary["skipped"] == ["dark/broken.png"] and summary["images"] == 7
+
+
+def _tool(*args, cwd):
+  return subprocess.run(
+      [sys.executable, "-m", "fmi_tf.tools.dataset_examples", *args],
+      capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
+
+
+@pytest.mark.slow
+@pytest.mark.real_weights
+def test_the_tool_refuses_bad_input_in_one_line(folder, tmp_path,
+                                                block1_3_weights_path):
+  blocker = tmp_path / "file"
+  blocker.write_text("")
+  cases = {
+      "cannot create output directory": [
+          "--dataset=folder:" + folder, "--layers=relu1_1",
+          f"--out={blocker}/out"],
+      "dataset directory not found": [
+          "--dataset=folder:/nonexistent", "--layers=relu1_1",
+          f"--out={tmp_path}/a"],
+      "unknown layer": ["--dataset=folder:" + folder, "--layers=relu9_9",
+                        f"--out={tmp_path}/b"],
+      "needs weights for block4_conv1": [
+          "--dataset=folder:" + folder, "--layers=relu4_1",
+          f"--out={tmp_path}/c"],
+  }
+  for message, args in cases.items():
+    done = _tool(f"--weights={block1_3_weights_path}", *args, cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert lines[-1].startswith("dataset_examples.py: error: "), lines[-1]
+    assert message in lines[-1]
+  assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_any_network_tiny_mobilenet(folder, tmp_path):
+  backbone = tiny_mobilenet.tiny_backbone()
+  layers = ["dw_relu", "swish_conv"]
+  result = examples.dataset_examples(
+      backbone, layers, f"folder:{folder}", str(tmp_path), k=2,
+      image_size=_SIZE, crop_size=8, progress=False)
+  assert result.complete
+  _, _, _, codes = _brute_force(backbone, folder, layers)
+  for layer in layers:
+    record = examples_files.read_layer(str(tmp_path), layer)
+    assert record["receptive_field"]["size"] == receptive_field.receptive_field(
+        backbone.model, layer).size
+    peaks = codes[layer].max(axis=(1, 2))
+    for c, entry in enumerate(record["filters"]):
+      np.testing.assert_allclose([t["score"] for t in entry["top"]],
+                                 np.sort(peaks[:, c])[::-1][:2], rtol=1e-4,
+                                 atol=1e-5)
+
+
+def test_bad_numbers_and_a_broken_state_are_one_clear_error(
+    tiny_backbone, folder, tmp_path):
+  with pytest.raises(errors.ArgumentError, match="k must be a positive"):
+    _run(tiny_backbone, folder, tmp_path / "a", k=0)
+  with pytest.raises(errors.ArgumentError, match="bad shard"):
+    _run(tiny_backbone, folder, tmp_path / "b", shard="2/2")
+  assert not os.path.exists(tmp_path / "a") and not os.path.exists(
+      tmp_path / "b")
+  _run(tiny_backbone, folder, tmp_path / "c", shard="0/2")
+  state_dir = tmp_path / "c" / examples_files.STATE_DIRECTORY
+  state, = [p for p in state_dir.iterdir() if p.suffix == ".npz"]
+  state.write_bytes(b"not an archive")
+  with pytest.raises(errors.ArgumentError, match="cannot resume from"):
+    _run(tiny_backbone, folder, tmp_path / "c", shard="0/2")

@@ -1,0 +1,48 @@
+r"""fmi-site: a static site to browse an atlas and its dataset examples.
+
+Usage:
+  fmi-site --atlas=atlas/ --out=site/
+  fmi-site --atlas=atlas_pixel/ --atlas=atlas_fft/ --examples=examples/ \
+      --out=site/
+
+Writes out/index.html (every layer), out/<layer>/index.html (its filters,
+sorted and filtered by their measures in the browser) and
+out/<layer>/<filter:04d>.html (inversions, measures, top dataset crops,
+class profile, nearest filters), with JPEG copies of the pictures. The
+pages open from disk with no server and no network. Missing or unreadable
+files are shown as gaps and listed on the index.
+"""
+
+from absl import flags
+from absl import logging
+
+from fmi_tf.microscope import site
+from . import cli
+
+_ATLAS = flags.DEFINE_multi_string(
+    "atlas", None, "Atlas directory (fmi-atlas); repeat for inversions of "
+    "the same filters with other settings (pixel, Fourier).", required=True)
+_EXAMPLES = flags.DEFINE_string(
+    "examples", None, "Dataset-examples directory (fmi-dataset-examples).")
+_OUT = flags.DEFINE_string("out", None, "Site directory.", required=True)
+_TITLE = flags.DEFINE_string("title", "Filter atlas", "Title of the index.")
+_NEIGHBOURS = flags.DEFINE_integer(
+    "neighbours", 6, "Nearest filters shown on each filter page.",
+    lower_bound=0)
+
+
+def main(argv):
+  cli.no_stray_arguments(argv)
+  result = site.make_site(_ATLAS.value, _OUT.value, _EXAMPLES.value,
+                          title=_TITLE.value, neighbours=_NEIGHBOURS.value)
+  logging.info("wrote %d filter pages of %d layers (%.1f MB, %d gaps); open "
+               "%s", result.filters, len(result.layers), result.bytes / 1e6,
+               len(result.gaps), result.index)
+
+
+def run():
+  cli.run(main)
+
+
+if __name__ == "__main__":
+  run()
