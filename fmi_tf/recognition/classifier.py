@@ -32,6 +32,7 @@ renormalised), and is carried by the exports as a constant.
 import dataclasses
 import io
 import os
+import zipfile
 
 import keras
 import numpy as np
@@ -110,7 +111,7 @@ class LinearClassifier:
         return cls(archive["weights"], archive["bias"],
                    tuple(str(n) for n in archive["class_names"]),
                    float(archive["temperature"]))
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
       raise errors.ArgumentError(
           f"cannot read classifier {path}: {e}") from None
 
