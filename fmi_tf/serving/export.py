@@ -175,6 +175,20 @@ def _check_sizes(image_size, max_pixels) -> None:
           f"{what} must be a positive integer, not {value!r}")
 
 
+def _check_encoder_takes(encoder: keras.Model, image_size: int) -> None:
+  """Raises ArgumentError if the encoder's layers leave nothing of images
+  of side image_size (traced, not run)."""
+  try:
+    tf.function(encoder).get_concrete_function(
+        tf.TensorSpec([1, image_size, image_size, 3], tf.float32))
+  except ValueError as e:
+    if "Negative dimension size" not in str(e):
+      raise
+    raise errors.ArgumentError(
+        f"image size {image_size} is too small for the encoder: its pooling "
+        "leaves no pixels") from None
+
+
 def export_versioned(module: tf.Module, export_base: str, name: str) -> str:
   """Saves module as `<export_base>/<name>/<next version>`; returns it."""
   return versions.write_all(export_base, {name: _writer(module)})[name]
@@ -192,9 +206,10 @@ def modules(model: trained_model.TrainedModel,
 
   Raises:
     ArgumentError: if the model's image size or max_pixels is no positive
-      integer.
+      integer, or images of that size are too small for the encoder.
   """
   _check_sizes(model.image_size, max_pixels)
+  _check_encoder_takes(model.encoder, model.image_size)
   classifier = model.classifier.to_keras()
   temperature = model.classifier.temperature
   return {
