@@ -18,7 +18,9 @@ from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import export
+from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import image_headers
+from tests import tool_runs
 
 CLASSES = ("banded", "dotted", "striped")
 SIZE = 24
@@ -385,3 +387,38 @@ def test_trained_model_directory_holds_its_three_files(model, tmp_path):
   (tmp_path / "encoder.json").unlink()
   with pytest.raises(errors.ArgumentError, match="encoder.json"):
     trained_model.load(str(tmp_path))
+
+
+def test_the_local_client_names_the_export_to_use(exported, photos):
+  base, paths = exported
+  with pytest.raises(errors.ArgumentError) as classifier_export:
+    serving_client.LocalClient(paths["texture_classifier"])
+  assert str(classifier_export.value) == (
+      f"{paths['texture_classifier']} is the classifier export (descriptors "
+      "-> classes, it takes no images); give the end-to-end export, "
+      f"{os.path.join(base, 'texture', '<version>')}")
+  with pytest.raises(errors.ArgumentError,
+                     match=r"is the encoder export \(images -> descriptors"):
+    serving_client.LocalClient(paths["texture_encoder"])
+  with pytest.raises(errors.ArgumentError,
+                     match=r"no saved_model.pb in .*texture \(it holds "
+                     r"versions: give one, e.g. .*texture/\d+\)"):
+    serving_client.LocalClient(os.path.join(base, "texture"))
+  predictions = serving_client.LocalClient(paths["texture"]).classify(
+      photos[1])
+  assert [len(p.class_names) for p in predictions] == [3, 3]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which,phrase", [
+    ("texture_classifier", "is the classifier export"),
+    ("texture_encoder", "is the encoder export")])
+def test_fmi_classify_on_another_export_says_which_to_use(exported, photos,
+                                                        tmp_path, which,
+                                                        phrase):
+  image = tmp_path / "one.png"
+  image.write_bytes(photos[1][0])
+  finished = tool_runs.run_tool("fmi-classify", str(image),
+                                f"--saved_model={exported[1][which]}")
+  tool_runs.assert_one_line_error(finished, "fmi-classify", phrase)
+  assert "give the end-to-end export" in finished.stderr

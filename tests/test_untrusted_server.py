@@ -21,6 +21,7 @@ from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import deadline
 from fmi_tf.serving import grpc_client
+from tests import tool_runs
 
 ROW = {"class_names": ["dotted", "banded", "striped"], "class_ids": [1, 0, 2],
        "scores": [0.7, 0.2, 0.1], "probabilities": [0.2, 0.7, 0.1]}
@@ -382,3 +383,30 @@ def test_grpc_to_a_server_dripping_bytes_is_cut_off(raw_server):
     client.classify([b"a"])
   client.close()
   assert time.monotonic() - started < 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags,phrase", [
+    (["--server=http://[::1"], "Invalid IPv6 URL"),
+    (["--server=http://localhost:99999"], "Port out of range"),
+    (["--server=http://localhost:http"], "Port could not be cast"),
+    (["--server=grpc://[::1:8500"], "Invalid IPv6 URL"),
+    (["--server=grpc://localhost:65536"], "Port out of range"),
+    (["--server=grpc://localhost:grpc"], "Port could not be cast"),
+    (["--server=http://127.0.0.1:1", "--timeout=nan"], "timeout must be"),
+    (["--server=grpc://127.0.0.1:1", "--timeout=0"], "timeout must be"),
+    ("null", "JSON that is not an object"),
+    ("redirect loop", "redirected in a loop"),
+    ("drip", "within the timeout of 2 s"),
+])
+def test_fmi_classify_fails_in_one_line(raw_server, tmp_path, flags, phrase):
+  image = tmp_path / "one.png"
+  image.write_bytes(b"\x89PNG one")
+  if isinstance(flags, str):
+    replies = {"null": http(b"null"), "drip": _drip(b"HTTP/1.1 200 OK\r\n"),
+               "redirect loop": _redirect_to_itself(raw_server)}
+    raw_server.reply = replies[flags]
+    flags = [f"--server={raw_server.url}", "--timeout=2"]
+  finished = tool_runs.run_tool("fmi-classify", str(image), *flags,
+                                timeout=120)
+  tool_runs.assert_one_line_error(finished, "fmi-classify", phrase)
