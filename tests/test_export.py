@@ -366,7 +366,7 @@ def _png_bomb(side: int) -> bytes:
 @pytest.mark.slow
 def test_a_decompression_bomb_leaves_the_serving_process_small(exported,
                                                               tmp_path):
-  """A 12000² PNG of 150 KB would take 430 MB decoded, 1.7 GB as floats."""
+  """A 12000² PNG of 140 KB would take 430 MB decoded, 1.7 GB as floats."""
   side = 12000
   bomb = tmp_path / "bomb.png"
   bomb.write_bytes(_png_bomb(side))
