@@ -21,7 +21,6 @@ outputs. All return one `predictions.Prediction` per image.
 """
 
 import base64
-import functools
 import http.client
 import json
 import os
@@ -32,6 +31,7 @@ import urllib.request
 
 from fmi_tf import errors
 from fmi_tf.serving import deadline as deadlines
+from fmi_tf.serving import http_transport as transport
 from fmi_tf.serving import predictions as checked
 
 SIGNATURE = "serving_default"
@@ -147,67 +147,6 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-class _Watched:
-  """An HTTP(S) connection whose socket its deadline watches."""
-
-  def __init__(self, *args, deadline: deadlines.Deadline, **kwargs):
-    super().__init__(*args, **kwargs)
-    self._deadline = deadline
-    connect = self._create_connection
-
-    def watched_connection(address, timeout, *rest):
-      sock = connect(address, min(timeout, deadline.remaining()), *rest)
-      deadline.watch(sock)
-      return sock
-
-    self._create_connection = watched_connection
-
-
-class _Connection(_Watched, http.client.HTTPConnection):
-  pass
-
-
-class _SecureConnection(_Watched, http.client.HTTPSConnection):
-  pass
-
-
-class _HttpHandler(urllib.request.HTTPHandler):
-
-  def __init__(self, deadline: deadlines.Deadline):
-    super().__init__()
-    self._deadline = deadline
-
-  def http_open(self, req):
-    return self.do_open(
-        functools.partial(_Connection, deadline=self._deadline), req)
-
-
-class _HttpsHandler(urllib.request.HTTPSHandler):
-
-  def __init__(self, deadline: deadlines.Deadline):
-    super().__init__()
-    self._deadline = deadline
-
-  def https_open(self, req):
-    return self.do_open(
-        functools.partial(_SecureConnection, deadline=self._deadline), req,
-        context=self._context)
-
-
-def _http_problem(error: Exception) -> Optional[str]:
-  """What a malformed answer's exception says was wrong (None if it is no
-  HTTP-level problem)."""
-  if isinstance(error, http.client.RemoteDisconnected):
-    return "closed the connection without a complete answer"
-  if isinstance(error, http.client.BadStatusLine):
-    return f"answered no HTTP/1.x status line: {checked.short(error.line)}"
-  if isinstance(error, http.client.IncompleteRead):
-    return "broke off its answer (a bad chunk or a short body)"
-  if isinstance(error, http.client.HTTPException):
-    return f"sent malformed HTTP: {one_line(error)}"
-  return None
-
-
 class RestClient:
   """Classifies images through TF Serving's REST API."""
 
@@ -247,7 +186,8 @@ class RestClient:
     """
     with deadlines.Deadline(self.timeout, self.url) as deadline:
       opener = urllib.request.build_opener(
-          _HttpOnlyRedirects, _HttpHandler(deadline), _HttpsHandler(deadline))
+          _HttpOnlyRedirects, transport.HttpHandler(deadline),
+          transport.HttpsHandler(deadline))
       return [prediction for batch in batches(images, self.batch_size)
               for prediction in self._predict(opener, deadline, batch,
                                               signature)]
@@ -296,7 +236,8 @@ class RestClient:
     except (OSError, http.client.HTTPException, ValueError) as e:
       if deadline.expired:
         raise deadline.error() from None
-      problem = _http_problem(e) or _http_problem(getattr(e, "reason", None))
+      problem = (transport.problem(e)
+                 or transport.problem(getattr(e, "reason", None)))
       if problem:
         raise errors.ArgumentError(f"{self.url} {problem}") from None
       raise errors.ArgumentError(

@@ -13,7 +13,6 @@ all the calls of one `classify` by its `timeout` (`deadline`).
 from typing import Optional, Sequence
 
 import grpc
-import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
