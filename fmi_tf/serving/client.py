@@ -38,6 +38,7 @@ SIGNATURE = "serving_default"
 BATCH_SIZE = 16
 MAX_RESPONSE_BYTES = 16 * 2**20
 _MAX_ERROR_CHARACTERS = 300
+_NO_JSON = object()  # What _read returns for an answer that is no JSON.
 
 
 def read_images(paths: Sequence[str]) -> list[bytes]:
@@ -251,8 +252,6 @@ class RestClient:
       raise errors.ArgumentError(f"{self.url} answered no JSON")
     return parse_predictions(response, len(images), self.url)
 
-
-_NO_JSON = object()
 
 
 def _other_export(saved_model_dir: str, kind: str) -> errors.ArgumentError:

@@ -34,8 +34,9 @@ def check_seconds(seconds: float) -> float:
 class Deadline:
   """A time limit that, once passed, cuts the sockets it watches.
 
-  Use as a context manager around the requests; `remaining` gives the time
-  left for a connection or a call.
+  The REST client uses it as a context manager around its requests (the
+  timer then cuts the watched sockets); the gRPC client gives each call
+  `remaining` as its deadline.
   """
 
   def __init__(self, seconds: float, what: str):
