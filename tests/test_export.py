@@ -3,8 +3,10 @@
 import io
 import json
 import os
+import struct
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -16,6 +18,9 @@ from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import export
+from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import image_headers
+from tests import tool_runs
 
 CLASSES = ("banded", "dotted", "striped")
 SIZE = 24
@@ -242,6 +247,139 @@ def test_a_corrupt_image_in_a_batch_is_a_clear_error(exported, photos):
     loaded.signatures["serving_default"](image_bytes=batch)
 
 
+def _encoded(kind: str) -> bytes:
+  buffer = io.BytesIO()
+  Image.fromarray(np.full((6, 8, 3), 128, np.uint8)).save(buffer, kind)
+  return buffer.getvalue()
+
+
+def _declaring(kind: str, height: int, width: int) -> bytes:
+  """A small real image of kind whose header declares height x width."""
+  data = _encoded(kind)
+  if kind == "PNG":
+    return data[:16] + struct.pack(">II", width, height) + data[24:]
+  if kind == "BMP":
+    return data[:18] + struct.pack("<ii", width, -height) + data[26:]
+  frame = data.index(b"\xff\xc0") + 5
+  return data[:frame] + struct.pack(">HH", height, width) + data[frame + 4:]
+
+
+def _run_v1(export_dir: str, image_bytes: list) -> dict:
+  """Runs serving_default as TF Serving does: v1 loader, session, names."""
+  with tf.Graph().as_default() as graph:
+    with tf.compat.v1.Session(graph=graph) as session:
+      meta_graph = tf.compat.v1.saved_model.loader.load(
+          session, [tf.compat.v1.saved_model.tag_constants.SERVING],
+          export_dir)
+      signature_def = meta_graph.signature_def["serving_default"]
+      names = sorted(signature_def.outputs)
+      fetched = session.run(
+          [signature_def.outputs[n].name for n in names],
+          feed_dict={signature_def.inputs["image_bytes"].name: image_bytes})
+  return dict(zip(names, fetched))
+
+
+def test_declared_sizes_are_read_from_the_headers():
+  batch = [_encoded("JPEG"), _encoded("PNG"), _encoded("BMP"),
+           _declaring("JPEG", 60000, 50000), _declaring("PNG", 30000, 20000),
+           _declaring("BMP", 40000, 3), b"\x89PNG"]
+  assert image_headers.dimensions(tf.constant(batch)).numpy().tolist() == [
+      [6, 8], [6, 8], [6, 8], [60000, 50000], [30000, 20000], [40000, 3],
+      [0, 0]]
+
+
+@pytest.mark.parametrize("kind,height,width", [
+    ("PNG", 30000, 30000), ("PNG", 2**31 - 1, 2**31 - 1), ("JPEG", 65500, 300),
+    ("BMP", 20000, 20000), ("PNG", 4097, 4096)])
+def test_an_image_declaring_too_many_pixels_is_refused_before_decoding(
+    exported, photos, kind, height, width):
+  bomb = _declaring(kind, height, width)
+  assert len(bomb) < 2000 and height * width > image_headers.MAX_PIXELS
+  with pytest.raises(tf.errors.InvalidArgumentError) as refused:
+    _run_v1(exported[1]["texture"], [photos[1][0], photos[1][1], bomb])
+  message = refused.value.message
+  assert f"image_bytes over {image_headers.MAX_PIXELS} pixels" in message
+  assert "not decoded, at batch indices] [2]" in message
+  assert f"[[{height} {width}]]" in message
+
+
+def test_images_at_the_limit_and_small_ones_are_classified(exported, model,
+                                                           photos):
+  limit = _declaring("PNG", 4096, 4096)
+  with pytest.raises(tf.errors.InvalidArgumentError) as failed:
+    _run_v1(exported[1]["texture"], [photos[1][0], limit])
+  assert "pixels" not in failed.value.message  # Passed the check, truncated.
+  answer = _run_v1(exported[1]["texture"], list(photos[1]))
+  _assert_ranked_and_aligned(answer, _expected_probabilities(model, photos[0]))
+
+
+def test_gif_is_refused_naming_its_index(exported, photos):
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"no JPEG, PNG or BMP image.*\] \[1\]"):
+    _run_v1(exported[1]["texture"], [photos[1][0], _encoded("GIF")])
+
+
+def test_the_pixel_limit_is_an_export_setting(model, photos, tmp_path):
+  paths = export.export(model, str(tmp_path), "small", max_pixels=30 * 40 - 1)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"over 1199 pixels.*\] \[0 1\]"):
+    _run_v1(paths["small"], list(photos[1]))
+  for max_pixels in (0, -1, 2.5):
+    with pytest.raises(errors.ArgumentError, match="max_pixels"):
+      export.export(model, str(tmp_path / "none"), max_pixels=max_pixels)
+  assert not (tmp_path / "none").exists()
+
+
+SERVE_BOMB = """
+import resource, sys
+import tensorflow as tf
+with open(sys.argv[2], "rb") as f:
+  bomb = f.read()
+with tf.Graph().as_default() as graph, tf.compat.v1.Session() as session:
+  meta_graph = tf.compat.v1.saved_model.loader.load(
+      session, ["serve"], sys.argv[1])
+  signature_def = meta_graph.signature_def["serving_default"]
+  before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+  try:
+    session.run(signature_def.outputs["scores"].name,
+                feed_dict={signature_def.inputs["image_bytes"].name: [bomb]})
+  except tf.errors.InvalidArgumentError as e:
+    print("refused" if "pixels" in e.message else e.message)
+  after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+  print((after - before) * 1024)
+"""
+
+
+def _png_bomb(side: int) -> bytes:
+  """A valid grey PNG of side x side zeros: kilobytes that decode to much."""
+  def chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data)))
+  compressor = zlib.compressobj(9)
+  row = b"\0" * (side + 1)
+  pixels = b"".join(compressor.compress(row) for _ in range(side))
+  return (b"\x89PNG\r\n\x1a\n"
+          + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+          + chunk(b"IDAT", pixels + compressor.flush()) + chunk(b"IEND", b""))
+
+
+@pytest.mark.slow
+def test_a_decompression_bomb_leaves_the_serving_process_small(exported,
+                                                              tmp_path):
+  """A 12000² PNG of 140 KB would take 430 MB decoded, 1.7 GB as floats."""
+  side = 12000
+  bomb = tmp_path / "bomb.png"
+  bomb.write_bytes(_png_bomb(side))
+  assert bomb.stat().st_size < 2**20
+  finished = subprocess.run(
+      [sys.executable, "-c", SERVE_BOMB, exported[1]["texture"], str(bomb)],
+      capture_output=True, text=True, timeout=240)
+  assert finished.returncode == 0, finished.stderr[-2000:]
+  verdict, growth = finished.stdout.split()
+  assert verdict == "refused"
+  assert int(growth) < side * side // 4
+
+
 def test_trained_model_directory_holds_its_three_files(model, tmp_path):
   trained_model.save(str(tmp_path), model)
   assert sorted(os.listdir(tmp_path)) == [
@@ -249,3 +387,38 @@ def test_trained_model_directory_holds_its_three_files(model, tmp_path):
   (tmp_path / "encoder.json").unlink()
   with pytest.raises(errors.ArgumentError, match="encoder.json"):
     trained_model.load(str(tmp_path))
+
+
+def test_the_local_client_names_the_export_to_use(exported, photos):
+  base, paths = exported
+  with pytest.raises(errors.ArgumentError) as classifier_export:
+    serving_client.LocalClient(paths["texture_classifier"])
+  assert str(classifier_export.value) == (
+      f"{paths['texture_classifier']} is the classifier export (descriptors "
+      "-> classes, it takes no images); give the end-to-end export, "
+      f"{os.path.join(base, 'texture', '<version>')}")
+  with pytest.raises(errors.ArgumentError,
+                     match=r"is the encoder export \(images -> descriptors"):
+    serving_client.LocalClient(paths["texture_encoder"])
+  with pytest.raises(errors.ArgumentError,
+                     match=r"no saved_model.pb in .*texture \(it holds "
+                     r"versions: give one, e.g. .*texture/\d+\)"):
+    serving_client.LocalClient(os.path.join(base, "texture"))
+  predictions = serving_client.LocalClient(paths["texture"]).classify(
+      photos[1])
+  assert [len(p.class_names) for p in predictions] == [3, 3]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which,phrase", [
+    ("texture_classifier", "is the classifier export"),
+    ("texture_encoder", "is the encoder export")])
+def test_fmi_classify_on_another_export_says_which_to_use(exported, photos,
+                                                        tmp_path, which,
+                                                        phrase):
+  image = tmp_path / "one.png"
+  image.write_bytes(photos[1][0])
+  finished = tool_runs.run_tool("fmi-classify", str(image),
+                                f"--saved_model={exported[1][which]}")
+  tool_runs.assert_one_line_error(finished, "fmi-classify", phrase)
+  assert "give the end-to-end export" in finished.stderr

@@ -6,13 +6,15 @@ Usage:
   fmi-classify IMAGE... --saved_model=exports/texture/1
 
 Prints, for every image, its k best classes with their calibrated
-probabilities.
+probabilities. All the requests to a server must be answered within
+--timeout seconds together.
 """
 
 from absl import flags
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import deadline
 from fmi_tf.serving import grpc_client
 from . import cli
 
@@ -26,6 +28,10 @@ _VERSION = flags.DEFINE_integer("version", None, "Served model version "
                                 "(default: the latest).", lower_bound=1)
 _SAVED_MODEL = flags.DEFINE_string(
     "saved_model", None, "Run this end-to-end export locally instead.")
+_TIMEOUT = flags.DEFINE_float(
+    "timeout", deadline.DEFAULT_SECONDS, "Seconds the server may take to "
+    "answer all the requests (every batch of images) together; a slower "
+    "answer is cut off.")
 _TOP_K = flags.DEFINE_integer("top_k", 3, "Classes shown per image.",
                               lower_bound=1)
 
@@ -38,10 +44,10 @@ def main(argv):
     raise errors.ArgumentError("give exactly one of --server, --saved_model")
   if _SERVER.value and _SERVER.value.startswith(grpc_client.SCHEME + ":"):
     client = grpc_client.GrpcClient(_SERVER.value, _MODEL_NAME.value,
-                                    _VERSION.value)
+                                    _VERSION.value, _TIMEOUT.value)
   elif _SERVER.value:
     client = serving_client.RestClient(_SERVER.value, _MODEL_NAME.value,
-                                       _VERSION.value)
+                                       _VERSION.value, _TIMEOUT.value)
   else:
     client = serving_client.LocalClient(_SAVED_MODEL.value)
   images = serving_client.read_images(paths)

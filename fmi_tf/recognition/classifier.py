@@ -34,6 +34,7 @@ import io
 import math
 import numbers
 import os
+import zipfile
 
 import keras
 import numpy as np
@@ -112,7 +113,7 @@ class LinearClassifier:
         return cls(archive["weights"], archive["bias"],
                    tuple(str(n) for n in archive["class_names"]),
                    float(archive["temperature"]))
-    except (OSError, KeyError, ValueError) as e:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
       raise errors.ArgumentError(
           f"cannot read classifier {path}: {e}") from None
 

@@ -9,16 +9,19 @@
 and reads its documented answer, `{"predictions": [{"class_names": [...],
 "class_ids": [...], "scores": [...], ...}, ...]}` (or `{"error": "..."}`).
 Only http:// and https:// addresses are taken; images go in batches of at
-most `batch_size` per request, and an answer larger than
-`MAX_RESPONSE_BYTES` is refused. `grpc_client.GrpcClient` does the same over
-TF Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
+most `batch_size` per request. The server is not trusted: an answer larger
+than `MAX_RESPONSE_BYTES`, malformed HTTP, JSON that is no object or not of
+the signature's shape (`predictions`), a redirect loop, or no complete answer
+within the overall `timeout` (`deadline`) is an `ArgumentError` naming the
+server and what was wrong. `grpc_client.GrpcClient` does the same over TF
+Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
 grpc:// or http(s)://).
 `LocalClient` runs a SavedModel export in-process with the same inputs and
-outputs. All return one `Prediction` per image.
+outputs. All return one `predictions.Prediction` per image.
 """
 
 import base64
-import dataclasses
+import http.client
 import json
 import os
 from typing import Optional, Sequence
@@ -27,22 +30,15 @@ import urllib.parse
 import urllib.request
 
 from fmi_tf import errors
+from fmi_tf.serving import deadline as deadlines
+from fmi_tf.serving import http_transport as transport
+from fmi_tf.serving import predictions as checked
 
 SIGNATURE = "serving_default"
 BATCH_SIZE = 16
 MAX_RESPONSE_BYTES = 16 * 2**20
-
-
-@dataclasses.dataclass(frozen=True)
-class Prediction:
-  """Classes of one image, best first; the i-th name, id and score align."""
-  class_names: tuple[str, ...]
-  class_ids: tuple[int, ...]
-  scores: tuple[float, ...]
-
-  def top(self, k: int) -> list[tuple[str, float]]:
-    """The k best (class name, score) pairs."""
-    return list(zip(self.class_names[:k], self.scores[:k]))
+_MAX_ERROR_CHARACTERS = 300
+_NO_JSON = object()  # What _read returns for an answer that is no JSON.
 
 
 def read_images(paths: Sequence[str]) -> list[bytes]:
@@ -74,26 +70,72 @@ def batches(images: Sequence[bytes], batch_size: int) -> list:
   return [images[i:i + batch_size] for i in range(0, len(images), batch_size)]
 
 
-def _text(value) -> str:
-  return value.decode("utf8") if isinstance(value, bytes) else str(value)
+def one_line(text: str, limit: int = _MAX_ERROR_CHARACTERS) -> str:
+  """text with its whitespace runs (newlines too) made single spaces, cut."""
+  text = " ".join(str(text).split())
+  return text if len(text) <= limit else text[:limit] + "..."
 
 
-def parse_predictions(response: dict) -> list[Prediction]:
-  """Reads `{"predictions": [...]}` of the end-to-end model.
+def split_server(server: str, schemes: tuple[str, ...], form: str,
+                 port_required: bool = False) -> urllib.parse.SplitResult:
+  """Parses a server address; its host (and port) are checked.
+
+  Args:
+    server: the address, e.g. `http://[::1]:8501`.
+    schemes: the schemes taken.
+    form: the expected form, for messages (e.g. `grpc://HOST:PORT`).
+    port_required: whether the address must name a port.
 
   Raises:
-    ArgumentError: for an error response or an unexpected shape.
+    ArgumentError: for a malformed address, a bad host or port.
   """
-  if "error" in response:
-    raise errors.ArgumentError(f"server error: {response['error']}")
+  def bad(why):
+    return errors.ArgumentError(
+        f"server address {server!r} is no {form}: {why}")
+
+  if any(c.isspace() or not c.isprintable() for c in server):
+    raise bad("it holds spaces or control characters")
   try:
-    return [Prediction(tuple(_text(n) for n in row["class_names"]),
-                       tuple(int(i) for i in row["class_ids"]),
-                       tuple(float(s) for s in row["scores"]))
-            for row in response["predictions"]]
-  except (KeyError, TypeError) as e:
+    parsed = urllib.parse.urlsplit(server)
+    if parsed.netloc.count(":") > 1 and "[" not in parsed.netloc:
+      raise bad("an IPv6 address goes in brackets, e.g. [::1]:8500")
+    port = parsed.port
+  except ValueError as e:
+    raise bad(one_line(e)) from None
+  if parsed.scheme not in schemes:
+    raise bad(f"the scheme must be {' or '.join(s + '://' for s in schemes)}")
+  host = parsed.hostname
+  if not host:
+    raise bad("it names no host")
+  try:
+    host.encode("idna")
+  except UnicodeError:
+    raise bad(f"{host!r} is no valid host name") from None
+  if port == 0 or (port is None and port_required):
+    raise bad("the port must be 1 to 65535")
+  if parsed.query or parsed.fragment:
+    raise bad("it has a query or fragment")
+  return parsed
+
+
+def parse_predictions(response, images: int,
+                      source: str) -> list[checked.Prediction]:
+  """Reads the JSON answer `{"predictions": [...]}` of the end-to-end model.
+
+  Raises:
+    ArgumentError: for an error answer or one not of the signature's shape.
+  """
+  if not isinstance(response, dict):
     raise errors.ArgumentError(
-        f"unexpected predict response, missing {e}") from None
+        f"{source} answered JSON that is not an object: "
+        f"{checked.short(response)}")
+  if "error" in response:
+    raise errors.ArgumentError(
+        f"{source} answered an error: {one_line(response['error'])}")
+  if "predictions" not in response:
+    raise errors.ArgumentError(
+        f"{source} answered no predictions: {checked.short(response)}")
+  return checked.from_rows(response["predictions"], images, source)
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
@@ -106,108 +148,189 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
-
-
 class RestClient:
   """Classifies images through TF Serving's REST API."""
 
   def __init__(self, server: str, model: str,
-               version: Optional[int] = None, timeout: float = 60.0,
+               version: Optional[int] = None,
+               timeout: float = deadlines.DEFAULT_SECONDS,
                batch_size: int = BATCH_SIZE):
-    """Checks the address.
+    """Checks the address and the timeout.
+
+    Args:
+      server: `http://HOST[:PORT]` or `https://...`.
+      model: the served model's name.
+      version: the served version, or None for the latest.
+      timeout: seconds all the requests of one `classify` call may take.
+      batch_size: the most images per request.
 
     Raises:
-      ArgumentError: unless server is an http:// or https:// address.
+      ArgumentError: unless server is an http:// or https:// address with a
+        valid host and port, and timeout a positive number of seconds.
     """
-    parsed = urllib.parse.urlparse(server)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-      raise errors.ArgumentError(
-          f"REST server must be an http:// or https:// address, not "
-          f"{server!r}")
-    self.url = f"{server.rstrip('/')}/v1/models/{model}"
+    split_server(server, ("http", "https"), "http:// or https:// address")
+    self.url = (f"{server.rstrip('/')}/v1/models/"
+                f"{urllib.parse.quote(model, safe='')}")
     if version is not None:
       self.url += f"/versions/{version}"
     self.url += ":predict"
-    self.timeout = timeout
+    self.timeout = deadlines.check_seconds(timeout)
     self.batch_size = batch_size
 
   def classify(self, images: Sequence[bytes],
-               signature: str = SIGNATURE) -> list[Prediction]:
+               signature: str = SIGNATURE) -> list[checked.Prediction]:
     """Sends predict requests of bounded batches; a prediction per image.
 
     Raises:
       ArgumentError: if the server cannot be reached, answers an error or
-        an answer too large.
+        an answer malformed, too large or not complete within the timeout.
     """
-    return [prediction for batch in batches(images, self.batch_size)
-            for prediction in self._predict(batch, signature)]
+    with deadlines.Deadline(self.timeout, self.url) as deadline:
+      opener = urllib.request.build_opener(
+          _HttpOnlyRedirects, transport.HttpHandler(deadline),
+          transport.HttpsHandler(deadline))
+      return [prediction for batch in batches(images, self.batch_size)
+              for prediction in self._predict(opener, deadline, batch,
+                                              signature)]
 
-  def _read(self, answer) -> dict:
+  def _read(self, answer, deadline: deadlines.Deadline):
     data = answer.read(MAX_RESPONSE_BYTES + 1)
+    if deadline.expired:
+      raise deadline.error()
     if len(data) > MAX_RESPONSE_BYTES:
       raise errors.ArgumentError(
           f"{self.url} answered more than {MAX_RESPONSE_BYTES} bytes")
-    return json.loads(data)
+    if getattr(answer, "length", None):
+      raise http.client.IncompleteRead(data, answer.length)
+    try:
+      return json.loads(data)
+    except RecursionError:
+      raise errors.ArgumentError(
+          f"{self.url} answered JSON nested too deeply") from None
+    except ValueError:
+      return _NO_JSON
 
-  def _predict(self, images: Sequence[bytes], signature: str
-               ) -> list[Prediction]:
-    body = json.dumps(request_body(images, signature)).encode("utf8")
+  def _exchange(self, opener, deadline: deadlines.Deadline, body: bytes):
+    """The decoded JSON answer (or _NO_JSON) and the HTTP error, if any."""
     request = urllib.request.Request(
         self.url, data=body, headers={"Content-Type": "application/json"},
         method="POST")
     try:
-      with _OPENER.open(request, timeout=self.timeout) as answer:
-        response = self._read(answer)
+      with opener.open(request, timeout=deadline.remaining()) as answer:
+        return self._read(answer, deadline), None
     except urllib.error.HTTPError as e:
-      try:
-        response = self._read(e)
-      except ValueError:
+      if 300 <= e.code < 400:
         raise errors.ArgumentError(
-            f"{self.url} answered HTTP {e.code} {e.reason}") from None
-    except (urllib.error.URLError, OSError) as e:
+            f"{self.url} redirected in a loop or too many times (HTTP "
+            f"{e.code})") from None
+      with e:
+        return self._read(e, deadline), e
+
+  def _predict(self, opener, deadline: deadlines.Deadline,
+               images: Sequence[bytes],
+               signature: str) -> list[checked.Prediction]:
+    body = json.dumps(request_body(images, signature)).encode("utf8")
+    try:
+      response, http_error = self._exchange(opener, deadline, body)
+    except errors.FmiError:
+      raise
+    except (OSError, http.client.HTTPException, ValueError) as e:
+      if deadline.expired:
+        raise deadline.error() from None
+      problem = (transport.problem(e)
+                 or transport.problem(getattr(e, "reason", None)))
+      if problem:
+        raise errors.ArgumentError(f"{self.url} {problem}") from None
       raise errors.ArgumentError(
-          f"cannot reach {self.url}: {getattr(e, 'reason', e)}") from None
-    except ValueError:
-      raise errors.ArgumentError(f"{self.url} answered no JSON") from None
-    predictions = parse_predictions(response)
-    if len(predictions) != len(images):
-      raise errors.ArgumentError(
-          f"{self.url} answered {len(predictions)} predictions for "
-          f"{len(images)} images")
-    return predictions
+          f"cannot reach {self.url}: "
+          f"{one_line(getattr(e, 'reason', e))}") from None
+    if response is _NO_JSON:
+      if http_error is not None:
+        raise errors.ArgumentError(
+            f"{self.url} answered HTTP {http_error.code} "
+            f"{one_line(http_error.reason)}")
+      raise errors.ArgumentError(f"{self.url} answered no JSON")
+    return parse_predictions(response, len(images), self.url)
+
+
+
+def _other_export(saved_model_dir: str, kind: str) -> errors.ArgumentError:
+  """The error for the encoder or classifier export given where the
+  end-to-end one is wanted."""
+  version = os.path.normpath(saved_model_dir)
+  model_base = os.path.dirname(version)
+  name = os.path.basename(model_base)
+  suffix = "_" + kind
+  wanted = (os.path.join(os.path.dirname(model_base),
+                         name[:-len(suffix)] or "texture", "<version>")
+            if name.endswith(suffix) else "<export_base>/<name>/<version>")
+  takes = ("descriptors -> classes, it takes no images" if kind == "classifier"
+           else "images -> descriptors, it gives no classes")
+  return errors.ArgumentError(
+      f"{saved_model_dir} is the {kind} export ({takes}); give the "
+      f"end-to-end export, {wanted}")
 
 
 class LocalClient:
   """Classifies images with an exported end-to-end SavedModel in-process."""
 
-  def __init__(self, saved_model_dir: str):
-    """Loads the export.
+  def __init__(self, saved_model_dir: str, signature: str = SIGNATURE):
+    """Loads the export and checks that it is the end-to-end one.
 
     Raises:
-      ArgumentError: if the directory holds no SavedModel.
+      ArgumentError: if the directory holds no SavedModel, or the encoder
+        or classifier export rather than the end-to-end one.
     """
     import tensorflow as tf  # Imported here: the REST client needs no TF.
     self._tf = tf
+    self.source = saved_model_dir
     if not os.path.isfile(os.path.join(saved_model_dir, "saved_model.pb")):
-      raise errors.ArgumentError(f"no saved_model.pb in {saved_model_dir}")
-    self._model = tf.saved_model.load(saved_model_dir)
+      versions = sorted(int(d) for d in os.listdir(saved_model_dir)
+                        if d.isdigit()) if os.path.isdir(
+                            saved_model_dir) else []
+      hint = (f" (it holds versions: give one, e.g. "
+              f"{os.path.join(saved_model_dir, str(versions[-1]))})"
+              if versions else "")
+      raise errors.ArgumentError(
+          f"no saved_model.pb in {saved_model_dir}{hint}")
+    try:
+      self._model = tf.saved_model.load(saved_model_dir)
+    except (ValueError, OSError, tf.errors.OpError) as e:
+      raise errors.ArgumentError(
+          f"cannot load the SavedModel {saved_model_dir}: "
+          f"{one_line(str(e).strip().splitlines()[0])}") from None
+    function = self._model.signatures.get(signature)
+    if function is None:
+      raise errors.ArgumentError(
+          f"{saved_model_dir} has no signature {signature!r}")
+    inputs = function.structured_input_signature[1]
+    if "descriptors" in inputs:
+      raise _other_export(saved_model_dir, "classifier")
+    if "descriptors" in function.structured_outputs:
+      raise _other_export(saved_model_dir, "encoder")
+    if ("image_bytes" not in inputs
+        or "scores" not in function.structured_outputs):
+      raise errors.ArgumentError(
+          f"{saved_model_dir} is no end-to-end texture export: its "
+          f"{signature} takes {', '.join(sorted(inputs))}")
+    self._function = function
 
-  def classify(self, images: Sequence[bytes],
-               signature: str = SIGNATURE) -> list[Prediction]:
+  def classify(self, images: Sequence[bytes]) -> list[checked.Prediction]:
     """Runs the signature on the images; returns a prediction per image.
 
     Raises:
-      ImageError: if an image cannot be decoded.
+      ImageError: if an image cannot be decoded or is too large.
     """
     try:
-      outputs = self._model.signatures[signature](
-          image_bytes=self._tf.constant(list(images)))
+      outputs = self._function(image_bytes=self._tf.constant(list(images)))
     except self._tf.errors.InvalidArgumentError as e:
       lines = str(e).strip().splitlines()
-      raise errors.ImageError(next(
-          (line for line in lines if "image" in line.lower()), lines[0])
+      raise errors.ImageError(one_line(next(
+          (line for line in lines if "image" in line.lower()), lines[0]))
       ) from None
     rows = {k: v.numpy().tolist() for k, v in outputs.items()}
-    return parse_predictions({"predictions": [
-        dict(zip(rows, values)) for values in zip(*rows.values())]})
+    rows["class_names"] = [[n.decode("utf8") for n in names]
+                           for names in rows["class_names"]]
+    return checked.from_rows(
+        [dict(zip(rows, values)) for values in zip(*rows.values())],
+        len(images), self.source)

@@ -3,8 +3,9 @@
 Each model is a `tf.Module` whose signatures do everything in the graph:
 
 * `serving_default` takes `image_bytes`, a [B] batch of encoded images
-  (JPEG, PNG, GIF or BMP; TF Serving's REST API takes them as
-  `{"b64": ...}`), decodes them and applies the resize/crop policy of
+  (JPEG, PNG or BMP; TF Serving's REST API takes them as `{"b64": ...}`),
+  checks the size each one declares in its header (`image_headers`), then
+  decodes them and applies the resize/crop policy of
   `datasets.pipeline.fit_image`;
 * `serving_uint8` takes `images`, uint8 [B, H, W, 3], and applies the same
   policy.
@@ -20,8 +21,9 @@ one class, as in TF Serving's classification outputs):
   `recognition.classifier`),
 
 and, in class order, `probabilities` [B, K] (the same values unranked). A
-batch with an image that is no JPEG, PNG, GIF or BMP fails with
-InvalidArgumentError naming its index.
+batch with an image that is no JPEG, PNG or BMP, or that declares more than
+`max_pixels` pixels, fails with InvalidArgumentError naming its index, before
+anything is decoded.
 
 The modules hold the Keras models' own tf.Variables and call the models
 through closures: a tracked Keras 3 model would save each weight twice, and
@@ -29,44 +31,39 @@ the copy that TF Serving's loader (the v1 SavedModel loader, restoring by
 name) fills is not the one the signatures read.
 
 Models are written to TF Serving's layout, `<base>/<name>/<version>/`, the
-version one more than the highest already there, via a temporary directory
-renamed into place (TF Serving ignores non-numeric directories).
+version one more than the highest already there, all of them or none
+(`versions.write_all`).
 """
 
 import os
-import tempfile
 from typing import Union
 
 import keras
 import tensorflow as tf
 
-from fmi_tf.io import outputs
+from fmi_tf import errors
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.serving import image_headers
+from fmi_tf.serving import versions
 
 BYTES_SPEC = tf.TensorSpec([None], tf.string, name="image_bytes")
 UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
-_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 
 
-def decode_batch(image_bytes: tf.Tensor, size: int) -> tf.Tensor:
+def decode_batch(image_bytes: tf.Tensor, size: int,
+                 max_pixels: int = image_headers.MAX_PIXELS) -> tf.Tensor:
   """[B] encoded images -> float [B, size, size, 3] in [0, 1].
 
   Raises:
-    tf.errors.InvalidArgumentError: when an element is not an image.
+    tf.errors.InvalidArgumentError: when an element is not an image or
+      declares more than max_pixels pixels (checked before decoding).
   """
-  known = tf.zeros_like(image_bytes, tf.bool)
-  for magic in _MAGIC:
-    known |= tf.equal(tf.strings.substr(image_bytes, 0, len(magic)), magic)
-  check = tf.debugging.Assert(tf.reduce_all(known), [
-      "cannot decode image_bytes: no JPEG, PNG, GIF or BMP image at batch "
-      "indices", tf.where(tf.logical_not(known))[:, 0]])
-  with tf.control_dependencies([check]):
-    return tf.map_fn(lambda data: pipeline.fit_image(pipeline.decode(data),
-                                                     size),
-                     image_bytes,
-                     fn_output_signature=tf.TensorSpec([size, size, 3]))
+  checked = image_headers.check(image_bytes, max_pixels)
+  return tf.map_fn(lambda data: pipeline.fit_image(pipeline.decode(data),
+                                                   size),
+                   checked, fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
 def fit_batch(images: tf.Tensor, size: int) -> tf.Tensor:
@@ -95,14 +92,16 @@ def _untracked(model: keras.Model):
 class EncoderModule(tf.Module):
   """Images -> texture descriptors."""
 
-  def __init__(self, encoder: keras.Model, image_size: int):
+  def __init__(self, encoder: keras.Model, image_size: int,
+               max_pixels: int = image_headers.MAX_PIXELS):
     super().__init__(name="texture_encoder")
     self.encoder, self.encoder_variables = _untracked(encoder)
     self.image_size = image_size
+    self.max_pixels = max_pixels
 
   @tf.function(input_signature=[BYTES_SPEC])
   def serve_bytes(self, image_bytes):
-    images = decode_batch(image_bytes, self.image_size)
+    images = decode_batch(image_bytes, self.image_size, self.max_pixels)
     return {"descriptors": self.encoder(images)}
 
   @tf.function(input_signature=[UINT8_SPEC])
@@ -135,12 +134,14 @@ class EndToEndModule(tf.Module):
 
   def __init__(self, encoder: keras.Model, classifier: keras.Model,
                class_names: tuple[str, ...], image_size: int,
-               temperature: float = 1.0):
+               temperature: float = 1.0,
+               max_pixels: int = image_headers.MAX_PIXELS):
     super().__init__(name="texture_classifier_end_to_end")
     self.encoder, self.encoder_variables = _untracked(encoder)
     self.classifier, self.classifier_variables = _untracked(classifier)
     self.temperature = float(temperature)
     self.image_size = image_size
+    self.max_pixels = max_pixels
     self.class_names = tf.Variable(list(class_names), trainable=False,
                                    name="class_names")
 
@@ -150,7 +151,8 @@ class EndToEndModule(tf.Module):
 
   @tf.function(input_signature=[BYTES_SPEC])
   def serve_bytes(self, image_bytes):
-    return self._classify(decode_batch(image_bytes, self.image_size))
+    return self._classify(decode_batch(image_bytes, self.image_size,
+                                       self.max_pixels))
 
   @tf.function(input_signature=[UINT8_SPEC])
   def serve_uint8(self, images):
@@ -165,59 +167,88 @@ def signatures(module: tf.Module) -> dict:
           "serving_uint8": module.serve_uint8}
 
 
-def next_version(model_base: str) -> int:
-  """One more than the highest integer version directory (1 if none)."""
-  if not os.path.isdir(model_base):
-    return 1
-  versions = [int(d) for d in os.listdir(model_base) if d.isdigit()]
-  return max(versions, default=0) + 1
+def _check_sizes(image_size, max_pixels) -> None:
+  """Raises ArgumentError unless both are positive integers."""
+  for what, value in (("image size", image_size), ("max_pixels", max_pixels)):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+      raise errors.ArgumentError(
+          f"{what} must be a positive integer, not {value!r}")
+
+
+def _check_encoder_takes(encoder: keras.Model, image_size: int) -> None:
+  """Raises ArgumentError if the encoder's layers leave nothing of images
+  of side image_size (traced, not run)."""
+  try:
+    tf.function(encoder).get_concrete_function(
+        tf.TensorSpec([1, image_size, image_size, 3], tf.float32))
+  except ValueError as e:
+    if "Negative dimension size" not in str(e):
+      raise
+    raise errors.ArgumentError(
+        f"image size {image_size} is too small for the encoder: its pooling "
+        "leaves no pixels") from None
 
 
 def export_versioned(module: tf.Module, export_base: str, name: str) -> str:
   """Saves module as `<export_base>/<name>/<next version>`; returns it."""
-  model_base = outputs.prepare_directory(os.path.join(export_base, name))
-  temporary = tempfile.mkdtemp(prefix=".export-", dir=model_base)
-  tf.saved_model.save(module, temporary, signatures=signatures(module))
-  path = os.path.join(model_base, str(next_version(model_base)))
-  os.rename(temporary, path)
-  return path
+  return versions.write_all(export_base, {name: _writer(module)})[name]
 
 
-def modules(model: trained_model.TrainedModel) -> dict[str, tf.Module]:
-  """The three serving modules of a trained model, by name suffix."""
+def _writer(module: tf.Module):
+  return lambda path: tf.saved_model.save(module, path,
+                                          signatures=signatures(module))
+
+
+def modules(model: trained_model.TrainedModel,
+            max_pixels: int = image_headers.MAX_PIXELS
+            ) -> dict[str, tf.Module]:
+  """The three serving modules of a trained model, by name suffix.
+
+  Raises:
+    ArgumentError: if the model's image size or max_pixels is no positive
+      integer, or images of that size are too small for the encoder.
+  """
+  _check_sizes(model.image_size, max_pixels)
+  _check_encoder_takes(model.encoder, model.image_size)
   classifier = model.classifier.to_keras()
   temperature = model.classifier.temperature
   return {
-      "_encoder": EncoderModule(model.encoder, model.image_size),
+      "_encoder": EncoderModule(model.encoder, model.image_size, max_pixels),
       "_classifier": ClassifierModule(classifier, model.class_names,
                                       temperature),
       "": EndToEndModule(model.encoder, classifier, model.class_names,
-                         model.image_size, temperature),
+                         model.image_size, temperature, max_pixels),
   }
 
 
 def export(model: Union[training.TextureClassifier,
                         trained_model.TrainedModel, str, os.PathLike],
-           export_base: str, name: str = "texture") -> dict[str, str]:
+           export_base: str, name: str = "texture",
+           max_pixels: int = image_headers.MAX_PIXELS) -> dict[str, str]:
   """Exports the encoder, classifier and end-to-end SavedModels.
 
   What `fmi-texture-export` writes: `<export_base>/<name>_encoder/<v>/`
   (image -> descriptor), `<export_base>/<name>_classifier/<v>/`
   (descriptor -> classes) and `<export_base>/<name>/<v>/` (image -> classes),
-  each at its next free version v. An in-memory model is exported as it is,
-  with no network rebuilt, so the encoder of any Keras model works.
+  each at its next free version v: all three or, on any error, nothing. An
+  in-memory model is exported as it is, with no network rebuilt, so the
+  encoder of any Keras model works.
 
   Args:
     model: a `training.TextureClassifier`, a `trained_model.TrainedModel`,
       or a directory `trained_model.save` (or `fmi-texture-train`) wrote.
     export_base: the base directory (created if needed).
     name: the model's name.
+    max_pixels: the image models refuse a request with an image declaring
+      more pixels (height × width) than this, before decoding it.
 
   Returns:
     {model name: the version directory written}.
 
   Raises:
-    ArgumentError: for a directory that holds no trained model.
+    ArgumentError: for a directory that holds no trained model, or a model
+      of no positive image size.
+    OutputError: if a file is in the way of a model directory.
 
   Examples:
     >>> clf = fmi_tf.train_texture_classifier(net, "folder:photos/")
@@ -230,6 +261,6 @@ def export(model: Union[training.TextureClassifier,
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
     model = model.model
-  outputs.prepare_directory(export_base)
-  return {name + suffix: export_versioned(module, export_base, name + suffix)
-          for suffix, module in modules(model).items()}
+  return versions.write_all(export_base, {
+      name + suffix: _writer(module)
+      for suffix, module in modules(model, max_pixels).items()})

@@ -4,24 +4,26 @@
 request is a `tensorflow.serving.PredictRequest` of the model (and version)
 with the `image_bytes` input, a [B] string tensor of encoded images, sent in
 batches of at most `batch_size`; the answer's `class_names`, `class_ids` and
-`scores` outputs are read into one `client.Prediction` per image. Messages
-are bounded by `client.MAX_RESPONSE_BYTES` each way.
+`scores` outputs (and `probabilities`) are checked as the REST client checks
+them (`predictions.from_rows`) and read into one `predictions.Prediction`
+per image. Messages are bounded by `client.MAX_RESPONSE_BYTES` each way, and
+all the calls of one `classify` by its `timeout` (`deadline`).
 """
 
 from typing import Optional, Sequence
-import urllib.parse
 
 import grpc
-import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.serving import client
+from fmi_tf.serving import deadline as deadlines
+from fmi_tf.serving import predictions as checked
 
 SCHEME = "grpc"
-_OUTPUTS = ("class_names", "class_ids", "scores")
+_OPTIONAL = ("probabilities",)
 
 
 def predict_request(images: Sequence[bytes], model: str,
@@ -39,45 +41,85 @@ def predict_request(images: Sequence[bytes], model: str,
   return request
 
 
-def parse_response(response: predict_pb2.PredictResponse
-                   ) -> list[client.Prediction]:
-  """Reads the ranked outputs of a PredictResponse.
+def _rows(response: predict_pb2.PredictResponse, source: str) -> list:
+  """The outputs of a PredictResponse as row dicts of lists, per image.
 
   Raises:
-    ArgumentError: if an output is missing.
+    ArgumentError: if an output is missing or no [B, K] tensor.
   """
-  missing = [name for name in _OUTPUTS if name not in response.outputs]
+  missing = [name for name in checked.OUTPUTS if name not in response.outputs]
   if missing:
     raise errors.ArgumentError(
-        f"unexpected predict response, missing {', '.join(missing)}")
-  names, ids, scores = (tf.make_ndarray(response.outputs[name])
-                        for name in _OUTPUTS)
-  return [client.Prediction(tuple(n.decode("utf8") for n in row_names),
-                            tuple(int(i) for i in row_ids),
-                            tuple(float(s) for s in np.asarray(row_scores)))
-          for row_names, row_ids, row_scores in zip(names, ids, scores)]
+        f"{source} answered no {', '.join(missing)}")
+  columns = {}
+  for name in checked.OUTPUTS + _OPTIONAL:
+    if name not in response.outputs:
+      continue
+    try:
+      array = tf.make_ndarray(response.outputs[name])
+    except (ValueError, TypeError) as e:
+      raise errors.ArgumentError(
+          f"{source} answered a malformed {name} tensor: "
+          f"{client.one_line(e)}") from None
+    if array.ndim != 2:
+      raise errors.ArgumentError(
+          f"{source} answered {name} of shape {list(array.shape)}, not "
+          "[images, classes]")
+    if array.dtype == object:
+      try:
+        array = [[n.decode("utf8") for n in row] for row in array]
+      except (AttributeError, UnicodeDecodeError):
+        raise errors.ArgumentError(
+            f"{source} answered {name} that are no UTF-8 strings") from None
+    else:
+      array = array.tolist()
+    columns[name] = array
+  images = {len(column) for column in columns.values()}
+  if len(images) != 1:
+    raise errors.ArgumentError(
+        f"{source} answered outputs of different batch sizes")
+  return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def parse_response(response: predict_pb2.PredictResponse, images: int,
+                   source: str) -> list[checked.Prediction]:
+  """Reads and checks the ranked outputs of a PredictResponse.
+
+  Raises:
+    ArgumentError: if an output is missing or not of the signature's shape.
+  """
+  return checked.from_rows(_rows(response, source), images, source)
 
 
 class GrpcClient:
   """Classifies images through TF Serving's gRPC API."""
 
   def __init__(self, server: str, model: str,
-               version: Optional[int] = None, timeout: float = 60.0,
+               version: Optional[int] = None,
+               timeout: float = deadlines.DEFAULT_SECONDS,
                batch_size: int = client.BATCH_SIZE):
     """Opens a channel to `grpc://HOST:PORT`.
 
+    Args:
+      server: `grpc://HOST:PORT` (`grpc://[::1]:8500` for IPv6).
+      model: the served model's name.
+      version: the served version, or None for the latest.
+      timeout: seconds all the calls of one `classify` may take.
+      batch_size: the most images per call.
+
     Raises:
-      ArgumentError: for another address.
+      ArgumentError: for another address or a bad timeout.
     """
-    parsed = urllib.parse.urlparse(server)
-    if parsed.scheme != SCHEME or not parsed.hostname or not parsed.port \
-        or parsed.path.strip("/"):
+    parsed = client.split_server(server, (SCHEME,), "grpc://HOST:PORT",
+                                 port_required=True)
+    if parsed.path.strip("/"):
       raise errors.ArgumentError(
-          f"gRPC server must be grpc://HOST:PORT, not {server!r}")
+          f"server address {server!r} is no grpc://HOST:PORT: it has a path")
     self.address = parsed.netloc
+    self.source = f"{SCHEME}://{self.address}"
     self.model = model
     self.version = version
-    self.timeout = timeout
+    self.timeout = deadlines.check_seconds(timeout)
     self.batch_size = batch_size
     self._channel = grpc.insecure_channel(self.address, options=[
         ("grpc.max_receive_message_length", client.MAX_RESPONSE_BYTES),
@@ -86,31 +128,30 @@ class GrpcClient:
         self._channel)
 
   def classify(self, images: Sequence[bytes],
-               signature: str = client.SIGNATURE) -> list[client.Prediction]:
+               signature: str = client.SIGNATURE) -> list[checked.Prediction]:
     """Sends predict requests of bounded batches; a prediction per image.
 
     Raises:
       ArgumentError: if the server cannot be reached or answers an error.
     """
-    predictions = []
+    answered = []
+    deadline = deadlines.Deadline(self.timeout, self.source)
     for batch in client.batches(images, self.batch_size):
       request = predict_request(batch, self.model, self.version, signature)
       try:
-        response = self._stub.Predict(request, timeout=self.timeout)
+        response = self._stub.Predict(request, timeout=deadline.remaining())
       except grpc.RpcError as e:
-        if e.code() in (grpc.StatusCode.UNAVAILABLE,
-                        grpc.StatusCode.DEADLINE_EXCEEDED):
+        if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+          raise deadline.error() from None
+        if e.code() == grpc.StatusCode.UNAVAILABLE:
           raise errors.ArgumentError(
-              f"cannot reach grpc://{self.address}: {e.details()}") from None
+              f"cannot reach {self.source}: {client.one_line(e.details())}"
+          ) from None
         raise errors.ArgumentError(
-            f"server error: {e.code().name}: {e.details()}") from None
-      answered = parse_response(response)
-      if len(answered) != len(batch):
-        raise errors.ArgumentError(
-            f"grpc://{self.address} answered {len(answered)} predictions for "
-            f"{len(batch)} images")
-      predictions.extend(answered)
-    return predictions
+            f"{self.source} answered an error: {e.code().name}: "
+            f"{client.one_line(e.details())}") from None
+      answered.extend(parse_response(response, len(batch), self.source))
+    return answered
 
   def close(self) -> None:
     self._channel.close()
