@@ -51,7 +51,7 @@ class Deadline:
     self._end = time.monotonic() + self.seconds
     self._lock = threading.Lock()
     self._sockets = []
-    self.expired = False
+    self._cut_done = False
     self._timer = threading.Timer(self.seconds, self._cut)
     self._timer.daemon = True
 
@@ -66,6 +66,12 @@ class Deadline:
         sock.close()
       self._sockets.clear()
 
+  @property
+  def expired(self) -> bool:
+    """Whether the deadline has passed (by the clock, even before the
+    timer that cuts the sockets has run)."""
+    return self._cut_done or time.monotonic() >= self._end
+
   def error(self) -> errors.ArgumentError:
     """The error of a passed deadline."""
     return errors.ArgumentError(
@@ -79,7 +85,7 @@ class Deadline:
       ArgumentError: if none are left.
     """
     left = self._end - time.monotonic()
-    if left <= 0 or self.expired:
+    if left <= 0 or self._cut_done:
       raise self.error()
     return left
 
@@ -101,6 +107,6 @@ class Deadline:
 
   def _cut(self) -> None:
     with self._lock:
-      self.expired = True
+      self._cut_done = True
       for sock in self._sockets:
         self._shut(sock)
