@@ -79,7 +79,6 @@ def first_difference(record: Mapping,
   groups = {key.split(".")[0] for key in compared if "." in key}
   extra = {key for key in recorded if key.split(".")[0] in groups
            and key not in NOT_COMPARED}
-  # The image's digest last: another size also changes the pixels.
   for key in sorted(set(compared) | extra,
                     key=lambda key: (key == "image_sha256", key)):
     if recorded.get(key, _MISSING) != compared.get(key, _MISSING):
