@@ -1,14 +1,15 @@
 """Runs many command lines of the fmi-* tools in one process, for the flag walk.
 
-`python -m tests.flag_fuzz_runner PLAN.json RESULTS.json`: the plan maps each
-tool's module (`fmi_tf.tools.invert`) to a base command line; for every
-integer and float flag the module's tools define (found in absl's registry,
-so a new flag is walked without naming it), each bad value of `VALUES` is
-run in place of the flag's, in a fresh, empty working directory, through
-the tool's own `run()` as the console script calls it. TensorFlow loads
-once; each tool's modules are imported afresh so that their flags do not
-collide. A result records the exit status, the stderr lines, whether an
-exception escaped (a traceback) and the files left behind.
+`python -m tests.flag_fuzz_runner PLAN.json RESULTS.json` (working files go
+next to RESULTS.json): the plan maps each tool's module
+(`fmi_tf.tools.invert`) to a base command line; for every integer and float
+flag of the tool's modules (found in absl's registry, so a new flag is
+walked without naming it), each bad value of `FLOAT_VALUES` or
+`INTEGER_VALUES` replaces the flag's, in a fresh, empty working directory,
+through the tool's own `run()` as its console script calls it. TensorFlow
+loads once; each tool's modules are imported afresh so that their flags do
+not collide. A result records the exit status, the stderr lines, whether
+an exception escaped (a traceback) and the files left behind.
 """
 
 import contextlib
@@ -108,7 +109,7 @@ def main(plan_path: str, results_path: str) -> None:
   with open(plan_path, encoding="utf8") as f:
     plan = json.load(f)
   import fmi_tf.tools  # pylint: disable=import-outside-toplevel,unused-import
-  root = tempfile.mkdtemp(prefix="flag_fuzz_")
+  root = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(results_path)))
   paths = _fixtures(root)
   results = []
   for module_name, base in plan.items():
