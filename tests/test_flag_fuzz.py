@@ -7,7 +7,8 @@ for an integer) ends the tool with one line and exit status 2, no
 traceback, and nothing written in the working directory; values that
 cannot be parsed or are not finite are refused by a line naming the flag.
 The few values that are valid settings succeed (`_ACCEPTED`). The tools run
-in one process on a tiny network, so no real weights are needed.
+in one process on a tiny network, so no real weights are needed; the walk
+of some 400 cases takes 30 to 70 s on two busy cores (hence `slow`).
 """
 
 import configparser
@@ -114,6 +115,7 @@ def test_every_tool_is_walked():
   assert set(_PLAN) == _console_modules()
 
 
+@pytest.mark.slow
 def test_the_walk_finds_each_tools_own_flags(walk):
   walked = {tool: {case["flag"] for case in cases}
             for tool, cases in walk.items()}
@@ -126,6 +128,7 @@ def test_the_walk_finds_each_tools_own_flags(walk):
   assert set(flag_fuzz_runner.FLOAT_VALUES) <= values
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", sorted(_PLAN))
 def test_bad_values_end_in_one_line_and_write_nothing(walk, module):
   tool = "fmi-" + module.rsplit(".", 1)[1].replace("_", "-")
