@@ -147,3 +147,9 @@ def test_the_same_atlas_twice_gives_the_same_bytes(tiny_backbone, photo,
   records = [json.loads(p.read_text())
              for p in (tmp_path / "a").glob("*.json")]
   assert len({np.float64(r["loss"]) for r in records}) > 1
+
+
+def test_pending_counts_an_unreadable_record_as_not_done(atlas):
+  (atlas / f"{_LAYER}_0002.json").write_text('"a string"')
+  (atlas / f"{_LAYER}_0003.png").unlink()
+  assert layout.pending(str(atlas), _LAYER, range(_COUNT)) == [2, 3]

@@ -143,6 +143,14 @@ def invert_to_directory(inverter: (filters.FilterInverter
   return records
 
 
+def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
+  """Returns the filters whose results are not yet in `out_dir` (no PNG, or
+  no readable record). It does not compare settings: a run that may meet
+  results of other settings asks `resume.kept_filters` instead."""
+  return [k for k in filter_ids if not is_done(out_dir, layer, k)
+          or read_record(filter_stem(out_dir, layer, k) + ".json") is None]
+
+
 def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
   """Returns the layer's finished filters in `out_dir` (see `done_records`)."""
   return sorted(done_records(out_dir, layer, num_filters))
