@@ -12,6 +12,7 @@ of some 400 cases takes 30 to 70 s on two busy cores (hence `slow`).
 """
 
 import configparser
+import importlib.util
 import json
 import os
 import subprocess
@@ -41,6 +42,11 @@ _PLAN = {
         *_MODEL, "--style={photo}", "--content={photo}",
         "--style_layer=block1_conv1=1", "--content_layer=block1_conv2",
         "--size=16", "--steps=2", "--out=out/result.png", "--logdir=logs"],
+    "fmi_tf.tools.atlas_beam": [
+        *_MODEL, "--layers=block1_conv1", "--size=16", "--steps=2",
+        "--image={photo}", "--out=out", "--logdir=logs"],
+    "fmi_tf.tools.texture_encode_beam": [
+        *_TEXTURE[:-2], "--cache_dir=cache"],
     "fmi_tf.tools.atlas_stats": ["--atlas=atlas", "--out=stats"],
     "fmi_tf.tools.texture_train": _TEXTURE,
     "fmi_tf.tools.texture_eval": _TEXTURE,
@@ -52,8 +58,11 @@ _NO_NUMERIC_FLAGS = {"fmi-atlas-stats", "fmi-texture-export"}
 _HUGE = str(2**64)
 # Valid settings among the extremes: 2**64 (1.8e19) is a finite weight,
 # gain, concentration or step size within float32; these runs succeed.
+# (fmi-atlas-beam runs without apache_beam installed only to refuse.)
+_BEAM = importlib.util.find_spec("apache_beam") is not None
 _ACCEPTED = {
-    *((tool, flag, _HUGE) for tool in ("fmi-invert", "fmi-atlas")
+    *((tool, flag, _HUGE) for tool in ("fmi-invert", "fmi-atlas",
+                                       *(("fmi-atlas-beam",) if _BEAM else ()))
       for flag in ("alpha", "beta", "l2_weight", "tv_weight",
                    "learning_rate")),
     *(("fmi-reallocate", flag, _HUGE)
