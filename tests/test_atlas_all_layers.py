@@ -1,5 +1,6 @@
 """fmi-atlas over the whole network: --all_layers, --shard and their errors."""
 
+import json
 import subprocess
 
 import pytest
@@ -136,3 +137,24 @@ def test_all_layers_of_the_full_weights_are_the_whole_network(real_backbone):
   names = layout.covered_conv_layers(real_backbone)
   assert len(names) == 16 and names[-1] == "block5_conv4"
   assert sum(real_backbone.num_filters(n) for n in names) == 5504
+
+
+@pytest.mark.slow
+def test_a_shard_of_other_settings_is_refused_until_overwrite(
+    block1_weights, tmp_path):
+  first = _run("--layers=block1_conv1", "--shard=0/2",
+               *_fast(block1_weights, tmp_path))
+  assert first.returncode == 0, first.stderr
+  before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+  other_size = _run("--layers=block1_conv1", "--shard=1/2",
+                    *_fast(block1_weights, tmp_path), "--size=12")
+  tool_runs.assert_one_line_error(
+      other_size, "fmi-atlas", "holds results of other settings: size is 8 "
+      "in block1_conv1_0000.json but 12 in this run; rerun with --overwrite")
+  assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+  overwritten = _run("--layers=block1_conv1", "--shard=0/1", "--overwrite",
+                     *_fast(block1_weights, tmp_path), "--size=12")
+  assert overwritten.returncode == 0, overwritten.stderr
+  sizes = {json.loads(p.read_text())["size"]
+           for p in tmp_path.glob("block1_conv1_*.json")}
+  assert sizes == {12}

@@ -49,6 +49,8 @@ _BAD_INVERT_ARGS = [
     (["--param=lucid"], "--param"),
     (["--precision=float16"], "--precision"),
     (["stray"], "unexpected arguments"),
+    (["--logdir={bad}/a_file/logs"], "cannot create log directory"),
+    ([f"--seed={2**64}"], "--seed"),
 ]
 
 
@@ -160,3 +162,42 @@ def test_help_shows_usage_and_the_tools_flags(tool, flag):
   assert process.returncode == 0, process.stderr
   assert "Usage:" in process.stdout
   assert flag in process.stdout and "--steps" in process.stdout
+
+
+@pytest.mark.slow
+def test_the_same_inversion_twice_gives_the_same_bytes(block1_weights,
+                                                       tmp_path):
+  """Identical PNGs and records; only `seconds` (wall time) differs."""
+  for name in ("a", "b"):
+    process = tool_runs.run_tool(
+        "fmi-invert", "--layer=block1_conv1", "--filters=0:3", "--size=16",
+        "--steps=6", "--batch_size=2", f"--weights={block1_weights}",
+        f"--out={tmp_path / name}")
+    assert process.returncode == 0, process.stderr
+  names = sorted(os.listdir(tmp_path / "a"))
+  assert names == sorted(os.listdir(tmp_path / "b")) and len(names) == 6
+  for name in names:
+    a, b = (tmp_path / "a" / name).read_bytes(), (tmp_path / "b" /
+                                                    name).read_bytes()
+    if name.endswith(".json"):
+      a, b = json.loads(a), json.loads(b)
+      assert a.pop("seconds") > 0 and b.pop("seconds") > 0
+    assert a == b, name
+
+
+@pytest.mark.slow
+@pytest.mark.real_weights
+@pytest.mark.parametrize("args,phrase", [
+    (["--layer=block5_conv1", "--size=8"], "needs at least 16x16"),
+    (["--model=mobilenet", "--weights={mobilenet}", "--layer=conv_pw_13_relu",
+      "--size=16"], "too small for conv_pw_13_relu, which needs at least "
+     "31x31"),
+])
+def test_a_size_below_the_layers_least_is_refused_naming_it(
+    args, phrase, real_weights_path, mobilenet_weights_path, tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-invert", *(a.format(mobilenet=mobilenet_weights_path)
+                      for a in args), "--steps=1", f"--out={tmp_path}/out",
+      env={"FMI_VGG19_WEIGHTS": real_weights_path})
+  tool_runs.assert_one_line_error(process, "fmi-invert", phrase)
+  assert not (tmp_path / "out").exists()

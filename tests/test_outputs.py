@@ -4,9 +4,12 @@ import os
 import stat
 
 import numpy as np
+from PIL import Image
 import pytest
 
+from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.io import summaries
 
 
 @pytest.fixture
@@ -52,3 +55,48 @@ def test_a_failed_write_leaves_no_temporary(tmp_path):
     outputs.write_bytes(str(tmp_path / "a.bin"), "text, not bytes")
   assert os.listdir(tmp_path) == []
 
+
+
+@pytest.mark.parametrize("name,image_format", [
+    ("a.png", "PNG"), ("a.jpg", "JPEG"), ("a.JPEG", "JPEG")])
+def test_an_image_is_written_in_the_format_its_name_says(tmp_path, name,
+                                                         image_format):
+  path = str(tmp_path / name)
+  outputs.write_image(path, np.full((4, 6, 3), 0.5, np.float32))
+  with Image.open(path) as image:
+    assert image.format == image_format and image.size == (6, 4)
+
+
+@pytest.mark.parametrize("name", ["a.gif", "a", "a.png.txt"])
+def test_an_unknown_image_suffix_is_refused_before_writing(tmp_path, name):
+  with pytest.raises(errors.OutputError, match="name a .png, .jpg or .jpeg"):
+    outputs.check_image_file(str(tmp_path / "new" / name))
+  assert os.listdir(tmp_path) == []
+
+
+def test_a_directory_under_a_regular_file_is_refused_creating_nothing(
+    tmp_path):
+  (tmp_path / "file").write_text("")
+  with pytest.raises(errors.OutputError, match="file is a file"):
+    outputs.check_creatable(str(tmp_path / "file" / "a" / "b"))
+  with pytest.raises(errors.OutputError, match="it is a file"):
+    outputs.check_creatable(str(tmp_path / "file"))
+  with pytest.raises(errors.OutputError, match="log directory"):
+    summaries.SummaryWriter(str(tmp_path / "file" / "logs"))
+  outputs.check_creatable(str(tmp_path / "new" / "deeper"))
+  assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_a_failure_removes_the_directories_it_made_if_empty(tmp_path):
+  target = tmp_path / "a" / "b"
+  with pytest.raises(ValueError):
+    with outputs.removed_on_failure(str(target)):
+      outputs.prepare_directory(str(target))
+      raise ValueError("late failure")
+  assert os.listdir(tmp_path) == []
+  with pytest.raises(ValueError):
+    with outputs.removed_on_failure(str(target)):
+      outputs.prepare_directory(str(target))
+      outputs.write_bytes(str(target / "done.txt"), b"finished")
+      raise ValueError("late failure")
+  assert (target / "done.txt").read_bytes() == b"finished"

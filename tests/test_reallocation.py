@@ -1,5 +1,7 @@
 """Energy reallocation: random shares, rank transfer, inversion of the codes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -211,3 +213,27 @@ def test_rank_inversion_gives_one_image_per_seed(tiny_backbone, photo, rng):
   result = reallocator.invert(photo, [0, 1, 2], style)
   assert result.images.shape == (3, *photo.shape)
   assert not np.allclose(result.images[0], result.images[1])
+
+
+def test_seeds_in_chunks_give_the_images_of_one_batch(tiny_backbone, photo):
+  config = reallocation.ReallocationConfig(
+      layers=("block1_conv1",), optimizer=optimization.OptimizerConfig(
+          steps=3, tolerance=0.0))
+  seeds = [4, 0, 9, 2, 7]
+  whole = reallocation.Reallocator(tiny_backbone, config).invert(photo, seeds)
+  chunked = reallocation.Reallocator(
+      tiny_backbone, dataclasses.replace(config, batch_size=2))
+  calls = []
+  result = chunked.invert(photo, seeds, on_progress=lambda step, chunk, *_:
+                          calls.append((step, list(chunk))))
+  np.testing.assert_array_equal(result.images, whole.images)
+  np.testing.assert_array_equal(result.losses, whole.losses)
+  assert [chunk for _, chunk in calls] == [[4, 0], [9, 2], [7]]
+  assert [step for step, _ in calls] == [3, 6, 9]
+  assert chunked.total_steps(len(seeds)) == 9
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 1.5])
+def test_a_bad_seed_batch_is_refused(batch_size):
+  with pytest.raises(errors.ArgumentError, match="batch size"):
+    reallocation.ReallocationConfig(batch_size=batch_size)

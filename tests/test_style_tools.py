@@ -22,6 +22,7 @@ def pictures(tmp_path_factory):
   root = tmp_path_factory.mktemp("pictures")
   Image.effect_noise((48, 40), 60).convert("RGB").save(root / "style.png")
   (root / "text.png").write_text("not an image")
+  Image.new("RGB", (64, 1), "grey").save(root / "strip.png")
   return root
 
 
@@ -64,6 +65,15 @@ _BAD_STYLIZE_ARGS = [
     (["--style_layer=relu1_1=0", "--style_layer=relu2_1=0"], "all style layer"),
     (["--style_layer=relu1_1=heavy"], "not a number"),
     (["--param=wavelet"], "--param"),
+    (["--out={pictures}/result.gif"], "cannot tell the image format"),
+    (["--logdir={pictures}/text.png/logs", "--style_layer=relu1_1",
+      "--content_layer=relu1_2"], "cannot create log directory"),
+    (["--content={pictures}/strip.png", "--style_layer=relu3_1",
+      "--content_layer=relu3_2"],
+     "content image is 16x1 pixels (width x height), too small for "
+     "block3_conv1, which needs at least 4x4"),
+    (["--style={pictures}/strip.png", "--style_layer=relu1_1",
+      "--content_layer=relu3_2"], "style image is 16x1"),
 ]
 
 
@@ -110,6 +120,14 @@ _BAD_REALLOCATE_ARGS = [
     (["--layers=relu9_1"], "unknown layer"),
     (["--seeds=a:b"], "bad seed list"),
     (["--param=wavelet"], "--param"),
+    ([f"--seeds={2**64}"], "seeds from 0 to 2147483647"),
+    (["--batch_size=0"], "--batch_size"),
+    (["--image={pictures}/strip.png", "--layers=relu3_1"],
+     "image is 16x1 pixels (width x height), too small for block3_conv1, "
+     "which needs at least 4x4"),
+    (["--mode=rank", "--style={pictures}/strip.png", "--layers=relu3_1"],
+     "style image is 16x1"),
+    (["--logdir={pictures}/text.png/logs"], "cannot create log directory"),
 ]
 
 
@@ -124,3 +142,20 @@ def test_reallocate_bad_input_is_one_line(args, phrase, block1_3_weights,
                                "--steps=1", f"--out={out}")
   tool_runs.assert_one_line_error(process, "fmi-reallocate", phrase)
   assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,image_format", [("result.jpg", "JPEG"),
+                                               ("result.JPEG", "JPEG"),
+                                               ("result.png", "PNG")])
+def test_stylize_writes_the_format_its_out_names(name, image_format,
+                                                 block1_3_weights, pictures,
+                                                 tmp_path):
+  out = tmp_path / "new" / name
+  process = tool_runs.run_tool(
+      "fmi-stylize", f"--style={pictures}/style.png",
+      f"--weights={block1_3_weights}", "--size=16", "--steps=1",
+      "--style_layer=relu1_1", "--content_layer=relu1_2", f"--out={out}")
+  assert process.returncode == 0, process.stderr
+  with Image.open(out) as image:
+    assert image.format == image_format

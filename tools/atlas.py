@@ -7,13 +7,15 @@ Usage:
       --all_layers --out=atlas/
 
 Writes out/<layer>.png (the grid) plus the single PNGs and JSON records of
-fmi-invert, then out/index.html, a contact sheet of every layer. A rerun
-skips filters already done. --all_layers takes every invertible layer the
+fmi-invert, then out/index.html, a contact sheet of every layer.
+--all_layers takes every invertible layer the
 weights reach (--list_layers prints them); --shard=i/n inverts the i-th of
 n disjoint shards of the (layer, filter) list; --strategy=mirrored shares a
 shard among the local GPUs. Each run writes the grids and the sheet from the
 files present, so the last shard to finish writes complete ones;
 fmi-atlas-beam runs the same atlas as an Apache Beam pipeline.
+A rerun keeps only filters made with the same network, weights, image and
+settings; a directory holding others is refused (--overwrite replaces them).
 """
 
 import os
@@ -44,6 +46,13 @@ _STRATEGY = flags.DEFINE_enum(
     "shard.")
 
 
+_OVERWRITE = flags.DEFINE_bool(
+    "overwrite", False, "Invert every filter of the shard again, replacing "
+    "what --out holds; without it a rerun keeps the filters made with the "
+    "same network, weights, image and settings, and refuses a directory "
+    "holding results of other settings.")
+
+
 def main(argv):
   cli.no_stray_arguments(argv)
   inversion_flags.inversion_config()  # Bad settings fail before any loading.
@@ -59,7 +68,7 @@ def main(argv):
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
       size, shard=_SHARD.value,
       strategy=distribution.make_strategy(_STRATEGY.value), config=config,
-      logdir=inversion_flags.LOGDIR.value)
+      logdir=inversion_flags.LOGDIR.value, overwrite=_OVERWRITE.value)
   for path in result.grids:
     logging.info("wrote %s", path)
   logging.info("wrote %s", os.path.join(result.out, contact_sheet.FILENAME))

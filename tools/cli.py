@@ -7,6 +7,7 @@ disk, a path that cannot be written) are reported the same way.
 """
 
 import logging
+import math
 import os
 import sys
 from typing import Callable, Optional
@@ -22,6 +23,11 @@ from fmi_tf.nets import weights as vgg_weights
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+# Upper bounds of the tools' integer flags, so that no count (an image side,
+# steps, a batch) can ask for unbounded memory or time.
+MAX_SIZE = 4096
+MAX_STEPS = 1_000_000
+MAX_BATCH = 4096
 
 
 def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:
@@ -33,9 +39,23 @@ def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:
 
 def _parse_flags(argv, known_only: bool = False):
   try:
-    return flags.FLAGS(argv, known_only=known_only)
+    argv = flags.FLAGS(argv, known_only=known_only)
   except flags.Error as e:
     fail(str(e))
+  _check_finite_floats()
+  return argv
+
+
+def _check_finite_floats() -> None:
+  """Refuses NaN or an infinity in any float flag (absl's bounds let an
+  infinity pass a lower bound, and NaN any bound)."""
+  for name in flags.FLAGS:
+    flag = flags.FLAGS[name]
+    if not isinstance(flag.parser, flags.FloatParser):
+      continue
+    values = flag.value if isinstance(flag.value, list) else [flag.value]
+    if any(v is not None and not math.isfinite(v) for v in values):
+      fail(f"flag --{name}={flag.value!r}: must be a finite number")
 
 
 def _print_help(main: Callable) -> None:

@@ -8,8 +8,8 @@ from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import network_defaults
 from fmi_tf.optim import optimization
-from fmi_tf.io import outputs
 from fmi_tf.nets import precision
+from . import cli
 from . import param_flags
 
 _DEFAULTS = filters.InversionConfig()
@@ -25,7 +25,8 @@ LIST_LAYERS = flags.DEFINE_bool(
 SIZE = flags.DEFINE_integer(
     "size", network_defaults.GENERAL_SIZE, "Longer side of the image, "
     f"pixels; keras.applications networks other than VGG: "
-    f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8)
+    f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8,
+    upper_bound=cli.MAX_SIZE)
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
                          "How the code is modified.")
 ALPHA = flags.DEFINE_float("alpha", _DEFAULTS.alpha,
@@ -35,7 +36,7 @@ BETA = flags.DEFINE_float("beta", _DEFAULTS.beta,
                           "gain mode: factor of the other maps.", lower_bound=0)
 STEPS = flags.DEFINE_integer("steps", _OPTIMIZER.steps,
                              "Most optimisation steps per filter.",
-                             lower_bound=1)
+                             lower_bound=1, upper_bound=cli.MAX_STEPS)
 LEARNING_RATE = flags.DEFINE_float("learning_rate", _OPTIMIZER.learning_rate,
                                    "Adam's peak step size.")
 TOLERANCE = flags.DEFINE_float(
@@ -44,11 +45,11 @@ TOLERANCE = flags.DEFINE_float(
     "--summary_every steps; 0 never stops early.")
 PATIENCE = flags.DEFINE_integer(
     "patience", _OPTIMIZER.patience, "A filter stops after stalling in this "
-    "many checks in a row.", lower_bound=1)
+    "many checks in a row.", lower_bound=1, upper_bound=cli.MAX_STEPS)
 SUMMARY_EVERY = flags.DEFINE_integer(
     "summary_every", _OPTIMIZER.steps_per_call, "Steps per compiled call: "
     "TensorBoard summaries and the early-stop test happen this often.",
-    lower_bound=1)
+    lower_bound=1, upper_bound=cli.MAX_STEPS)
 TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
                                "Weight of the total-variation prior.",
                                lower_bound=0)
@@ -63,10 +64,11 @@ PRECISION = flags.DEFINE_enum(
     "Compute of the network: float32, bfloat16 (mixed: float32 image and "
     "optimiser state), or auto: bfloat16 where the CPU or GPU has bfloat16 "
     "arithmetic, else float32 (the choice is logged and recorded).")
-SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
+SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.",
+                            lower_bound=0, upper_bound=optimization.MAX_SEED)
 BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", _DEFAULTS.batch_size, "Filters inverted together; bounds "
-    "memory.", lower_bound=1)
+    "memory.", lower_bound=1, upper_bound=cli.MAX_BATCH)
 LOGDIR = flags.DEFINE_string(
     "logdir", None, "TensorBoard log directory: per-filter losses and "
     "progress grids every --summary_every steps.")
@@ -107,15 +109,6 @@ def out_path() -> str:
   if not OUT.value:
     raise errors.ArgumentError("flag --out must have a value")
   return OUT.value
-
-
-def output_directory() -> str:
-  """Creates --out and returns its path.
-
-  Raises:
-    ArgumentError: if --out is missing.
-  """
-  return outputs.prepare_directory(out_path())
 
 
 def log_settings(config: filters.InversionConfig, size: int,

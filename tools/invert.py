@@ -15,6 +15,7 @@ from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.io import images
+from fmi_tf.io import outputs
 from fmi_tf.io import progress
 from fmi_tf.io import summaries
 from fmi_tf import errors
@@ -45,13 +46,19 @@ def main(argv):
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
-  out_dir = inversion_flags.output_directory()
+  inverter.check_image(image)
+  out = inversion_flags.out_path()
+  outputs.check_creatable(out)
   inversion_flags.log_settings(config, size, backbone.network)
-  run = invert_lib.run_record(inversion_flags.IMAGE.value, size, config)
-  with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
-                         unit=progress.FILTER_STEP,
-                         description=inverter.layer) as bar:
-    layout.invert_to_directory(inverter, image, filter_ids, out_dir, run, bar)
+  run = invert_lib.run_record(image, inversion_flags.IMAGE.value, size,
+                              config)
+  with outputs.removed_on_failure(out):
+    out_dir = outputs.prepare_directory(out)
+    with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
+                           unit=progress.FILTER_STEP,
+                           description=inverter.layer) as bar:
+      layout.invert_to_directory(inverter, image, filter_ids, out_dir, run,
+                                 bar)
   writer.flush()
 
 

@@ -42,24 +42,29 @@ _CONCENTRATION = flags.DEFINE_float(
     lower_bound=1e-3)
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 _SIZE = flags.DEFINE_integer("size", 128, "Longer side of the images, pixels.",
-                             lower_bound=16)
+                             lower_bound=16, upper_bound=cli.MAX_SIZE)
 _STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
-                              "Optimisation steps.", lower_bound=1)
+                              "Optimisation steps.", lower_bound=1,
+                              upper_bound=cli.MAX_STEPS)
 _LEARNING_RATE = flags.DEFINE_float(
     "learning_rate", _DEFAULTS.optimizer.learning_rate, "Adam's peak step "
     "size.")
 _TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
                                 "Weight of the total-variation prior.",
                                 lower_bound=0)
+_BATCH_SIZE = flags.DEFINE_integer(
+    "batch_size", _DEFAULTS.batch_size, "Seeds inverted together; a longer "
+    "--seeds list runs in chunks of this many, which bounds memory.",
+    lower_bound=1, upper_bound=cli.MAX_BATCH)
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
 
 
-def _reporter(bar: progress.Progress, writer: summaries.SummaryWriter,
-              seeds: list[int]) -> optimization.ProgressFn:
+def _reporter(bar: progress.Progress, writer: summaries.SummaryWriter
+              ) -> reallocation.SeedProgressFn:
   """Returns the callback that advances the bar and writes summaries."""
   done = 0
 
-  def on_progress(step, results, losses):
+  def on_progress(step, seeds, results, losses):
     nonlocal done
     bar.advance(step - done, f"loss {np.mean(losses):.3f}")
     done = step
@@ -75,6 +80,7 @@ def main(argv):
   config = reallocation.ReallocationConfig(
       mode=_MODE.value, layers=tuple(_LAYERS.value),
       concentration=_CONCENTRATION.value, tv_weight=_TV_WEIGHT.value,
+      batch_size=_BATCH_SIZE.value,
       optimizer=optimization.OptimizerConfig(
           steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
           tolerance=0.0, param=param_flags.PARAM.value))
@@ -84,18 +90,22 @@ def main(argv):
   style = images.load_image(_STYLE.value, _SIZE.value) if _STYLE.value else None
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   reallocator = reallocation.Reallocator(backbone, config)
-  out_dir = outputs.prepare_directory(_OUT.value)
+  reallocator.check_images(image, style)
   writer = summaries.SummaryWriter(_LOGDIR.value)
-  with progress.Progress(config.optimizer.steps, unit="step",
-                         description=config.mode) as bar:
-    result = reallocator.invert(image, seeds, style,
-                                _reporter(bar, writer, seeds))
-  for seed, picture in zip(seeds, result.images):
-    outputs.write_png(os.path.join(out_dir, f"seed_{seed:04d}.png"), picture)
-  sheet = grid.labelled_grid(
-      [image, *result.images], ["image", *(f"seed {s}" for s in seeds)],
-      f"{config.mode} reallocation at {', '.join(reallocator.layers)}")
-  outputs.write_png(os.path.join(out_dir, "grid.png"), sheet)
+  outputs.check_creatable(_OUT.value)
+  with outputs.removed_on_failure(_OUT.value):
+    out_dir = outputs.prepare_directory(_OUT.value)
+    with progress.Progress(reallocator.total_steps(len(seeds)), unit="step",
+                           description=config.mode) as bar:
+      result = reallocator.invert(image, seeds, style,
+                                  _reporter(bar, writer))
+    for seed, picture in zip(seeds, result.images):
+      outputs.write_png(os.path.join(out_dir, f"seed_{seed:04d}.png"),
+                        picture)
+    sheet = grid.labelled_grid(
+        [image, *result.images], ["image", *(f"seed {s}" for s in seeds)],
+        f"{config.mode} reallocation at {', '.join(reallocator.layers)}")
+    outputs.write_png(os.path.join(out_dir, "grid.png"), sheet)
   writer.flush()
 
 

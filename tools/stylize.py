@@ -27,7 +27,8 @@ _DEFAULTS = stylization.StyleConfig()
 _CONTENT = flags.DEFINE_string(
     "content", None, "Content image; omit it to synthesise a texture.")
 _STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)
-_OUT = flags.DEFINE_string("out", None, "Output PNG.", required=True)
+_OUT = flags.DEFINE_string(
+    "out", None, "Output image: .png, or .jpg/.jpeg for JPEG.", required=True)
 _METHOD = flags.DEFINE_enum("method", _DEFAULTS.method, style_losses.METHODS,
                             "Match energy vectors or Gram matrices.")
 _CONTENT_LAYER = flags.DEFINE_string("content_layer", _DEFAULTS.content_layer,
@@ -49,15 +50,17 @@ _ENERGY_ORDER = flags.DEFINE_enum(
     "energy_order", str(_DEFAULTS.energy_order), ("1", "2"),
     "Energy of a map: 1 spatial mean, 2 root mean square.")
 _STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
-                              "Optimisation steps.", lower_bound=1)
+                              "Optimisation steps.", lower_bound=1,
+                              upper_bound=cli.MAX_STEPS)
 _LEARNING_RATE = flags.DEFINE_float(
     "learning_rate", _DEFAULTS.optimizer.learning_rate,
     "Adam's peak step size.")
 _SIZE = flags.DEFINE_integer("size", 256, "Cap on the longer side, pixels.",
-                             lower_bound=16)
+                             lower_bound=16, upper_bound=cli.MAX_SIZE)
 _INIT = flags.DEFINE_enum("init", _DEFAULTS.init, stylization.INITS,
                           "Start from the content image or from noise.")
-_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.")
+_SEED = flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of the noise.",
+                             lower_bound=0, upper_bound=optimization.MAX_SEED)
 _LOGDIR = flags.DEFINE_string(
     "logdir", None, "TensorBoard log directory: per-term losses and the "
     "content, style and result images.")
@@ -87,10 +90,11 @@ def main(argv):
           param=param_flags.PARAM.value))
   content = _load(_CONTENT.value) if _CONTENT.value else None
   style = _load(_STYLE.value)
-  outputs.prepare_file(_OUT.value)
+  outputs.check_image_file(_OUT.value)
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
   writer = summaries.SummaryWriter(_LOGDIR.value)
   stylizer = stylization.Stylizer(backbone, config, writer)
+  stylizer.check_images(style, content)
   with progress.Progress(config.optimizer.steps, unit="step",
                          description=config.method) as bar:
     done = 0
@@ -101,7 +105,7 @@ def main(argv):
       done = step
 
     result = stylizer.stylize(style, content, on_step)
-  outputs.write_png(_OUT.value, result.image)
+  outputs.write_image(outputs.prepare_file(_OUT.value), result.image)
   writer.flush()
 
 

@@ -3,7 +3,8 @@
 One run inverts the (layer, filter) pairs of its shard that the directory
 does not hold yet, saving each filter's PNG and JSON as its batch finishes,
 then draws every layer's grid and the contact sheet from the files present
-(see `layout`). `fmi-atlas` is this function behind flags.
+(see `layout`). A directory holding filters of other settings is refused
+before any work (see `resume`). `fmi-atlas` is this function behind flags.
 """
 
 import dataclasses
@@ -16,6 +17,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
+from fmi_tf.atlas import resume
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
@@ -25,6 +27,7 @@ from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
@@ -94,11 +97,14 @@ def draw_atlas(net: Any,
           config: Optional[filters_lib.InversionConfig] = None,
           logdir: Optional[str] = None,
           progress: bool = True,
+          overwrite: bool = False,
           **settings) -> AtlasResult:
   """Inverts every filter of whole layers into an atlas directory.
 
-  A rerun skips the filters already in `out`; `n` runs with shards `(i, n)`,
-  i = 0 ... n-1, at once or one after another, cover the whole atlas.
+  A rerun skips the filters already in `out` that were made with the same
+  network, weights, image and settings, and refuses to mix in others (see
+  `resume.kept_filters`); `n` runs with shards `(i, n)`, i = 0 ... n-1, at
+  once or one after another, cover the whole atlas.
 
   Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
@@ -120,6 +126,8 @@ def draw_atlas(net: Any,
     config: the settings to start from (default `InversionConfig()`).
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar.
+    overwrite: invert every filter of the shard again, replacing what `out`
+      holds (also results of other settings).
     **settings: fields of `InversionConfig` or `OptimizerConfig`; without
       `config` or `param`, the network's parameterisation.
 
@@ -127,8 +135,9 @@ def draw_atlas(net: Any,
     The directory, its layers and what was drawn.
 
   Raises:
-    FmiError: for a bad layer, image, shard or setting, or an `out` that
-      cannot be written.
+    FmiError: for a bad layer, image, shard or setting, an image too small
+      for a layer, an `out` that cannot be written or that holds results of
+      other settings, or a result that went non-finite.
   """
   backbone = networks.network(net)
   size, settings = network_defaults.fill(backbone, size, settings,
@@ -140,32 +149,40 @@ def draw_atlas(net: Any,
   rgb = image_io.as_rgb(image, size)
   names = layer_names(backbone, layers)
   strategy = strategy or tf.distribute.get_strategy()
-  out = outputs.prepare_directory(out)
-  logging.info("precision %s (%s); param %s, size %d",
-               config.compute_precision.name,
-               config.compute_precision.reason,
-               parameterization.name(config.optimizer.param), size)
+  input_size.check_fits(backbone.model, names, rgb.shape)
+  outputs.check_creatable(out)
   writer = summaries.SummaryWriter(logdir)
   num_filters = {n: backbone.num_filters(n) for n in names}
+  run = invert_lib.run_record(rgb, image, size, config)
+  kept = {n: resume.kept_filters(
+      out, n, num_filters[n],
+      {**filters_lib.layer_record(backbone, n), **run}, overwrite)
+          for n in names}
   jobs = [(n, k) for n in names for k in range(num_filters[n])]
   mine = layout.shard(jobs, shard_index, shard_count)
-  todo = {n: layout.pending(out, n, [k for m, k in mine if m == n])
+  todo = {n: [k for m, k in mine if m == n and k not in kept[n]]
           for n in names}
   total = sum(len(ids) for ids in todo.values())
   if len(mine) > total:
     logging.info("resuming: %d filters already done", len(mine) - total)
-  run = invert_lib.run_record(image, size, config)
-  with progress_lib.Progress(total * config.optimizer.steps,
-                             unit=progress_lib.FILTER_STEP,
-                             description="atlas", enabled=progress) as bar:
-    for name in names:
-      if todo[name]:
-        inverter = distribution.DistributedInverter(backbone, name, config,
-                                                    strategy, writer)
-        layout.invert_to_directory(inverter, rgb, todo[name], out, run, bar)
-        layout.redraw_grids(out, {name: num_filters[name]})
-  writer.flush()
-  grids = layout.redraw_grids(out, num_filters,
-                              contact_sheet.write_contact_sheet)
+  logging.info("precision %s (%s); param %s, size %d",
+               config.compute_precision.name,
+               config.compute_precision.reason,
+               parameterization.name(config.optimizer.param), size)
+  with outputs.removed_on_failure(out):
+    out = outputs.prepare_directory(out)
+    with progress_lib.Progress(total * config.optimizer.steps,
+                               unit=progress_lib.FILTER_STEP,
+                               description="atlas", enabled=progress) as bar:
+      for name in names:
+        if todo[name]:
+          inverter = distribution.DistributedInverter(backbone, name, config,
+                                                      strategy, writer)
+          layout.invert_to_directory(inverter, rgb, todo[name], out, run,
+                                     bar)
+          layout.redraw_grids(out, {name: num_filters[name]})
+    writer.flush()
+    grids = layout.redraw_grids(out, num_filters,
+                                contact_sheet.write_contact_sheet)
   return AtlasResult(out, tuple(names), total, tuple(grids),
                      os.path.join(out, contact_sheet.FILENAME))

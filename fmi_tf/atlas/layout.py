@@ -10,7 +10,9 @@ Layout of an output directory:
   labelled `<filter> inactive`.
 
 Every file is written atomically and the JSON last, so a filter counts as done
-exactly when its JSON exists; a rerun skips finished filters (resume).
+exactly when its JSON exists and reads as a record; a rerun skips finished
+filters made with the same settings (`resume`). A record that does not read
+as a JSON object counts as missing.
 
 Shards: the (layer, filter) list of a run is dealt round-robin into n shards
 (`shard`), so shards are disjoint, their union is the whole list, and every
@@ -23,7 +25,7 @@ layer's grid from the files present under a lock on the directory
 import json
 import os
 import re
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -46,6 +48,17 @@ def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
   """True once the filter's PNG and JSON record are both in place."""
   stem = filter_stem(out_dir, layer, filter_id)
   return os.path.isfile(stem + ".png") and os.path.isfile(stem + ".json")
+
+
+def read_record(path: str) -> Optional[dict]:
+  """The JSON object in `path`; None if it is missing, unreadable, not JSON
+  or not an object (a filter with such a record counts as not done)."""
+  try:
+    with open(path, encoding="utf8") as f:
+      record = json.load(f)
+  except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    return None
+  return record if isinstance(record, dict) else None
 
 
 def save_result(out_dir: str, result: filters.FilterResult,
@@ -131,24 +144,41 @@ def invert_to_directory(inverter: (filters.FilterInverter
 
 
 def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
-  """Returns the filters whose results are not yet in `out_dir`."""
-  return [k for k in filter_ids if not is_done(out_dir, layer, k)]
+  """Returns the filters whose results are not yet in `out_dir` (no PNG, or
+  no readable record). It does not compare settings: a run that may meet
+  results of other settings asks `resume.kept_filters` instead."""
+  return [k for k in filter_ids if not is_done(out_dir, layer, k)
+          or read_record(filter_stem(out_dir, layer, k) + ".json") is None]
 
 
 def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
-  """Returns the layer's filters whose results are in `out_dir`."""
-  return [k for k in range(num_filters) if is_done(out_dir, layer, k)]
+  """Returns the layer's finished filters in `out_dir` (see `done_records`)."""
+  return sorted(done_records(out_dir, layer, num_filters))
 
 
 def inactive_filters(out_dir: str, layer: str,
                      filter_ids: Iterable[int]) -> list[int]:
-  """Returns the done filters whose records say they were not activated."""
+  """Returns the filters whose readable records say they were not
+  activated."""
   inactive = []
   for k in filter_ids:
-    with open(filter_stem(out_dir, layer, k) + ".json", encoding="utf8") as f:
-      if not json.load(f).get("activated", True):
-        inactive.append(k)
+    record = read_record(filter_stem(out_dir, layer, k) + ".json")
+    if record is not None and not record.get("activated", True):
+      inactive.append(k)
   return inactive
+
+
+def done_records(out_dir: str, layer: str,
+                 num_filters: int) -> dict[int, dict]:
+  """Returns {filter: record} of the layer's finished filters in `out_dir`
+  (PNG present, record readable)."""
+  records = {}
+  for k in range(num_filters):
+    if is_done(out_dir, layer, k):
+      record = read_record(filter_stem(out_dir, layer, k) + ".json")
+      if record is not None:
+        records[k] = record
+  return records
 
 
 def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
@@ -157,12 +187,13 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   Returns:
     The path of the grid, or "" when no filter of the layer is done yet.
   """
-  done = done_filters(out_dir, layer, num_filters)
+  records = done_records(out_dir, layer, num_filters)
+  done = sorted(records)
   if not done:
     return ""
   pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
               for k in done]
-  inactive = set(inactive_filters(out_dir, layer, done))
+  inactive = {k for k in done if not records[k].get("activated", True)}
   title = f"{layer}: {len(done)} of {num_filters} filters"
   if inactive:
     title += f", {len(inactive)} inactive"

@@ -28,6 +28,7 @@ from fmi_tf.optim import parameterization
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 
@@ -82,9 +83,8 @@ class InversionConfig:
       raise errors.ArgumentError(
           f"batch size must be at least 1, not {self.batch_size}")
     for name in ("alpha", "beta", "tv_weight", "l2_weight", "noise_std"):
-      if not getattr(self, name) >= 0:
-        raise errors.ArgumentError(
-            f"{name} must be non-negative, not {getattr(self, name)}")
+      errors.check_non_negative(name, getattr(self, name))
+    optimization.check_seed(self.seed)
 
   @functools.cached_property
   def compute_precision(self) -> precision_lib.Choice:
@@ -260,6 +260,7 @@ class FilterInverter:
     """
     self.layer = backbone.canonical_name(layer)
     self.num_filters = backbone.num_filters(self.layer)
+    self._model = backbone.model
     self.layer_record = layer_record(backbone, self.layer)
     self._config = config
     self._writer = writer or summaries.SummaryWriter(None)
@@ -276,6 +277,11 @@ class FilterInverter:
         relu_gradient="redirected",
         precision=config.compute_precision.name)
     self._features = self._minimizer.features
+
+  def check_image(self, image: np.ndarray) -> None:
+    """Raises ImageError if an [H, W, 3] image is too small for the layer
+    (see `input_size`)."""
+    input_size.check_fits(self._model, [self.layer], image.shape)
 
   def code(self, images) -> tf.Tensor:
     """Returns the layer's activations for [B, H, W, 3] images."""
@@ -303,6 +309,7 @@ class FilterInverter:
       One `FilterResult` per filter, in the order given.
     """
     config = self._config
+    self.check_image(image)
     code = self.code(image[None])
     shares_before = texture.energy_shares(code)[0].numpy()
     for start in range(0, len(filter_ids), config.batch_size):

@@ -7,6 +7,7 @@ filters and an image in; the inverted images and one record per filter out
 """
 
 import dataclasses
+import hashlib
 from typing import Any, Iterable, Optional
 
 import numpy as np
@@ -130,7 +131,8 @@ def invert(net: "feature_model.Backbone | str | Any",
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
                                         objective)
   ids = _filter_list(filters, inverter.num_filters)
-  run = {**inverter.layer_record, **run_record(image, size, config)}
+  inverter.check_image(rgb)
+  run = {**inverter.layer_record, **run_record(rgb, image, size, config)}
   with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
                              unit=progress_lib.FILTER_STEP,
                              description=inverter.layer,
@@ -143,10 +145,21 @@ def invert(net: "feature_model.Backbone | str | Any",
       tuple({**r.record(), **run} for r in results))
 
 
-def run_record(image: Any, size: int,
+def image_digest(rgb: np.ndarray) -> str:
+  """The SHA-256 of an [H, W, 3] float32 image as inverted (after
+  resizing), with its shape: equal exactly for the same pixels."""
+  array = np.ascontiguousarray(rgb, np.float32)
+  digest = hashlib.sha256(repr(array.shape).encode("ascii"))
+  digest.update(array.tobytes())
+  return digest.hexdigest()
+
+
+def run_record(rgb: np.ndarray, image: Any, size: int,
                config: filters_lib.InversionConfig) -> dict:
   """The fields every record of a run carries beside the layer's
-  (`filters.layer_record`): the image, its size and every setting."""
+  (`filters.layer_record`): the image (how it was given, and the digest of
+  the pixels inverted, `image_digest`), its size and every setting."""
   return {"image": image if isinstance(image, str) else (
               "default:chelsea" if image is None else "in-memory image"),
+          "image_sha256": image_digest(rgb),
           "size": size, "mode": config.mode, "parameters": config.record()}

@@ -25,6 +25,54 @@ from fmi_tf.io import images as image_io
 _FILE_MODE = 0o666
 
 
+# The image formats an output file's name may ask for, by suffix.
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+_JPEG_QUALITY = 95
+
+
+def check_creatable(path: str, what: str = "output directory") -> None:
+  """Checks, creating nothing, that a directory `path` can be made or used.
+
+  The nearest existing ancestor must be a writable directory (so a path
+  under a regular file is refused before any work).
+
+  Raises:
+    OutputError: if `path` or an ancestor is a file, or it is not writable.
+  """
+  if os.path.exists(path) and not os.path.isdir(path):
+    raise errors.OutputError(f"cannot use {what} {path}: it is a file")
+  existing = os.path.abspath(path)
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise errors.OutputError(
+        f"cannot create {what} {path}: {existing} is a file")
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise errors.OutputError(f"{what} {path} is not writable")
+
+
+@contextlib.contextmanager
+def removed_on_failure(path: str):
+  """Removes the directories of `path` that the block made, if left empty.
+
+  Wraps the work that creates and fills an output directory: when the block
+  raises, the directories it created (`path` and any missing parents) are
+  removed again unless something was written into them.
+  """
+  missing = []
+  current = os.path.abspath(path)
+  while not os.path.exists(current):
+    missing.append(current)
+    current = os.path.dirname(current)
+  try:
+    yield
+  except BaseException:
+    for directory in missing:
+      if os.path.isdir(directory) and not os.listdir(directory):
+        os.rmdir(directory)
+    raise
+
+
 def prepare_directory(path: str) -> str:
   """Creates `path` if needed and checks that it can be written.
 
@@ -54,6 +102,22 @@ def prepare_file(path: str) -> str:
         f"{path} is a directory: name the file to write, e.g. "
         f"{os.path.join(path, 'result.png')}")
   prepare_directory(os.path.dirname(os.path.abspath(path)))
+  return path
+
+
+def check_image_file(path: str) -> str:
+  """Checks, creating nothing, that an image can be written at `path`.
+
+  Raises:
+    OutputError: for a directory, an unknown suffix (see `image_format`),
+      or a directory that cannot be made or written.
+  """
+  if os.path.isdir(path):
+    raise errors.OutputError(
+        f"{path} is a directory: name the file to write, e.g. "
+        f"{os.path.join(path, 'result.png')}")
+  image_format(path)
+  check_creatable(os.path.dirname(os.path.abspath(path)))
   return path
 
 
@@ -96,8 +160,34 @@ def write_json(path: str, record) -> None:
 
 def write_png(path: str, image) -> None:
   """Writes an [H, W, 3] float image in [0, 1] or a Pillow image as PNG."""
+  write_bytes(path, _encoded(image, "PNG"))
+
+
+def image_format(path: str) -> str:
+  """The format an image file's name asks for: `PNG` or `JPEG`.
+
+  Raises:
+    OutputError: for a suffix other than .png, .jpg and .jpeg.
+  """
+  suffix = os.path.splitext(path)[1].lower()
+  if suffix not in IMAGE_FORMATS:
+    raise errors.OutputError(
+        f"cannot tell the image format of {path}: name a .png, .jpg or "
+        ".jpeg file")
+  return IMAGE_FORMATS[suffix]
+
+
+def write_image(path: str, image) -> None:
+  """Writes an image in the format its name says (see `image_format`)."""
+  write_bytes(path, _encoded(image, image_format(path)))
+
+
+def _encoded(image, image_format_name: str) -> bytes:
   if isinstance(image, np.ndarray):
     image = Image.fromarray(image_io.to_uint8(image))
   buffer = io.BytesIO()
-  image.save(buffer, format="PNG")
-  write_bytes(path, buffer.getvalue())
+  if image_format_name == "JPEG":
+    image.convert("RGB").save(buffer, format="JPEG", quality=_JPEG_QUALITY)
+  else:
+    image.save(buffer, format=image_format_name)
+  return buffer.getvalue()

@@ -10,18 +10,31 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf.io import grid
+from fmi_tf.io import outputs
 
 
 class SummaryWriter:
   """Writes scalars and image grids to TensorBoard, or nothing without logdir."""
 
   def __init__(self, logdir: Optional[str]):
+    """Checks, creating nothing yet, that `logdir` can be made.
+
+    Raises:
+      OutputError: if it is under a regular file or cannot be written.
+    """
+    if logdir:
+      outputs.check_creatable(logdir, "log directory")
     self._logdir = logdir
     self._created = None
 
   @property
   def enabled(self) -> bool:
     return bool(self._logdir)
+
+  @property
+  def written(self) -> bool:
+    """Whether a summary has been written (the log directory exists)."""
+    return self._created is not None
 
   @property
   def _writer(self):

@@ -24,6 +24,7 @@ stops early.
 import dataclasses
 import functools
 import math
+import numbers
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 import keras
@@ -40,6 +41,16 @@ _BETA_1 = 0.9
 _BETA_2 = 0.999
 _EPSILON = 1e-8
 _SMALLEST_BATCH = 4
+# Seeds are int32 in the stateless random ops.
+MAX_SEED = 2**31 - 1
+
+
+def check_seed(seed) -> None:
+  """Raises ArgumentError unless `seed` is an integer in [0, MAX_SEED]."""
+  if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
+          and 0 <= seed <= MAX_SEED):
+    raise errors.ArgumentError(
+        f"seed must be an integer from 0 to {MAX_SEED}, not {seed!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +81,8 @@ class OptimizerConfig:
   def __post_init__(self):
     if self.steps < 1:
       raise errors.ArgumentError(f"steps must be at least 1, not {self.steps}")
-    if not self.learning_rate > 0 or not math.isfinite(self.learning_rate):
+    errors.check_non_negative("learning rate", self.learning_rate)
+    if not self.learning_rate > 0:
       raise errors.ArgumentError(
           f"learning rate must be positive, not {self.learning_rate}")
     errors.check_choice("schedule", self.schedule, SCHEDULES)
@@ -268,6 +280,7 @@ class Minimizer:
     targets = tf.nest.map_structure(tf.convert_to_tensor, targets)
     _, losses, measures = loop.advance(state, targets, tf.constant(0))
     losses, measures = losses.numpy(), measures.numpy()
+    _check_finite(losses, "the starting images' loss")
     running = np.arange(batch)
     stalls = np.zeros(batch, np.int64)
     done = 0
@@ -278,11 +291,14 @@ class Minimizer:
           _gather(state, rows), _narrow(targets, rows, batch),
           tf.constant(count))
       kept = np.flatnonzero(np.isin(rows, running))
+      _check_finite(advanced.parameters.numpy(),
+                    f"the images after {done + count} steps")
       state = _scatter(state, running, _gather(advanced, kept))
       done += count
       previous, previous_measures = losses[running], measures[running]
       losses[running] = new_losses.numpy()[kept]
       measures[running] = new_measures.numpy()[kept]
+      _check_finite(losses, f"the loss after {done} steps")
       if config.tolerance > 0:
         stalled = self._stalled(previous, losses[running], previous_measures,
                                 measures[running])
@@ -290,7 +306,9 @@ class Minimizer:
         running = running[stalls[running] < config.patience]
       if on_progress is not None:
         on_progress(done, _images(loop, state), losses.copy())
-    return MinimizeResult(_images(loop, state), losses,
+    result = _images(loop, state)
+    _check_finite(result, "the resulting images")
+    return MinimizeResult(result, losses,
                           state.steps.numpy().astype(np.int64), measures)
 
   def _stalled(self, previous, losses, previous_measures, measures):
@@ -321,6 +339,15 @@ def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
   noise = tf.stack([tf.random.stateless_normal(shape, seed=list(seed))
                     for seed in seeds])
   return tf.clip_by_value(0.5 + noise_std * noise, 0.0, 1.0)
+
+
+def _check_finite(values: np.ndarray, what: str) -> None:
+  """Raises ArgumentError if any value is NaN or infinite: a result that
+  went non-finite is never returned as one."""
+  if not np.all(np.isfinite(values)):
+    raise errors.ArgumentError(
+        f"{what} went non-finite (NaN or infinity): a weight, gain or "
+        "learning rate is too large to compute with; lower it")
 
 
 def _images(loop: _Loop, state: _State) -> np.ndarray:

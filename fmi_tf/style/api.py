@@ -184,15 +184,15 @@ def reallocate(net: Any, image: Any = None,
   style_rgb = None if style is None else image_io.as_rgb(style, size)
   writer = summaries.SummaryWriter(logdir)
   reallocator = reallocation.Reallocator(backbone, config, objective)
-  with progress_lib.Progress(config.optimizer.steps, unit="step",
-                             description=config.mode,
+  with progress_lib.Progress(reallocator.total_steps(len(seed_list)),
+                             unit="step", description=config.mode,
                              enabled=progress) as bar:
     counter = _step_counter(bar)
 
-    def on_progress(step, results, losses):
+    def on_progress(step, seeds, results, losses):
       counter(step)
       writer.scalars(step, {f"loss/seed_{seed:04d}": loss
-                            for seed, loss in zip(seed_list, losses)})
+                            for seed, loss in zip(seeds, losses)})
       writer.image_grid(step, "image/results", results)
 
     result = reallocator.invert(rgb, seed_list, style_rgb, on_progress)

@@ -21,7 +21,8 @@ the layers.
 """
 
 import dataclasses
-from typing import Optional, Sequence
+import numbers
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -32,9 +33,15 @@ from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import input_size
 from fmi_tf.nets import layers as vgg_layers
 
 MODES = ("random", "rank")
+
+# Called between compiled calls with (steps taken in the whole run, the
+# seeds of the chunk, their images, their losses); a run of n chunks takes
+# n times the optimiser's steps.
+SeedProgressFn = Callable[[int, Sequence[int], np.ndarray, np.ndarray], None]
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -44,9 +51,10 @@ def parse_seeds(spec: str) -> list[int]:
     ArgumentError: if the text is malformed or names no seed or a negative one.
   """
   def non_negative(seed: int) -> None:
-    if seed < 0:
+    if not 0 <= seed <= optimization.MAX_SEED:
       raise errors.ArgumentError(
-          f"seed list {spec!r} must name non-negative seeds")
+          f"seed list {spec!r} must name seeds from 0 to "
+          f"{optimization.MAX_SEED}")
 
   return index_lists.parse(spec, "seed", "0:8 or 0,4,7", non_negative)
 
@@ -143,6 +151,9 @@ class ReallocationConfig:
     tv_weight: weight of the total-variation prior.
     noise_std: standard deviation of the initial noise around mid-grey.
     pooling: `"max"` or `"avg"` pooling in the feature model.
+    batch_size: seeds inverted together; a longer seed list runs in chunks
+      of this many, which bounds memory (each seed's result depends on its
+      own seed only, never on its chunk).
     optimizer: the loop's settings.
   """
   mode: str = "random"
@@ -151,6 +162,7 @@ class ReallocationConfig:
   tv_weight: float = 0.0
   noise_std: float = 0.1
   pooling: str = "avg"
+  batch_size: int = 16
   optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig(
       steps=200, learning_rate=0.05, tolerance=0.0)
 
@@ -159,10 +171,14 @@ class ReallocationConfig:
     if not self.layers:
       raise errors.ArgumentError("at least one layer is needed")
     vgg_layers.spellings(self.layers)
+    for name in ("concentration", "tv_weight", "noise_std"):
+      errors.check_non_negative(name, getattr(self, name))
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
-    if not self.tv_weight >= 0 or not self.noise_std >= 0:
-      raise errors.ArgumentError("tv weight and noise must be non-negative")
+    if not (isinstance(self.batch_size, numbers.Integral)
+            and self.batch_size >= 1):
+      raise errors.ArgumentError(
+          f"batch size must be at least 1, not {self.batch_size!r}")
 
 
 class Reallocator:
@@ -194,6 +210,16 @@ class Reallocator:
     self._minimizer = optimization.Minimizer.for_objective(
         backbone, total, config.optimizer, pooling=config.pooling)
     self._features = self._minimizer.features
+    self._model = backbone.model
+
+  def check_images(self, image: np.ndarray,
+                   style: Optional[np.ndarray] = None) -> None:
+    """Raises ImageError if the image (or the style image) is too small for
+    a layer (see `input_size`)."""
+    input_size.check_fits(self._model, self.layers, image.shape)
+    if style is not None:
+      input_size.check_fits(self._model, self.layers, style.shape,
+                            "style image")
 
   def codes(self, images: np.ndarray) -> dict[str, tf.Tensor]:
     """Returns {layer: activations} of [B, H, W, 3] images."""
@@ -207,6 +233,7 @@ class Reallocator:
       ArgumentError: if `rank` has no style image or `random` has one.
     """
     check_style(self.config.mode, style is not None)
+    self.check_images(image, style)
     codes = self.codes(image[None])
     if self.config.mode == "random":
       return {layer: random_code(codes[layer], seeds, index,
@@ -217,24 +244,65 @@ class Reallocator:
         codes[layer], texture.energies(style_codes[layer])), len(seeds), 0)
             for layer in self.layers}
 
+  def total_steps(self, num_seeds: int) -> int:
+    """The steps of a run of `num_seeds` seeds: the optimiser's steps once
+    per chunk of `batch_size` seeds."""
+    chunks = -(-num_seeds // self.config.batch_size)
+    return chunks * self.config.optimizer.steps
+
   def invert(self, image: np.ndarray, seeds: Sequence[int],
              style: Optional[np.ndarray] = None,
-             on_progress: Optional[optimization.ProgressFn] = None
+             on_progress: Optional[SeedProgressFn] = None
              ) -> optimization.MinimizeResult:
     """Reallocates and inverts: one image per seed, seeded noise start.
+
+    The seeds run in chunks of `batch_size`; the results are those of one
+    batch of all seeds.
 
     Args:
       image: [H, W, 3] RGB in [0, 1] whose energies are reallocated.
       seeds: seeds of the shares (`random`), of the initial noise and of
         the parameterisation's random transforms.
       style: [H', W', 3] style image, for `rank` only.
-      on_progress: passed to the minimiser.
+      on_progress: called between compiled calls (see `SeedProgressFn`).
 
     Returns:
       The images [len(seeds), H, W, 3], losses and steps.
+
+    Raises:
+      ArgumentError: for a bad seed, or a result that went non-finite.
+      ImageError: for an image too small for a layer.
     """
-    targets = self.targets(image, seeds, style)
-    pairs = [(seed, 0) for seed in seeds]
-    initial = optimization.grey_noise_images(image.shape, pairs,
-                                             self.config.noise_std)
-    return self._minimizer.minimize(initial, targets, on_progress, pairs)
+    if not seeds:
+      raise errors.ArgumentError("give at least one seed")
+    for seed in seeds:
+      optimization.check_seed(seed)
+    check_style(self.config.mode, style is not None)
+    self.check_images(image, style)
+    size = self.config.batch_size
+    parts = []
+    for start in range(0, len(seeds), size):
+      chunk = list(seeds[start:start + size])
+      offset = start // size * self.config.optimizer.steps
+      report = _chunk_progress(on_progress, chunk, offset)
+      targets = self.targets(image, chunk, style)
+      pairs = [(seed, 0) for seed in chunk]
+      initial = optimization.grey_noise_images(image.shape, pairs,
+                                               self.config.noise_std)
+      parts.append(self._minimizer.minimize(initial, targets, report, pairs))
+    return optimization.MinimizeResult(
+        *(np.concatenate(field) for field in zip(*parts)))
+
+
+def _chunk_progress(on_progress: Optional[SeedProgressFn],
+                    chunk: Sequence[int], offset: int
+                    ) -> Optional[optimization.ProgressFn]:
+  """The minimiser's callback for one chunk of seeds, reporting the steps
+  of the whole run."""
+  if on_progress is None:
+    return None
+
+  def report(step, images, losses):
+    on_progress(offset + step, chunk, images, losses)
+
+  return report

@@ -23,6 +23,7 @@ from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import input_size
 from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.style import losses as style_losses
 
@@ -73,14 +74,10 @@ class StyleConfig:
     vgg_layers.spellings([self.content_layer,
                                 *(layer for layer, _ in self.style_layers)])
     for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
-      if not getattr(self, name) >= 0:
-        raise errors.ArgumentError(
-            f"{name} must be non-negative, not {getattr(self, name)}")
+      errors.check_non_negative(name, getattr(self, name))
     for layer, weight in self.style_layers:
-      if not weight >= 0:
-        raise errors.ArgumentError(
-            f"style layer {layer} has weight {weight}; weights must be "
-            "non-negative numbers")
+      errors.check_non_negative(f"the weight of style layer {layer}", weight)
+    optimization.check_seed(self.seed)
     if not any(weight > 0 for _, weight in self.style_layers):
       raise errors.ArgumentError("all style layer weights are zero")
     if self.style_weight == 0:
@@ -156,10 +153,22 @@ class Stylizer:
          for layer, weight in self.style_layers.items()),
         objectives.Objective(()))
     self._user_objective = objective or objectives.Objective(())
+    self._layers = backbone.canonical_names(
+        [*self.objective(True).layers, self.content_layer])
     self.features = vgg_feature_model.feature_model(
-        backbone, [*self.objective(True).layers, self.content_layer],
-        config.pooling)
+        backbone, self._layers, config.pooling)
+    self._model = backbone.model
     self._minimizers = {}
+
+  def check_images(self, style: np.ndarray,
+                   content: Optional[np.ndarray] = None) -> None:
+    """Raises ImageError if the style or content image is too small for a
+    layer of the feature model (see `input_size`)."""
+    input_size.check_fits(self._model, self._layers, style.shape,
+                          "style image")
+    if content is not None:
+      input_size.check_fits(self._model, self._layers, content.shape,
+                            "content image")
 
   def objective(self, with_content: bool) -> objectives.Objective:
     """Returns the weighted objective, with or without the content term."""
@@ -219,6 +228,7 @@ class Stylizer:
     Returns:
       The image and its losses.
     """
+    self.check_images(style, content)
     with_content = content is not None
     objective = self.objective(with_content)
     if with_content not in self._minimizers:
@@ -227,12 +237,13 @@ class Stylizer:
     targets = self.targets(style, content)
     initial = self.initial_image(style, content)
     initial_losses = self.losses(objective, initial, targets)
-    self._writer.images(0, {"image/1_style": style, **(
-        {"image/0_content": content} if with_content else {})})
 
     def on_progress(step, images, losses):
       del losses
       if self._writer.enabled:
+        if not self._writer.written:  # after the checks of the first call
+          self._writer.images(0, {"image/1_style": style, **(
+              {"image/0_content": content} if with_content else {})})
         self._writer.scalars(step, self.losses(
             objective, tf.convert_to_tensor(images), targets))
         self._writer.images(step, {"image/2_result": images[0]})

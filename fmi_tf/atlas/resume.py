@@ -1,0 +1,140 @@
+"""Which finished filters of an atlas directory a run may keep.
+
+A filter's JSON record says how it was made: the network and the source of
+its weights (`network`), the layer's depth (`layer_index`), the digest of
+the pixels inverted (`image_sha256`, so the same photo under another path
+matches and another photo under the same path does not), the image size,
+the mode and every parameter. A run keeps a finished filter only when all
+of these equal its own; `batch_size` (a filter's result does not depend on
+its batch) and `precision_reason` (a note) are not compared, nor is the
+image's path.
+
+`kept_filters` is the one place that decides it, for `fmi_tf.draw_atlas`
+and for any other runner that fills an atlas directory (a pipeline's
+workers call it the same way). When the directory holds a finished filter
+of other settings it refuses the run, naming the first setting that
+differs, rather than mix results: `overwrite=True` (`--overwrite`) redoes
+every filter, or a new directory starts afresh. A record that does not read
+as a JSON object (truncated, corrupt, a list) counts as missing: the filter
+is inverted again, and one line says so.
+
+Examples:
+  >>> settings = {**filters.layer_record(backbone, "block1_conv1"),
+  ...             **invert.run_record(rgb, "cat.jpg", 128, config)}
+  >>> keep = resume.kept_filters("atlas/", "block1_conv1", 64, settings)
+  >>> todo = [k for k in my_filters if k not in keep]
+"""
+
+import json
+import os
+from typing import Any, Mapping
+
+from absl import logging
+
+from fmi_tf import errors
+from fmi_tf.atlas import layout
+
+# Record fields that describe how a filter was made but do not change it.
+NOT_COMPARED = frozenset({"image", "parameters.batch_size",
+                          "parameters.precision_reason"})
+
+
+def _flat(record: Mapping, prefix: str = "") -> dict[str, Any]:
+  """{dotted key: value} of nested mappings."""
+  flat = {}
+  for key, value in record.items():
+    name = f"{prefix}{key}"
+    if isinstance(value, Mapping):
+      flat.update(_flat(value, name + "."))
+    else:
+      flat[name] = value
+  return flat
+
+
+def compared_settings(settings: Mapping) -> dict[str, Any]:
+  """The run's settings as compared with a record: dotted keys, JSON values.
+
+  Args:
+    settings: the fields a run writes into every record of a layer
+      (`filters.layer_record` and `invert.run_record`).
+  """
+  as_json = json.loads(json.dumps(dict(settings)))
+  return {key: value for key, value in _flat(as_json).items()
+          if key not in NOT_COMPARED}
+
+
+_MISSING = object()
+
+
+def first_difference(record: Mapping,
+                     compared: Mapping[str, Any]) -> "tuple[str, Any] | None":
+  """The first compared setting whose recorded value differs, with that
+  value (`_MISSING` when not recorded); None if the record matches. The
+  image's digest comes last, since another size changes it too.
+
+  Within a nested setting (`network`, `parameters`) a recorded key that the
+  run does not have differs too.
+  """
+  recorded = _flat(record)
+  groups = {key.split(".")[0] for key in compared if "." in key}
+  extra = {key for key in recorded if key.split(".")[0] in groups
+           and key not in NOT_COMPARED}
+  for key in sorted(set(compared) | extra,
+                    key=lambda key: (key == "image_sha256", key)):
+    if recorded.get(key, _MISSING) != compared.get(key, _MISSING):
+      return key, recorded.get(key, _MISSING)
+  return None
+
+
+def kept_filters(out_dir: str, layer: str, num_filters: int,
+                 settings: Mapping, overwrite: bool = False) -> set[int]:
+  """The finished filters of a layer in `out_dir` that a run may keep.
+
+  Args:
+    out_dir: the atlas directory (it need not exist yet).
+    layer: the layer's name.
+    num_filters: the layer's filter count; every finished filter of the
+      layer is checked, whichever shard made it.
+    settings: what the run writes into the layer's records beside each
+      result (`filters.layer_record` and `invert.run_record`).
+    overwrite: keep nothing: every filter is inverted again.
+
+  Returns:
+    The filters whose PNG and readable record are present and whose record
+    matches `settings`; the run inverts the others.
+
+  Raises:
+    OutputError: if a finished filter was made with other settings (and not
+      `overwrite`), naming the first setting that differs.
+  """
+  if overwrite or not os.path.isdir(out_dir):
+    return set()
+  compared = compared_settings(settings)
+  kept = set()
+  for k in range(num_filters):
+    if not layout.is_done(out_dir, layer, k):
+      continue
+    path = layout.filter_stem(out_dir, layer, k) + ".json"
+    record = layout.read_record(path)
+    if record is None:
+      logging.warning("%s is not a readable record; inverting %s filter %d "
+                      "again", path, layer, k)
+      continue
+    difference = first_difference(record, compared)
+    if difference is not None:
+      key, recorded = difference
+      raise errors.OutputError(
+          f"{out_dir} holds results of other settings: {key} is "
+          f"{_shown(recorded)} in {os.path.basename(path)} but "
+          f"{_shown(compared.get(key, _MISSING))} in this run; rerun with --overwrite "
+          "(overwrite=True) to replace them, or choose another --out")
+    kept.add(k)
+  return kept
+
+
+def _shown(value: Any) -> str:
+  if value is _MISSING:
+    return "not set"
+  if isinstance(value, str) and len(value) > 32:  # a digest
+    return json.dumps(value[:12] + "...")
+  return json.dumps(value)
