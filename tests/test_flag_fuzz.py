@@ -54,10 +54,11 @@ _PLAN = {
                                     "--export_base=exports"],
     "fmi_tf.tools.classify": ["{photo}", "--saved_model=export"],
 }
-_NO_NUMERIC_FLAGS = {"fmi-atlas-stats", "fmi-texture-export"}
+_NO_NUMERIC_FLAGS = {"fmi-atlas-stats"}
 _HUGE = str(2**64)
 # Valid settings among the extremes: 2**64 (1.8e19) is a finite weight,
-# gain, concentration or step size within float32; these runs succeed.
+# gain, concentration or step size within float32, and any finite C above
+# its floor is a (vanishing) regularisation; these runs succeed.
 # (fmi-atlas-beam runs without apache_beam installed only to refuse.)
 _BEAM = importlib.util.find_spec("apache_beam") is not None
 _ACCEPTED = {
@@ -70,6 +71,9 @@ _ACCEPTED = {
     *(("fmi-stylize", flag, _HUGE)
       for flag in ("content_weight", "style_weight", "tv_weight",
                    "learning_rate")),
+    *((tool, "C", value) for tool in ("fmi-texture-train", "fmi-texture-eval",
+                                      "fmi-texture-encode-beam")
+      for value in ("1e308", _HUGE)),
 }
 # Values that no parser takes, or that are not finite: named in the line.
 _UNPARSED = {"inf", "-inf", "nan", "", "abc", "1.5"}

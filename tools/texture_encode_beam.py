@@ -37,7 +37,8 @@ _FOLDS = flags.DEFINE_integer("folds", 1, "Encode the images of folds 1..N "
                               "(DTD has 10).", lower_bound=1, upper_bound=10)
 _IMAGES_PER_ITEM = flags.DEFINE_integer(
     "images_per_item", encoding.DEFAULT_IMAGES_PER_ITEM,
-    "Images per work item and per shard file.", lower_bound=1)
+    "Images per work item and per shard file.", lower_bound=1,
+    upper_bound=cli.MAX_IMAGES_PER_ITEM)
 
 
 def main(argv):

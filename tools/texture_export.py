@@ -25,7 +25,7 @@ _NAME = flags.DEFINE_string("name", "texture", "Model name.")
 _MAX_PIXELS = flags.DEFINE_integer(
     "max_pixels", image_headers.MAX_PIXELS, "The served image models refuse "
     "a request whose image declares more pixels (height x width) in its "
-    "header, before decoding it.", lower_bound=1)
+    "header, before decoding it.", lower_bound=1, upper_bound=2**40)
 
 
 def main(argv):

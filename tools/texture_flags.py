@@ -14,6 +14,7 @@ from fmi_tf.io import progress
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import training
+from . import cli
 
 # The defaults of `training.train_texture_classifier`'s arguments.
 DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(
@@ -28,10 +29,11 @@ TEST_FRACTION = flags.DEFINE_float(
     "folders, Brodatz tiles and tfds builders without a test split.",
     lower_bound=0.01, upper_bound=0.99)
 SEED = flags.DEFINE_integer("seed", DEFAULTS["seed"],
-                            "Seed of the stratified split.", lower_bound=0)
+                            "Seed of the stratified split.", lower_bound=0,
+                            upper_bound=2**31 - 1)
 TILES_PER_SIDE = flags.DEFINE_integer(
     "tiles_per_side", DEFAULTS["tiles_per_side"],
-    "Brodatz: tiles per plate side.", lower_bound=2)
+    "Brodatz: tiles per plate side.", lower_bound=2, upper_bound=64)
 TFDS_DATA_DIR = flags.DEFINE_string(
     "tfds_data_dir", DEFAULTS["tfds_data_dir"],
     "tensorflow-datasets data directory.")
@@ -46,7 +48,7 @@ LAYERS = flags.DEFINE_list(
 GRAM_DIM = flags.DEFINE_integer(
     "gram_dim", encoder.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
     "this many channels by a fixed 1x1 projection (0: never).",
-    lower_bound=0)
+    lower_bound=0, upper_bound=cli.MAX_CHANNELS)
 ORDER = flags.DEFINE_enum("order", "1", ["1", "2"], "Energy order.")
 SCALES = flags.DEFINE_list(
     "scales", ["1"], "Image scale factors, statistics averaged over them.")
@@ -55,7 +57,7 @@ SIGNED_SQRT = flags.DEFINE_boolean(
 L2 = flags.DEFINE_boolean("l2", True, "L2-normalise each layer's part.")
 IMAGE_SIZE = flags.DEFINE_integer(
     "image_size", DEFAULTS["image_size"], "Side of the square the images "
-    "are resized and cropped to.", lower_bound=16)
+    "are resized and cropped to.", lower_bound=16, upper_bound=cli.MAX_SIZE)
 CLASSIFIER = flags.DEFINE_enum("classifier", DEFAULTS["method"],
                                list(classifier.METHODS), "Linear classifier.")
 C = flags.DEFINE_float("C", DEFAULTS["C"],
@@ -65,7 +67,8 @@ CACHE_DIR = flags.DEFINE_string(
     "cache_dir", DEFAULTS["cache_dir"],
     "Directory caching descriptors between runs.")
 BATCH_SIZE = flags.DEFINE_integer("batch_size", DEFAULTS["batch_size"],
-                                  "Images per encoder call.", lower_bound=1)
+                                  "Images per encoder call.", lower_bound=1,
+                                  upper_bound=cli.MAX_BATCH)
 
 
 for _flag in (TEST_FRACTION, C):
