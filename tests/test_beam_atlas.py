@@ -157,6 +157,22 @@ def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
 
 
 @needs_beam
+def test_a_rerun_of_other_settings_is_refused_unless_overwriting(
+    tiny_keras, single_process_atlas):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import atlas
+  before = sorted(os.listdir(single_process_atlas))
+  other = {**_SETTINGS, "steps": 6}
+  with pytest.raises(errors.OutputError,
+                     match="other settings: parameters.steps is 4 .* but 6"):
+    atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas, **other)
+  plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
+                          overwrite=True, **other)
+  assert plan.pending == 4 + 6
+  assert sorted(os.listdir(single_process_atlas)) == before
+
+
+@needs_beam
 def test_an_output_holding_another_networks_atlas_is_refused(
     single_process_atlas, tmp_path):
   # pylint: disable=import-outside-toplevel
@@ -164,7 +180,8 @@ def test_an_output_holding_another_networks_atlas_is_refused(
   other = str(tmp_path / "other.keras")
   tiny_vgg.tiny_vgg19_model(seed=1).save(other)
   before = sorted(os.listdir(single_process_atlas))
-  with pytest.raises(errors.ArgumentError, match="holds an atlas of .*tiny"):
+  with pytest.raises(errors.OutputError,
+                     match="holds results of other settings: network"):
     atlas.plan_atlas(other, _LAYERS, single_process_atlas, **_SETTINGS)
   assert sorted(os.listdir(single_process_atlas)) == before
 
@@ -244,5 +261,6 @@ def test_the_tool_refuses_another_networks_atlas(single_process_atlas,
   process = _run_tool(f"--model={other}", "--layers=block1_conv1",
                       "--size=24", "--steps=4",
                       f"--out={single_process_atlas}")
-  tool_runs.assert_one_line_error(process, "fmi-atlas-beam", "holds an atlas")
+  tool_runs.assert_one_line_error(
+      process, "fmi-atlas-beam", "holds results of other settings: network")
   assert sorted(os.listdir(single_process_atlas)) == before

@@ -35,6 +35,11 @@ _LAYERS = flags.DEFINE_list(
 _ALL_LAYERS = flags.DEFINE_bool(
     "all_layers", False, "Every invertible layer the weights reach, instead "
     "of --layers.")
+_OVERWRITE = flags.DEFINE_bool(
+    "overwrite", False, "Invert every filter again, replacing what --out "
+    "holds; without it a rerun keeps the filters made with the same "
+    "network, weights, image and settings, and refuses a directory holding "
+    "results of other settings.")
 
 
 def main(argv):
@@ -53,7 +58,8 @@ def main(argv):
   result = atlas.draw_atlas_beam(
       spec, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      size, pipeline_args=argv[1:], config=config)
+      size, pipeline_args=argv[1:], config=config,
+      overwrite=_OVERWRITE.value)
   for path in result.grids:
     logging.info("wrote %s", path)
   logging.info("wrote %s", result.contact_sheet)

@@ -27,7 +27,7 @@ Examples:
 
 import json
 import os
-from typing import Any, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 from absl import logging
 
@@ -86,6 +86,16 @@ def first_difference(record: Mapping,
   return None
 
 
+def _finished_records(out_dir: str, layer: str, filter_ids: Iterable[int]
+                      ) -> Iterator[tuple[int, str, Optional[dict]]]:
+  """(filter, record path, record or None if unreadable) of each filter of
+  `filter_ids` whose PNG and record are present."""
+  for k in filter_ids:
+    if layout.is_done(out_dir, layer, k):
+      path = layout.filter_stem(out_dir, layer, k) + ".json"
+      yield k, path, layout.read_record(path)
+
+
 def kept_filters(out_dir: str, layer: str, num_filters: int,
                  settings: Mapping, overwrite: bool = False) -> set[int]:
   """The finished filters of a layer in `out_dir` that a run may keep.
@@ -111,11 +121,8 @@ def kept_filters(out_dir: str, layer: str, num_filters: int,
     return set()
   compared = compared_settings(settings)
   kept = set()
-  for k in range(num_filters):
-    if not layout.is_done(out_dir, layer, k):
-      continue
-    path = layout.filter_stem(out_dir, layer, k) + ".json"
-    record = layout.read_record(path)
+  for k, path, record in _finished_records(out_dir, layer,
+                                           range(num_filters)):
     if record is None:
       logging.warning("%s is not a readable record; inverting %s filter %d "
                       "again", path, layer, k)
@@ -126,10 +133,31 @@ def kept_filters(out_dir: str, layer: str, num_filters: int,
       raise errors.OutputError(
           f"{out_dir} holds results of other settings: {key} is "
           f"{_shown(recorded)} in {os.path.basename(path)} but "
-          f"{_shown(compared.get(key, _MISSING))} in this run; rerun with --overwrite "
-          "(overwrite=True) to replace them, or choose another --out")
+          f"{_shown(compared.get(key, _MISSING))} in this run; rerun with "
+          "--overwrite (overwrite=True) to replace them, or choose another "
+          "--out")
     kept.add(k)
   return kept
+
+
+def matching_filters(out_dir: str, layer: str, filter_ids: Iterable[int],
+                     settings: Mapping) -> set[int]:
+  """The filters of `filter_ids` finished in `out_dir` with `settings`.
+
+  What a worker of a checked run skips (`kept_filters` refused or cleared
+  other settings before the run began): a filter whose PNG and record are
+  present and whose record matches; an unreadable record, or one of other
+  settings being overwritten, does not match.
+
+  Args:
+    out_dir: the atlas directory.
+    layer: the layer's name.
+    filter_ids: the filters to look at.
+    settings: as for `kept_filters`.
+  """
+  compared = compared_settings(settings)
+  return {k for k, _, record in _finished_records(out_dir, layer, filter_ids)
+          if record is not None and first_difference(record, compared) is None}
 
 
 def _shown(value: Any) -> str:

@@ -8,38 +8,36 @@ layer's `FilterInverter`, writing each filter's PNG and JSON record
 atomically as `draw_atlas` does (`fmi_tf.atlas.layout`); a last step draws
 every layer's grid and the contact sheet from the files written.
 
-Resume: items whose filters are all on disk are left out when the pipeline
-is built, and a worker writes only the filters of its item still pending
-(`layout.pending`, the test `draw_atlas` applies), after inverting the whole
-chunk, so an item retried after its worker died mid-way writes nothing twice
-and gives the same bytes.
+Resume, as `draw_atlas`: the directory's finished filters are checked
+against the run's settings when the pipeline is built
+(`resume.kept_filters`: a directory of another network, weights, image or
+setting is refused unless `overwrite`), items whose filters are all kept are
+left out, and a worker writes only the filters of its item not yet on disk
+with the run's settings (`resume.matching_filters`), after inverting the
+whole chunk, so an item retried after its worker died mid-way writes nothing
+twice and gives the same bytes.
 """
 
 import dataclasses
-import glob
-import json
 import os
-import re
 from typing import Any, Optional, Sequence
 
 from absl import logging
 import numpy as np
 
-from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import draw
-from fmi_tf.atlas import layout
+from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
 from fmi_tf.inversion import filters as filters_lib
+from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
 from fmi_tf.io import images as image_io
+from fmi_tf.nets import input_size
 from fmi_tf.io import outputs
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
-
-_RECORD = re.compile(r".+_\d{4}\.json")
-
 
 @dataclasses.dataclass(frozen=True)
 class AtlasPlan:
@@ -71,42 +69,6 @@ class AtlasPlan:
     return sum(len(ids) for _, ids in self.items)
 
 
-def _recorded_network(out: str) -> Optional[dict]:
-  """The network of the first readable filter record in `out`, if any."""
-  for path in sorted(glob.glob(os.path.join(glob.escape(out), "*.json"))):
-    if not _RECORD.fullmatch(os.path.basename(path)):
-      continue
-    try:
-      with open(path, encoding="utf8") as f:
-        record = json.load(f)
-    except (OSError, ValueError):
-      continue
-    if isinstance(record, dict) and isinstance(record.get("network"), dict):
-      return record["network"]
-  return None
-
-
-def check_same_network(out: str, network: dict) -> None:
-  """Refuses an `out` that holds filters inverted with another network.
-
-  Args:
-    out: the atlas directory (it may not exist yet).
-    network: the `"network"` field of this run's records
-      (`filters.layer_record`).
-
-  Raises:
-    ArgumentError: if a record in `out` names another network or weights.
-  """
-  if not os.path.isdir(out):
-    return
-  recorded = _recorded_network(out)
-  if recorded is not None and recorded != network:
-    raise errors.ArgumentError(
-        f"{out} holds an atlas of {recorded.get('network')} with weights "
-        f"{recorded.get('weights')}, not of {network['network']} with "
-        f"weights {network['weights']}: give another output directory")
-
-
 def _chunks(ids: Sequence[int], size: int) -> list[tuple[int, ...]]:
   return [tuple(ids[i:i + size]) for i in range(0, len(ids), size)]
 
@@ -118,6 +80,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
                size: Optional[int] = None,
                *,
                config: Optional[filters_lib.InversionConfig] = None,
+               overwrite: bool = False,
                **settings) -> AtlasPlan:
   """Checks the inputs of a Beam atlas run and lists its work items.
 
@@ -132,12 +95,15 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
     size: the longer side of the image, pixels; None: the network's
       (as for `fmi_tf.invert`).
     config: the settings to start from (default `InversionConfig()`).
+    overwrite: invert every filter again, replacing what `out` holds
+      (otherwise finished filters of other settings are refused).
     **settings: fields of `InversionConfig` or `OptimizerConfig`; without
       `config` or `param`, the network's parameterisation.
 
   Raises:
     FmiError: for a bad network, layer, image or setting, an `out` that
-      holds another network's atlas, or one that cannot be written.
+      holds filters of another network, weights, image or setting, or one
+      that cannot be written.
   """
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
@@ -148,14 +114,19 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
                               settings)
   rgb = image_io.as_rgb(image, size)
   names = draw.layer_names(backbone, layers)
-  check_same_network(
-      out, filters_lib.layer_record(backbone, names[0])["network"])
-  out = outputs.prepare_directory(out)
+  input_size.check_fits(backbone.model, names, rgb.shape)
+  outputs.check_creatable(out)
   num_filters = {n: backbone.num_filters(n) for n in names}
+  run = invert_lib.run_record(rgb, image, size, config)
+  kept = {n: resume.kept_filters(
+      out, n, num_filters[n],
+      {**filters_lib.layer_record(backbone, n), **run}, overwrite)
+          for n in names}
+  out = outputs.prepare_directory(out)
   items = tuple(
       (name, chunk) for name in names
       for chunk in _chunks(range(num_filters[name]), config.batch_size)
-      if layout.pending(out, name, chunk))
+      if set(chunk) - kept[name])
   return AtlasPlan(spec, rgb, rgb if image is not None and not isinstance(
       image, str) else image, size, config, out, num_filters, items)
 
@@ -168,6 +139,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
                     *,
                     pipeline_args: Sequence[str] = (),
                     config: Optional[filters_lib.InversionConfig] = None,
+                    overwrite: bool = False,
                     **settings) -> draw.AtlasResult:
   """Inverts every filter of whole layers with an Apache Beam pipeline.
 
@@ -196,6 +168,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.
     config: the settings to start from (default `InversionConfig()`).
+    overwrite: as for `plan_atlas`.
     **settings: fields of `InversionConfig` or `OptimizerConfig`.
 
   Returns:
@@ -208,7 +181,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
       network's atlas or cannot be written; nothing is written then.
   """
   options = options_lib.pipeline_options(pipeline_args)
-  plan = plan_atlas(net, layers, out, image, size, config=config, **settings)
+  plan = plan_atlas(net, layers, out, image, size, config=config,
+                    overwrite=overwrite, **settings)
   logging.info("precision %s (%s); param %s, size %d",
                plan.config.compute_precision.name,
                plan.config.compute_precision.reason,

@@ -2,7 +2,7 @@
 
 `atlas_pipeline` adds to a pipeline: the plan's work items, reshuffled so
 that runners spread them over workers; `InvertChunk`, which inverts one item
-and writes its pending filters; and `DrawAtlas`, run once after every item,
+and writes those of its filters not yet on disk with the run's settings; and `DrawAtlas`, run once after every item,
 which draws the layer grids and the contact sheet from the files present.
 """
 
@@ -12,6 +12,7 @@ import apache_beam as beam
 
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
+from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
@@ -44,8 +45,8 @@ class InvertChunk(beam.DoFn):
     self._inverters = {}
     # The record is made where the work runs: `auto` precision is the
     # worker's.
-    self._run = invert_lib.run_record(self._image_name, self._size,
-                                      self._config)
+    self._run = invert_lib.run_record(self._image, self._image_name,
+                                      self._size, self._config)
 
   def _inverter(self, layer: str) -> filters.FilterInverter:
     if layer not in self._inverters:
@@ -60,10 +61,11 @@ class InvertChunk(beam.DoFn):
   def process(self, item) -> Iterator[int]:
     """Inverts the item's chunk; yields the number of filters written."""
     layer, filter_ids = item
-    todo = set(layout.pending(self._out, layer, filter_ids))
+    settings = {**filters.layer_record(self._backbone, layer), **self._run}
+    todo = set(filter_ids) - resume.matching_filters(self._out, layer,
+                                                     filter_ids, settings)
     if todo:
       inverter = self._inverter(layer)
-      settings = {**inverter.layer_record, **self._run}
       # The whole chunk, as one batch, so that results do not depend on
       # what an earlier attempt left.
       for result in inverter.invert(self._image, list(filter_ids)):
