@@ -154,10 +154,7 @@ def draw_atlas(net: Any,
   writer = summaries.SummaryWriter(logdir)
   num_filters = {n: backbone.num_filters(n) for n in names}
   run = invert_lib.run_record(rgb, image, size, config)
-  kept = {n: resume.kept_filters(
-      out, n, num_filters[n],
-      {**filters_lib.layer_record(backbone, n), **run}, overwrite)
-          for n in names}
+  kept = resume.kept_by_layer(out, backbone, names, run, overwrite)
   jobs = [(n, k) for n in names for k in range(num_filters[n])]
   mine = layout.shard(jobs, shard_index, shard_count)
   todo = {n: [k for m, k in mine if m == n and k not in kept[n]]

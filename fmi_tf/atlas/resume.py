@@ -33,6 +33,8 @@ from absl import logging
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import filters
+from fmi_tf.nets import feature_model
 
 # Record fields that describe how a filter was made but do not change it.
 NOT_COMPARED = frozenset({"image", "parameters.batch_size",
@@ -138,6 +140,27 @@ def kept_filters(out_dir: str, layer: str, num_filters: int,
           "--out")
     kept.add(k)
   return kept
+
+
+def kept_by_layer(out_dir: str, backbone: feature_model.Backbone,
+                  layers: Iterable[str], run: Mapping,
+                  overwrite: bool = False) -> dict[str, set[int]]:
+  """`kept_filters` of each layer of a run on `backbone`.
+
+  Args:
+    out_dir: the atlas directory (it need not exist yet).
+    backbone: the network.
+    layers: the run's layers.
+    run: what the run writes into every record (`invert.run_record`).
+    overwrite: keep nothing.
+
+  Raises:
+    OutputError: as `kept_filters`.
+  """
+  return {layer: kept_filters(
+      out_dir, layer, backbone.num_filters(layer),
+      {**filters.layer_record(backbone, layer), **run}, overwrite)
+          for layer in layers}
 
 
 def matching_filters(out_dir: str, layer: str, filter_ids: Iterable[int],

@@ -118,10 +118,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   outputs.check_creatable(out)
   num_filters = {n: backbone.num_filters(n) for n in names}
   run = invert_lib.run_record(rgb, image, size, config)
-  kept = {n: resume.kept_filters(
-      out, n, num_filters[n],
-      {**filters_lib.layer_record(backbone, n), **run}, overwrite)
-          for n in names}
+  kept = resume.kept_by_layer(out, backbone, names, run, overwrite)
   out = outputs.prepare_directory(out)
   items = tuple(
       (name, chunk) for name in names
