@@ -7,7 +7,9 @@ next layer, and with `--rounds` the order rotates each round). Each tool
 runs with its documented defaults:
 
   fmi_tf: `fmi-invert --layer=L --filters=0:16` (its defaults: the embedded
-    photo, 128 px), and again with `--param=fourier`.
+    photo, 128 px), again with `--param=fourier`, and (not in the default
+    `--tools`) with `--param=fourier --tv_weight=5`, its total-variation
+    prior.
   tf-keras-vis, xplique: see `peer_tools.py` (run in `--peer_python`, the
     interpreter of the `[peers]` extra).
 
@@ -82,8 +84,12 @@ _RUNS = flags.DEFINE_string(
     "<round>.npz); a run already there is read instead of run again, so "
     "runs can be split over several invocations and reported together.")
 _THUMB = 64
-_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF", "tf-keras-vis": "tkv",
+_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF",
+          "fmi_tf-fourier-tv5": "fmiFtv", "tf-keras-vis": "tkv",
           "xplique": "xpl"}
+# fmi-invert's flags beyond its defaults, per fmi_tf variant.
+_FMI_FLAGS = {"fmi_tf": [], "fmi_tf-fourier": ["--param=fourier"],
+              "fmi_tf-fourier-tv5": ["--param=fourier", "--tv_weight=5"]}
 
 
 @dataclasses.dataclass
@@ -103,7 +109,7 @@ def _command(tool: str, weights: str, layer: str, out: str) -> list[str]:
     invert = os.path.join(os.path.dirname(sys.executable), "fmi-invert")
     command = [invert, f"--weights={weights}", f"--layer={layer}",
                f"--filters=0:{count}", f"--size={size}", f"--out={out}"]
-    return command + (["--param=fourier"] if tool == "fmi_tf-fourier" else [])
+    return command + _FMI_FLAGS[tool]
   if not _PEER_PYTHON.value:
     raise app.UsageError(f"{tool} needs --peer_python")
   here = os.path.dirname(os.path.abspath(__file__))
@@ -205,12 +211,12 @@ def _report(layer: str, runs: list[Run], model, photo) -> None:
   fmi_cpu = statistics.median(r.cpu for r in runs if r.tool == "fmi_tf") \
       if any(r.tool == "fmi_tf" for r in runs) else None
   print(f"\n{layer}, filters 0-{_FILTERS.value - 1}, {_SIZE.value} px")
-  print(f"{'tool':>15} | {'CPU s':>7} {'wall s':>7} {'peak MB':>7} "
+  print(f"{'tool':>18} | {'CPU s':>7} {'wall s':>7} {'peak MB':>7} "
         f"{'x fmi':>5} | {'gain':>6} {'min':>6} {'activ.':>7} {'HF':>6}")
   for run in runs:
     measures = quality(run.images, photo, layer, model)
     ratio = f"{run.cpu / fmi_cpu:5.1f}" if fmi_cpu else "    -"
-    print(f"{run.tool:>15} | {run.cpu:7.1f} {run.wall:7.1f} "
+    print(f"{run.tool:>18} | {run.cpu:7.1f} {run.wall:7.1f} "
           f"{run.peak_mb:7.0f} {ratio} | "
           f"{statistics.median(measures['gain']):6.2f} "
           f"{min(measures['gain']):6.2f} "
