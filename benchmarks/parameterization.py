@@ -39,6 +39,7 @@ from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
 
 import machine
+import naturalness
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).",
                                required=True)
@@ -55,18 +56,6 @@ _DTD_PER_CLASS = 10
 _PARAMS = ("pixel", "fourier")
 
 
-def high_frequency_share(image: np.ndarray) -> float:
-  """Fraction of the spectral power above half the Nyquist frequency."""
-  luma = image @ np.array([0.299, 0.587, 0.114], np.float32)
-  luma = luma - luma.mean()
-  window = np.outer(np.hanning(luma.shape[0]), np.hanning(luma.shape[1]))
-  power = np.abs(np.fft.fft2(luma * window)) ** 2
-  fy = np.fft.fftfreq(luma.shape[0])[:, None]
-  fx = np.fft.fftfreq(luma.shape[1])[None, :]
-  radius = np.sqrt(fx * fx + fy * fy)
-  return float(power[radius > 0.25].sum() / max(power.sum(), 1e-12))
-
-
 def dtd_share(root: str, size: int) -> tuple[float, float]:
   """Median and 90th percentile high-frequency share of DTD images."""
   shares = []
@@ -75,7 +64,7 @@ def dtd_share(root: str, size: int) -> tuple[float, float]:
     if not os.path.isdir(folder):
       continue
     for file in sorted(os.listdir(folder))[:_DTD_PER_CLASS]:
-      shares.append(high_frequency_share(
+      shares.append(naturalness.high_frequency_share(
           images.load_image(os.path.join(folder, file), size)))
   return statistics.median(shares), float(np.percentile(shares, 90))
 
@@ -105,7 +94,7 @@ def main(argv):
       results = list(filters.FilterInverter(backbone, layer, config).invert(
           photo, ids))
       gains = [r.gain for r in results if r.gain is not None]
-      shares = [high_frequency_share(r.image) for r in results]
+      shares = [naturalness.high_frequency_share(r.image) for r in results]
       seconds = sum(r.seconds for r in results)
       print(f"{layer} | {param} | {statistics.median(gains):.2f} | "
             f"{min(gains):.2f} | {statistics.median(shares):.4f} | "
