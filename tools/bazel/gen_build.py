@@ -32,7 +32,9 @@ _IMPORT = re.compile(
 # Everything in tests/ that is not a test file: fixtures and helpers.
 _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
-_DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"]}
+_DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
+         # The flag walk lists the tools from setup.cfg's entry points.
+         "tests/test_flag_fuzz.py": ["setup.cfg"]}
 _LAUNCHER = "tools/bazel/run_tool.py"
 # `import fmi_tf` for the lazy API of fmi_tf/__init__.py, whose modules are
 # named in strings.
@@ -137,11 +139,14 @@ def main() -> None:
   rules.append(_rule("py_library", name="tests_support", srcs=_SUPPORT,
                      deps=support_deps))
   for path in sorted(_files_with_fast_tests()):
-    rules.append(_rule(
-        "py_test", name=_target(path)[len("tests_"):], size="large",
-        srcs=[path, "tests/pytest_runner.py"],
-        args=[f"$(location {path})", "-m", f"'{_FAST}'"],
-        main="tests/pytest_runner.py", deps=_deps(path)))
+    attrs = {"name": _target(path)[len("tests_"):], "size": "large",
+             "srcs": [path, "tests/pytest_runner.py"],
+             "args": [f"$(location {path})", "-m", f"'{_FAST}'"],
+             "main": "tests/pytest_runner.py"}
+    if path in _DATA:
+      attrs["data"] = _DATA[path]
+    attrs["deps"] = _deps(path)
+    rules.append(_rule("py_test", **attrs))
   with open("BUILD", "w") as build:
     build.write(_HEADER + "\n" + "\n".join(rules))
 
