@@ -53,6 +53,10 @@ _PLAN = {
     "fmi_tf.tools.texture_export": ["--model_dir=model",
                                     "--export_base=exports"],
     "fmi_tf.tools.classify": ["{photo}", "--saved_model=export"],
+    "fmi_tf.tools.dataset_examples": [
+        *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
+        "--image_size=16", "--crop_size=8", "--out=out"],
+    "fmi_tf.tools.site": ["--atlas=atlas", "--out=site"],
 }
 _NO_NUMERIC_FLAGS = {"fmi-atlas-stats"}
 _HUGE = str(2**64)

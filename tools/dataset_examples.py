@@ -33,21 +33,24 @@ _ALL_LAYERS = flags.DEFINE_bool(
     "all_layers", False, "Every invertible layer the weights reach.")
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 _K = flags.DEFINE_integer("k", examples.DEFAULT_K, "Regions kept per filter.",
-                          lower_bound=1)
+                          lower_bound=1, upper_bound=cli.MAX_BATCH)
 _IMAGE_SIZE = flags.DEFINE_integer(
     "image_size", examples.DEFAULT_IMAGE_SIZE, "Side of the square the "
-    "images are resized and cropped to.", lower_bound=16)
+    "images are resized and cropped to.", lower_bound=16,
+    upper_bound=cli.MAX_SIZE)
 _CROP_SIZE = flags.DEFINE_integer(
     "crop_size", examples.DEFAULT_CROP_SIZE, "Side of each crop in the "
-    "sprites.", lower_bound=4)
+    "sprites.", lower_bound=4, upper_bound=cli.MAX_SIZE)
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 16,
-                                   "Images per network call.", lower_bound=1)
+                                   "Images per network call.", lower_bound=1,
+                                   upper_bound=cli.MAX_BATCH)
 _SHARD = flags.DEFINE_string(
     "shard", "0/1", "Shard i/n (0 <= i < n): every n-th image from the i-th.")
 _FOLD = flags.DEFINE_integer("fold", 1, "DTD fold (which split lists).",
                              lower_bound=1, upper_bound=10)
 _TILES_PER_SIDE = flags.DEFINE_integer(
-    "tiles_per_side", 4, "Brodatz: tiles per plate side.", lower_bound=2)
+    "tiles_per_side", 4, "Brodatz: tiles per plate side.", lower_bound=2,
+    upper_bound=64)
 _TFDS_DATA_DIR = flags.DEFINE_string(
     "tfds_data_dir", None, "tensorflow-datasets data directory.")
 _TFDS_DOWNLOAD = flags.DEFINE_boolean(

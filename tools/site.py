@@ -28,7 +28,7 @@ _OUT = flags.DEFINE_string("out", None, "Site directory.", required=True)
 _TITLE = flags.DEFINE_string("title", "Filter atlas", "Title of the index.")
 _NEIGHBOURS = flags.DEFINE_integer(
     "neighbours", 6, "Nearest filters shown on each filter page.",
-    lower_bound=0)
+    lower_bound=0, upper_bound=cli.MAX_BATCH)
 
 
 def main(argv):

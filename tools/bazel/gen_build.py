@@ -35,6 +35,13 @@ _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
          # The flag walk lists the tools from setup.cfg's entry points.
          "tests/test_flag_fuzz.py": ["setup.cfg"]}
+# The py_tests CI runs (tag "ci"): one or two quick files per stage of the
+# package, so that Bazel checks every target builds and each stage's tests
+# run through it, in a few minutes; every test file runs under pytest.
+_CI_TESTS = frozenset(f"tests/test_{name}.py" for name in (
+    "layout", "api", "outputs", "images", "texture", "networks", "input_size",
+    "transforms", "parameterization", "modified_code", "network_defaults",
+    "resume", "style", "datasets", "export_writes", "structure", "flag_fuzz"))
 _LAUNCHER = "tools/bazel/run_tool.py"
 # `import fmi_tf` for the lazy API of fmi_tf/__init__.py, whose modules are
 # named in strings.
@@ -138,13 +145,18 @@ def main() -> None:
   support_deps = sorted({d for p in _SUPPORT for d in _deps(p)})
   rules.append(_rule("py_library", name="tests_support", srcs=_SUPPORT,
                      deps=support_deps))
-  for path in sorted(_files_with_fast_tests()):
+  fast = _files_with_fast_tests()
+  if not _CI_TESTS <= fast:
+    sys.exit(f"no fast tests in {', '.join(sorted(_CI_TESTS - fast))}")
+  for path in sorted(fast):
     attrs = {"name": _target(path)[len("tests_"):], "size": "large",
              "srcs": [path, "tests/pytest_runner.py"],
              "args": [f"$(location {path})", "-m", f"'{_FAST}'"],
              "main": "tests/pytest_runner.py"}
     if path in _DATA:
       attrs["data"] = _DATA[path]
+    if path in _CI_TESTS:
+      attrs["tags"] = ["ci"]
     attrs["deps"] = _deps(path)
     rules.append(_rule("py_test", **attrs))
   with open("BUILD", "w") as build:
