@@ -118,7 +118,11 @@ class Cropper:
   """
 
   def __init__(self, image: np.ndarray):
-    """Args: image: uint8 [H, W, 3]."""
+    """Keeps the image.
+
+    Args:
+      image: uint8 [H, W, 3].
+    """
     self.image = image
     self._reduced = {}
 
