@@ -39,6 +39,8 @@ from fmi_tf.microscope import structure
 from fmi_tf.nets import feature_model
 from fmi_tf.tools import cli
 
+import machine
+
 matplotlib.use("Agg")
 from matplotlib import pyplot  # pylint: disable=wrong-import-position
 
@@ -180,6 +182,7 @@ def _plot(rows, path):
 
 def main(argv):
   cli.no_stray_arguments(argv)
+  machine.print_header()
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   features = feature_model.feature_model(backbone, _STATISTIC_LAYERS)
   summary = examples_files.read_summary(_EXAMPLES.value)

@@ -9,7 +9,8 @@ Times, in one run and on the same images at the same size:
     fmi-texture-train computes them with no cache: the tf.data pipeline,
     batches of 16, compiled);
   * `dataset_examples` of all 16 VGG19 convolutions, k = 8: its pass over
-    the images, then the whole call (crops cut and every file written).
+    the images, the rest (crops cut and every file written), and the whole
+    call.
 """
 
 import tempfile
@@ -26,6 +27,8 @@ from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition.datasets import split
 from fmi_tf.tools import cli
+
+import machine
 
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec (dtd10).",
                                required=True)
@@ -58,6 +61,7 @@ def _read(dataset, train, wanted):
 
 def main(argv):
   cli.no_stray_arguments(argv)
+  machine.print_header()
   data = _images(datasets.load(_DATASET.value), _IMAGES.value)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   size = _SIZE.value
@@ -78,6 +82,8 @@ def main(argv):
         f"{','.join(config.layers)}): {encoding:8.1f} s")
   print(f"  dataset examples, 16 layers, pass:      {result.seconds:8.1f} s "
         f"({result.seconds / encoding:.2f} x)")
+  print(f"  dataset examples, crops and files:      "
+        f"{whole - result.seconds:8.1f} s")
   print(f"  dataset examples, 16 layers, in all:    {whole:8.1f} s "
         f"({whole / encoding:.2f} x)")
 

@@ -113,6 +113,32 @@ def test_crop_is_grey_where_the_field_leaves_the_image():
   assert (cut[2:, 2:] == 200).all()
 
 
+def test_a_small_box_is_enlarged_by_repeating_its_pixels(rng):
+  image = rng.integers(0, 256, (6, 6, 3)).astype(np.uint8)
+  cut = examples_files.crop(image, (1, 2, 3), 6)
+  np.testing.assert_array_equal(
+      cut, image[1:4, 2:5].repeat(2, axis=0).repeat(2, axis=1))
+
+
+def test_a_large_box_is_cut_from_the_reduced_image_grey_outside():
+  image = (np.add.outer(np.arange(32), np.arange(32))[..., None]
+           * [4, 2, 1] % 256).astype(np.uint8)
+  cropper = examples_files.Cropper(image)
+  boxes = [(0, 0, 16), (8, 4, 16), (-8, 24, 16)]
+  cuts = [cropper(box, 8) for box in boxes]
+  for (top, left, side), cut in zip(boxes, cuts):
+    canvas = np.full((side, side, 3), 128, np.uint8)
+    y0, x0 = max(top, 0), max(left, 0)
+    y1, x1 = min(top + side, 32), min(left + side, 32)
+    canvas[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
+    direct = np.asarray(Image.fromarray(canvas).resize((8, 8),
+                                                       Image.LANCZOS))
+    inside = (slice(max(-top, 0) // 2 + 1, (min(32 - top, side)) // 2 - 1),
+              slice(max(-left, 0) // 2 + 1, (min(32 - left, side)) // 2 - 1))
+    np.testing.assert_allclose(cut[inside], direct[inside], atol=12)
+  assert (cuts[2][:4] == 128).all() and (cuts[2][:, 4:] == 128).all()
+
+
 def test_shards_merge_into_the_single_run(tiny_backbone, folder, tmp_path):
   whole = _run(tiny_backbone, folder, tmp_path / "whole")
   first = _run(tiny_backbone, folder, tmp_path / "sharded", shard="0/2")

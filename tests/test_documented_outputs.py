@@ -8,6 +8,7 @@ file a tool stops writing, fails here.
 import os
 import pathlib
 import re
+import shutil
 
 import pytest
 
@@ -16,11 +17,11 @@ from tests import tool_runs
 _TOOLS_PAGE = (pathlib.Path(__file__).resolve().parent.parent / "docs"
                / "tools.md")
 _NAME = re.compile(
-    r"`((?:[\w<>:{}-]+/)*[\w<>:.-]+\.(?:png|json|html|csv|npz|h5)"
+    r"`((?:[\w<>:{}-]+/)*[\w<>:.-]+\.(?:png|jpg|json|html|css|js|csv|npz|h5)"
     r"|exports/[\w<>/]+/)`")
 _PLACEHOLDERS = {"<layer>": r"[a-z0-9_]+", "<filter:04d>": r"\d{4}",
                  "<seed:04d>": r"\d{4}", "<encoder>": r"\w+",
-                 "<name>": "texture", "<v>": r"\d+"}
+                 "<name>": "texture", "<v>": r"\d+", "<i>": r"\d+"}
 # A documented path's leading directory stands for the run's output root.
 _ROOTS = ("out/", "exports/")
 
@@ -71,12 +72,13 @@ def weights(real_weights_path):
 
 @pytest.fixture(scope="module")
 def texture_folder(dtd10_root, tmp_path_factory):
-  """Four images of each of two dtd10 classes, linked into a folder."""
+  """Four images of each of two dtd10 classes, copied into a folder."""
   root = tmp_path_factory.mktemp("textures")
   for name in ("banded", "braided"):
     (root / name).mkdir()
     for file in sorted(os.listdir(os.path.join(dtd10_root, name)))[:4]:
-      os.symlink(os.path.join(dtd10_root, name, file), root / name / file)
+      shutil.copyfile(os.path.join(dtd10_root, name, file),
+                      root / name / file)
   return root
 
 
@@ -112,11 +114,30 @@ def test_texture_tools_write_what_the_docs_say(weights, texture_folder,
   assert_documented_names_written("fmi-texture-export", f"{tmp_path}/exports")
 
 
+@pytest.mark.slow
+@pytest.mark.real_weights
+@pytest.mark.real_data
+def test_microscope_tools_write_what_the_docs_say(weights, texture_folder,
+                                                  tmp_path):
+  _run("fmi-dataset-examples", f"--dataset=folder:{texture_folder}",
+       "--layers=block1_conv1", "--image_size=32", "--k=2", "--crop_size=8",
+       weights, f"--out={tmp_path}/examples")
+  assert_documented_names_written("fmi-dataset-examples",
+                                  f"{tmp_path}/examples")
+  _run("fmi-atlas", "--layers=block1_conv1", "--size=16", "--steps=2",
+       weights, f"--out={tmp_path}/atlas")
+  _run("fmi-site", f"--atlas={tmp_path}/atlas",
+       f"--examples={tmp_path}/examples", f"--out={tmp_path}/site")
+  assert_documented_names_written("fmi-site", f"{tmp_path}/site")
+
+
 @pytest.mark.parametrize("tool,name,path", [
     ("fmi-reallocate", "seed_<seed:04d>.png", "seed_0003.png"),
     ("fmi-invert", "out/<layer>_<filter:04d>.png", "block1_conv1_0012.png"),
     ("fmi-texture-export", "exports/<name>_encoder/<v>/",
      "texture_encoder/2"),
+    ("fmi-site", "out/<layer>/img/<filter:04d>_<i>.jpg",
+     "block4_conv1/img/0007_1.jpg"),
 ])
 def test_a_documented_name_matches_the_files_it_stands_for(tool, name, path):
   assert name in documented_names(tool)
