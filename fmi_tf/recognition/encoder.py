@@ -43,6 +43,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf import texture
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import input_size
 from fmi_tf.nets import layers as vgg_layers
 
 KINDS = ("energy", "gram", "gap")
@@ -258,27 +259,17 @@ def build(backbone: feature_model.Backbone,
 
 
 def smallest_image_size(backbone: feature_model.Backbone,
-                        layers: Sequence[str], largest: int = 4096) -> int:
+                        layers: Sequence[str]) -> int:
   """The smallest side of square images the network admits up to `layers`
-  (each pooling halves the maps, which must keep one pixel).
+  (`input_size.smallest_input`: each pooling halves the maps, which must
+  keep one pixel).
 
   Raises:
     LayerError: for unknown layers.
   """
-  features = feature_model.feature_model(backbone, layers)
-
-  def admits(side: int) -> bool:
-    try:
-      features.compute_output_shape((1, side, side, 3))
-    except ValueError:
-      return False
-    return True
-
-  low, high = 1, largest
-  while low < high:
-    middle = (low + high) // 2
-    low, high = (low, middle) if admits(middle) else (middle + 1, high)
-  return low
+  return max(max(input_size.smallest_input(backbone.model,
+                                           backbone.canonical_name(layer)))
+             for layer in layers)
 
 
 def check_image_sizes(backbone: feature_model.Backbone,
