@@ -2,15 +2,19 @@ r"""Dataset examples against recognition encoding, of the same images.
 
 Usage:
   python benchmarks/dataset_examples.py --dataset=dtd:/path/to/dtd10 \
-      [--images=1200] [--size=128] [--weights=vgg19.h5]
+      [--images=1200] [--size=128] [--weights=vgg19.h5] \
+      [--precisions=auto,float32]
 
-Times, in one run and on the same images at the same size:
+Times (wall and the process's CPU seconds, the fairer figure on a shared
+machine), in one run and on the same images at the same size:
   * the recognition encoding (the default energy encoder's statistics, as
     fmi-texture-train computes them with no cache: the tf.data pipeline,
     batches of 16, compiled);
-  * `dataset_examples` of all 16 VGG19 convolutions, k = 8: its pass over
-    the images, the rest (crops cut and every file written), and the whole
-    call.
+  * `dataset_examples` of all 16 VGG19 convolutions, k = 8, once per
+    `--precisions` (`auto`, its default, resolved on this machine, then
+    float32, what `auto` picks on a CPU without bfloat16 arithmetic): its
+    pass over the images, the rest (crops cut and every file written), and
+    the whole call.
 """
 
 import tempfile
@@ -20,6 +24,7 @@ from absl import app
 from absl import flags
 
 from fmi_tf.microscope import examples
+from fmi_tf.nets import precision
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.recognition import datasets
@@ -36,6 +41,9 @@ _IMAGES = flags.DEFINE_integer("images", 0, "Images to use (0: all).",
                                lower_bound=0)
 _SIZE = flags.DEFINE_integer("size", 128, "Image side.", lower_bound=16)
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights.")
+_PRECISIONS = flags.DEFINE_multi_enum(
+    "precisions", [precision.AUTO, precision.FLOAT32], precision.PRECISIONS,
+    "The precisions to run dataset examples in, one after another.")
 
 
 def _images(dataset: split.Dataset, count: int) -> split.Dataset:
@@ -59,6 +67,24 @@ def _read(dataset, train, wanted):
   return images
 
 
+class _Clock:
+  """Wall and process CPU seconds since it was made."""
+
+  def __init__(self):
+    self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+  def read(self) -> tuple[float, float]:
+    return (time.perf_counter() - self._wall,
+            time.process_time() - self._cpu)
+
+
+def _both(wall, cpu, wall_base, cpu_base) -> str:
+  if wall_base is None:
+    return f"{wall:8.1f}         {cpu:8.1f}"
+  return (f"{wall:8.1f} ({wall / wall_base:.2f} x) "
+          f"{cpu:8.1f} ({cpu / cpu_base:.2f} x)")
+
+
 def main(argv):
   cli.no_stray_arguments(argv)
   machine.print_header()
@@ -67,25 +93,32 @@ def main(argv):
   size = _SIZE.value
   config = encoder.EncoderConfig()
   cache = experiment.cache_for(data, size, backbone, None)
-  start = time.perf_counter()
+  clock = _Clock()
   encoded = cache.encode(encoder.build(backbone, config), data.train, size)
-  encoding = time.perf_counter() - start
-  with tempfile.TemporaryDirectory() as out:
-    start = time.perf_counter()
-    result = examples.dataset_examples(
-        backbone, list(vgg_layers.CONV_LAYERS), data, out, image_size=size,
-        progress=False)
-    whole = time.perf_counter() - start
+  encoding, encoding_cpu = clock.read()
   count = len(encoded.names)
-  print(f"{count} images of {_DATASET.value} at {size} px")
+  print(f"{count} images of {_DATASET.value} at {size} px; wall s "
+        "(x encoding), CPU s (x encoding)")
   print(f"  recognition encoding ({config.kind}, "
-        f"{','.join(config.layers)}): {encoding:8.1f} s")
-  print(f"  dataset examples, 16 layers, pass:      {result.seconds:8.1f} s "
-        f"({result.seconds / encoding:.2f} x)")
-  print(f"  dataset examples, crops and files:      "
-        f"{whole - result.seconds:8.1f} s")
-  print(f"  dataset examples, 16 layers, in all:    {whole:8.1f} s "
-        f"({whole / encoding:.2f} x)")
+        f"{','.join(config.layers)}, float32): "
+        f"{_both(encoding, encoding_cpu, encoding, encoding_cpu)}")
+  for asked in _PRECISIONS.value:
+    with tempfile.TemporaryDirectory() as out:
+      clock = _Clock()
+      result = examples.dataset_examples(
+          backbone, list(vgg_layers.CONV_LAYERS), data, out, image_size=size,
+          precision=asked, progress=False)
+      whole, whole_cpu = clock.read()
+    name = precision.resolve(asked).name
+    label = f"{asked} = {name}" if asked == precision.AUTO else name
+    print(f"  dataset examples, 16 layers, {label}:")
+    the_pass = _both(result.seconds, result.cpu_seconds, encoding,
+                     encoding_cpu)
+    print(f"    the pass:         {the_pass}")
+    rest = (whole - result.seconds, whole_cpu - result.cpu_seconds)
+    print(f"    crops and files:  {_both(*rest, None, None)}")
+    print(f"    in all:           "
+          f"{_both(whole, whole_cpu, encoding, encoding_cpu)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def folder(tmp_path_factory):
 
 def _run(backbone, folder, out, **options):
   options = {"k": 3, "image_size": _SIZE, "crop_size": 8, "batch_size": 2,
-             "progress": False, **options}
+             "precision": "float32", "progress": False, **options}
   return examples.dataset_examples(backbone, _LAYERS, f"folder:{folder}",
                                    str(out), **options)
 
@@ -175,6 +175,37 @@ def test_an_interrupted_pass_resumes_and_a_finished_one_is_cached(
   assert other_k.images == 7
 
 
+def test_bfloat16_finds_the_float32_regions_and_is_kept_apart(
+    tiny_backbone, folder, tmp_path):
+  exact, mixed = tmp_path / "float32", tmp_path / "mixed"
+  _run(tiny_backbone, folder, exact)
+  halves = _run(tiny_backbone, folder, mixed, precision="bfloat16")
+  assert halves.complete and halves.images == 7
+  summary = lambda out: json.loads((out / examples_files.SUMMARY).read_text())
+  assert summary(mixed)["precision"] == "bfloat16"
+  for layer in _LAYERS:
+    pairs = zip(*(examples_files.read_layer(str(out), layer)["filters"]
+                  for out in (exact, mixed)))
+    for a, b in pairs:  # a near tie may swap, never a weak region
+      assert b["top"][0]["image"] in [t["image"] for t in a["top"]]
+      scores = [t["score"] for t in a["top"]]
+      np.testing.assert_allclose([t["score"] for t in b["top"]], scores,
+                                 atol=0.05 * scores[0] + 1e-3)
+  again = _run(tiny_backbone, folder, mixed)
+  assert again.images == 7  # another precision is another cache entry
+  assert summary(mixed)["precision"] == "float32"
+  for layer in _LAYERS:
+    assert (examples_files.read_layer(str(exact), layer) ==
+            examples_files.read_layer(str(mixed), layer))
+
+
+def test_an_unknown_precision_is_refused_before_anything_is_written(
+    tiny_backbone, folder, tmp_path):
+  with pytest.raises(errors.ArgumentError, match="precision"):
+    _run(tiny_backbone, folder, tmp_path / "out", precision="float16")
+  assert not os.path.exists(tmp_path / "out")
+
+
 def test_an_unreadable_image_is_skipped_and_named(tiny_backbone, folder,
                                                   tmp_path):
   data = tmp_path / "data"
@@ -225,7 +256,7 @@ def test_any_network_tiny_mobilenet(folder, tmp_path):
   layers = ["dw_relu", "swish_conv"]
   result = examples.dataset_examples(
       backbone, layers, f"folder:{folder}", str(tmp_path), k=2,
-      image_size=_SIZE, crop_size=8, progress=False)
+      image_size=_SIZE, crop_size=8, precision="float32", progress=False)
   assert result.complete
   _, _, _, codes = _brute_force(backbone, folder, layers)
   for layer in layers:

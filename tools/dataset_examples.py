@@ -21,6 +21,7 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.atlas import draw
 from fmi_tf.microscope import examples
+from fmi_tf.nets import precision
 from . import cli
 from . import model_flags
 
@@ -46,6 +47,10 @@ _BATCH_SIZE = flags.DEFINE_integer("batch_size", 16,
                                    upper_bound=cli.MAX_BATCH)
 _SHARD = flags.DEFINE_string(
     "shard", "0/1", "Shard i/n (0 <= i < n): every n-th image from the i-th.")
+_PRECISION = flags.DEFINE_enum(
+    "precision", precision.AUTO, precision.PRECISIONS,
+    "What the network computes in: auto picks bfloat16 where the CPU or GPU "
+    "has bfloat16 arithmetic, else float32.")
 _FOLD = flags.DEFINE_integer("fold", 1, "DTD fold (which split lists).",
                              lower_bound=1, upper_bound=10)
 _TILES_PER_SIDE = flags.DEFINE_integer(
@@ -66,7 +71,7 @@ def main(argv):
       draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       _DATASET.value, _OUT.value, k=_K.value, image_size=_IMAGE_SIZE.value,
       crop_size=_CROP_SIZE.value, batch_size=_BATCH_SIZE.value,
-      shard=_SHARD.value, fold=_FOLD.value,
+      shard=_SHARD.value, precision=_PRECISION.value, fold=_FOLD.value,
       tiles_per_side=_TILES_PER_SIDE.value, data_dir=_TFDS_DATA_DIR.value,
       download=_TFDS_DOWNLOAD.value)
   if result.complete:

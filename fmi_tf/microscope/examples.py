@@ -40,6 +40,7 @@ from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
+from fmi_tf.nets import precision as precision_lib
 from fmi_tf.nets import receptive_field
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
@@ -62,6 +63,7 @@ class ExamplesResult:
     skipped: names of this shard's images that could not be decoded.
     complete: whether every shard is done and the outputs are written.
     seconds: time of the pass over the images.
+    cpu_seconds: the process's CPU time in that pass (all its threads).
   """
   out: str
   layers: tuple[str, ...]
@@ -69,6 +71,7 @@ class ExamplesResult:
   skipped: tuple[str, ...]
   complete: bool
   seconds: float
+  cpu_seconds: float
 
 
 @dataclasses.dataclass
@@ -222,6 +225,7 @@ def dataset_examples(net: Any,
                      batch_size: int = 16,
                      shard: "str | tuple[int, int]" = (0, 1),
                      checkpoint_images: int = 256,
+                     precision: str = precision_lib.AUTO,
                      progress: bool = True,
                      **dataset_options) -> ExamplesResult:
   """Finds the top-k dataset regions of every filter of some layers.
@@ -248,6 +252,10 @@ def dataset_examples(net: Any,
     batch_size: images per network call.
     shard: `(i, n)` or `"i/n"`: every n-th image from the i-th.
     checkpoint_images: images between saves of the resumable state.
+    precision: what the network computes in: `"auto"` (bfloat16 where the
+      device has bfloat16 arithmetic, else float32; see
+      `fmi_tf.nets.precision`), `"float32"` or `"bfloat16"`. The choice is
+      part of the record, so runs in different precisions never mix.
     progress: show a progress bar.
     **dataset_options: `fold`, `test_fraction`, `seed`, `tiles_per_side`,
       `data_dir`, `download` of `datasets.load`.
@@ -269,6 +277,7 @@ def dataset_examples(net: Any,
                   else shard)
   if not 0 <= index < count:
     raise errors.ArgumentError(f"bad shard {index}/{count}")
+  compute = precision_lib.resolve(precision)
   backbone = networks.network(net)
   names = draw.layer_names(backbone, layers)
   fields = {n: receptive_field.receptive_field(backbone.model, n)
@@ -281,7 +290,8 @@ def dataset_examples(net: Any,
   out = outputs.prepare_directory(out)
   outputs.prepare_directory(examples_files.state_directory(out))
   record = {"dataset": data.name, "image_size": image_size, "k": k,
-            "layers": names, "weights": backbone.source,
+            "layers": names, "precision": compute.name,
+            "weights": backbone.source,
             "network": networks.record(backbone),
             "weights_digest": descriptor_cache.weights_digest(
                 [backbone.model.get_layer(n)
@@ -289,21 +299,24 @@ def dataset_examples(net: Any,
   key = descriptor_cache.cache_key(record)
   if examples_files.is_complete(out, key):
     logging.info("dataset examples of %s are in %s already", data.name, out)
-    return ExamplesResult(out, tuple(names), 0, (), True, 0.0)
+    return ExamplesResult(out, tuple(names), 0, (), True, 0.0, 0.0)
   channels = {n: backbone.num_filters(n) for n in names}
   path = _state_path(out, key, index, count)
   state = _load_state(path, names) or _State.empty(
       channels, k, data.num_classes, len(image_names))
   mine = list(range(index, len(image_names), count))
-  seen, seconds = 0, 0.0
+  seen, seconds, cpu_seconds = 0, 0.0, 0.0
   if not state.complete:
-    features = feature_model.feature_model(backbone, names)
-    start = time.perf_counter()
+    logging.info("precision %s (%s)", compute.name, compute.reason)
+    features = feature_model.feature_model(backbone, names,
+                                           precision=compute.name)
+    start, start_cpu = time.perf_counter(), time.process_time()
     seen = _pass(state, _responses(features, names), parts, image_names,
                  mine, image_size, batch_size,
                  lambda: _save_state(path, state), checkpoint_images,
                  progress)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - start_cpu
     state.complete = True
     _save_state(path, state)
   skipped = tuple(image_names[i] for i in mine if not state.done[i])
@@ -314,7 +327,8 @@ def dataset_examples(net: Any,
   complete = _write_when_all_shards_are_done(
       out, key, count, names, parts, image_names, data, fields, record,
       crop_size, batch_size)
-  return ExamplesResult(out, tuple(names), seen, skipped, complete, seconds)
+  return ExamplesResult(out, tuple(names), seen, skipped, complete, seconds,
+                        cpu_seconds)
 
 
 def _write_when_all_shards_are_done(out, key, count, names, parts,
