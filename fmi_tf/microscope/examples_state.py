@@ -98,14 +98,3 @@ def save(state_path: str, state: ShardState) -> None:
   np.savez(buffer, **state.arrays())
   outputs.write_bytes(state_path, buffer.getvalue())
 
-
-def is_complete(state_path: str) -> bool:
-  """Whether a readable state at `state_path` says its shard is complete
-  (an unreadable one is not: its shard runs, and refuses it)."""
-  if not os.path.isfile(state_path):
-    return False
-  try:
-    with np.load(state_path, allow_pickle=False) as arrays:
-      return bool(arrays["complete"])
-  except (OSError, ValueError, KeyError):
-    return False
