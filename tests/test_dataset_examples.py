@@ -18,6 +18,7 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import receptive_field
 from fmi_tf.recognition.datasets import pipeline
 from tests import tiny_mobilenet
+from tests import tiny_vgg
 
 _LAYERS = ["block1_conv1", "block3_conv1"]
 _SIZE = 24
@@ -284,3 +285,22 @@ def test_bad_numbers_and_a_broken_state_are_one_clear_error(
   state.write_bytes(b"not an archive")
   with pytest.raises(errors.ArgumentError, match="cannot resume from"):
     _run(tiny_backbone, folder, tmp_path / "c", shard="0/2")
+
+
+def test_examples_of_other_weights_or_another_dataset_are_refused(
+    tiny_backbone, folder, tmp_path):
+  out = tmp_path / "out"
+  _run(tiny_backbone, folder, out)
+  before = sorted(p.relative_to(out) for p in out.rglob("*"))
+  summary = (out / examples_files.SUMMARY).read_bytes()
+  with pytest.raises(errors.OutputError,
+                     match="examples of other weights: weights_digest is"):
+    _run(tiny_vgg.tiny_backbone(seed=1), folder, out)
+  other = tmp_path / "other"
+  subprocess.run(["cp", "-r", folder, str(other)], check=True)
+  with pytest.raises(errors.OutputError,
+                     match="examples of another dataset: dataset is"):
+    _run(tiny_backbone, str(other), out)
+  assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+  assert (out / examples_files.SUMMARY).read_bytes() == summary
+  assert _run(tiny_backbone, folder, out, k=2).images == 7  # same source

@@ -6,7 +6,10 @@ filter's result is the one a single-process run gives, byte for byte. A
 worker loads the network once and inverts every item it gets with the
 layer's `FilterInverter`, writing each filter's PNG and JSON record
 atomically as `draw_atlas` does (`fmi_tf.atlas.layout`); a last step draws
-every layer's grid and the contact sheet from the files written.
+every layer's grid and the contact sheet from the files written. Then, if
+asked, the dataset examples of the same layers run as a second pipeline with
+the same options (`fmi_tf.beam.examples`), and the site is built from the
+atlas and examples written (`fmi_tf.make_site`).
 
 Resume, as `draw_atlas`: the directory's finished filters are checked
 against the run's settings when the pipeline is built
@@ -20,24 +23,28 @@ twice and gives the same bytes.
 
 import dataclasses
 import os
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from absl import logging
 import numpy as np
 
+from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import draw
 from fmi_tf.atlas import resume
+from fmi_tf.beam import examples as examples_lib
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
 from fmi_tf.io import images as image_io
-from fmi_tf.nets import input_size
 from fmi_tf.io import outputs
+from fmi_tf.microscope import site
+from fmi_tf.nets import input_size
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
+
 
 @dataclasses.dataclass(frozen=True)
 class AtlasPlan:
@@ -137,13 +144,19 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
                     pipeline_args: Sequence[str] = (),
                     config: Optional[filters_lib.InversionConfig] = None,
                     overwrite: bool = False,
+                    examples_dataset: Optional[str] = None,
+                    examples_out: Optional[str] = None,
+                    examples_options: Optional[Mapping[str, Any]] = None,
+                    site_out: Optional[str] = None,
                     **settings) -> draw.AtlasResult:
   """Inverts every filter of whole layers with an Apache Beam pipeline.
 
   The same directory as `fmi_tf.draw_atlas` (PNG and JSON per filter, a
   grid per layer, `index.html`), the same bytes per filter, on any Beam
-  runner; a rerun skips what is on disk. Needs `pip install
-  "fmi_tf[beam]"`.
+  runner; a rerun skips what is on disk. With `examples_dataset`, then the
+  dataset examples of the same layers, as `dataset_examples_beam` writes
+  them, with the same options; with `site_out`, then the site of the atlas
+  (and examples). Needs `pip install "fmi_tf[beam]"`.
 
   Examples:
     >>> from fmi_tf.beam import atlas, network_spec
@@ -154,6 +167,10 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     >>> atlas.draw_atlas_beam(net, ["relu1_1"], "/shared/atlas",
     ...     pipeline_args=["--runner=DataflowRunner", "--project=p",
     ...                    "--region=us-central1", "--temp_location=gs://b/t"])
+    >>> atlas.draw_atlas_beam(net, ["relu4_1"], "/shared/atlas",
+    ...     examples_dataset="dtd:/shared/dtd",
+    ...     examples_out="/shared/examples", examples_options={"shards": 16},
+    ...     site_out="/shared/site")
 
   Args:
     net: a `NetworkSpec` (its weights a path every worker sees), or a
@@ -166,6 +183,13 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
       options); no `--runner` means `DirectRunner`.
     config: the settings to start from (default `InversionConfig()`).
     overwrite: as for `plan_atlas`.
+    examples_dataset: a dataset spec whose images every worker sees: find
+      the dataset examples of the layers too.
+    examples_out: their directory (given with `examples_dataset`).
+    examples_options: keywords of `dataset_examples_beam` (`shards`, `k`,
+      `image_size`, ...).
+    site_out: the site directory: build the site of the atlas (and its
+      dataset examples) once they are written.
     **settings: fields of `InversionConfig` or `OptimizerConfig`.
 
   Returns:
@@ -174,10 +198,20 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
 
   Raises:
     FmiError: for Beam missing, an unknown runner or Beam option, a bad
-      network, layer, image or setting, or an `out` that holds another
-      network's atlas or cannot be written; nothing is written then.
+      network, layer, image, setting or dataset, an `out` or `examples_out`
+      that holds another network's atlas or examples, or an output
+      directory that cannot be written or is given twice; nothing is
+      written then.
   """
   options = options_lib.pipeline_options(pipeline_args)
+  _check_directories(out, examples_dataset, examples_out, site_out)
+  examples_plan = None
+  if examples_dataset is not None:
+    spec = (net if isinstance(net, network_spec.NetworkSpec)
+            else network_spec.NetworkSpec(str(net)))
+    examples_plan = examples_lib.plan_examples(
+        spec, layers, examples_dataset, examples_out,
+        **(examples_options or {}))
   plan = plan_atlas(net, layers, out, image, size, config=config,
                     overwrite=overwrite, **settings)
   logging.info("precision %s (%s); param %s, size %d",
@@ -193,5 +227,38 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     atlas_transforms.atlas_pipeline(pipeline, plan)
   paths = [os.path.join(plan.out, f"{name}.png") for name in plan.num_filters]
   grids = tuple(path for path in paths if os.path.isfile(path))
+  sheet = os.path.join(plan.out, contact_sheet.FILENAME)
+  logging.info("atlas: %d layer grids and %s", len(grids), sheet)
+  if examples_plan is not None:
+    examples_lib.run_examples(examples_plan, options)
+  if site_out is not None:
+    built = site.make_site(plan.out, site_out, examples_out, progress=False)
+    logging.info("site: %d filter pages of %d layers; open %s",
+                 built.filters, len(built.layers), built.index)
   return draw.AtlasResult(plan.out, tuple(plan.num_filters), plan.pending,
-                          grids, os.path.join(plan.out, contact_sheet.FILENAME))
+                          grids, sheet)
+
+
+def _check_directories(out: str, examples_dataset: Optional[str],
+                       examples_out: Optional[str],
+                       site_out: Optional[str]) -> None:
+  """Refuses examples without their directory (or the reverse), one
+  directory given for two outputs, and a site directory that cannot be
+  written."""
+  if (examples_dataset is None) != (examples_out is None):
+    raise errors.ArgumentError(
+        "give the dataset examples' dataset and directory together "
+        "(examples_dataset and examples_out)")
+  given = {"atlas": out, "examples": examples_out, "site": site_out}
+  seen = {}
+  for what, path in given.items():
+    if path is None:
+      continue
+    real = os.path.realpath(path)
+    if real in seen:
+      raise errors.ArgumentError(
+          f"the {seen[real]} and the {what} need directories of their own, "
+          f"not both {path}")
+    seen[real] = what
+  if site_out is not None:
+    outputs.check_creatable(site_out, "site directory")

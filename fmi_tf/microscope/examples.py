@@ -10,11 +10,13 @@ once, and the receptive field of the winning unit (`nets.receptive_field`)
 is cut out of each (grey where the field reaches past the image) and written
 as one sprite per filter (`examples_files`).
 
-The pass checkpoints its state (the running top-k, the class sums and the
-images done) every `checkpoint_images` images and when interrupted, into a
-hidden state file named by a hash of the dataset, image size, network,
-weights digest, layers and k: a rerun resumes it, and a run whose outputs
-are complete reads nothing. `shard=(i, n)` takes every n-th image from the
+The pass checkpoints its state (`examples_state`: the running top-k, the
+class sums and the images done) every `checkpoint_images` images and when
+interrupted, into a hidden state file named by a hash of the dataset, image
+size, network, weights digest, layers and k (`examples_run`): a rerun
+resumes it, and a run whose outputs are complete reads nothing; a directory
+holding the examples of another network, other weights or another dataset
+is refused. `shard=(i, n)` takes every n-th image from the
 i-th: n runs (at once, on machines sharing the directory, or one after
 another) each save their state, and the one that finds all n complete
 merges them and writes the outputs, under a lock, as the atlas's last shard
@@ -22,34 +24,30 @@ draws its grids.
 """
 
 import dataclasses
-import io
 import os
 import time
-from typing import Any, Optional, Sequence
+from typing import Any, Sequence
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf.atlas import draw
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import examples_files
-from fmi_tf.microscope import top_k
+from fmi_tf.microscope import examples_run
+from fmi_tf.microscope import examples_state
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
-from fmi_tf.nets import receptive_field
 from fmi_tf.recognition import datasets
-from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.recognition.datasets import split
 
-DEFAULT_K = 8
-DEFAULT_IMAGE_SIZE = 128
-DEFAULT_CROP_SIZE = 64
+DEFAULT_K = examples_run.DEFAULT_K
+DEFAULT_IMAGE_SIZE = examples_run.DEFAULT_IMAGE_SIZE
+DEFAULT_CROP_SIZE = examples_run.DEFAULT_CROP_SIZE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,54 +72,6 @@ class ExamplesResult:
   cpu_seconds: float
 
 
-@dataclasses.dataclass
-class _State:
-  """One shard's progress: the running top-k and class sums per layer."""
-  tops: dict[str, top_k.TopK]
-  class_sums: dict[str, np.ndarray]  # [classes, C] sums of spatial means
-  class_counts: np.ndarray  # [classes]
-  done: np.ndarray  # bool [N] images of the whole list passed through
-  labels: np.ndarray  # int64 [N] their labels (-1: not passed through)
-  complete: bool = False
-
-  @classmethod
-  def empty(cls, channels: dict[str, int], k: int, classes: int,
-            images: int) -> "_State":
-    return cls({n: top_k.TopK.empty(c, k) for n, c in channels.items()},
-               {n: np.zeros((classes, c), np.float64)
-                for n, c in channels.items()},
-               np.zeros(classes, np.int64), np.zeros(images, bool),
-               np.full(images, -1, np.int64))
-
-  def arrays(self) -> dict[str, np.ndarray]:
-    values = {"class_counts": self.class_counts, "done": self.done,
-              "labels": self.labels,
-              "complete": np.asarray(self.complete)}
-    for i, name in enumerate(self.tops):
-      for field, array in zip(("scores", "images", "rows", "cols"),
-                              self.tops[name].as_arrays()):
-        values[f"{i}/{field}"] = array
-      values[f"{i}/class_sums"] = self.class_sums[name]
-    return values
-
-  @classmethod
-  def from_arrays(cls, arrays, names: Sequence[str]) -> "_State":
-    return cls({n: top_k.TopK(*(arrays[f"{i}/{f}"] for f in (
-        "scores", "images", "rows", "cols"))) for i, n in enumerate(names)},
-               {n: arrays[f"{i}/class_sums"] for i, n in enumerate(names)},
-               arrays["class_counts"], arrays["done"], arrays["labels"],
-               bool(arrays["complete"]))
-
-  def merge(self, other: "_State") -> None:
-    for name, top in self.tops.items():
-      top.merge(other.tops[name])
-      self.class_sums[name] = self.class_sums[name] + other.class_sums[name]
-    self.class_counts = self.class_counts + other.class_counts
-    self.done = self.done | other.done
-    self.labels = np.maximum(self.labels, other.labels)
-    self.complete = self.complete and other.complete
-
-
 def _responses(features, names: Sequence[str]):
   """A compiled images -> {layer: (max, row, col, mean) each [B, C]}."""
 
@@ -141,13 +91,6 @@ def _responses(features, names: Sequence[str]):
   return responses
 
 
-def _parts(dataset: split.Dataset) -> list[split.Examples]:
-  """The dataset's parts, its test part left out when it repeats train."""
-  if set(dataset.test.names) <= set(dataset.train.names):
-    return [dataset.train]
-  return [dataset.train, dataset.test]
-
-
 def _read(parts: Sequence[split.Examples], wanted: set[str], image_size: int,
           batch_size: int):
   """Batches of the wanted images of every part, fitted to `image_size`."""
@@ -158,32 +101,10 @@ def _read(parts: Sequence[split.Examples], wanted: set[str], image_size: int,
                                   batch_size)
 
 
-def _state_path(out: str, key: str, index: int, count: int) -> str:
-  return os.path.join(examples_files.state_directory(out),
-                      f"{key}_{index}of{count}.npz")
-
-
-def _load_state(path: str, names: Sequence[str]) -> Optional[_State]:
-  if not os.path.isfile(path):
-    return None
-  try:
-    with np.load(path, allow_pickle=False) as arrays:
-      return _State.from_arrays(dict(arrays), names)
-  except (OSError, ValueError, KeyError) as e:
-    raise errors.ArgumentError(
-        f"cannot resume from {path}: {e}; delete it to start this shard "
-        "again") from None
-
-
-def _save_state(path: str, state: _State) -> None:
-  buffer = io.BytesIO()
-  np.savez(buffer, **state.arrays())
-  outputs.write_bytes(path, buffer.getvalue())
-
-
-def _pass(state: _State, responses, parts, image_names: Sequence[str],
-          mine: Sequence[int], image_size: int, batch_size: int,
-          checkpoint, checkpoint_images: int, show: bool) -> int:
+def _pass(state: examples_state.ShardState, responses, parts,
+          image_names: Sequence[str], mine: Sequence[int], image_size: int,
+          batch_size: int, checkpoint, checkpoint_images: int,
+          show: bool) -> int:
   """Runs the shard's images not done yet through the network."""
   index = {name: i for i, name in enumerate(image_names)}
   todo = {image_names[i] for i in mine if not state.done[i]}
@@ -222,9 +143,10 @@ def dataset_examples(net: Any,
                      k: int = DEFAULT_K,
                      image_size: int = DEFAULT_IMAGE_SIZE,
                      crop_size: int = DEFAULT_CROP_SIZE,
-                     batch_size: int = 16,
+                     batch_size: int = examples_run.DEFAULT_BATCH_SIZE,
                      shard: "str | tuple[int, int]" = (0, 1),
-                     checkpoint_images: int = 256,
+                     checkpoint_images: int = (
+                         examples_run.DEFAULT_CHECKPOINT_IMAGES),
                      precision: str = precision_lib.AUTO,
                      progress: bool = True,
                      **dataset_options) -> ExamplesResult:
@@ -264,81 +186,74 @@ def dataset_examples(net: Any,
     What was done; `complete` once every shard is and the outputs exist.
 
   Raises:
-    FmiError: for a bad layer, dataset, number or shard, or an `out` that
-      cannot be written.
+    FmiError: for a bad layer, dataset, number or shard, an `out` that
+      cannot be written, or one holding the examples of another network,
+      other weights or another dataset.
   """
-  for what, value in (("k", k), ("image_size", image_size),
-                      ("crop_size", crop_size), ("batch_size", batch_size),
-                      ("checkpoint_images", checkpoint_images)):
-    if not isinstance(value, int) or value < 1:
-      raise errors.ArgumentError(f"{what} must be a positive integer, not "
-                                 f"{value!r}")
   index, count = (layout.parse_shard(shard) if isinstance(shard, str)
                   else shard)
   if not 0 <= index < count:
     raise errors.ArgumentError(f"bad shard {index}/{count}")
-  compute = precision_lib.resolve(precision)
-  backbone = networks.network(net)
-  names = draw.layer_names(backbone, layers)
-  fields = {n: receptive_field.receptive_field(backbone.model, n)
-            for n in names}
-  data = datasets.resolve(dataset, **dataset_options)
-  parts = _parts(data)
-  image_names = [n for part in parts for n in part.names]
-  if not image_names:
-    raise errors.ArgumentError(f"dataset {data.name} has no images")
+  run = examples_run.check_run(
+      net, layers, dataset, out, k=k, image_size=image_size,
+      crop_size=crop_size, batch_size=batch_size,
+      checkpoint_images=checkpoint_images, precision=precision,
+      **dataset_options)
   out = outputs.prepare_directory(out)
   outputs.prepare_directory(examples_files.state_directory(out))
-  record = {"dataset": data.name, "image_size": image_size, "k": k,
-            "layers": names, "precision": compute.name,
-            "weights": backbone.source,
-            "network": networks.record(backbone),
-            "weights_digest": descriptor_cache.weights_digest(
-                [backbone.model.get_layer(n)
-                 for n in sorted(backbone.covered_layers)])}
-  key = descriptor_cache.cache_key(record)
-  if examples_files.is_complete(out, key):
-    logging.info("dataset examples of %s are in %s already", data.name, out)
-    return ExamplesResult(out, tuple(names), 0, (), True, 0.0, 0.0)
-  channels = {n: backbone.num_filters(n) for n in names}
-  path = _state_path(out, key, index, count)
-  state = _load_state(path, names) or _State.empty(
-      channels, k, data.num_classes, len(image_names))
-  mine = list(range(index, len(image_names), count))
+  names = run.names
+  if run.is_written():
+    logging.info("dataset examples of %s are in %s already", run.data.name,
+                 out)
+    return ExamplesResult(out, names, 0, (), True, 0.0, 0.0)
+  channels = {n: run.backbone.num_filters(n) for n in names}
+  path = run.state_path(index, count)
+  state = examples_state.load(path, names) or examples_state.ShardState.empty(
+      channels, k, run.data.num_classes, len(run.image_names))
+  mine = list(range(index, len(run.image_names), count))
   seen, seconds, cpu_seconds = 0, 0.0, 0.0
   if not state.complete:
-    logging.info("precision %s (%s)", compute.name, compute.reason)
-    features = feature_model.feature_model(backbone, names,
-                                           precision=compute.name)
+    logging.info("precision %s (%s)", run.compute.name, run.compute.reason)
+    features = feature_model.feature_model(run.backbone, names,
+                                           precision=run.compute.name)
     start, start_cpu = time.perf_counter(), time.process_time()
-    seen = _pass(state, _responses(features, names), parts, image_names,
-                 mine, image_size, batch_size,
-                 lambda: _save_state(path, state), checkpoint_images,
+    seen = _pass(state, _responses(features, names), run.parts,
+                 run.image_names, mine, image_size, batch_size,
+                 lambda: examples_state.save(path, state), checkpoint_images,
                  progress)
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - start_cpu
     state.complete = True
-    _save_state(path, state)
-  skipped = tuple(image_names[i] for i in mine if not state.done[i])
+    examples_state.save(path, state)
+  skipped = tuple(run.image_names[i] for i in mine if not state.done[i])
   if skipped:
     logging.warning("skipped %d images that could not be decoded: %s",
                     len(skipped), ", ".join(skipped[:5]) + (
                         " ..." if len(skipped) > 5 else ""))
-  complete = _write_when_all_shards_are_done(
-      out, key, count, names, parts, image_names, data, fields, record,
-      crop_size, batch_size)
-  return ExamplesResult(out, tuple(names), seen, skipped, complete, seconds,
+  complete = write_when_all_shards_are_done(run, count)
+  return ExamplesResult(out, names, seen, skipped, complete, seconds,
                         cpu_seconds)
 
 
-def _write_when_all_shards_are_done(out, key, count, names, parts,
-                                    image_names, data, fields, record,
-                                    crop_size, batch_size) -> bool:
-  lock = os.path.join(examples_files.state_directory(out), f"{key}.lock")
+def write_when_all_shards_are_done(run: examples_run.Run, count: int) -> bool:
+  """Merges the `count` shards' states and writes the outputs, once.
+
+  Under the run's lock, so that of shards finishing at once exactly one
+  writes; nothing is written if the outputs are there already or a shard is
+  not complete.
+
+  Returns:
+    Whether the outputs are written (by this call or an earlier one).
+
+  Raises:
+    ArgumentError: if a shard's state cannot be read.
+  """
+  lock = os.path.join(examples_files.state_directory(run.out),
+                      f"{run.key}.lock")
   with outputs.exclusive_lock(lock):
-    if examples_files.is_complete(out, key):
+    if run.is_written():
       return True
-    states = [_load_state(_state_path(out, key, i, count), names)
+    states = [examples_state.load(run.state_path(i, count), run.names)
               for i in range(count)]
     if not all(s and s.complete for s in states):
       waiting = sum(1 for s in states if not (s and s.complete))
@@ -348,12 +263,12 @@ def _write_when_all_shards_are_done(out, key, count, names, parts,
     merged = states[0]
     for other in states[1:]:
       merged.merge(other)
-    skipped = [n for i, n in enumerate(image_names) if not merged.done[i]]
+    skipped = [n for i, n in enumerate(run.image_names) if not merged.done[i]]
     examples_files.write_outputs(
-        out, key, record, data.class_names, names, fields, merged.tops,
-        merged.class_sums, merged.class_counts, image_names, merged.labels,
-        skipped, lambda wanted: _read(parts, wanted, record["image_size"],
-                                      batch_size),
-        crop_size)
+        run.out, run.key, run.record, run.data.class_names, run.names,
+        run.fields, merged.tops, merged.class_sums, merged.class_counts,
+        run.image_names, merged.labels, skipped,
+        lambda wanted: _read(run.parts, wanted, run.image_size,
+                             run.batch_size),
+        run.crop_size)
   return True
-
