@@ -79,8 +79,8 @@ class OptimizerConfig:
   beta_1: float = 0.9
   beta_2: float = 0.999
   epsilon: float = 1e-8
-  steps_per_call: int = 10
-  tolerance: float = 0.03
+  steps_per_call: int = 5
+  tolerance: float = 0.015
   patience: int = 3
   param: "str | parameterization.ParamFactory" = "pixel"
 
