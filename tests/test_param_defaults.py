@@ -8,6 +8,7 @@ import pytest
 import fmi_tf
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import param_defaults
+from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
 from tests import tool_runs
 
@@ -47,6 +48,23 @@ def test_invert_applies_and_records_the_defaults_unless_given(tiny_backbone,
   assert _recorded_tv_weight(
       tiny_backbone, photo, param="fourier",
       config=filters.InversionConfig()) == 0.0
+
+
+def test_fourier_keeps_the_loops_early_stop_unless_given(tiny_backbone,
+                                                         photo):
+  def parameters(**settings):
+    result = fmi_tf.invert(tiny_backbone, "block2_conv1", [0], image=photo,
+                           progress=False, steps=4, param="fourier",
+                           **settings)
+    return result.records[0]["parameters"]
+
+  defaults = optimization.OptimizerConfig()
+  recorded = parameters()
+  assert (recorded["steps_per_call"], recorded["tolerance"],
+          recorded["patience"]) == (defaults.steps_per_call,
+                                    defaults.tolerance, defaults.patience)
+  given = parameters(steps_per_call=2, tolerance=0.5)
+  assert (given["steps_per_call"], given["tolerance"]) == (2, 0.5)
 
 
 def test_draw_atlas_applies_the_defaults(tiny_backbone, photo, tmp_path):
