@@ -98,10 +98,40 @@ def test_chunks_cover_every_filter_in_order(tiny_backbone, photo):
     ({"steps": 0}, "steps"), ({"learning_rate": -1.0}, "learning rate"),
     ({"learning_rate": float("nan")}, "learning rate"),
     ({"schedule": "exp"}, "schedule"), ({"tolerance": 1.5}, "tolerance"),
-    ({"steps_per_call": 0}, "per call"), ({"patience": 0}, "patience")])
+    ({"steps_per_call": 0}, "per call"), ({"patience": 0}, "patience"),
+    ({"warmup_steps": 100}, "warm-up"), ({"warmup_steps": -1}, "warm-up"),
+    ({"beta_1": 1.0}, "beta_1"), ({"beta_2": float("nan")}, "beta_2"),
+    ({"epsilon": 0.0}, "epsilon"), ({"epsilon": float("inf")}, "epsilon")])
 def test_nonsense_optimizer_settings_are_refused(kwargs, match):
   with pytest.raises(errors.ArgumentError, match=match):
     optimization.OptimizerConfig(**kwargs)
+
+
+@pytest.mark.parametrize("schedule", optimization.SCHEDULES)
+def test_warm_up_raises_the_rate_linearly_to_its_peak(tiny_backbone, photo,
+                                                      schedule):
+  # Adam's first step moves every pixel whose gradient is not zero by the
+  # rate itself; from mid-grey no pixel is clipped.
+  features = feature_model.feature_model(tiny_backbone, ["block1_conv1"])
+  target = features(photo[None])["block1_conv1"]
+  grey = np.full((1,) + photo.shape, 0.5, np.float32)
+
+  def first_step(warmup_steps):
+    images = []
+    minimizer = optimization.Minimizer(
+        features, objectives.code_distance("block1_conv1"),
+        optimization.OptimizerConfig(
+            steps=8, learning_rate=0.1, schedule=schedule, steps_per_call=1,
+            tolerance=0.0, warmup_steps=warmup_steps))
+    minimizer.minimize(grey, {"block1_conv1": target},
+                       on_progress=lambda step, x, _: images.append(x))
+    return np.max(np.abs(images[0] - grey))
+
+  # Without warm-up the cosine has decayed for one step of eight; with it,
+  # the rate is a quarter of the peak, and the decay has not begun.
+  decayed = 0.5 * (1.0 + np.cos(np.pi / 8)) if schedule == "cosine" else 1.0
+  np.testing.assert_allclose(first_step(0), 0.1 * decayed, rtol=1e-3)
+  np.testing.assert_allclose(first_step(4), 0.1 / 4, rtol=1e-3)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -7,6 +7,7 @@ from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
 from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import param_defaults
 from fmi_tf.optim import optimization
 from fmi_tf.nets import precision
 from . import cli
@@ -50,9 +51,11 @@ SUMMARY_EVERY = flags.DEFINE_integer(
     "summary_every", _OPTIMIZER.steps_per_call, "Steps per compiled call: "
     "TensorBoard summaries and the early-stop test happen this often.",
     lower_bound=1, upper_bound=cli.MAX_STEPS)
-TV_WEIGHT = flags.DEFINE_float("tv_weight", _DEFAULTS.tv_weight,
-                               "Weight of the total-variation prior.",
-                               lower_bound=0)
+TV_WEIGHT = flags.DEFINE_float(
+    "tv_weight", _DEFAULTS.tv_weight, "Weight of the total-variation prior; "
+    "unless given, "
+    f"{param_defaults.FOURIER['tv_weight']:g} with --param=fourier.",
+    lower_bound=0)
 L2_WEIGHT = flags.DEFINE_float("l2_weight", _DEFAULTS.l2_weight,
                                "Weight of the L2 prior.", lower_bound=0)
 INIT = flags.DEFINE_enum("init", _DEFAULTS.init, filters.INITS,
@@ -77,18 +80,36 @@ LOGDIR = flags.DEFINE_string(
 def inversion_config(defaults: network_defaults.NetworkDefaults = (
     network_defaults.GENERAL)) -> filters.InversionConfig:
   """Returns the settings the flags describe; `defaults` fill in `--param`
-  when it is not given."""
+  when it is not given, and the parameterisation's settings
+  (`param_defaults`) fill in the flags not given."""
   param = (param_flags.PARAM.value if param_flags.PARAM.present
            else defaults.param)
+  brought = param_defaults.of(param)
+  flag_of = _flags_by_setting()
+
+  def value(setting):
+    flag = flag_of[setting]
+    return (brought[setting] if setting in brought and not flag.present
+            else flag.value)
+
   return filters.InversionConfig(
-      mode=MODE.value, alpha=ALPHA.value, beta=BETA.value,
-      tv_weight=TV_WEIGHT.value, l2_weight=L2_WEIGHT.value, init=INIT.value,
-      seed=SEED.value, batch_size=BATCH_SIZE.value, pooling=POOLING.value,
-      precision=PRECISION.value,
+      mode=MODE.value, alpha=value("alpha"), beta=value("beta"),
+      tv_weight=value("tv_weight"), l2_weight=value("l2_weight"),
+      init=INIT.value, seed=SEED.value, batch_size=BATCH_SIZE.value,
+      pooling=POOLING.value, precision=PRECISION.value,
       optimizer=optimization.OptimizerConfig(
-          steps=STEPS.value, learning_rate=LEARNING_RATE.value,
-          steps_per_call=SUMMARY_EVERY.value, tolerance=TOLERANCE.value,
-          patience=PATIENCE.value, param=param))
+          steps=value("steps"), learning_rate=value("learning_rate"),
+          steps_per_call=value("steps_per_call"),
+          tolerance=value("tolerance"), patience=value("patience"),
+          param=param))
+
+
+def _flags_by_setting() -> dict:
+  """The flag of each setting a parameterisation may bring."""
+  return {"alpha": ALPHA, "beta": BETA, "tv_weight": TV_WEIGHT,
+          "l2_weight": L2_WEIGHT, "steps": STEPS,
+          "learning_rate": LEARNING_RATE, "steps_per_call": SUMMARY_EVERY,
+          "tolerance": TOLERANCE, "patience": PATIENCE}
 
 
 def network_settings(network: str) -> tuple[filters.InversionConfig, int]:
@@ -113,12 +134,19 @@ def out_path() -> str:
 
 def log_settings(config: filters.InversionConfig, size: int,
                  network: str) -> None:
-  """Logs the network's compute precision and why (`auto` resolved), and the
-  settings the network's defaults chose for flags not given."""
+  """Logs the network's compute precision and why (`auto` resolved), the
+  settings the network's defaults chose for flags not given, and those the
+  parameterisation's defaults chose."""
   choice = config.compute_precision
   logging.info("precision %s (%s)", choice.name, choice.reason)
+  param = config.optimizer.param
   chosen = [f"--{flag.name}={value}" for flag, value in (
-      (param_flags.PARAM, config.optimizer.param), (SIZE, size))
-            if not flag.present]
+      (param_flags.PARAM, param), (SIZE, size)) if not flag.present]
   if chosen and not network_defaults.for_network(network).general:
     logging.info("%s (the defaults for %s)", " ".join(chosen), network)
+  flag_of = _flags_by_setting()
+  brought = [f"--{flag_of[setting].name}={value:g}"
+             for setting, value in param_defaults.of(param).items()
+             if not flag_of[setting].present]
+  if brought:
+    logging.info("%s (the defaults of --param=%s)", " ".join(brought), param)

@@ -22,6 +22,7 @@ from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
@@ -129,7 +130,9 @@ def draw_atlas(net: Any,
     overwrite: invert every filter of the shard again, replacing what `out`
       holds (also results of other settings).
     **settings: fields of `InversionConfig` or `OptimizerConfig`; without
-      `config` or `param`, the network's parameterisation.
+      `config` or `param`, the network's parameterisation, and without
+      `config` the parameterisation's settings where not given (as for
+      `fmi_tf.invert`).
 
   Returns:
     The directory, its layers and what was drawn.
@@ -142,6 +145,7 @@ def draw_atlas(net: Any,
   backbone = networks.network(net)
   size, settings = network_defaults.fill(backbone, size, settings,
                                          config_given=config is not None)
+  settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   shard_index, shard_count = (layout.parse_shard(shard)

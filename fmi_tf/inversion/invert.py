@@ -16,6 +16,7 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import param_defaults
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
@@ -113,7 +114,9 @@ def invert(net: "feature_model.Backbone | str | Any",
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
       (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
       `param="fourier"` or a `ParamFactory`, ...). Without `config` or
-      `param`, the network's parameterisation (`network_defaults`).
+      `param`, the network's parameterisation (`network_defaults`); without
+      `config`, the parameterisation's settings where not given
+      (`param_defaults`: `tv_weight=2.0` for `fourier`).
 
   Returns:
     The images and one record per filter.
@@ -124,6 +127,7 @@ def invert(net: "feature_model.Backbone | str | Any",
   backbone = networks.network(net)
   size, settings = network_defaults.fill(backbone, size, settings,
                                          config_given=config is not None)
+  settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   rgb = image_io.as_rgb(image, size)

@@ -37,9 +37,6 @@ from fmi_tf.optim import objectives
 from fmi_tf.optim import parameterization
 
 SCHEDULES = ("cosine", "constant")
-_BETA_1 = 0.9
-_BETA_2 = 0.999
-_EPSILON = 1e-8
 _SMALLEST_BATCH = 4
 # Seeds are int32 in the stateless random ops.
 MAX_SEED = 2**31 - 1
@@ -61,6 +58,11 @@ class OptimizerConfig:
     steps: the most steps any image takes.
     learning_rate: Adam's peak step size, in pixel units of [0, 1].
     schedule: `"cosine"` decay to zero at `steps`, or `"constant"`.
+    warmup_steps: steps over which the rate rises linearly to its peak
+      before the schedule starts (the cosine then decays over the rest).
+    beta_1: Adam's decay of the gradient's running mean.
+    beta_2: Adam's decay of the squared gradient's running mean.
+    epsilon: Adam's floor of the gradient's running RMS.
     steps_per_call: steps per compiled call; progress, summaries and the
       early-stop test happen between calls.
     tolerance: an image stalls in a call when its loss falls, and its
@@ -73,8 +75,12 @@ class OptimizerConfig:
   steps: int = 100
   learning_rate: float = 0.1
   schedule: str = "cosine"
-  steps_per_call: int = 10
-  tolerance: float = 0.03
+  warmup_steps: int = 0
+  beta_1: float = 0.9
+  beta_2: float = 0.999
+  epsilon: float = 1e-8
+  steps_per_call: int = 5
+  tolerance: float = 0.015
   patience: int = 3
   param: "str | parameterization.ParamFactory" = "pixel"
 
@@ -86,6 +92,16 @@ class OptimizerConfig:
       raise errors.ArgumentError(
           f"learning rate must be positive, not {self.learning_rate}")
     errors.check_choice("schedule", self.schedule, SCHEDULES)
+    if not 0 <= self.warmup_steps < self.steps:
+      raise errors.ArgumentError(
+          f"warm-up steps must be in [0, steps), not {self.warmup_steps}")
+    for what, beta in (("beta_1", self.beta_1), ("beta_2", self.beta_2)):
+      if not 0 <= beta < 1:
+        raise errors.ArgumentError(f"{what} must be in [0, 1), not {beta}")
+    errors.check_non_negative("epsilon", self.epsilon)
+    if not self.epsilon > 0:
+      raise errors.ArgumentError(
+          f"epsilon must be positive, not {self.epsilon}")
     if self.steps_per_call < 1:
       raise errors.ArgumentError(
           f"steps per call must be at least 1, not {self.steps_per_call}")
@@ -217,14 +233,22 @@ class Minimizer:
     return loss, self._measure(activations, targets)
 
   def _learning_rate(self, steps):
+    """The rate of each element's step number `steps` (1 for the first)."""
     config = self._config
+    warmup = float(config.warmup_steps)
+    rising = tf.minimum(steps / max(warmup, 1.0), 1.0)
     if config.schedule == "constant":
-      return tf.fill(tf.shape(steps), config.learning_rate)
-    progress = tf.minimum(steps / config.steps, 1.0)
-    return config.learning_rate * 0.5 * (1.0 + tf.cos(math.pi * progress))
+      return config.learning_rate * rising
+    progress = tf.clip_by_value(
+        (steps - warmup) / (config.steps - warmup), 0.0, 1.0)
+    return (config.learning_rate * rising * 0.5
+            * (1.0 + tf.cos(math.pi * progress)))
 
   def _steps(self, param: parameterization.Parameterization, state: _State,
              targets, num_steps):
+    beta_1, beta_2 = self._config.beta_1, self._config.beta_2
+    epsilon = self._config.epsilon
+
     def step(parameters, m, v, steps, seeds):
       with tf.GradientTape() as tape:
         tape.watch(parameters)
@@ -232,13 +256,13 @@ class Minimizer:
         step_loss = self._loss(param.transform(images, seeds, steps), targets)
       gradient = tape.gradient(step_loss, parameters)
       steps = steps + 1.0
-      m = _BETA_1 * m + (1.0 - _BETA_1) * gradient
-      v = _BETA_2 * v + (1.0 - _BETA_2) * tf.square(gradient)
-      m_hat = m / _per_element(1.0 - tf.pow(_BETA_1, steps), m)
-      v_hat = v / _per_element(1.0 - tf.pow(_BETA_2, steps), v)
+      m = beta_1 * m + (1.0 - beta_1) * gradient
+      v = beta_2 * v + (1.0 - beta_2) * tf.square(gradient)
+      m_hat = m / _per_element(1.0 - tf.pow(beta_1, steps), m)
+      v_hat = v / _per_element(1.0 - tf.pow(beta_2, steps), v)
       rate = _per_element(self._learning_rate(steps), m)
       parameters = param.project(
-          parameters - rate * m_hat / (tf.sqrt(v_hat) + _EPSILON))
+          parameters - rate * m_hat / (tf.sqrt(v_hat) + epsilon))
       return _State(parameters, m, v, steps, seeds)
 
     return _State(*tf.while_loop(lambda *_: True, step, tuple(state),
