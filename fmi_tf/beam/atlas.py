@@ -38,6 +38,7 @@ from fmi_tf.beam import options as options_lib
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.microscope import site
@@ -117,6 +118,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   backbone = spec.load()
   size, settings = network_defaults.fill(backbone, size, settings,
                                          config_given=config is not None)
+  settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   rgb = image_io.as_rgb(image, size)

@@ -9,8 +9,8 @@ nearly the same energy-share gains (on block2_conv1's filters 0-15 at
 has 0.050, at a median gain of 3.34 instead of 3.42: docs/method.md,
 "Pixel or Fourier"). A user's own parameterisation brings none.
 
-`fmi_tf.invert`, `fmi_tf.draw_atlas`, `fmi-invert` and `fmi-atlas` fill
-these in for the settings the caller does not give, after choosing the
+`fmi_tf.invert`, `fmi_tf.draw_atlas`, `draw_atlas_beam`, `fmi-invert`,
+`fmi-atlas` and `fmi-atlas-beam` fill these in for the settings the caller does not give, after choosing the
 parameterisation (the caller's, else the network's: `network_defaults`).
 A setting the caller gives always wins, a whole `InversionConfig` given
 stands as it is, and every record carries the values used (`parameters`).
