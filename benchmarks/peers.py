@@ -7,9 +7,8 @@ next layer, and with `--rounds` the order rotates each round). Each tool
 runs with its documented defaults:
 
   fmi_tf: `fmi-invert --layer=L --filters=0:16` (its defaults: the embedded
-    photo, 128 px), again with `--param=fourier`, and (not in the default
-    `--tools`) with `--param=fourier --tv_weight=5`, its total-variation
-    prior.
+    photo, 128 px), and again with `--param=fourier` (which brings its
+    total-variation prior, `--tv_weight=2`).
   tf-keras-vis, xplique: see `peer_tools.py` (run in `--peer_python`, the
     interpreter of the `[peers]` extra).
 
@@ -84,12 +83,10 @@ _RUNS = flags.DEFINE_string(
     "<round>.npz); a run already there is read instead of run again, so "
     "runs can be split over several invocations and reported together.")
 _THUMB = 64
-_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF",
-          "fmi_tf-fourier-tv5": "fmiFtv", "tf-keras-vis": "tkv",
+_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF", "tf-keras-vis": "tkv",
           "xplique": "xpl"}
 # fmi-invert's flags beyond its defaults, per fmi_tf variant.
-_FMI_FLAGS = {"fmi_tf": [], "fmi_tf-fourier": ["--param=fourier"],
-              "fmi_tf-fourier-tv5": ["--param=fourier", "--tv_weight=5"]}
+_FMI_FLAGS = {"fmi_tf": [], "fmi_tf-fourier": ["--param=fourier"]}
 
 
 @dataclasses.dataclass
