@@ -218,6 +218,34 @@ def test_early_stop_waits_for_an_element_whose_measure_is_zero(
   np.testing.assert_array_equal(result.measures, [0.0, 1.0])
 
 
+def test_early_stop_waits_for_an_element_below_its_measure_floor(
+    tiny_backbone, photo):
+  minimizer, target = _fitting_block1_conv1(
+      tiny_backbone, photo, _measure_given_in_targets, steps=60)
+  start = np.full((2,) + photo.shape, 0.5, np.float32)
+  result = minimizer.minimize(
+      start, {"block1_conv1": tf.repeat(target, 2, 0),
+              "measure": tf.constant([1.0, 1.0])}, measure_floors=[2.0, 0.5])
+  assert result.steps[0] == 60
+  assert result.steps[1] < 60
+
+
+def test_no_filter_stops_early_below_its_share_in_the_photo(tiny_backbone,
+                                                            photo):
+  inverter = filters.FilterInverter(tiny_backbone, "block1_conv1")
+  floors = []
+  real_minimize = inverter._minimizer.minimize  # pylint: disable=protected-access
+
+  def minimize(*args, measure_floors=None, **kwargs):
+    floors.append(np.asarray(measure_floors))
+    return real_minimize(*args, measure_floors=measure_floors, **kwargs)
+
+  inverter._minimizer.minimize = minimize  # pylint: disable=protected-access
+  results = list(inverter.invert(photo, [0, 1, 2]))
+  np.testing.assert_allclose(floors[0], [r.share_before for r in results],
+                             rtol=1e-6)
+
+
 def test_fourier_inversion_raises_the_filters_share_smoothly(tiny_backbone,
                                                             photo):
   fourier = optimization.OptimizerConfig(steps=100, steps_per_call=50,

@@ -320,7 +320,8 @@ class FilterInverter:
       report = self._report(chunk, on_step)
       result = self._minimizer.minimize(
           initial_images(image, chunk, config), {self.layer: target},
-          on_progress=report, seeds=[(config.seed, k) for k in chunk])
+          on_progress=report, seeds=[(config.seed, k) for k in chunk],
+          measure_floors=shares_before[chunk])
       report(self.steps_per_filter, None, None)
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)

@@ -17,8 +17,10 @@ previous call and, if the loop was given a progress measure (such as the
 enhanced filter's share of the layer's energy), that measure is positive and
 rose by less than `tolerance` too; it stops once it has stalled in `patience`
 calls in a row, so that one flat call of a noisy measure does not end it. An
-element whose measure is still zero (a map that has not fired yet) never
-stops early.
+element whose measure has not passed its floor never stops early: by
+default the floor is zero (a map that has not fired yet); filter inversion
+sets it to the filter's share in the photo's code, so that no filter stops
+below the share it started from.
 """
 
 import dataclasses
@@ -270,7 +272,8 @@ class Minimizer:
 
   def minimize(self, initial_images, targets: Mapping,
                on_progress: Optional[ProgressFn] = None,
-               seeds: Optional[Sequence[tuple[int, int]]] = None
+               seeds: Optional[Sequence[tuple[int, int]]] = None,
+               measure_floors: Optional[Sequence[float]] = None
                ) -> MinimizeResult:
     """Runs the loop until every image has converged or taken `steps` steps.
 
@@ -287,6 +290,8 @@ class Minimizer:
       seeds: one stateless seed pair per image for the random transforms of
         the parameterisation; default (0, 0), (0, 1), ..., (0, B - 1). An
         image's result depends on its own pair only.
+      measure_floors: [B] the measure each image must pass before it may
+        stop early; default zeros.
 
     Returns:
       The optimised images, their final losses, step counts and measures.
@@ -305,6 +310,8 @@ class Minimizer:
     _, losses, measures = loop.advance(state, targets, tf.constant(0))
     losses, measures = losses.numpy(), measures.numpy()
     _check_finite(losses, "the starting images' loss")
+    floors = (np.zeros(batch) if measure_floors is None
+              else np.asarray(measure_floors, np.float64))
     running = np.arange(batch)
     stalls = np.zeros(batch, np.int64)
     done = 0
@@ -325,7 +332,7 @@ class Minimizer:
       _check_finite(losses, f"the loss after {done} steps")
       if config.tolerance > 0:
         stalled = self._stalled(previous, losses[running], previous_measures,
-                                measures[running])
+                                measures[running], floors[running])
         stalls[running] = np.where(stalled, stalls[running] + 1, 0)
         running = running[stalls[running] < config.patience]
       if on_progress is not None:
@@ -335,7 +342,7 @@ class Minimizer:
     return MinimizeResult(result, losses,
                           state.steps.numpy().astype(np.int64), measures)
 
-  def _stalled(self, previous, losses, previous_measures, measures):
+  def _stalled(self, previous, losses, previous_measures, measures, floors):
     """Which running elements stop: see the module docstring."""
     tolerance = self._config.tolerance
     stalled = ((previous - losses) / np.maximum(np.abs(previous), 1e-12)
@@ -344,7 +351,7 @@ class Minimizer:
       return stalled
     rise = ((measures - previous_measures)
             / np.maximum(np.abs(previous_measures), 1e-12))
-    return stalled & (measures > 0) & (rise < tolerance)
+    return stalled & (measures > floors) & (rise < tolerance)
 
 
 def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
