@@ -44,6 +44,8 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.optim import transforms
+# The spatial parts in the frequency domain, also named here.
+from fmi_tf.optim.spectral import FourierSpace  # pylint: disable=unused-import
 
 PARAMS = ("pixel", "fourier")
 
@@ -53,7 +55,6 @@ _COLOR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
                                     [0.27, -0.09, 0.03]], np.float32)
 _COLOR = _COLOR_CORRELATION_SQRT / np.max(
     np.linalg.norm(_COLOR_CORRELATION_SQRT, axis=0))
-_SPECTRUM_SCALE = 4.0
 _EDGE = 1e-3
 _MAX_SHIFT = 0.02
 _MAX_SCALE = 0.05
@@ -89,36 +90,6 @@ class PixelSpace:
 
   def from_values(self, values):
     return values
-
-
-def _frequencies(height: int, width: int) -> np.ndarray:
-  """Returns |f| of the rfft2d coefficients of an image, [H, W // 2 + 1]."""
-  fy = np.fft.fftfreq(height)[:, None]
-  fx = np.fft.rfftfreq(width)[None, :]
-  return np.sqrt(fx * fx + fy * fy)
-
-
-class FourierSpace:
-  """A 1/f-scaled 2-D spectrum per channel (real and imaginary parts)."""
-
-  def __init__(self, height: int, width: int):
-    """Prepares the spectrum scale of [height, width] images."""
-    self._height, self._width = height, width
-    frequencies = _frequencies(height, width)
-    scale = 1.0 / np.maximum(frequencies, 1.0 / max(height, width))
-    scale *= math.sqrt(height * width) / _SPECTRUM_SCALE
-    self._scale = tf.constant(scale.astype(np.complex64))
-
-  def to_values(self, parameters):
-    spectrum = tf.complex(parameters[..., 0], parameters[..., 1])
-    channels = tf.signal.irfft2d(spectrum * self._scale,
-                                 fft_length=[self._height, self._width])
-    return tf.transpose(channels, [0, 2, 3, 1])
-
-  def from_values(self, values):
-    spectrum = tf.signal.rfft2d(tf.transpose(values, [0, 3, 1, 2]))
-    spectrum /= self._scale
-    return tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], -1)
 
 
 class PlainColor:
