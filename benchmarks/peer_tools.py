@@ -21,6 +21,10 @@ value range: [0, 255] for tf-keras-vis, [0, 1] for xplique.
     its defaults (256 steps, Adam 0.05, Fourier preconditioning, standard
     transformations) except `custom_shape`, set to the size (its default
     optimises 512 px images).
+  xplique-maco: `maco(Objective.channel(model, layer, f))` for each filter
+    in turn (it takes one objective at a time) with its defaults (256 steps,
+    Nadam 1.0, 32 crops a step, ImageNet's magnitude) except
+    `custom_shape`, set to the size.
 
 Usage (as peers.py runs it):
   /work/venv-peers/bin/python benchmarks/peer_tools.py TOOL WEIGHTS LAYER \
@@ -31,7 +35,7 @@ import sys
 
 import numpy as np
 
-TOOLS = ("tf-keras-vis", "xplique")
+TOOLS = ("tf-keras-vis", "xplique", "xplique-maco")
 _BGR_MEAN = (103.939, 116.779, 123.68)
 
 
@@ -79,10 +83,27 @@ def xplique(weights: str, layer: str, size: int,
   return np.clip(np.asarray(images[-1], np.float32), 0.0, 1.0)
 
 
+def xplique_maco(weights: str, layer: str, size: int,
+                 filters: list[int]) -> np.ndarray:
+  """`maco` of each filter's `Objective.channel`, at `size` px."""
+  # pylint: disable=import-outside-toplevel
+  from xplique.features_visualizations import Objective
+  from xplique.features_visualizations import maco
+
+  model = vgg19(weights, size, 255.0)
+  images = []
+  for k in filters:
+    image, _ = maco(Objective.channel(model, layer, k),
+                    custom_shape=(size, size), values_range=(0, 1))
+    images.append(np.asarray(image, np.float32))
+  return np.clip(np.stack(images), 0.0, 1.0)
+
+
 def main(argv: list[str]) -> None:
   tool, weights, layer, size, count, out = argv[1:]
   filters = list(range(int(count)))
-  run = {"tf-keras-vis": tf_keras_vis, "xplique": xplique}[tool]
+  run = {"tf-keras-vis": tf_keras_vis, "xplique": xplique,
+         "xplique-maco": xplique_maco}[tool]
   np.save(out, run(weights, layer, int(size), filters))
 
 

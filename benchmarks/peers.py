@@ -9,8 +9,11 @@ runs with its documented defaults:
   fmi_tf: `fmi-invert --layer=L --filters=0:16` (its defaults: the embedded
     photo, 128 px), and again with `--param=fourier` (which brings its
     total-variation prior, `--tv_weight=2`).
-  tf-keras-vis, xplique: see `peer_tools.py` (run in `--peer_python`, the
-    interpreter of the `[peers]` extra).
+  fmi_tf-render: channel maximisation, `fmi-render --objective=L:0:16`
+    (its defaults: Fourier, from noise), as the peers do it.
+  fmi_tf-maco: the same with `--param=maco`.
+  tf-keras-vis, xplique, xplique-maco: see `peer_tools.py` (run in
+    `--peer_python`, the interpreter of the `[peers]` extra).
 
 Per run it reports the child's CPU seconds (user + system, from
 `os.wait4`), wall seconds, and peak memory (the child's ru_maxrss), and
@@ -30,7 +33,7 @@ the same way), with fmi_tf's float32 VGG19 at max pooling:
     lower is more natural.
 
 Medians over the filters are printed, with each tool's CPU time as a
-multiple of fmi_tf's. `--pictures=DIR` writes DIR/<layer>.jpg: one row per
+multiple of the `--baseline` tool's. `--pictures=DIR` writes DIR/<layer>.jpg: one row per
 tool, one column per filter.
 
 The comparison is not like for like: the peers maximise the filter's
@@ -43,6 +46,10 @@ Usage:
       --peer_python=/work/venv-peers/bin/python \
       [--layers=block2_conv1,block4_conv1,block5_conv1] \
       [--pictures=docs/peers] [--runs=DIR [--tools=xplique]]
+  python benchmarks/peers.py --weights=PATH --peer_python=... \
+      --tools=fmi_tf-render,xplique --baseline=fmi_tf-render
+  python benchmarks/peers.py --weights=PATH --peer_python=... \
+      --tools=fmi_tf-maco,xplique-maco --baseline=fmi_tf-maco --filters=2
 """
 
 import dataclasses
@@ -74,6 +81,8 @@ _TOOLS = flags.DEFINE_list(
     "Tools, in the order of the first round.")
 _SIZE = flags.DEFINE_integer("size", 128, "Image side, pixels.")
 _FILTERS = flags.DEFINE_integer("filters", 16, "Filters 0..N-1.")
+_BASELINE = flags.DEFINE_string(
+    "baseline", "fmi_tf", "The tool whose CPU time the others' divide.")
 _ROUNDS = flags.DEFINE_integer("rounds", 1, "Runs of every tool per layer.",
                                lower_bound=1)
 _PICTURES = flags.DEFINE_string("pictures", None,
@@ -83,10 +92,13 @@ _RUNS = flags.DEFINE_string(
     "<round>.npz); a run already there is read instead of run again, so "
     "runs can be split over several invocations and reported together.")
 _THUMB = 64
-_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF", "tf-keras-vis": "tkv",
-          "xplique": "xpl"}
+_SHORT = {"fmi_tf": "fmi", "fmi_tf-fourier": "fmiF", "fmi_tf-render": "fmiR",
+          "fmi_tf-maco": "fmiM", "tf-keras-vis": "tkv", "xplique": "xpl",
+          "xplique-maco": "xplM"}
 # fmi-invert's flags beyond its defaults, per fmi_tf variant.
 _FMI_FLAGS = {"fmi_tf": [], "fmi_tf-fourier": ["--param=fourier"]}
+# fmi-render's, per channel-maximisation variant.
+_RENDER_FLAGS = {"fmi_tf-render": [], "fmi_tf-maco": ["--param=maco"]}
 
 
 @dataclasses.dataclass
@@ -102,6 +114,10 @@ class Run:
 
 def _command(tool: str, weights: str, layer: str, out: str) -> list[str]:
   size, count = str(_SIZE.value), _FILTERS.value
+  if tool in _RENDER_FLAGS:
+    render = os.path.join(os.path.dirname(sys.executable), "fmi-render")
+    return [render, f"--weights={weights}", f"--objective={layer}:0:{count}",
+            f"--size={size}", f"--out={out}"] + _RENDER_FLAGS[tool]
   if tool.startswith("fmi_tf"):
     invert = os.path.join(os.path.dirname(sys.executable), "fmi-invert")
     command = [invert, f"--weights={weights}", f"--layer={layer}",
@@ -117,8 +133,10 @@ def _command(tool: str, weights: str, layer: str, out: str) -> list[str]:
 def _images(tool: str, layer: str, out: str) -> np.ndarray:
   """The run's images as 8-bit-rounded float RGB in [0, 1]."""
   if tool.startswith("fmi_tf"):
+    name = ("image_{:04d}.png" if tool in _RENDER_FLAGS
+            else layer + "_{:04d}.png")
     arrays = [np.asarray(Image.open(
-        os.path.join(out, f"{layer}_{f:04d}.png")).convert("RGB"))
+        os.path.join(out, name.format(f))).convert("RGB"))
               for f in range(_FILTERS.value)]
     return np.stack(arrays).astype(np.float32) / 255.0
   images = np.load(os.path.join(out, "images.npy"))
@@ -205,14 +223,14 @@ def _picture(runs: list[Run], layer: str, directory: str) -> str:
 
 
 def _report(layer: str, runs: list[Run], model, photo) -> None:
-  fmi_cpu = statistics.median(r.cpu for r in runs if r.tool == "fmi_tf") \
-      if any(r.tool == "fmi_tf" for r in runs) else None
+  baseline = [r.cpu for r in runs if r.tool == _BASELINE.value]
+  fmi_cpu = statistics.median(baseline) if baseline else None
   print(f"\n{layer}, filters 0-{_FILTERS.value - 1}, {_SIZE.value} px")
   print(f"{'tool':>18} | {'CPU s':>7} {'wall s':>7} {'peak MB':>7} "
-        f"{'x fmi':>5} | {'gain':>6} {'min':>6} {'activ.':>7} {'HF':>6}")
+        f"{'x base':>6} | {'gain':>6} {'min':>6} {'activ.':>7} {'HF':>6}")
   for run in runs:
     measures = quality(run.images, photo, layer, model)
-    ratio = f"{run.cpu / fmi_cpu:5.1f}" if fmi_cpu else "    -"
+    ratio = f"{run.cpu / fmi_cpu:6.1f}" if fmi_cpu else "     -"
     print(f"{run.tool:>18} | {run.cpu:7.1f} {run.wall:7.1f} "
           f"{run.peak_mb:7.0f} {ratio} | "
           f"{statistics.median(measures['gain']):6.2f} "

@@ -20,7 +20,8 @@ _NAME = re.compile(
     r"`((?:[\w<>:{}-]+/)*[\w<>:.-]+\.(?:png|jpg|json|html|css|js|csv|npz|h5)"
     r"|exports/[\w<>/]+/)`")
 _PLACEHOLDERS = {"<layer>": r"[a-z0-9_]+", "<filter:04d>": r"\d{4}",
-                 "<seed:04d>": r"\d{4}", "<encoder>": r"\w+",
+                 "<seed:04d>": r"\d{4}", "<i:04d>": r"\d{4}",
+                 "<encoder>": r"\w+",
                  "<name>": "texture", "<v>": r"\d+", "<i>": r"\d+"}
 # A documented path's leading directory stands for the run's output root.
 _ROOTS = ("out/", "exports/")

@@ -237,6 +237,15 @@ class Minimizer:
                                            **feature_options),
                objective, config, measure)
 
+  def prepare(self, height: int, width: int) -> None:
+    """Builds the parameterisation and loop of [height, width] images now,
+    so that a bad parameterisation is refused before a long run starts.
+
+    Raises:
+      FmiError: as the parameterisation's factory raises it.
+    """
+    self._loop(height, width)
+
   def _loop(self, height: int, width: int) -> "_Loop":
     """The parameterisation and compiled function of one image size."""
     if (height, width) not in self._loops:

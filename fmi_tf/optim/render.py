@@ -19,6 +19,7 @@ Examples:
 """
 
 import dataclasses
+import os
 from typing import Any, Optional
 
 import numpy as np
@@ -29,6 +30,7 @@ from fmi_tf import errors
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
+from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -80,6 +82,26 @@ class RenderResult:
 
   def _repr_png_(self) -> bytes:
     return display.png_bytes(self.grid())
+
+  def save(self, out: str) -> None:
+    """Writes `out/image_<i:04d>.png` and `.json` per image, and
+    `out/attribution_<i:04d>.png` (white where the objective pulled most).
+
+    Raises:
+      OutputError: if `out` cannot be created or written (checked first; a
+        directory made for a run that fails is removed).
+    """
+    outputs.check_creatable(out)
+    with outputs.removed_on_failure(out):
+      outputs.prepare_directory(out)
+      for image, record, attribution in zip(self.images, self.records,
+                                            self.attribution):
+        name = os.path.join(out, f"image_{record['index']:04d}")
+        outputs.write_png(name + ".png", image)
+        outputs.write_json(name + ".json", record)
+        outputs.write_png(os.path.join(
+            out, f"attribution_{record['index']:04d}.png"),
+                          np.repeat(attribution[..., None], 3, axis=-1))
 
 
 class _AliasedFeatures:
@@ -224,6 +246,7 @@ def render(net: Any,
   references = {ref.key: features(_reference_image(ref, start.shape))[
       ref.layer] for ref in objective.references}
   minimizer = optimization.Minimizer(features, objective, config)
+  minimizer.prepare(*start.shape[:2])
   writer = summaries.SummaryWriter(logdir)
   run = {"objective": repr(objective), "network": networks.record(backbone),
          "size": list(start.shape[:2]), "init": _init_record(init),
