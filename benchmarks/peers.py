@@ -81,6 +81,9 @@ _TOOLS = flags.DEFINE_list(
     "Tools, in the order of the first round.")
 _SIZE = flags.DEFINE_integer("size", 128, "Image side, pixels.")
 _FILTERS = flags.DEFINE_integer("filters", 16, "Filters 0..N-1.")
+_RENDER_STEPS = flags.DEFINE_integer(
+    "render_steps", 100, "fmi-render's --steps (its default: 100): the "
+    "fewest that reach the peer's median activation make a fair race.")
 _BASELINE = flags.DEFINE_string(
     "baseline", "fmi_tf", "The tool whose CPU time the others' divide.")
 _ROUNDS = flags.DEFINE_integer("rounds", 1, "Runs of every tool per layer.",
@@ -117,7 +120,8 @@ def _command(tool: str, weights: str, layer: str, out: str) -> list[str]:
   if tool in _RENDER_FLAGS:
     render = os.path.join(os.path.dirname(sys.executable), "fmi-render")
     return [render, f"--weights={weights}", f"--objective={layer}:0:{count}",
-            f"--size={size}", f"--out={out}"] + _RENDER_FLAGS[tool]
+            f"--size={size}", f"--out={out}",
+            f"--steps={_RENDER_STEPS.value}"] + _RENDER_FLAGS[tool]
   if tool.startswith("fmi_tf"):
     invert = os.path.join(os.path.dirname(sys.executable), "fmi-invert")
     command = [invert, f"--weights={weights}", f"--layer={layer}",
@@ -147,7 +151,9 @@ def _kept_run(tool: str, weights: str, layer: str, round_index: int) -> Run:
   """`run_tool`'s run, kept in (or read back from) `--runs`."""
   if not _RUNS.value:
     return run_tool(tool, weights, layer)
-  path = os.path.join(_RUNS.value, f"{layer}_{tool}_{round_index}.npz")
+  steps = f"_{_RENDER_STEPS.value}steps" if tool in _RENDER_FLAGS else ""
+  path = os.path.join(_RUNS.value,
+                      f"{layer}_{tool}{steps}_{round_index}.npz")
   if os.path.exists(path):
     with np.load(path) as kept:
       return Run(tool, layer, float(kept["cpu"]), float(kept["wall"]),

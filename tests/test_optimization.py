@@ -234,13 +234,14 @@ def test_no_filter_stops_early_below_its_share_in_the_photo(tiny_backbone,
                                                             photo):
   inverter = filters.FilterInverter(tiny_backbone, "block1_conv1")
   floors = []
-  real_minimize = inverter._minimizer.minimize  # pylint: disable=protected-access
+  minimizer = inverter._renderer.minimizer  # pylint: disable=protected-access
+  real_minimize = minimizer.minimize
 
   def minimize(*args, measure_floors=None, **kwargs):
     floors.append(np.asarray(measure_floors))
     return real_minimize(*args, measure_floors=measure_floors, **kwargs)
 
-  inverter._minimizer.minimize = minimize  # pylint: disable=protected-access
+  minimizer.minimize = minimize
   results = list(inverter.invert(photo, [0, 1, 2]))
   np.testing.assert_allclose(floors[0], [r.share_before for r in results],
                              rtol=1e-6)

@@ -49,7 +49,7 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed of the noise and transforms.",
 _BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", render_lib.DEFAULT_BATCH_SIZE, "Images optimised together.",
     lower_bound=1, upper_bound=4096)
-_PRECISION = flags.DEFINE_enum("precision", precision.AUTO,
+_PRECISION = flags.DEFINE_enum("precision", render_lib.DEFAULT_PRECISION,
                                precision.PRECISIONS, "Network compute.")
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
 

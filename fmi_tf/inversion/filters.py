@@ -14,7 +14,7 @@ map is still silent in its inverted image is reported as not activated.
 import dataclasses
 import functools
 import time
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -25,6 +25,7 @@ from fmi_tf.inversion import modified_code
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
+from fmi_tf.optim import renderer
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model as vgg_feature_model
@@ -164,7 +165,7 @@ class FilterResult:
 
 
 # (status text, filter-steps of the budget used since the last call).
-StepFn = Callable[[str, int], None]
+StepFn = renderer.StepFn
 
 
 def parse_filters(spec: str, num_filters: int) -> list[int]:
@@ -263,7 +264,6 @@ class FilterInverter:
     self._model = backbone.model
     self.layer_record = layer_record(backbone, self.layer)
     self._config = config
-    self._writer = writer or summaries.SummaryWriter(None)
     total = modified_code.filter_code_distance(self.layer)
     if config.tv_weight:
       total += config.tv_weight * objectives.total_variation()
@@ -271,12 +271,17 @@ class FilterInverter:
       total += config.l2_weight * objectives.l2()
     if objective is not None:
       total += objective
-    self._minimizer = optimization.Minimizer.for_objective(
+    self._renderer = renderer.Renderer(
         backbone, total, config.optimizer,
-        measure=filter_energy_share(self.layer), pooling=config.pooling,
-        relu_gradient="redirected",
+        measure=filter_energy_share(self.layer), writer=writer,
+        pooling=config.pooling, relu_gradient="redirected",
         precision=config.compute_precision.name)
-    self._features = self._minimizer.features
+
+  @property
+  def layers(self) -> tuple[str, ...]:
+    """The layers the inversion reads: the inverted one, and those of the
+    user's objective."""
+    return tuple(dict.fromkeys(self._renderer.names.values()))
 
   def check_image(self, image: np.ndarray) -> None:
     """Raises ImageError if an [H, W, 3] image is too small for the layer
@@ -285,7 +290,8 @@ class FilterInverter:
 
   def code(self, images) -> tf.Tensor:
     """Returns the layer's activations for [B, H, W, 3] images."""
-    return self._features(tf.convert_to_tensor(images, tf.float32))[self.layer]
+    return self._renderer.features(
+        tf.convert_to_tensor(images, tf.float32))[self.layer]
 
   @property
   def steps_per_filter(self) -> int:
@@ -312,17 +318,15 @@ class FilterInverter:
     self.check_image(image)
     code = self.code(image[None])
     shares_before = texture.energy_shares(code)[0].numpy()
-    for start in range(0, len(filter_ids), config.batch_size):
-      chunk = list(filter_ids[start:start + config.batch_size])
-      began = time.perf_counter()
-      target = modified_code.filter_target(
-          code, chunk, config.mode, config.alpha, config.beta)
-      report = self._report(chunk, on_step)
-      result = self._minimizer.minimize(
-          initial_images(image, chunk, config), {self.layer: target},
-          on_progress=report, seeds=[(config.seed, k) for k in chunk],
-          measure_floors=shares_before[chunk])
-      report(self.steps_per_filter, None, None)
+    began = time.perf_counter()
+    for chunk, result in self._renderer.run(
+        filter_ids, config.batch_size,
+        initial=lambda chunk: initial_images(image, chunk, config),
+        targets=lambda chunk: {self.layer: modified_code.filter_target(
+            code, chunk, config.mode, config.alpha, config.beta)},
+        seeds=lambda chunk: [(config.seed, k) for k in chunk],
+        floors=lambda chunk: shares_before[chunk],
+        on_step=on_step, label=lambda k: f"{self.layer}_{k:04d}"):
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):
@@ -330,24 +334,4 @@ class FilterInverter:
             self.layer, k, result.images[i], float(result.losses[i]),
             int(result.steps[i]), seconds, float(shares_before[k]),
             float(shares_after[i, k]))
-
-  def _report(self, chunk: Sequence[int], on_step: Optional[StepFn]):
-    """The minimiser's progress callback for one batch; called once more
-    with `steps_per_filter` and no images when the batch ends."""
-    names = [f"loss/{self.layer}_{k:04d}" for k in chunk]
-    steps = self.steps_per_filter
-    reported = 0
-
-    def on_progress(step, images, losses):
-      nonlocal reported
-      if on_step is not None and step > reported:
-        on_step(f"{self.layer} {chunk[0]}-{chunk[-1]}: step {step}/{steps}",
-                len(chunk) * (step - reported))
-      reported = max(reported, step)
-      if images is not None:
-        self._writer.scalars(step, dict(zip(names, losses)))
-        self._writer.image_grid(
-            step, f"image/{self.layer}_{chunk[0]:04d}-{chunk[-1]:04d}",
-            images)
-
-    return on_progress
+      began = time.perf_counter()

@@ -41,7 +41,6 @@ Examples:
   ...       [transforms.jitter(0.02), transforms.rotate(10.0)])
 """
 
-import math
 from typing import Callable, Protocol, Sequence
 
 import numpy as np

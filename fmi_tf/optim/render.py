@@ -5,9 +5,8 @@ One call takes a network, an objective (`fmi_tf.objectives`, or a
 a step budget, and returns the images with one record per image
 (`RenderResult`), a labelled grid that a notebook draws inline, and each
 image's attribution (where the objective kept pulling: MaCo's transparency
-map). It builds the one feature model the objective reads, runs the images
-in chunks through `optimization.Minimizer` with a progress bar, and checks
-the objective against the network before any step.
+map). It checks the objective against the network before any step, then
+renders the images in chunks (`renderer.Renderer`) with a progress bar.
 
 Examples:
   >>> net = fmi_tf.network("vgg19")
@@ -33,19 +32,21 @@ from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
-from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
+from fmi_tf.optim import renderer as renderer_lib
 from fmi_tf.optim import settings as settings_lib
 
 DEFAULT_SIZE = 128
 DEFAULT_PARAM = "fourier"
 DEFAULT_BATCH_SIZE = 16
+# Channel maximisation ran faster in float32 than in bfloat16 even on a CPU
+# with bfloat16 arithmetic (docs/speed.md#channel-maximisation-against-xplique).
+DEFAULT_PRECISION = precision_lib.FLOAT32
 NOISE_STD = 0.1
 # The longest side rendered, as the tools' --size allows.
 MAX_SIZE = 4096
@@ -104,36 +105,6 @@ class RenderResult:
                           np.repeat(attribution[..., None], 3, axis=-1))
 
 
-class _AliasedFeatures:
-  """A feature model whose outputs are also keyed by the objective's names."""
-
-  def __init__(self, model, aliases: dict[str, str]):
-    self.model = model
-    self._aliases = aliases
-
-  def __call__(self, images):
-    outputs = self.model(images)
-    return {**outputs, **{alias: outputs[name]
-                          for alias, name in self._aliases.items()}}
-
-
-def _layer_names(backbone: feature_model.Backbone,
-                 objective: objective_lib.Objective) -> dict[str, str]:
-  """{name in the objective: the network's name} for each layer it reads."""
-  names = {}
-  for layer in objective.layers:
-    if layer == objectives.LOGITS:
-      if backbone.logits is None:
-        raise errors.ArgumentError(
-            f"class_logit needs a network with a classification head; "
-            f"{backbone.network} has none (its last layer outputs "
-            "feature maps): give fmi_tf.network a model built with its top")
-      names[layer] = backbone.logits[0]
-    else:
-      names[layer] = backbone.canonical_name(layer)
-  return names
-
-
 def _image_count(objective: objective_lib.Objective,
                  images: Optional[int]) -> int:
   if images is None:
@@ -157,7 +128,7 @@ def render(net: Any,
            seed: int = 0,
            batch_size: int = DEFAULT_BATCH_SIZE,
            transforms: Optional[list] = None,
-           precision: str = precision_lib.AUTO,
+           precision: str = DEFAULT_PRECISION,
            relu_gradient: str = "redirected",
            config: Optional[optimization.OptimizerConfig] = None,
            logdir: Optional[str] = None,
@@ -192,7 +163,8 @@ def render(net: Any,
       batch (`diversity`, `alignment`) must fit in one.
     transforms: a list of `fmi_tf.transforms` replacing the
       parameterisation's own (`[]`: none).
-    precision: the network's compute (see `fmi_tf.nets.precision`).
+    precision: the network's compute, `"float32"`, `"bfloat16"` or `"auto"`
+      (see `fmi_tf.nets.precision`).
     relu_gradient: `"redirected"` lets the objective's rectifiers pass a
       gradient while they are off (`feature_model.feature_model`), or
       `"exact"`.
@@ -228,26 +200,14 @@ def render(net: Any,
   if transforms is not None:
     config = dataclasses.replace(
         config, param=_with_transforms(config.param, transforms))
-  names = _layer_names(backbone, objective)
-  model = feature_model.feature_model(
-      backbone, list(dict.fromkeys(names.values())),
-      relu_gradient=relu_gradient, precision=precision)
-  features = _AliasedFeatures(model, names)
-  start = _start_images(init, size)
-  maps = [name for name in names.values()
-          if backbone.logits is None or name != backbone.logits[0]]
-  input_size.check_fits(backbone.model, maps, start.shape)
-  shapes = {}
-  for alias, value in features(start[None]).items():
-    dims = tuple(int(d) for d in value.shape[1:])
-    # A head's [B, classes] reads as a 1x1 map of `classes` channels.
-    shapes[alias] = dims if len(dims) == 3 else (1, 1, dims[0])
-  objective.check(backbone, shapes, min(count, batch_size))
-  references = {ref.key: features(_reference_image(ref, start.shape))[
-      ref.layer] for ref in objective.references}
-  minimizer = optimization.Minimizer(features, objective, config)
-  minimizer.prepare(*start.shape[:2])
   writer = summaries.SummaryWriter(logdir)
+  renderer = renderer_lib.Renderer(
+      backbone, objective, config, writer=writer,
+      relu_gradient=relu_gradient, precision=precision)
+  start = _start_images(init, size)
+  renderer.check(start.shape, min(count, batch_size))
+  references = {ref.key: renderer.features(_reference_image(
+      ref, start.shape))[ref.layer] for ref in objective.references}
   run = {"objective": repr(objective), "network": networks.record(backbone),
          "size": list(start.shape[:2]), "init": _init_record(init),
          "parameters": {**dataclasses.asdict(config),
@@ -256,34 +216,34 @@ def render(net: Any,
                         "precision": precision_lib.resolve(precision).name,
                         "relu_gradient": relu_gradient,
                         "batch_size": batch_size}}
-  results, records = [], []
+  images, attribution, records = [], [], []
   with progress_lib.Progress(count * config.steps, unit=IMAGE_STEP,
                              description="render",
                              enabled=progress) as bar:
-    for first in range(0, count, batch_size):
-      chunk = list(range(first, min(count, first + batch_size)))
-      seeds = [(seed, i) for i in chunk]
-      targets = {**references,
-                 objective_lib.ELEMENT: np.asarray(chunk, np.int32)}
-      report = _reporter(bar, writer, chunk)
-      result = minimizer.minimize(_initial(init, start, seeds), targets,
-                                  on_progress=report, seeds=seeds)
-      # Images that stopped early count their whole budget.
-      report(config.steps, None, None)
-      terms = objective.terms(features(result.images), result.images,
-                              targets)
+    for chunk, result in renderer.run(
+        range(count), batch_size,
+        initial=lambda chunk: _initial(init, start, [(seed, i)
+                                                      for i in chunk]),
+        targets=lambda chunk: references,
+        seeds=lambda chunk: [(seed, i) for i in chunk],
+        on_step=lambda status, steps: bar.advance(steps, status),
+        label=lambda i: f"image_{i:04d}"):
+      terms = objective.terms(
+          renderer.features(result.images), result.images,
+          {**references, objective_lib.ELEMENT: np.asarray(chunk, np.int32)})
       for row, index in enumerate(chunk):
         records.append({
             "index": index, "loss": float(result.losses[row]),
             "terms": {name: float(value[row])
                       for name, value in terms.items()},
             "steps": int(result.steps[row]), "seed": [seed, index], **run})
-      results.append(result)
+      images.append(result.images)
+      attribution.append(result.attribution)
   writer.flush()
-  attribution = np.concatenate([r.attribution for r in results])
+  attribution = np.concatenate(attribution)
   peak = np.max(attribution, axis=(1, 2), keepdims=True)
   return RenderResult(
-      np.concatenate([r.images for r in results]), tuple(records),
+      np.concatenate(images), tuple(records),
       np.divide(attribution, peak, out=np.zeros_like(attribution),
                 where=peak > 0).astype(np.float32))
 
@@ -339,24 +299,3 @@ def _reference_image(reference: objective_lib.Reference,
         f"are {shape[1]}x{shape[0]}: start from an image of its shape "
         "(init=) or give one of the pictures' shape")
   return image[None]
-
-
-def _reporter(bar: progress_lib.Progress, writer: summaries.SummaryWriter,
-              chunk: list[int]):
-  """The minimiser's progress callback for one chunk of images; called once
-  more with the step budget and no images when the chunk ends."""
-  reported = 0
-  names = [f"loss/image_{i:04d}" for i in chunk]
-
-  def on_progress(step, images, losses):
-    nonlocal reported
-    if step > reported:
-      bar.advance(len(chunk) * (step - reported),
-                  f"images {chunk[0]}-{chunk[-1]}: step {step}")
-      reported = step
-    if images is not None:
-      writer.scalars(step, dict(zip(names, losses)))
-      writer.image_grid(step, f"image/{chunk[0]:04d}-{chunk[-1]:04d}",
-                        images)
-
-  return on_progress
