@@ -147,3 +147,29 @@ def test_a_second_export_is_added_to_the_model_config(exported, model):
   with open(os.path.join(base, server_config.MODEL_CONFIG_FILE)) as f:
     text = f.read()
   assert text.count("config {") == 6 and '"other_encoder"' in text
+
+
+def test_a_rotated_jpeg_is_served_upright(exported):
+  """A phone photo stored sideways (EXIF orientation 6) answers as the
+  upright photo, through the v1 loader."""
+  photo = Image.open(io.BytesIO(warmup.sample_inputs()["image_bytes"][0]))
+  photo = photo.convert("RGB").resize((64, 48))
+  tags = Image.Exif()
+  tags[0x0112] = 6
+  encoded = []
+  for picture, extra in ((photo, {}), (photo.transpose(Image.ROTATE_270),
+                                       {"exif": tags.tobytes()})):
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=98, **extra)
+    encoded.append(buffer.getvalue())
+  upright, sideways = (
+      _run_v1(exported[1]["texture"], "serving_default",
+              {"image_bytes": [data]})["probabilities"][0]
+      for data in encoded)
+  unturned = _run_v1(exported[1]["texture_encoder"], "serving_uint8", {
+      "images": np.asarray(photo.transpose(Image.ROTATE_270))[None]})
+  turned = _run_v1(exported[1]["texture_encoder"], "serving_default",
+                   {"image_bytes": encoded[1:]})
+  np.testing.assert_allclose(sideways, upright, atol=0.02)
+  assert not np.allclose(unturned["descriptors"], turned["descriptors"],
+                         atol=0.02)

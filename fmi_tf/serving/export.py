@@ -5,7 +5,8 @@ Each model is a `tf.Module` whose signatures do everything in the graph:
 * `serving_default` takes `image_bytes`, a [B] batch of encoded images
   (JPEG, PNG or BMP; TF Serving's REST API takes them as `{"b64": ...}`),
   checks the size each one declares in its header (`image_headers`), then
-  decodes them and applies the resize/crop policy of
+  decodes them, turns JPEGs upright by their EXIF orientation (`exif`) and
+  applies the resize/crop policy of
   `datasets.pipeline.fit_image`;
 * `serving_uint8` takes `images`, uint8 [B, H, W, 3], and applies the same
   policy.
@@ -47,6 +48,7 @@ from fmi_tf import errors
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.serving import exif
 from fmi_tf.serving import explain_signature
 from fmi_tf.serving import image_headers
 from fmi_tf.serving import server_config
@@ -59,15 +61,14 @@ UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
 
 def decode_batch(image_bytes: tf.Tensor, size: int,
                  max_pixels: int = image_headers.MAX_PIXELS) -> tf.Tensor:
-  """[B] encoded images -> float [B, size, size, 3] in [0, 1].
+  """[B] encoded images -> float [B, size, size, 3] in [0, 1], upright.
 
   Raises:
     tf.errors.InvalidArgumentError: when an element is not an image or
       declares more than max_pixels pixels (checked before decoding).
   """
   checked = image_headers.check(image_bytes, max_pixels)
-  return tf.map_fn(lambda data: pipeline.fit_image(pipeline.decode(data),
-                                                   size),
+  return tf.map_fn(lambda data: pipeline.fit_image(exif.upright(data), size),
                    checked, fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
