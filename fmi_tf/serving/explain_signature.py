@@ -26,10 +26,10 @@ import tensorflow as tf
 
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
+from fmi_tf.serving import explanations
 
-NAME = "explain"
-OUTPUTS = ("class_names", "class_ids", "scores", "filter_layers",
-           "filter_ids", "contributions")
+NAME = explanations.SIGNATURE
+OUTPUTS = explanations.OUTPUTS
 
 
 @dataclasses.dataclass(frozen=True)
