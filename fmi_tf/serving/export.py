@@ -41,6 +41,7 @@ version one more than the highest already there, all of them or none
 import os
 from typing import Optional, Union
 
+from absl import logging
 import keras
 import tensorflow as tf
 
@@ -306,6 +307,9 @@ def export(model: Union[training.TextureClassifier,
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
     model = model.model
+  unexplained = explain_signature.unexplained_because(model)
+  if unexplained:
+    logging.warning("%s gets no explain signature: %s", name, unexplained)
   inputs = _warmup_inputs(model)
   written = versions.write_all(export_base, {
       name + suffix: _writer(module, name + suffix, inputs)
