@@ -65,7 +65,8 @@ def _delete(parts, means, chosen):
 
 
 def _fold_curves(classifier, config, train_parts, test_parts, ks, rng):
-  """{k: (top drops, random drops, top changed, random changed)}."""
+  """{k: (top drops, random drops, top changed, random changed)}, and
+  "before": the predicted classes' scores."""
   means = [p.mean(axis=0) for p in train_parts]
   x = _pooled(config, test_parts)
   scores = classifier.scores(x)
@@ -81,7 +82,7 @@ def _fold_curves(classifier, config, train_parts, test_parts, ks, rng):
     return (before - deleted[rows, predicted],
             np.argmax(deleted, axis=1) != predicted)
 
-  curves = {}
+  curves = {"before": before}
   dims = x.shape[1]
   for k in ks:
     top_drop, top_changed = after(ranked[:, :k])
@@ -102,7 +103,7 @@ def main(argv):
   statistics = encoder.statistics_layer(backbone, keys, 1.0)
   rng = np.random.default_rng(0)
   gathered = {k: [[], [], [], []] for k in ks}
-  accuracies = []
+  accuracies, before = [], []
   for fold in range(1, _FOLDS.value + 1):
     data = datasets.load(_DATASET.value, fold)
     cache = experiment.cache_for(data, _IMAGE_SIZE.value, backbone,
@@ -115,8 +116,10 @@ def main(argv):
                               data.class_names)
     accuracies.append(np.mean(classifier.predict(
         _pooled(config, test_parts)) == test_labels))
-    for k, values in _fold_curves(classifier, config, train_parts,
-                                  test_parts, ks, rng).items():
+    curves = _fold_curves(classifier, config, train_parts, test_parts, ks,
+                          rng)
+    before.append(curves.pop("before"))
+    for k, values in curves.items():
       for gathered_values, value in zip(gathered[k], values):
         gathered_values.append(value)
   images = sum(len(v) for v in gathered[ks[0]][0])
@@ -124,7 +127,8 @@ def main(argv):
         f"{_IMAGE_SIZE.value} px, energy relu1_1..5_1 "
         f"({sum(p.shape[1] for p in train_parts)} filters), linear SVM "
         f"C=100, accuracy {100 * np.mean(accuracies):.1f} %; {_DRAWS.value} "
-        "random draws per image")
+        "random draws per image; predicted class's score before deletion "
+        f"{np.mean(np.concatenate(before)):.3f} on average")
   print(f"{'k':>4}  {'top-k drop':>10}  {'random drop':>11}  "
         f"{'top-k changed':>13}  {'random changed':>14}")
   for k in ks:
