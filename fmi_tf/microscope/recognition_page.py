@@ -11,13 +11,10 @@ PNGs, so the page reads the same wherever it is copied. A classifier whose
 descriptor dimensions are not filters (`gram`) has no such page.
 """
 
-import base64
-import io
 import os
 from typing import Optional, Union
 
 import jinja2
-from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
@@ -26,6 +23,7 @@ from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import site_assets
 from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
+from fmi_tf.recognition import explanation_html
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 
@@ -40,19 +38,7 @@ Model = Union[training.TextureClassifier, trained_model.TrainedModel, str]
 
 
 def _data_uri(path: Optional[str], width: int) -> Optional[str]:
-  """A PNG data URI of the picture at path, at most width wide."""
-  if not path:
-    return None
-  try:
-    with Image.open(path) as opened:
-      picture = opened.convert("RGB")
-  except OSError:
-    return None
-  picture.thumbnail((width, width * 4))
-  buffer = io.BytesIO()
-  picture.save(buffer, format="PNG")
-  return "data:image/png;base64," + base64.b64encode(
-      buffer.getvalue()).decode("ascii")
+  return explanation_html.data_uri(path, width) if path else None
 
 
 def _faithfulness(atlas: Optional[str], layer: str, filter_id: int):

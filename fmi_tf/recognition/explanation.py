@@ -22,26 +22,21 @@ training mean) removes its term. What a dimension is depends on the encoder:
 Contributions are also summed per layer (`Explanation.layers`).
 """
 
-import base64
 import dataclasses
-import html
-import io
 from typing import Optional, Sequence
 
 import keras
 import numpy as np
-from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import explanation_html
 
 SCHEMA_VERSION = 1
 DEFAULT_K = 5
 FILTER = "filter"
 GRAM_ENTRY = "gram entry"
-_BAR_PIXELS = 160
-_PICTURE_PIXELS = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,41 +207,7 @@ class Explanation:
 
   def _repr_html_(self) -> str:
     """The image, its class, and the top units' pictures and bars."""
-    largest = max([abs(c.contribution) for c in self.top] + [1e-12])
-    rows = []
-    for item in self.top:
-      width = round(_BAR_PIXELS * abs(item.contribution) / largest)
-      colour = "#2a7" if item.contribution >= 0 else "#c44"
-      picture = (_img(item.picture, item.label) if item.picture else "")
-      rows.append(
-          f"<tr><td>{picture}</td><td>{html.escape(item.label)}</td>"
-          f'<td><div style="background:{colour};width:{width}px;'
-          f'height:12px"></div></td><td>{item.contribution:+.4f}</td></tr>')
-    image = (_img(self.image, "image", 160) if self.image is not None
-             else "")
-    return (f"<div>{image}<p><b>{html.escape(self.class_name)}</b> "
-            f"{self.probability:.3f} (score {self.score:.3f}, "
-            f"{self.baseline:.3f} at the mean): its {len(self.top)} "
-            f"strongest {html.escape(self.kind)}s</p>"
-            f"<table>{''.join(rows)}</table></div>")
-
-
-def _img(source, alt: str, size: int = _PICTURE_PIXELS) -> str:
-  """An inline <img> of a picture file or a uint8 array."""
-  if isinstance(source, np.ndarray):
-    picture = Image.fromarray(source)
-  else:
-    try:
-      picture = Image.open(source)
-    except OSError:
-      return ""
-  picture = picture.convert("RGB")
-  picture.thumbnail((size, size))
-  buffer = io.BytesIO()
-  picture.save(buffer, format="PNG")
-  data = base64.b64encode(buffer.getvalue()).decode("ascii")
-  return (f'<img src="data:image/png;base64,{data}" '
-          f'alt="{html.escape(alt)}">')
+    return explanation_html.render(self)
 
 
 def explain_descriptors(classifier: linear.LinearClassifier, units: Units,
