@@ -2,7 +2,6 @@
 
 from concurrent import futures
 import http.server
-import io
 import json
 import subprocess
 import threading

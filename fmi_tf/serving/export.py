@@ -307,12 +307,13 @@ def export(model: Union[training.TextureClassifier,
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
     model = model.model
+  built = modules(model, max_pixels)
   unexplained = explain_signature.unexplained_because(model)
   if unexplained:
     logging.warning("%s gets no explain signature: %s", name, unexplained)
   inputs = _warmup_inputs(model)
   written = versions.write_all(export_base, {
       name + suffix: _writer(module, name + suffix, inputs)
-      for suffix, module in modules(model, max_pixels).items()})
+      for suffix, module in built.items()})
   server_config.write(export_base, server_config.served_models(export_base))
   return written
