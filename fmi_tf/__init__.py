@@ -58,6 +58,7 @@ _API = {
     "ReallocationConfig": "fmi_tf.style.reallocation",
     "train_texture_classifier": "fmi_tf.recognition.training",
     "TextureClassifier": "fmi_tf.recognition.training",
+    "Explanation": "fmi_tf.recognition.explanation",
     "evaluate_texture_encoders": "fmi_tf.recognition.comparison",
     "export": "fmi_tf.serving.export",
     "dataset_examples": "fmi_tf.microscope.examples",

@@ -133,7 +133,8 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
     exported, model, photos, tmp_path):
   uint8, encoded = photos
   answer = _reload_in_fresh_process(exported[1]["texture"], photos, tmp_path)
-  assert answer["signatures"] == ["serving_default", "serving_uint8"]
+  assert answer["signatures"] == ["explain", "serving_default",
+                                  "serving_uint8"]
   assert answer["modules"] == []
   module = export.modules(model)[""]
   expected = _expected_probabilities(model, uint8)

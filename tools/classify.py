@@ -4,10 +4,12 @@ Usage:
   fmi-classify IMAGE... --server=http://localhost:8501 --model_name=texture
   fmi-classify IMAGE... --server=grpc://localhost:8500 --model_name=texture
   fmi-classify IMAGE... --saved_model=exports/texture/1
+  fmi-classify IMAGE... --saved_model=exports/texture/1 --explain=5
 
 Prints, for every image, its k best classes with their calibrated
-probabilities. All the requests to a server must be answered within
---timeout seconds together.
+probabilities; with --explain=K, its class and the K filters that
+contributed most to it (the export's explain signature). All the requests
+to a server must be answered within --timeout seconds together.
 """
 
 from absl import flags
@@ -34,6 +36,10 @@ _TIMEOUT = flags.DEFINE_float(
     "answer is cut off.")
 _TOP_K = flags.DEFINE_integer("top_k", 3, "Classes shown per image.",
                               lower_bound=1)
+_EXPLAIN = flags.DEFINE_integer(
+    "explain", None, "Show each image's class and the K filters that "
+    "contributed most to its score (layer/filter +contribution) instead of "
+    "its top classes.", lower_bound=1)
 
 
 def main(argv):
@@ -51,10 +57,17 @@ def main(argv):
   else:
     client = serving_client.LocalClient(_SAVED_MODEL.value)
   images = serving_client.read_images(paths)
-  for path, prediction in zip(paths, client.classify(images)):
-    best = ", ".join(f"{name} {score:.3f}"
-                     for name, score in prediction.top(_TOP_K.value))
-    print(f"{path}: {best}")
+  if _EXPLAIN.value:
+    explained = client.explain(images)
+    lines = [f"{path}: {why.class_name} {why.score:.3f} because " + ", ".join(
+        f"{layer}/{filter_id} {part:+.4f}"
+        for layer, filter_id, part in why.top(_EXPLAIN.value))
+             for path, why in zip(paths, explained)]
+  else:
+    lines = [f"{path}: " + ", ".join(
+        f"{name} {score:.3f}" for name, score in prediction.top(_TOP_K.value))
+             for path, prediction in zip(paths, client.classify(images))]
+  print("\n".join(lines))
 
 
 def run():

@@ -8,7 +8,8 @@ Usage:
 Writes out/index.html (every layer), out/<layer>/index.html (its filters,
 sorted and filtered by their measures in the browser) and
 out/<layer>/<filter:04d>.html (inversions, measures, top dataset crops,
-class profile, nearest filters), with JPEG copies of the pictures. The
+class profile, nearest filters), with JPEG copies of the pictures; with
+--classifier, also out/recognition.html (each class's voting filters). The
 pages open from disk with no server and no network. Missing or unreadable
 files are shown as gaps and listed on the index.
 """
@@ -25,6 +26,9 @@ _ATLAS = flags.DEFINE_multi_string(
 _EXAMPLES = flags.DEFINE_string(
     "examples", None, "Dataset-examples directory (fmi-dataset-examples).")
 _OUT = flags.DEFINE_string("out", None, "Site directory.", required=True)
+_CLASSIFIER = flags.DEFINE_string(
+    "classifier", None, "A texture classifier of the atlas's network "
+    "(fmi-texture-train's --out): adds its recognition page.")
 _TITLE = flags.DEFINE_string("title", "Filter atlas", "Title of the index.")
 _NEIGHBOURS = flags.DEFINE_integer(
     "neighbours", 6, "Nearest filters shown on each filter page.",
@@ -34,7 +38,8 @@ _NEIGHBOURS = flags.DEFINE_integer(
 def main(argv):
   cli.no_stray_arguments(argv)
   result = site.make_site(_ATLAS.value, _OUT.value, _EXAMPLES.value,
-                          title=_TITLE.value, neighbours=_NEIGHBOURS.value)
+                          title=_TITLE.value, neighbours=_NEIGHBOURS.value,
+                          classifier=_CLASSIFIER.value)
   logging.info("wrote %d filter pages of %d layers (%.1f MB, %d gaps); open "
                "%s", result.filters, len(result.layers), result.bytes / 1e6,
                len(result.gaps), result.index)

@@ -29,6 +29,7 @@ from fmi_tf import errors
 from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site_assets
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_pages
@@ -89,7 +90,8 @@ class _Writer:
 
 def make_site(atlas: "str | Sequence[str]", out: str,
               examples: Optional[str] = None, *, title: str = "Filter atlas",
-              neighbours: int = 6, progress: bool = True) -> SiteResult:
+              neighbours: int = 6, progress: bool = True,
+              classifier=None) -> SiteResult:
   """Writes a static site of an atlas (and its dataset examples).
 
   Examples:
@@ -104,6 +106,9 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     title: the index page's title.
     neighbours: nearest filters listed on each filter page.
     progress: show a progress bar.
+    classifier: a texture classifier (or its trained model directory) of
+      the atlas's network, whose recognition page
+      (`recognition_page.write_recognition_page`) the index links to.
 
   Returns:
     What was written, with its gaps and size.
@@ -118,6 +123,8 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     raise errors.ArgumentError("give at least one atlas directory")
   if examples is not None and not os.path.isdir(examples):
     raise errors.ArgumentError(f"examples directory not found: {examples}")
+  if classifier is not None:
+    classifier = recognition_page.checked_model(classifier, dirs[0])
   atlases = site_data.Atlases(dirs, examples)
   notes = [f"Inversions from {', '.join(dirs)}."]
   gaps = []
@@ -152,8 +159,13 @@ def make_site(atlas: "str | Sequence[str]", out: str,
                    "field": field.get("size") if field else None,
                    "preview": sorted(thumbs)[:_PREVIEW]})
       bar.advance(status=name)
+  links = []
+  if classifier is not None:
+    recognition_page.write_recognition_page(classifier, out, dirs[0],
+                                            examples)
+    links.append((recognition_page.PAGE, "What each texture class is made of"))
   index = os.path.join(out, "index.html")
-  writer.text(index, site_pages.index_page(title, rows, gaps, notes))
+  writer.text(index, site_pages.index_page(title, rows, gaps, notes, links))
   if gaps:
     logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
   return SiteResult(out, index, tuple(atlases.layers), pages, tuple(gaps),

@@ -54,7 +54,8 @@ def _number(value) -> str:
 
 
 def index_page(title: str, rows: Sequence[dict], gaps: Sequence[str],
-               notes: Sequence[str]) -> str:
+               notes: Sequence[str],
+               links: Sequence[tuple[str, str]] = ()) -> str:
   """The index: one row per layer, then the gaps.
 
   Args:
@@ -64,9 +65,12 @@ def index_page(title: str, rows: Sequence[dict], gaps: Sequence[str],
       indices with thumbnails).
     gaps: one line per gap.
     notes: lines about the sources (atlases, dataset).
+    links: (page, text) of other pages of the site (the recognition page).
   """
   body = [f"<h1>{html.escape(title)}</h1>",
           *(f"<p>{html.escape(n)}</p>" for n in notes),
+          *(f'<p><a href="{url(page)}">{html.escape(text)}</a></p>'
+            for page, text in links),
           "<table><tr><th>layer</th><th>filters</th><th>inverted</th>"
           "<th>gaps</th><th>receptive field</th><th>first filters</th></tr>"]
   for row in rows:

@@ -34,6 +34,7 @@ import io
 import math
 import numbers
 import os
+from typing import Optional
 import zipfile
 
 import keras
@@ -63,11 +64,18 @@ class LinearClassifier:
     bias: float32 [K].
     class_names: K names.
     temperature: T of the calibrated probabilities softmax(scores / T).
+    mean: float32 [D], the mean training descriptor, or None for a
+      classifier saved before it was kept (`explanation` needs it).
+    scale: float32 [D], the training descriptors' standardisation scale
+      (module docstring): weights * scale are the weights of the
+      standardised descriptor; None where mean is.
   """
   weights: np.ndarray
   bias: np.ndarray
   class_names: tuple[str, ...]
   temperature: float = 1.0
+  mean: Optional[np.ndarray] = None
+  scale: Optional[np.ndarray] = None
 
   def scores(self, descriptors: np.ndarray) -> np.ndarray:
     """Class scores [N, K] of descriptors [N, D]."""
@@ -93,9 +101,11 @@ class LinearClassifier:
   def save(self, directory: str) -> str:
     """Writes `directory/classifier.npz` (no pickled objects)."""
     buffer = io.BytesIO()
+    standardisation_ = ({} if self.mean is None
+                        else {"mean": self.mean, "scale": self.scale})
     np.savez(buffer, weights=self.weights, bias=self.bias,
              class_names=np.asarray(self.class_names, dtype=np.str_),
-             temperature=np.float64(self.temperature))
+             temperature=np.float64(self.temperature), **standardisation_)
     path = os.path.join(directory, FILENAME)
     outputs.write_bytes(path, buffer.getvalue())
     return path
@@ -110,9 +120,12 @@ class LinearClassifier:
     path = os.path.join(directory, FILENAME)
     try:
       with np.load(path, allow_pickle=False) as archive:
+        kept = "mean" in archive.files
         return cls(archive["weights"], archive["bias"],
                    tuple(str(n) for n in archive["class_names"]),
-                   float(archive["temperature"]))
+                   float(archive["temperature"]),
+                   archive["mean"] if kept else None,
+                   archive["scale"] if kept else None)
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:
       raise errors.ArgumentError(
           f"cannot read classifier {path}: {e}") from None
@@ -211,7 +224,8 @@ def train(descriptors: np.ndarray, labels: np.ndarray,
     regularization: C, the inverse of the L2 penalty's strength.
 
   Returns:
-    The classifier, standardisation folded in, with the temperature of its
+    The classifier, standardisation folded in (and kept, for
+    explanations), with the temperature of its
     probabilities fitted on held-out training scores (module docstring). A
     class without training images gets zero weights and a bias of -1e9: it
     is never predicted.
@@ -232,5 +246,7 @@ def train(descriptors: np.ndarray, labels: np.ndarray,
   present = np.unique(labels)
   remap = np.searchsorted(present, labels)
   temperature = fit_temperature(held_out[:, present], remap)
+  mean, scale = standardisation(x)
   return LinearClassifier(weights.astype(np.float32), bias.astype(np.float32),
-                          tuple(class_names), temperature)
+                          tuple(class_names), temperature,
+                          mean.astype(np.float32), scale.astype(np.float32))

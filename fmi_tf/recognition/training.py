@@ -31,6 +31,7 @@ from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import explanation
 from fmi_tf.recognition import memory
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
@@ -137,6 +138,40 @@ class TextureClassifier:
     if not descriptors:
       return np.zeros((0, len(self.class_names)), np.float32)
     return self.model.classifier.probabilities(np.concatenate(descriptors))
+
+  def explain(self, images: Images, k: int = explanation.DEFAULT_K
+              ) -> list[explanation.Explanation]:
+    """Why each image got its class: the k filters contributing most.
+
+    Args:
+      images: image paths or RGB arrays in [0, 1] (see `Images`).
+      k: how many filters (Gram entries for `gram`) each explanation lists.
+
+    Returns:
+      One `explanation.Explanation` per image; in a notebook it shows the
+      image, its class and the filters' contribution bars (and pictures,
+      after `fmi_tf.microscope.explanation_links.attach`).
+
+    Raises:
+      ArgumentError: for k not in 1..the descriptor size, or a classifier
+        saved before classifiers kept their training mean.
+      ImageError: for a file that cannot be read or decoded.
+
+    Examples:
+      >>> (why,) = clf.explain("bricks.jpg", k=3)
+      >>> why.class_name, [(c.label, c.contribution) for c in why.top]
+    """
+    units = explanation.descriptor_units(self.model.encoder)
+    explanation.check_explainable(self.model.classifier)
+    explanation.check_k(k, units)
+    fitted = fitted_images(images, self.model.image_size)
+    descriptors = [self.model.encoder(fitted[i:i + _BATCH_SIZE]).numpy()
+                   for i in range(0, len(fitted), _BATCH_SIZE)]
+    if not descriptors:
+      return []
+    pixels = np.round(np.clip(fitted.numpy(), 0, 1) * 255).astype(np.uint8)
+    return explanation.explain_descriptors(
+        self.model.classifier, units, np.concatenate(descriptors), k, pixels)
 
   def classify(self, images: Images,
                top_k: int = 3) -> list[list[tuple[str, float]]]:

@@ -17,7 +17,9 @@ server and what was wrong. `grpc_client.GrpcClient` does the same over TF
 Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
 grpc:// or http(s)://).
 `LocalClient` runs a SavedModel export in-process with the same inputs and
-outputs. All return one `predictions.Prediction` per image.
+outputs. All return one `predictions.Prediction` per image from `classify`,
+and one `explanations.ServedExplanation` (the class and its filters ranked
+by contribution) from `explain`, which asks the `explain` signature.
 """
 
 import base64
@@ -31,6 +33,7 @@ import urllib.request
 
 from fmi_tf import errors
 from fmi_tf.serving import deadline as deadlines
+from fmi_tf.serving import explanations as explained
 from fmi_tf.serving import http_transport as transport
 from fmi_tf.serving import predictions as checked
 
@@ -118,9 +121,13 @@ def split_server(server: str, schemes: tuple[str, ...], form: str,
   return parsed
 
 
-def parse_predictions(response, images: int,
-                      source: str) -> list[checked.Prediction]:
+def parse_predictions(response, images: int, source: str,
+                      signature: str = SIGNATURE) -> list:
   """Reads the JSON answer `{"predictions": [...]}` of the end-to-end model.
+
+  Returns:
+    A `predictions.Prediction` per image, or for the explain signature an
+    `explanations.ServedExplanation`.
 
   Raises:
     ArgumentError: for an error answer or one not of the signature's shape.
@@ -130,12 +137,17 @@ def parse_predictions(response, images: int,
         f"{source} answered JSON that is not an object: "
         f"{checked.short(response)}")
   if "error" in response:
+    if (signature == explained.SIGNATURE
+        and explained.lacks_signature(str(response["error"]))):
+      raise explained.no_explain_signature(source)
     raise errors.ArgumentError(
         f"{source} answered an error: {one_line(response['error'])}")
   if "predictions" not in response:
     raise errors.ArgumentError(
         f"{source} answered no predictions: {checked.short(response)}")
-  return checked.from_rows(response["predictions"], images, source)
+  read = (explained.from_rows if signature == explained.SIGNATURE
+          else checked.from_rows)
+  return read(response["predictions"], images, source)
 
 
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
@@ -185,6 +197,19 @@ class RestClient:
       ArgumentError: if the server cannot be reached, answers an error or
         an answer malformed, too large or not complete within the timeout.
     """
+    return self._run(images, signature)
+
+  def explain(self, images: Sequence[bytes]
+              ) -> list[explained.ServedExplanation]:
+    """Asks the explain signature: each image's class and ranked filters.
+
+    Raises:
+      ArgumentError: as `classify`, or if the model has no explain
+        signature.
+    """
+    return self._run(images, explained.SIGNATURE)
+
+  def _run(self, images: Sequence[bytes], signature: str) -> list:
     with deadlines.Deadline(self.timeout, self.url) as deadline:
       opener = urllib.request.build_opener(
           _HttpOnlyRedirects, transport.HttpHandler(deadline),
@@ -250,7 +275,7 @@ class RestClient:
             f"{self.url} answered HTTP {http_error.code} "
             f"{one_line(http_error.reason)}")
       raise errors.ArgumentError(f"{self.url} answered no JSON")
-    return parse_predictions(response, len(images), self.url)
+    return parse_predictions(response, len(images), self.url, signature)
 
 
 
@@ -321,16 +346,45 @@ class LocalClient:
     Raises:
       ImageError: if an image cannot be decoded or is too large.
     """
+    return checked.from_rows(self._rows(self._function, images),
+                             len(images), self.source)
+
+  def explain(self, images: Sequence[bytes]
+              ) -> list[explained.ServedExplanation]:
+    """Runs the explain signature: each image's class and ranked filters.
+
+    Raises:
+      ArgumentError: if the export has no explain signature.
+      ImageError: if an image cannot be decoded or is too large.
+    """
+    function = self._model.signatures.get(explained.SIGNATURE)
+    if function is None:
+      raise explained.no_explain_signature(self.source)
+    return explained.from_rows(self._rows(function, images), len(images),
+                               self.source)
+
+  def _rows(self, function, images: Sequence[bytes]) -> list[dict]:
+    """The signature's outputs as row dicts of lists, strings decoded."""
     try:
-      outputs = self._function(image_bytes=self._tf.constant(list(images)))
+      outputs = function(image_bytes=self._tf.constant(list(images)))
     except self._tf.errors.InvalidArgumentError as e:
       lines = str(e).strip().splitlines()
       raise errors.ImageError(one_line(next(
           (line for line in lines if "image" in line.lower()), lines[0]))
       ) from None
-    rows = {k: v.numpy().tolist() for k, v in outputs.items()}
-    rows["class_names"] = [[n.decode("utf8") for n in names]
-                           for names in rows["class_names"]]
-    return checked.from_rows(
-        [dict(zip(rows, values)) for values in zip(*rows.values())],
-        len(images), self.source)
+    rows = {k: decode_strings(v.numpy().tolist())
+            for k, v in outputs.items()}
+    return [dict(zip(rows, values)) for values in zip(*rows.values())]
+
+
+def decode_strings(value):
+  """Nested lists with their bytes decoded as UTF-8.
+
+  Raises:
+    UnicodeDecodeError: for bytes that are no UTF-8.
+  """
+  if isinstance(value, bytes):
+    return value.decode("utf8")
+  if isinstance(value, list):
+    return [decode_strings(v) for v in value]
+  return value

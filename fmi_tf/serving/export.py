@@ -5,7 +5,8 @@ Each model is a `tf.Module` whose signatures do everything in the graph:
 * `serving_default` takes `image_bytes`, a [B] batch of encoded images
   (JPEG, PNG or BMP; TF Serving's REST API takes them as `{"b64": ...}`),
   checks the size each one declares in its header (`image_headers`), then
-  decodes them and applies the resize/crop policy of
+  decodes them, turns JPEGs upright by their EXIF orientation (`exif`) and
+  applies the resize/crop policy of
   `datasets.pipeline.fit_image`;
 * `serving_uint8` takes `images`, uint8 [B, H, W, 3], and applies the same
   policy.
@@ -20,7 +21,9 @@ one class, as in TF Serving's classification outputs):
 * `scores` [B, K], the calibrated probabilities softmax(margins / T) (see
   `recognition.classifier`),
 
-and, in class order, `probabilities` [B, K] (the same values unranked). A
+and, in class order, `probabilities` [B, K] (the same values unranked). The
+end-to-end model also has `explain` (`explain_signature`): image bytes in,
+the predicted class and its filters ranked by contribution out. A
 batch with an image that is no JPEG, PNG or BMP, or that declares more than
 `max_pixels` pixels, fails with InvalidArgumentError naming its index, before
 anything is decoded.
@@ -36,8 +39,9 @@ version one more than the highest already there, all of them or none
 """
 
 import os
-from typing import Union
+from typing import Optional, Union
 
+from absl import logging
 import keras
 import tensorflow as tf
 
@@ -45,8 +49,12 @@ from fmi_tf import errors
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.serving import exif
+from fmi_tf.serving import explain_signature
 from fmi_tf.serving import image_headers
+from fmi_tf.serving import server_config
 from fmi_tf.serving import versions
+from fmi_tf.serving import warmup
 
 BYTES_SPEC = tf.TensorSpec([None], tf.string, name="image_bytes")
 UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
@@ -54,15 +62,14 @@ UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
 
 def decode_batch(image_bytes: tf.Tensor, size: int,
                  max_pixels: int = image_headers.MAX_PIXELS) -> tf.Tensor:
-  """[B] encoded images -> float [B, size, size, 3] in [0, 1].
+  """[B] encoded images -> float [B, size, size, 3] in [0, 1], upright.
 
   Raises:
     tf.errors.InvalidArgumentError: when an element is not an image or
       declares more than max_pixels pixels (checked before decoding).
   """
   checked = image_headers.check(image_bytes, max_pixels)
-  return tf.map_fn(lambda data: pipeline.fit_image(pipeline.decode(data),
-                                                   size),
+  return tf.map_fn(lambda data: pipeline.fit_image(exif.upright(data), size),
                    checked, fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
@@ -135,7 +142,8 @@ class EndToEndModule(tf.Module):
   def __init__(self, encoder: keras.Model, classifier: keras.Model,
                class_names: tuple[str, ...], image_size: int,
                temperature: float = 1.0,
-               max_pixels: int = image_headers.MAX_PIXELS):
+               max_pixels: int = image_headers.MAX_PIXELS,
+               explainer: Optional[explain_signature.Explainer] = None):
     super().__init__(name="texture_classifier_end_to_end")
     self.encoder, self.encoder_variables = _untracked(encoder)
     self.classifier, self.classifier_variables = _untracked(classifier)
@@ -144,6 +152,17 @@ class EndToEndModule(tf.Module):
     self.max_pixels = max_pixels
     self.class_names = tf.Variable(list(class_names), trainable=False,
                                    name="class_names")
+    self.explainer = explainer
+    if explainer is not None:
+      self.serve_explain = tf.function(self._explain,
+                                       input_signature=[BYTES_SPEC])
+
+  def _explain(self, image_bytes):
+    descriptors = self.encoder(decode_batch(image_bytes, self.image_size,
+                                            self.max_pixels))
+    probabilities = tf.nn.softmax(
+        self.classifier(descriptors) / self.temperature, axis=-1)
+    return self.explainer(descriptors, probabilities, self.class_names)
 
   def _classify(self, images):
     return _ranked(self.classifier(self.encoder(images)), self.temperature,
@@ -160,11 +179,15 @@ class EndToEndModule(tf.Module):
 
 
 def signatures(module: tf.Module) -> dict:
-  """The module's signatures: serving_default (+ serving_uint8 for images)."""
+  """The module's signatures: serving_default (+ serving_uint8 for images,
+  + explain for an end-to-end model that can be explained)."""
   if isinstance(module, ClassifierModule):
     return {"serving_default": module.serve_descriptors}
-  return {"serving_default": module.serve_bytes,
-          "serving_uint8": module.serve_uint8}
+  named = {"serving_default": module.serve_bytes,
+           "serving_uint8": module.serve_uint8}
+  if getattr(module, "explainer", None) is not None:
+    named[explain_signature.NAME] = module.serve_explain
+  return named
 
 
 def _check_sizes(image_size, max_pixels) -> None:
@@ -189,14 +212,32 @@ def _check_encoder_takes(encoder: keras.Model, image_size: int) -> None:
         "leaves no pixels") from None
 
 
-def export_versioned(module: tf.Module, export_base: str, name: str) -> str:
-  """Saves module as `<export_base>/<name>/<next version>`; returns it."""
-  return versions.write_all(export_base, {name: _writer(module)})[name]
+def export_versioned(module: tf.Module, export_base: str, name: str,
+                     warmup_inputs: Optional[dict] = None) -> str:
+  """Saves module as `<export_base>/<name>/<next version>`; returns it.
+
+  warmup_inputs: {input name: batch} of its warmup requests; by default
+  `warmup.sample_inputs()`, which feeds the image models (a classifier
+  module needs `descriptors` too).
+  """
+  inputs = warmup_inputs or warmup.sample_inputs()
+  return versions.write_all(export_base,
+                            {name: _writer(module, name, inputs)})[name]
 
 
-def _writer(module: tf.Module):
-  return lambda path: tf.saved_model.save(module, path,
-                                          signatures=signatures(module))
+def _writer(module: tf.Module, name: str, warmup_inputs: dict):
+  def write(path):
+    named = signatures(module)
+    tf.saved_model.save(module, path, signatures=named)
+    warmup.write(path, warmup.requests(name, named, warmup_inputs))
+  return write
+
+
+def _warmup_inputs(model: trained_model.TrainedModel) -> dict:
+  """The warmup requests' photos, and their descriptors."""
+  inputs = warmup.sample_inputs()
+  images = fit_batch(tf.constant(inputs["images"]), model.image_size)
+  return {**inputs, "descriptors": model.encoder(images).numpy()}
 
 
 def modules(model: trained_model.TrainedModel,
@@ -217,7 +258,8 @@ def modules(model: trained_model.TrainedModel,
       "_classifier": ClassifierModule(classifier, model.class_names,
                                       temperature),
       "": EndToEndModule(model.encoder, classifier, model.class_names,
-                         model.image_size, temperature, max_pixels),
+                         model.image_size, temperature, max_pixels,
+                         explain_signature.explainer(model)),
   }
 
 
@@ -229,8 +271,12 @@ def export(model: Union[training.TextureClassifier,
 
   What `fmi-texture-export` writes: `<export_base>/<name>_encoder/<v>/`
   (image -> descriptor), `<export_base>/<name>_classifier/<v>/`
-  (descriptor -> classes) and `<export_base>/<name>/<v>/` (image -> classes),
-  each at its next free version v: all three or, on any error, nothing. An
+  (descriptor -> classes) and `<export_base>/<name>/<v>/` (image -> classes,
+  and `explain` where the model can be explained: `explain_signature`),
+  each at its next free version v: all three or, on any error, nothing.
+  Each holds its TF Serving warmup requests (`warmup`); then
+  `<export_base>/models.config` and `batching_parameters.txt`
+  (`server_config`) are written, naming every model of the base. An
   in-memory model is exported as it is, with no network rebuilt, so the
   encoder of any Keras model works.
 
@@ -261,6 +307,13 @@ def export(model: Union[training.TextureClassifier,
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
     model = model.model
-  return versions.write_all(export_base, {
-      name + suffix: _writer(module)
-      for suffix, module in modules(model, max_pixels).items()})
+  built = modules(model, max_pixels)
+  unexplained = explain_signature.unexplained_because(model)
+  if unexplained:
+    logging.warning("%s gets no explain signature: %s", name, unexplained)
+  inputs = _warmup_inputs(model)
+  written = versions.write_all(export_base, {
+      name + suffix: _writer(module, name + suffix, inputs)
+      for suffix, module in built.items()})
+  server_config.write(export_base, server_config.served_models(export_base))
+  return written

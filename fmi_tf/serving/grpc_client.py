@@ -6,7 +6,8 @@ with the `image_bytes` input, a [B] string tensor of encoded images, sent in
 batches of at most `batch_size`; the answer's `class_names`, `class_ids` and
 `scores` outputs (and `probabilities`) are checked as the REST client checks
 them (`predictions.from_rows`) and read into one `predictions.Prediction`
-per image. Messages are bounded by `client.MAX_RESPONSE_BYTES` each way, and
+per image; `explain` asks the explain signature and reads its outputs as
+`explanations.ServedExplanation`s. Messages are bounded by `client.MAX_RESPONSE_BYTES` each way, and
 all the calls of one `classify` by its `timeout` (`deadline`).
 """
 
@@ -20,6 +21,7 @@ from tensorflow_serving.apis import prediction_service_pb2_grpc
 from fmi_tf import errors
 from fmi_tf.serving import client
 from fmi_tf.serving import deadline as deadlines
+from fmi_tf.serving import explanations as explained
 from fmi_tf.serving import predictions as checked
 
 SCHEME = "grpc"
@@ -41,18 +43,33 @@ def predict_request(images: Sequence[bytes], model: str,
   return request
 
 
-def _rows(response: predict_pb2.PredictResponse, source: str) -> list:
+_DIMENSIONS = {name: 2 for name in checked.OUTPUTS + _OPTIONAL}
+_EXPLAIN_DIMENSIONS = {name: 1 for name in explained.OUTPUTS[:3]} | {
+    name: 2 for name in explained.OUTPUTS[3:]}
+
+
+def _rows(response: predict_pb2.PredictResponse, source: str,
+          dimensions: dict = None, optional: tuple = _OPTIONAL) -> list:
   """The outputs of a PredictResponse as row dicts of lists, per image.
 
+  Args:
+    response: the answer.
+    source: the server, for messages.
+    dimensions: {output: its number of dimensions}, [B] or [B, K]; by
+      default serving_default's.
+    optional: the outputs that may be missing.
+
   Raises:
-    ArgumentError: if an output is missing or no [B, K] tensor.
+    ArgumentError: if an output is missing or not of its shape.
   """
-  missing = [name for name in checked.OUTPUTS if name not in response.outputs]
+  dimensions = dimensions or _DIMENSIONS
+  missing = [name for name in dimensions
+             if name not in response.outputs and name not in optional]
   if missing:
     raise errors.ArgumentError(
         f"{source} answered no {', '.join(missing)}")
   columns = {}
-  for name in checked.OUTPUTS + _OPTIONAL:
+  for name, ndim in dimensions.items():
     if name not in response.outputs:
       continue
     try:
@@ -61,14 +78,14 @@ def _rows(response: predict_pb2.PredictResponse, source: str) -> list:
       raise errors.ArgumentError(
           f"{source} answered a malformed {name} tensor: "
           f"{client.one_line(e)}") from None
-    if array.ndim != 2:
+    if array.ndim != ndim:
       raise errors.ArgumentError(
           f"{source} answered {name} of shape {list(array.shape)}, not "
-          "[images, classes]")
+          f"{'[images, classes]' if ndim == 2 else '[images]'}")
     if array.dtype == object:
       try:
-        array = [[n.decode("utf8") for n in row] for row in array]
-      except (AttributeError, UnicodeDecodeError):
+        array = client.decode_strings(array.tolist())
+      except UnicodeDecodeError:
         raise errors.ArgumentError(
             f"{source} answered {name} that are no UTF-8 strings") from None
     else:
@@ -89,6 +106,17 @@ def parse_response(response: predict_pb2.PredictResponse, images: int,
     ArgumentError: if an output is missing or not of the signature's shape.
   """
   return checked.from_rows(_rows(response, source), images, source)
+
+
+def parse_explanations(response: predict_pb2.PredictResponse, images: int,
+                       source: str) -> list[explained.ServedExplanation]:
+  """Reads and checks the outputs of the explain signature.
+
+  Raises:
+    ArgumentError: if an output is missing or not of the signature's shape.
+  """
+  return explained.from_rows(_rows(response, source, _EXPLAIN_DIMENSIONS, ()),
+                             images, source)
 
 
 class GrpcClient:
@@ -134,6 +162,19 @@ class GrpcClient:
     Raises:
       ArgumentError: if the server cannot be reached or answers an error.
     """
+    return self._run(images, signature, parse_response)
+
+  def explain(self, images: Sequence[bytes]
+              ) -> list[explained.ServedExplanation]:
+    """Asks the explain signature: each image's class and ranked filters.
+
+    Raises:
+      ArgumentError: as `classify`, or if the model has no explain
+        signature.
+    """
+    return self._run(images, explained.SIGNATURE, parse_explanations)
+
+  def _run(self, images: Sequence[bytes], signature: str, parse) -> list:
     answered = []
     deadline = deadlines.Deadline(self.timeout, self.source)
     for batch in client.batches(images, self.batch_size):
@@ -147,10 +188,14 @@ class GrpcClient:
           raise errors.ArgumentError(
               f"cannot reach {self.source}: {client.one_line(e.details())}"
           ) from None
+        if (signature == explained.SIGNATURE
+            and explained.lacks_signature(e.details() or "")):
+          raise explained.no_explain_signature(
+              f"{self.source} model {self.model}") from None
         raise errors.ArgumentError(
             f"{self.source} answered an error: {e.code().name}: "
             f"{client.one_line(e.details())}") from None
-      answered.extend(parse_response(response, len(batch), self.source))
+      answered.extend(parse(response, len(batch), self.source))
     return answered
 
   def close(self) -> None:

@@ -33,6 +33,10 @@ _IMPORT = re.compile(
 _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
+         "fmi_tf/recognition/explanation_html.py": [
+             "fmi_tf/recognition/templates/explanation.html"],
+         "fmi_tf/microscope/recognition_page.py": [
+             "fmi_tf/microscope/templates/recognition.html"],
          # The flag walk lists the tools from setup.cfg's entry points.
          "tests/test_flag_fuzz.py": ["setup.cfg"]}
 # The py_tests CI runs (tag "ci"): one or two quick files per stage of the

@@ -1,0 +1,228 @@
+"""fmi-classify --explain: locally, over REST and over gRPC; bad input."""
+
+from concurrent import futures
+import http.server
+import json
+import subprocess
+import threading
+
+import grpc
+import numpy as np
+from PIL import Image
+import pytest
+import tensorflow as tf
+from tensorflow_serving.apis import predict_pb2
+from tensorflow_serving.apis import prediction_service_pb2_grpc
+
+from fmi_tf import errors
+from fmi_tf.recognition import classifier
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import explanation
+from fmi_tf.recognition import trained_model
+from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import explanations
+from fmi_tf.serving import export
+from fmi_tf.serving import grpc_client
+
+CLASSES = ("banded", "dotted", "striped")
+SIZE = 24
+ROWS = [
+    {"class_names": "dotted", "class_ids": 1, "scores": 0.7,
+     "filter_layers": ["block4_conv1", "block5_conv1", "block1_conv1"],
+     "filter_ids": [231, 87, 3], "contributions": [0.5, 0.25, -0.1]},
+    {"class_names": "banded", "class_ids": 0, "scores": 0.6,
+     "filter_layers": ["block1_conv1", "block4_conv1", "block5_conv1"],
+     "filter_ids": [9, 2, 1], "contributions": [0.3, 0.125, 0.0625]},
+]
+MISSING = 'Serving signature name: "explain" not found in signature def'
+
+
+class _Rest(http.server.BaseHTTPRequestHandler):
+  """Answers the canned explanations, or the server's error."""
+
+  def do_POST(self):  # pylint: disable=invalid-name
+    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    self.server.bodies.append(body)
+    status, reply = self.server.reply
+    if reply is ROWS:
+      reply = {"predictions": ROWS[:len(body["instances"])]}
+    data = json.dumps(reply).encode()
+    self.send_response(status)
+    self.send_header("Content-Type", "application/json")
+    self.send_header("Content-Length", str(len(data)))
+    self.end_headers()
+    self.wfile.write(data)
+
+  def log_message(self, *args):
+    del args
+
+
+@pytest.fixture
+def rest():
+  httpd = http.server.HTTPServer(("127.0.0.1", 0), _Rest)
+  httpd.bodies, httpd.reply = [], (200, ROWS)
+  threading.Thread(target=httpd.serve_forever, daemon=True).start()
+  httpd.address = f"http://127.0.0.1:{httpd.server_address[1]}"
+  yield httpd
+  httpd.shutdown()
+  httpd.server_close()
+
+
+class _Grpc(prediction_service_pb2_grpc.PredictionServiceServicer):
+  def __init__(self):
+    self.requests, self.error = [], None
+
+  def Predict(self, request, context):  # pylint: disable=invalid-name
+    self.requests.append(request)
+    if self.error:
+      context.abort(*self.error)
+    rows = ROWS[:len(request.inputs["image_bytes"].string_val)]
+    response = predict_pb2.PredictResponse()
+    for name, dtype in zip(explanations.OUTPUTS, (
+        tf.string, tf.int32, tf.float32, tf.string, tf.int32, tf.float32)):
+      response.outputs[name].CopyFrom(tf.make_tensor_proto(
+          [row[name] for row in rows], dtype=dtype))
+    return response
+
+
+@pytest.fixture
+def grpc_server():
+  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+  service = _Grpc()
+  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+      service, server)
+  service.address = f"grpc://127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+  server.start()
+  yield service
+  server.stop(grace=None)
+
+
+def test_rest_asks_the_explain_signature_and_reads_ranked_filters(rest):
+  answered = serving_client.RestClient(rest.address, "texture").explain(
+      [b"a", b"b"])
+  assert rest.bodies[0]["signature_name"] == "explain"
+  assert answered[0].class_name == "dotted" and answered[0].score == 0.7
+  assert answered[0].top(2) == [("block4_conv1", 231, 0.5),
+                                ("block5_conv1", 87, 0.25)]
+  with pytest.raises(errors.ArgumentError,
+                     match="cannot show 4 filters: the descriptor has 3"):
+    answered[1].top(4)
+
+
+def test_grpc_asks_the_explain_signature_and_reads_ranked_filters(
+    grpc_server):
+  client = grpc_client.GrpcClient(grpc_server.address, "texture")
+  answered = client.explain([b"a", b"b"])
+  client.close()
+  assert grpc_server.requests[0].model_spec.signature_name == "explain"
+  assert answered[1].class_name == "banded" and answered[1].class_id == 0
+  assert answered[1].top(1) == [("block1_conv1", 9, pytest.approx(0.3))]
+
+
+def test_a_model_without_explain_is_named_over_rest_and_grpc(rest,
+                                                             grpc_server):
+  rest.reply = (400, {"error": MISSING})
+  with pytest.raises(errors.ArgumentError, match="has no explain signature: "
+                     "it was exported before explanations"):
+    serving_client.RestClient(rest.address, "texture").explain([b"a"])
+  grpc_server.error = (grpc.StatusCode.FAILED_PRECONDITION, MISSING)
+  with pytest.raises(errors.ArgumentError, match="has no explain signature"):
+    grpc_client.GrpcClient(grpc_server.address, "texture").explain([b"a"])
+
+
+@pytest.mark.parametrize("change,problem", [
+    ({"contributions": [0.1, 0.5, -0.1]}, "not ranked"),
+    ({"contributions": [0.5, float("nan"), 0.1]}, "not all finite"),
+    ({"filter_ids": [1, -2, 3]}, "not all filter indices"),
+    ({"filter_layers": ["a", "b"]}, "no list of 3"),
+    ({"scores": 1.5}, "no probability"),
+    ({"class_names": ["dotted"]}, "no string"),
+])
+def test_malformed_explanations_are_refused(rest, change, problem):
+  rest.reply = (200, {"predictions": [ROWS[0], {**ROWS[1], **change}]})
+  with pytest.raises(errors.ArgumentError, match=problem):
+    serving_client.RestClient(rest.address, "texture").explain([b"a", b"b"])
+
+
+@pytest.fixture(scope="module")
+def exports(tiny_backbone, tmp_path_factory):
+  """A fresh export, and one of a classifier saved before explanations."""
+  config = encoder.EncoderConfig(kind="energy", layers=("block1_conv1",
+                                                        "block2_conv1"))
+  encoder_model = encoder.build(tiny_backbone, config)
+  train = np.random.default_rng(5).uniform(size=(9, SIZE, SIZE, 3))
+  fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),
+                            np.arange(9) % 3, CLASSES)
+  old = classifier.LinearClassifier(fitted.weights, fitted.bias, CLASSES,
+                                    fitted.temperature)
+  base = str(tmp_path_factory.mktemp("exports"))
+  new_model = trained_model.TrainedModel(encoder_model, config, SIZE, fitted)
+  return (new_model,
+          export.export(new_model, base, "texture")["texture"],
+          export.export(trained_model.TrainedModel(
+              encoder_model, config, SIZE, old), base, "old")["old"])
+
+
+def _photos(tmp_path):
+  paths = []
+  for i, pixels in enumerate(np.random.default_rng(4).integers(
+      0, 256, (2, 32, 32, 3), dtype=np.uint8)):
+    path = tmp_path / f"photo{i}.png"
+    Image.fromarray(pixels).save(path)
+    paths.append(path)
+  return paths
+
+
+def test_the_local_client_explains_as_the_library(exports, tmp_path):
+  model, path, old = exports
+  photos = _photos(tmp_path)
+  images = serving_client.read_images(photos)
+  answered = serving_client.LocalClient(path).explain(images)
+  fitted = np.stack([np.asarray(Image.open(p)) for p in photos])
+  units = explanation.descriptor_units(model.encoder)
+  expected = explanation.explain_descriptors(
+      model.classifier, units,
+      model.encoder(export.fit_batch(fitted, SIZE)).numpy(), k=3)
+  for served, why in zip(answered, expected):
+    assert served.class_name == why.class_name
+    assert [(l, f) for l, f, _ in served.top(3)] == [
+        (c.layer, c.index) for c in why.top]
+  with pytest.raises(errors.ArgumentError, match="has no explain signature"):
+    serving_client.LocalClient(old).explain(images)
+
+
+def _classify(*arguments):
+  return subprocess.run(["fmi-classify", *map(str, arguments)],
+                        capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.slow
+def test_fmi_classify_explains_locally_and_refuses_bad_requests(exports,
+                                                                 tmp_path):
+  _, path, old = exports
+  photos = _photos(tmp_path)
+  finished = _classify(*photos, f"--saved_model={path}", "--explain=2")
+  assert finished.returncode == 0, finished.stderr
+  lines = finished.stdout.strip().splitlines()
+  assert len(lines) == 2 and lines[0].startswith(f"{photos[0]}: ")
+  assert " because block" in lines[0] and lines[0].count("/") >= 2
+  too_many = _classify(*photos, f"--saved_model={path}", "--explain=100000")
+  assert too_many.returncode != 0 and not too_many.stdout
+  assert "cannot show 100000 filters: the descriptor has" in too_many.stderr
+  refused = _classify(photos[0], f"--saved_model={old}", "--explain=2")
+  assert refused.returncode != 0 and not refused.stdout
+  assert "has no explain signature" in refused.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["rest", "grpc"])
+def test_fmi_classify_explains_through_a_server(kind, rest, grpc_server,
+                                                tmp_path):
+  image = tmp_path / "one.jpg"
+  image.write_bytes(b"\xff\xd8\xff one")
+  address = rest.address if kind == "rest" else grpc_server.address
+  finished = _classify(image, f"--server={address}", "--explain=2")
+  assert finished.returncode == 0, finished.stderr
+  assert finished.stdout.strip() == (
+      f"{image}: dotted 0.700 because block4_conv1/231 +0.5000, "
+      "block5_conv1/87 +0.2500")

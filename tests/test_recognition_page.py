@@ -1,0 +1,148 @@
+"""The recognition page, and explanations linked to atlas pictures."""
+
+import json
+import os
+import re
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from fmi_tf import errors
+from fmi_tf.atlas import layout
+from fmi_tf.inversion import filters
+from fmi_tf.microscope import examples
+from fmi_tf.microscope import filter_links
+from fmi_tf.microscope import recognition_page
+from fmi_tf.microscope import site
+from fmi_tf.nets import networks
+from fmi_tf.optim import optimization
+from fmi_tf.recognition import classifier
+from fmi_tf.recognition import encoder
+from fmi_tf.recognition import explanation
+from fmi_tf.recognition import trained_model
+from fmi_tf.recognition import training
+
+LAYER = "block1_conv1"
+CLASSES = ("rough", "<smooth>")
+SIZE = 24
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory, tiny_backbone, photo):
+  """An atlas of every block1_conv1 filter (one with a faithfulness score),
+  the dataset examples, and a classifier of the same tiny network."""
+  root = tmp_path_factory.mktemp("sources")
+  atlas = str(root / "atlas")
+  os.makedirs(atlas)
+  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
+      steps=5, steps_per_call=5))
+  inverter = filters.FilterInverter(tiny_backbone, LAYER, config)
+  count = tiny_backbone.num_filters(LAYER)
+  for result in inverter.invert(photo, list(range(count))):
+    layout.save_result(atlas, result, {**inverter.layer_record})
+  record_path = layout.filter_stem(atlas, LAYER, 0) + ".json"
+  with open(record_path) as f:
+    record = json.load(f)
+  with open(record_path, "w") as f:
+    json.dump({**record, "faithfulness": 0.75}, f)
+  data = root / "data"
+  rng = np.random.default_rng(1)
+  for name in ("rough", "smooth"):
+    os.makedirs(data / name)
+    for i in range(3):
+      pixels = rng.uniform(0, 255 if name == "rough" else 60, (28, 28, 3))
+      Image.fromarray(pixels.astype(np.uint8)).save(data / name / f"{i}.png")
+  found = str(root / "examples")
+  examples.dataset_examples(tiny_backbone, [LAYER], f"folder:{data}", found,
+                            k=2, image_size=24, crop_size=8, progress=False)
+  enc_config = encoder.EncoderConfig(kind="energy", layers=(LAYER,))
+  model = encoder.build(tiny_backbone, enc_config)
+  images = rng.uniform(size=(8, SIZE, SIZE, 3)).astype(np.float32)
+  images[4:] *= 0.2
+  fitted = classifier.train(model(images).numpy(), np.arange(8) // 4,
+                            CLASSES)
+  clf = training.TextureClassifier(trained_model.TrainedModel(
+      model, enc_config, SIZE, fitted, networks.record(tiny_backbone)), {})
+  return atlas, found, clf
+
+
+def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
+  atlas, found, clf = sources
+  listed = recognition_page.classes(clf, atlas, found, k=3)
+  assert [c["name"] for c in listed] == list(CLASSES)
+  units = explanation.descriptor_units(clf.model.encoder)
+  for class_id, entry in enumerate(listed):
+    expected = explanation.voters(clf.model.classifier, units, class_id, 3)
+    assert [(v["filter"], v["weight"]) for v in entry["voters"]] == [
+        (int(units.indices[d]), w) for d, w in expected]
+    for voter in entry["voters"]:
+      assert voter["picture"].startswith("data:image/png;base64,")
+      assert voter["crops"].startswith("data:image/png;base64,")
+      assert voter["faithfulness"] == (0.75 if voter["filter"] == 0
+                                       else None)
+  path = recognition_page.write_recognition_page(clf, str(tmp_path), atlas,
+                                                 found, k=3)
+  page = open(path, encoding="utf8").read()
+  assert "&lt;smooth&gt;" in page and "<smooth>" not in page
+  assert len(re.findall(r'<div class="voter">', page)) == 6
+
+
+def test_the_site_index_links_the_page_and_the_page_links_filters(
+    sources, tmp_path):
+  atlas, found, clf = sources
+  made = site.make_site(atlas, str(tmp_path / "site"), found,
+                        progress=False, classifier=clf)
+  index = open(made.index, encoding="utf8").read()
+  assert 'href="recognition.html"' in index
+  page = open(os.path.join(made.out, "recognition.html"),
+              encoding="utf8").read()
+  for link in re.findall(r'href="([^"]+\.html)"', page):
+    assert os.path.isfile(os.path.join(made.out, link)), link
+  assert f'href="{LAYER}/0' in page or f'href="{LAYER}/' in page
+
+
+def test_an_atlas_of_another_network_is_refused_and_nothing_written(
+    sources, tmp_path):
+  atlas, found, clf = sources
+  other = tmp_path / "other_atlas"
+  other.mkdir()
+  (other / f"{LAYER}_0000.json").write_text(json.dumps(
+      {"network": {"network": "mobilenet", "preprocessing": "tf",
+                   "options": {"alpha": 0.25}}}))
+  out = tmp_path / "site"
+  with pytest.raises(errors.ArgumentError,
+                     match="holds an atlas of another network"):
+    site.make_site(str(other), str(out), progress=False, classifier=clf)
+  assert not out.exists()
+  with pytest.raises(errors.ArgumentError,
+                     match="holds an atlas of another network"):
+    recognition_page.write_recognition_page(clf, str(out), str(other))
+  assert not out.exists()
+  (why,) = clf.explain(np.full((1, SIZE, SIZE, 3), 0.5, np.float32), k=2)
+  with pytest.raises(errors.ArgumentError,
+                     match="holds an atlas of another network"):
+    filter_links.attach([why], clf.model.network, str(other))
+
+
+def test_explanations_get_their_filters_pictures_and_crops(sources):
+  atlas, found, clf = sources
+  (why,) = clf.explain(np.full((1, SIZE, SIZE, 3), 0.5, np.float32), k=2)
+  (linked,) = filter_links.attach([why], clf.model.network, atlas, found)
+  for item in linked.top:
+    assert item.picture == layout.filter_stem(atlas, LAYER,
+                                              item.index) + ".png"
+    assert os.path.isfile(item.examples)
+  assert linked._repr_html_().count("data:image/png;base64,") >= 3
+
+
+def test_a_gram_classifier_has_no_recognition_page(tiny_backbone, tmp_path):
+  config = encoder.EncoderConfig(kind="gram", layers=(LAYER,))
+  model = encoder.build(tiny_backbone, config)
+  images = np.random.default_rng(2).uniform(size=(4, SIZE, SIZE, 3))
+  fitted = classifier.train(model(images.astype(np.float32)).numpy(),
+                            np.arange(4) % 2, CLASSES)
+  gram = trained_model.TrainedModel(model, config, SIZE, fitted)
+  with pytest.raises(errors.ArgumentError, match="Gram entries"):
+    recognition_page.write_recognition_page(gram, str(tmp_path / "page"))
+  assert not (tmp_path / "page").exists()
