@@ -1,0 +1,108 @@
+"""Conditions: the ways a filter's picture is made, measured side by side.
+
+A condition draws, for some filters of one layer, a set of square pictures
+per filter ([F, P, S, S, 3] RGB in [0, 1]) from a `Request`: fmi_tf's
+inversion of a photo's code (`inversion`, any parameterisation and mode),
+or the filter's natural exemplars (`natural`: the top images of the
+exemplar part, the ceiling). A user's own method is a `Condition` with
+its own `draw`.
+"""
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.io import images as image_io
+from fmi_tf.nets import feature_model
+
+INVERSION = "inversion"
+NATURAL = "natural"
+MAXIMISATION = "maximisation"
+KINDS = (INVERSION, NATURAL, MAXIMISATION)
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+  """What a condition draws from.
+
+  Attributes:
+    backbone: the network under test.
+    layer: its canonical layer name.
+    filters: the filter indices.
+    size: the side of the square pictures.
+    photo: [S, S, 3] the photo whose code an inversion modifies.
+    exemplars: [N_e, S, S, 3] the exemplar part of the dataset.
+    exemplar_means: [N_e, C] each filter's spatial mean on each exemplar.
+    seed: seeds any randomness of the method.
+  """
+  backbone: feature_model.Backbone
+  layer: str
+  filters: tuple[int, ...]
+  size: int
+  photo: np.ndarray
+  exemplars: np.ndarray
+  exemplar_means: np.ndarray
+  seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+  """A way of drawing filters' pictures.
+
+  Attributes:
+    name: how results name it.
+    kind: one of `KINDS`; `natural` conditions are the ceiling.
+    draw: a `Request` -> [F, P, S, S, 3] pictures.
+  """
+  name: str
+  kind: str
+  draw: Callable[[Request], np.ndarray]
+
+
+def inversion(param: str = "pixel", mode: str = "transfer",
+              **settings) -> Condition:
+  """fmi_tf's inversion of the photo's enhanced code (`fmi_tf.invert`).
+
+  Examples:
+    >>> fourier_gain = inversion("fourier", "gain", steps=60)
+
+  Args:
+    param: the parameterisation (`pixel`, `fourier`, ...).
+    mode: `transfer` or `gain`.
+    **settings: further settings of `fmi_tf.invert` (`steps=`, ...).
+  """
+  def draw(request: Request) -> np.ndarray:
+    result = invert_lib.invert(
+        request.backbone, request.layer, list(request.filters),
+        image=request.photo, size=request.size, param=param, mode=mode,
+        seed=request.seed, progress=False, **settings)
+    return result.images[:, None]
+
+  return Condition(f"invert-{param}-{mode}", INVERSION, draw)
+
+
+def natural(top: int) -> Condition:
+  """The filter's `top` natural exemplars: the exemplar part's images that
+  activate it most (spatial mean after the ReLU)."""
+  def draw(request: Request) -> np.ndarray:
+    order = np.argsort(-request.exemplar_means[:, list(request.filters)],
+                       axis=0, kind="stable")[:top]
+    return request.exemplars[order.T]
+
+  return Condition(f"natural-top{top}", NATURAL, draw)
+
+
+def default_conditions(**settings) -> tuple[Condition, ...]:
+  """fmi_tf's inversion (pixel and Fourier, transfer and gain) and the
+  natural exemplars (top 1 and top 9); `settings` go to the inversions."""
+  return (*(inversion(param, mode, **settings)
+            for param in ("pixel", "fourier") for mode in ("transfer", "gain")),
+          natural(1), natural(9))
+
+
+def square_photo(image, size: int) -> np.ndarray:
+  """A photo (as `fmi_tf.invert` takes it) scaled to cover a square of
+  `size` and cut to it: [S, S, 3]."""
+  return image_io.cover_and_crop(image_io.as_rgb(image, None), (size, size))
