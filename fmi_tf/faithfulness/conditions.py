@@ -3,19 +3,26 @@
 A condition draws, for some filters of one layer, a set of square pictures
 per filter ([F, P, S, S, 3] RGB in [0, 1]) from a `Request`: fmi_tf's
 inversion of a photo's code (`inversion`, any parameterisation and mode),
-or the filter's natural exemplars (`natural`: the top images of the
-exemplar part, the ceiling). A user's own method is a `Condition` with
-its own `draw`.
+the filter's natural exemplars (`natural`: the top images of the
+exemplar part, the ceiling), or pictures already drawn into a directory
+(`picture_directory`: an atlas). A user's own method is a `Condition` with
+its own `draw`; `by_name` reads the names that results carry.
 """
 
 import dataclasses
-from typing import Callable
+import os
+import re
+from typing import Callable, Optional
 
 import numpy as np
 
+from fmi_tf import errors
+from fmi_tf.atlas import layout
 from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.inversion import modified_code
 from fmi_tf.io import images as image_io
 from fmi_tf.nets import feature_model
+from fmi_tf.optim import parameterization
 
 INVERSION = "inversion"
 NATURAL = "natural"
@@ -92,6 +99,54 @@ def natural(top: int) -> Condition:
     return request.exemplars[order.T]
 
   return Condition(f"natural-top{top}", NATURAL, draw)
+
+
+def picture_directory(path: str, name: Optional[str] = None) -> Condition:
+  """Pictures already drawn, one `<layer>_<filter:04d>.png` per filter (an
+  atlas or `fmi-invert` directory), each cut to the measured square.
+
+  Raises:
+    ArgumentError: if `path` is no directory. Drawing raises ImageError for
+      a missing, unreadable or corrupt picture, naming it.
+  """
+  if not os.path.isdir(path):
+    raise errors.ArgumentError(f"picture directory {path} does not exist")
+
+  def draw(request: Request) -> np.ndarray:
+    pictures = []
+    for k in request.filters:
+      file = layout.filter_stem(path, request.layer, k) + ".png"
+      if not os.path.isfile(file):
+        raise errors.ImageError(
+            f"{path} has no picture of {request.layer} filter {k} ({file})")
+      pictures.append(square_photo(file, request.size))
+    return np.stack(pictures)[:, None]
+
+  return Condition(name or f"pictures-{os.path.basename(os.path.normpath(path))}",
+                   INVERSION, draw)
+
+
+def by_name(name: str, **settings) -> Condition:
+  """The condition a result names: `invert-<param>-<mode>` (e.g.
+  `invert-fourier-gain`; `settings` go to `fmi_tf.invert`),
+  `natural-top<k>`, or `pictures:<directory>` (`picture_directory`).
+
+  Raises:
+    ArgumentError: for another name.
+  """
+  inverted = re.fullmatch(r"invert-(\w+)-(\w+)", name)
+  if (inverted and inverted[1] in parameterization.PARAMS
+      and inverted[2] in modified_code.MODES):
+    return inversion(inverted[1], inverted[2], **settings)
+  if name.startswith("pictures:"):
+    return picture_directory(name.removeprefix("pictures:"))
+  top = re.fullmatch(r"natural-top([1-9][0-9]*)", name)
+  if top:
+    return natural(int(top[1]))
+  raise errors.ArgumentError(
+      f"unknown condition {name!r}; known: invert-<param>-<mode> with param "
+      f"in {', '.join(parameterization.PARAMS)} and mode in "
+      f"{', '.join(modified_code.MODES)}, natural-top<k>, pictures:<directory>")
 
 
 def default_conditions(**settings) -> tuple[Condition, ...]:

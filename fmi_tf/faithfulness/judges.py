@@ -17,6 +17,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf import errors
 from fmi_tf import texture
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
@@ -113,6 +114,37 @@ def network_judge(net, layers: Sequence[str], name: str = "",
                lambda images: _batched(describe_batch, images), circular)
 
 
+def resolve(spec: "str | Judge", net) -> Judge:
+  """A judge given as such or by name.
+
+  Args:
+    spec: a `Judge`; `image-statistics`; `same-network` (circular); or
+      `<network>:<weights>`, another network's texture statistics at its
+      `MOBILENET_LAYERS` (MobileNet) or first three invertible layers, e.g.
+      `mobilenet:mobilenet_2_5_224_tf_no_top.h5`.
+    net: the network under test (for `same-network`).
+
+  Raises:
+    ArgumentError: for an unknown name. WeightsError: for weights that are
+      missing or do not fit the network.
+  """
+  if isinstance(spec, Judge):
+    return spec
+  if spec == "image-statistics":
+    return image_statistics_judge()
+  if spec == "same-network":
+    return same_network_judge(net)
+  model, _, weights = spec.partition(":")
+  if model not in networks.names() or not weights:
+    raise errors.ArgumentError(
+        f"unknown judge {spec!r}; known: image-statistics, same-network, "
+        f"<network>:<weights file> with a network of {', '.join(networks.names())}")
+  backbone = networks.load(model, weights)
+  layers = (MOBILENET_LAYERS if model == "mobilenet"
+            else backbone.invertible_layers[:3])
+  return network_judge(backbone, layers)
+
+
 def same_network_judge(net, layers: Optional[Sequence[str]] = None
                        ) -> Judge:
   """The network under test judging its own pictures (circular).
@@ -162,8 +194,9 @@ def _band_energies(images: np.ndarray) -> np.ndarray:
     for o in range(_ORIENTATIONS):
       sector = (angle >= o * np.pi / _ORIENTATIONS) & (
           angle < (o + 1) * np.pi / _ORIENTATIONS)
-      mask = ring & sector
-      features.append(np.log1p(power[:, mask].mean(axis=1) / lum[0].size))
+      mask = ring & sector  # Empty in the lowest bands of a small image.
+      energy = power[:, mask].sum(axis=1) / max(mask.sum(), 1)
+      features.append(np.log1p(energy / lum[0].size))
   return np.stack(features, axis=1)
 
 

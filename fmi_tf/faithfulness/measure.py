@@ -24,14 +24,18 @@ from fmi_tf.faithfulness import result as result_lib
 from fmi_tf.faithfulness import sanity as sanity_lib
 from fmi_tf.faithfulness import score as score_lib
 from fmi_tf.faithfulness import split as split_lib
+from fmi_tf.io import outputs
 from fmi_tf.nets import networks
 
+DEFAULT_JUDGES = ("image-statistics", "same-network")
 # Natural exemplars behind the ceiling and the judge's validity.
 _CEILING_TOPS = (1, 9)
 
 
-def _with_ceiling(conditions: Sequence[conditions_lib.Condition]
-                  ) -> tuple[conditions_lib.Condition, ...]:
+def _with_ceiling(conditions: Sequence["str | conditions_lib.Condition"],
+                  settings: dict) -> tuple[conditions_lib.Condition, ...]:
+  conditions = [c if isinstance(c, conditions_lib.Condition)
+                else conditions_lib.by_name(c, **settings) for c in conditions]
   names = [c.name for c in conditions]
   if len(set(names)) != len(names):
     raise errors.ArgumentError(f"conditions must have distinct names: {names}")
@@ -65,27 +69,29 @@ class _JudgedQueries:
   standardiser: judges_lib.Standardiser
   codes: np.ndarray
 
-  def prototypes(self, pictures: np.ndarray) -> np.ndarray:
-    """[F, P, S, S, 3] -> [F, D]: each filter's mean standardised code."""
+  def describe(self, pictures: np.ndarray) -> np.ndarray:
+    """[F, P, S, S, 3] -> [F, P, D]: standardised codes."""
     flat = pictures.reshape(-1, *pictures.shape[2:])
     codes = self.standardiser(self.judge.describe(flat))
-    return codes.reshape(*pictures.shape[:2], -1).mean(axis=1)
+    return codes.reshape(*pictures.shape[:2], -1)
 
-  def score(self, prototype: np.ndarray,
+  def score(self, codes: np.ndarray,
             filter_queries: queries_lib.Queries) -> float:
+    """The 2-AFC score of one filter's [P, D] picture codes."""
     return score_lib.two_afc(
-        score_lib.similarities(prototype, self.codes[filter_queries.positive]),
-        score_lib.similarities(prototype, self.codes[filter_queries.negative]))
+        score_lib.set_similarities(codes, self.codes[filter_queries.positive]),
+        score_lib.set_similarities(codes, self.codes[filter_queries.negative]))
 
 
 def measure_faithfulness(
     net: Any, layers: Sequence[str], dataset: Any, *,
-    conditions: Optional[Sequence[conditions_lib.Condition]] = None,
-    judges: Optional[Sequence[judges_lib.Judge]] = None,
+    conditions: Optional[Sequence["str | conditions_lib.Condition"]] = None,
+    judges: Optional[Sequence["str | judges_lib.Judge"]] = None,
     filters: int = 32, queries: int = 8, size: int = 128,
     images: Optional[int] = None, exemplar_fraction: float = 0.5,
     photo: Any = None, invariance_photos: Sequence[Any] = (),
-    seed: int = 0) -> result_lib.FaithfulnessResult:
+    seed: int = 0, out: Optional[str] = None,
+    **settings) -> result_lib.FaithfulnessResult:
   """Does each filter's picture predict what the filter does on real images?
 
   Examples:
@@ -103,11 +109,13 @@ def measure_faithfulness(
     layers: the layers whose filters are measured.
     dataset: a dataset spec (`folder:PATH`, `dtd:PATH`, ...), a loaded
       dataset, or an [N, size, size, 3] array of RGB images in [0, 1].
-    conditions: how pictures are made (`conditions.default_conditions()`:
+    conditions: how pictures are made, as `Condition`s or by name
+      (`conditions.by_name`; default `conditions.default_conditions()`:
       fmi_tf's inversion, pixel and Fourier, transfer and gain); natural
       top-1 and top-9 exemplars are added when absent.
-    judges: the judges (default: `image_statistics_judge()` and the
-      circular `same_network_judge(net)`).
+    judges: `Judge`s or their names (`judges.resolve`:
+      `image-statistics`, `same-network`, `mobilenet:<weights>`); default:
+      `image-statistics` and the circular `same-network`.
     filters: filters drawn per layer among those that fire on the dataset.
     queries: the size of Q+ and of Q- per filter.
     size: the side of the square pictures and dataset images.
@@ -118,6 +126,10 @@ def measure_faithfulness(
     invariance_photos: two or more photos from which the inversion
       conditions are drawn again for the invariance check (none: skipped).
     seed: seeds the split, the filters, the methods and the intervals.
+    out: also write the record (`FaithfulnessResult.to_dict`) to this JSON
+      file, atomically; checked before any work.
+    **settings: settings of `fmi_tf.invert` for the inversions given by
+      name or by default (`steps=60`, ...).
 
   Returns:
     Per-filter scores with their nulls, sanity checks, their summary.
@@ -135,12 +147,13 @@ def measure_faithfulness(
                                  f"{low}, not {value!r}")
   if len(invariance_photos) == 1:
     raise errors.ArgumentError("the invariance check needs at least 2 photos")
+  if out is not None:
+    outputs.check_json_file(out)
   conditions = _with_ceiling(
-      conditions_lib.default_conditions() if conditions is None
-      else conditions)
-  judges = tuple(judges) if judges is not None else (
-      judges_lib.image_statistics_judge(),
-      judges_lib.same_network_judge(backbone))
+      conditions_lib.default_conditions(**settings) if conditions is None
+      else conditions, settings)
+  judges = tuple(judges_lib.resolve(j, backbone) for j in (
+      judges if judges is not None else DEFAULT_JUDGES))
   if len({j.name for j in judges}) != len(judges) or not judges:
     raise errors.ArgumentError("give one or more judges, distinctly named")
   photo_rgb = conditions_lib.square_photo(photo, size)
@@ -179,12 +192,12 @@ def measure_faithfulness(
       pictures = _drawn(condition, request)
       pictures_by[layer, condition.name] = pictures
       for name, judge in judged.items():
-        prototypes = judge.prototypes(pictures)
+        codes = judge.describe(pictures)
         for i, k in enumerate(chosen[layer]):
           scores.append(result_lib.FilterScore(
               layer, condition.name, name, k,
-              judge.score(prototypes[i], filter_queries[i]),
-              judge.score(prototypes[(i + 1) % len(ids)], filter_queries[i])))
+              judge.score(codes[i], filter_queries[i]),
+              judge.score(codes[(i + 1) % len(ids)], filter_queries[i])))
       checks += _sanity(backbone, layer, below[layer], condition.name,
                         chosen[layer], pictures, exemplar_means, query_means)
       if other_photos and condition.kind == conditions_lib.INVERSION:
@@ -195,19 +208,22 @@ def measure_faithfulness(
               drawn, np.stack(other_photos), judge.judge, judge.standardiser)
       logging.info("%s %s: %d filters in %.1f s", layer, condition.name,
                    len(ids), time.perf_counter() - started)
-  settings = {
+  record = {
       "network": backbone.network, "weights": backbone.source,
       "dataset": dataset if isinstance(dataset, str) else "in-memory images",
       "layers": list(layers), "filters": filters, "queries": queries,
       "size": size, "images": images, "exemplar_fraction": exemplar_fraction,
       "exemplars": len(split.exemplars), "query_images": len(split.queries),
       "skipped_images": list(split.skipped), "invariance_photos":
-      len(other_photos), "seed": seed, "valid_ceiling":
+      len(other_photos), "seed": seed, "inversion_settings": settings, "valid_ceiling":
       result_lib.VALID_CEILING}
-  return result_lib.FaithfulnessResult(
-      settings, {c.name: c.kind for c in conditions},
+  result = result_lib.FaithfulnessResult(
+      record, {c.name: c.kind for c in conditions},
       {j.name: j.circular for j in judges}, chosen, tuple(scores),
       tuple(checks), invariance, pictures_by)
+  if out is not None:
+    outputs.write_json(outputs.prepare_file(out), result.to_dict())
+  return result
 
 
 def _sanity(backbone, layer: str, below: list[str], condition: str,

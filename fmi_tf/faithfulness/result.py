@@ -12,10 +12,6 @@ that judge, and its verdicts say so.
 """
 
 import dataclasses
-from typing import Optional
-
-import numpy as np
-
 from fmi_tf import errors
 from fmi_tf.faithfulness import sanity as sanity_lib
 from fmi_tf.faithfulness import score as score_lib
@@ -135,11 +131,16 @@ class FaithfulnessResult:
     return "\n".join(lines)
 
   def to_dict(self) -> dict:
-    """A JSON-ready record (pictures left out), with the summary."""
+    """A JSON-ready record (pictures left out), with the summary; lists
+    keep the run's order of layers, conditions and judges."""
     return {
         "schema_version": SCHEMA_VERSION, "settings": self.settings,
-        "conditions": self.conditions, "judges": self.judges,
-        "filters": {k: list(v) for k, v in self.filters.items()},
+        "conditions": [{"name": name, "kind": kind}
+                       for name, kind in self.conditions.items()],
+        "judges": [{"name": name, "circular": circular}
+                   for name, circular in self.judges.items()],
+        "filters": [{"layer": layer, "filters": list(filters)}
+                    for layer, filters in self.filters.items()],
         "scores": [dataclasses.asdict(s) for s in self.scores],
         "sanity": [{"layer": s.layer, "condition": s.condition,
                     "filter": s.filter, **s.checks.to_dict()}
@@ -164,8 +165,10 @@ class FaithfulnessResult:
           f"{SCHEMA_VERSION}")
     try:
       return cls(
-          record["settings"], record["conditions"], record["judges"],
-          {k: tuple(v) for k, v in record["filters"].items()},
+          record["settings"],
+          {c["name"]: c["kind"] for c in record["conditions"]},
+          {j["name"]: j["circular"] for j in record["judges"]},
+          {f["layer"]: tuple(f["filters"]) for f in record["filters"]},
           tuple(FilterScore(**s) for s in record["scores"]),
           tuple(FilterSanity(s["layer"], s["condition"], s["filter"],
                              sanity_lib.Sanity(s["activation_ratio"],
@@ -188,8 +191,8 @@ def _verdict(valid: bool, circular: bool, gain: score_lib.Interval) -> str:
   return f"{verdict} (circular judge)" if circular else verdict
 
 
-def _interval(interval: Optional[dict]) -> str:
-  if not interval or not np.isfinite(interval["mean"]):
+def _interval(interval: dict) -> str:
+  if None in interval.values():
     return "-"
   return (f"{interval['mean']:.2f} [{interval['low']:.2f}, "
           f"{interval['high']:.2f}]")

@@ -1,8 +1,9 @@
 """The 2-AFC score of a picture and bootstrap intervals over filters.
 
-A filter's picture E is shown beside one image that drives the filter
-strongly (q+ in Q+) and one that does not (q- in Q-); the judge picks the
-one more similar to E. The score is the share of all |Q+| x |Q-| pairs
+A filter's picture E (or set of pictures) is shown beside one image that
+drives the filter strongly (q+ in Q+) and one that does not (q- in Q-);
+the judge picks the one more similar to E (for a set, by the mean
+similarity over its pictures). The score is the share of all |Q+| x |Q-| pairs
 picked right, ties counting one half: the area under the ROC curve of the
 similarities, 0.5 at chance. Means over filters carry percentile bootstrap
 intervals that resample the filters; differences between two conditions
@@ -15,6 +16,8 @@ import numpy as np
 
 LEVEL = 0.95
 RESAMPLES = 1000
+# Means are rounded to this many digits, below any difference that matters.
+_DIGITS = 12
 
 
 def two_afc(similar_positive: np.ndarray, similar_negative: np.ndarray
@@ -42,6 +45,13 @@ def similarities(picture: np.ndarray, queries: np.ndarray) -> np.ndarray:
   return -np.linalg.norm(queries - picture[None, :], axis=1)
 
 
+def set_similarities(pictures: np.ndarray, queries: np.ndarray
+                     ) -> np.ndarray:
+  """A set of pictures' similarity to each query: the mean over the
+  pictures of `similarities` ([P, D], [Q, D] -> [Q])."""
+  return np.mean([similarities(p, queries) for p in pictures], axis=0)
+
+
 @dataclasses.dataclass(frozen=True)
 class Interval:
   """A mean over filters and its bootstrap interval."""
@@ -54,7 +64,9 @@ class Interval:
     return not self.low <= value <= self.high
 
   def to_dict(self) -> dict:
-    return dataclasses.asdict(self)
+    """The fields, with None for an undefined (NaN) value."""
+    return {k: v if np.isfinite(v) else None
+            for k, v in dataclasses.asdict(self).items()}
 
 
 def bootstrap(values: np.ndarray, seed: int = 0,
@@ -76,7 +88,8 @@ def bootstrap(values: np.ndarray, seed: int = 0,
   draws = values[rng.integers(0, len(values), (resamples, len(values)))]
   tail = (1 - level) / 2
   low, high = np.quantile(draws.mean(axis=1), [tail, 1 - tail])
-  return Interval(round(float(values.mean()), 12), float(low), float(high))
+  return Interval(*(round(float(v), _DIGITS) for v in (values.mean(), low,
+                                                       high)))
 
 
 def normalised(gains: np.ndarray, ceiling_gains: np.ndarray, seed: int = 0,
