@@ -57,6 +57,19 @@ def _read(dataset: datasets.Dataset, size: int, names: Sequence[str]
   return np.concatenate(images), read
 
 
+def _check_counts(count: int, exemplar_fraction: float, min_exemplars: int,
+                  min_queries: int, what: str) -> int:
+  """The number of exemplars of `count` images; raises ArgumentError if
+  either part would be too small."""
+  cut = round(count * exemplar_fraction)
+  if cut < min_exemplars or count - cut < min_queries:
+    raise errors.ArgumentError(
+        f"the dataset gives {count} {what}: {cut} exemplars and "
+        f"{count - cut} queries, but the measure needs at least "
+        f"{min_exemplars} exemplars and {min_queries} queries")
+  return cut
+
+
 def split_images(source: "datasets.Source | np.ndarray", size: int,
                  images: Optional[int] = None,
                  exemplar_fraction: float = 0.5, seed: int = 0,
@@ -102,17 +115,15 @@ def split_images(source: "datasets.Source | np.ndarray", size: int,
     dataset = datasets.resolve(source)
     all_names = list(dataset.train.names) + list(dataset.test.names)
     chosen = [all_names[i] for i in rng.permutation(len(all_names))[:images]]
+    _check_counts(len(chosen), exemplar_fraction, min_exemplars, min_queries,
+                  "images")  # Before any is read.
     pool, names = _read(dataset, size, chosen)
     skipped = tuple(sorted(set(chosen) - set(names)))
     rank = {name: i for i, name in enumerate(chosen)}
     order = sorted(range(len(names)), key=lambda i: rank[names[i]])
     pool, names = pool[order], [names[i] for i in order]
-  cut = round(len(pool) * exemplar_fraction)
-  if cut < min_exemplars or len(pool) - cut < min_queries:
-    raise errors.ArgumentError(
-        f"the dataset gives {len(pool)} readable images: {cut} exemplars and "
-        f"{len(pool) - cut} queries, but the measure needs at least "
-        f"{min_exemplars} exemplars and {min_queries} queries")
+  cut = _check_counts(len(pool), exemplar_fraction, min_exemplars,
+                     min_queries, "readable images")
   return ImageSplit(pool[:cut], pool[cut:], tuple(names[:cut]),
                     tuple(names[cut:]), skipped)
 
