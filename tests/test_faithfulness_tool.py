@@ -9,6 +9,8 @@ import pytest
 from tests import tiny_vgg
 from tests import tool_runs
 
+pytestmark = pytest.mark.slow  # Each case starts the tool (10 to 20 s).
+
 TOOL = "fmi-faithfulness"
 
 
