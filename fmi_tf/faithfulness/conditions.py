@@ -62,10 +62,13 @@ class Condition:
     name: how results name it.
     kind: one of `KINDS`; `natural` conditions are the ceiling.
     draw: a `Request` -> [F, P, S, S, 3] pictures.
+    from_photo: whether the pictures depend on `Request.photo` (the
+      invariance check draws them again from other photos).
   """
   name: str
   kind: str
   draw: Callable[[Request], np.ndarray]
+  from_photo: bool = False
 
 
 def inversion(param: str = "pixel", mode: str = "transfer",
@@ -87,7 +90,7 @@ def inversion(param: str = "pixel", mode: str = "transfer",
         seed=request.seed, progress=False, **settings)
     return result.images[:, None]
 
-  return Condition(f"invert-{param}-{mode}", INVERSION, draw)
+  return Condition(f"invert-{param}-{mode}", INVERSION, draw, from_photo=True)
 
 
 def natural(top: int) -> Condition:

@@ -123,8 +123,9 @@ def measure_faithfulness(
     exemplar_fraction: the share of the images that are exemplars.
     photo: the photo whose code inversions modify (default: the embedded
       photo), cut to a square.
-    invariance_photos: two or more photos from which the inversion
-      conditions are drawn again for the invariance check (none: skipped).
+    invariance_photos: two or more photos from which the conditions that
+      start from a photo (`Condition.from_photo`: the inversions) are drawn
+      again for the invariance check (none: skipped).
     seed: seeds the split, the filters, the methods and the intervals.
     out: also write the record (`FaithfulnessResult.to_dict`) to this JSON
       file, atomically; checked before any work.
@@ -200,7 +201,7 @@ def measure_faithfulness(
               judge.score(codes[(i + 1) % len(ids)], filter_queries[i])))
       checks += _sanity(backbone, layer, below[layer], condition.name,
                         chosen[layer], pictures, exemplar_means, query_means)
-      if other_photos and condition.kind == conditions_lib.INVERSION:
+      if other_photos and condition.from_photo:
         drawn = [_drawn(condition, dataclasses.replace(request, photo=p))[:, 0]
                  for p in other_photos]
         for name, judge in judged.items():

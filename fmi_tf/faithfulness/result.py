@@ -5,13 +5,16 @@ the same condition's picture of another filter of the sample against this
 filter's queries. Summaries are per (layer, judge, condition): the mean
 score, the mean gain over the null (paired by filter) and that gain as a
 share of one natural exemplar's (`natural-top1`), each with a bootstrap
-interval over filters. A judge counts at a layer only where the natural
-top-9 exemplars score well under it: the lower end of their score's
-interval at least `VALID_CEILING`; elsewhere the layer is untestable with
-that judge, and its verdicts say so.
+interval over filters. A judge counts at a layer only where one natural
+exemplar scores well under it: a mean score of at least `VALID_CEILING`
+and a gain over its null whose interval lies above 0; elsewhere the layer
+is untestable with that judge, and its verdicts say so.
 """
 
 import dataclasses
+
+import numpy as np
+
 from fmi_tf import errors
 from fmi_tf.faithfulness import sanity as sanity_lib
 from fmi_tf.faithfulness import score as score_lib
@@ -19,7 +22,6 @@ from fmi_tf.faithfulness import score as score_lib
 SCHEMA_VERSION = 1
 VALID_CEILING = 0.6
 CEILING = "natural-top1"
-VALIDITY = "natural-top9"
 UNTESTABLE = "untestable with this judge"
 
 
@@ -77,12 +79,14 @@ class FaithfulnessResult:
             == (layer, condition, judge)]
 
   def judge_valid(self, layer: str, judge: str) -> bool:
-    """Whether natural top-9 exemplars score at least `VALID_CEILING`
-    (the lower end of their interval) under `judge` at `layer`."""
-    ceiling = self.per_filter(layer, VALIDITY, judge)
-    return bool(ceiling) and score_lib.bootstrap(
-        [s.score for s in ceiling], self.settings.get("seed", 0)
-    ).low >= VALID_CEILING
+    """Whether one natural exemplar scores at least `VALID_CEILING` on
+    average under `judge` at `layer`, and beats its null (the gain's
+    interval above 0)."""
+    ceiling = self.per_filter(layer, CEILING, judge)
+    seed = self.settings.get("seed", 0)
+    return bool(ceiling) and (
+        np.mean([s.score for s in ceiling]) >= VALID_CEILING
+        and score_lib.bootstrap([s.gain for s in ceiling], seed).low > 0)
 
   def compare(self, layer: str, judge: str, condition: str,
               other: str) -> score_lib.Interval:
