@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.real_weights, pytest.mark.real_data,
 
 LAYERS = ("block1_conv1", "block2_conv1")
 CONDITIONS = ("invert-pixel-transfer", "invert-fourier-gain")
-FILTERS = 4
+FILTERS = 6
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def smoke(real_backbone, mobilenet_weights_path, dtd10_root):
   return measure.measure_faithfulness(
       real_backbone, LAYERS, f"folder:{dtd10_root}", conditions=CONDITIONS,
       judges=["image-statistics", f"mobilenet:{mobilenet_weights_path}"],
-      filters=FILTERS, queries=6, size=48, images=96, steps=10)
+      filters=FILTERS, queries=8, size=64, images=160, steps=10)
 
 
 def test_every_condition_judge_and_filter_is_scored(smoke):
