@@ -223,13 +223,15 @@ def test_a_judge_counts_only_where_natural_exemplars_score_well():
     ({"invariance_photos": [None]}, "at least 2 photos"),
     ({"filters": 1}, "filters must be an integer of at least 2"),
     ({"exemplar_fraction": 1.0}, "exemplar fraction"),
+    ({"images": -1}, "positive integer"),
+    ({"layers": ["block5_conv1"], "size": 8}, "too small for block5_conv1"),
 ])
 def test_bad_input_is_one_clear_error(tiny_backbone, textures, tmp_path,
                                       kwargs, message):
   out = tmp_path / "never.json"
   with pytest.raises(errors.FmiError, match=message):
     measure.measure_faithfulness(
-        tiny_backbone, ["block1_conv1"], textures,
+        tiny_backbone, kwargs.pop("layers", ["block1_conv1"]), textures,
         **{"conditions": [], "queries": 4, "size": SIZE, "out": str(out),
            **kwargs})
   assert not out.exists()

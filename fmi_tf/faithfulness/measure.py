@@ -25,6 +25,7 @@ from fmi_tf.faithfulness import sanity as sanity_lib
 from fmi_tf.faithfulness import score as score_lib
 from fmi_tf.faithfulness import split as split_lib
 from fmi_tf.io import outputs
+from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 
 DEFAULT_JUDGES = ("image-statistics", "same-network")
@@ -146,6 +147,8 @@ def measure_faithfulness(
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
       raise errors.ArgumentError(f"{name} must be an integer of at least "
                                  f"{low}, not {value!r}")
+  input_size.check_fits(backbone.model, layers, (size, size),
+                        "picture size")
   if len(invariance_photos) == 1:
     raise errors.ArgumentError("the invariance check needs at least 2 photos")
   if out is not None:

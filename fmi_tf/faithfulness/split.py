@@ -95,12 +95,17 @@ def split_images(source: "datasets.Source | np.ndarray", size: int,
     The two parts.
 
   Raises:
-    ArgumentError: for a fraction outside (0, 1), an array of another
-      shape, or too few images for the split.
+    ArgumentError: for a fraction outside (0, 1), a count of images that
+      is not positive, an array of another shape, or too few images for
+      the split.
   """
   if not 0.0 < exemplar_fraction < 1.0:  # False for NaN as well.
     raise errors.ArgumentError(
         f"the exemplar fraction must be in (0, 1), not {exemplar_fraction}")
+  if images is not None and (isinstance(images, bool) or not isinstance(
+      images, int) or images < 1):
+    raise errors.ArgumentError(
+        f"images must be None or a positive integer, not {images!r}")
   rng = np.random.default_rng(seed)
   skipped: tuple[str, ...] = ()
   if isinstance(source, np.ndarray):
