@@ -10,6 +10,7 @@ Examples:
   >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16), image="cat.jpg")
   >>> res.images.shape, res.records[0]["energy_share_gain"]
   >>> res.show()
+  >>> fmi_tf.render(net, "relu4_1:0:8", param="maco").show()
   >>> fmi_tf.draw_atlas(net, layers=["relu1_1", "relu5_1"], out="atlas/")
   >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg")
   >>> clf = fmi_tf.train_texture_classifier(net, dataset="folder:data/")
@@ -45,6 +46,10 @@ _API = {
     "InversionResult": "fmi_tf.inversion.invert",
     "InversionConfig": "fmi_tf.inversion.filters",
     "OptimizerConfig": "fmi_tf.optim.optimization",
+    "Minimizer": "fmi_tf.optim.optimization",
+    "render": "fmi_tf.optim.render",
+    "RenderResult": "fmi_tf.optim.render",
+    "natural_spectrum": "fmi_tf.recognition.datasets.spectrum",
     "draw_atlas": "fmi_tf.atlas.draw",
     "AtlasResult": "fmi_tf.atlas.draw",
     "stylize": "fmi_tf.style.api",
@@ -68,6 +73,7 @@ _MODULES = {
     "objectives": "fmi_tf.optim.objectives",
     "param": "fmi_tf.optim.parameterization",
     "transforms": "fmi_tf.optim.transforms",
+    "optimizers": "fmi_tf.optim.optimizers",
 }
 __all__ = sorted([*_API, *_MODULES])
 

@@ -34,8 +34,15 @@ def energies(code: tf.Tensor, order: int = 1) -> tf.Tensor:
 
 
 def energy_shares(code: tf.Tensor) -> tf.Tensor:
-  """Returns each map's share of the layer's first-order energy: [B, C]."""
-  e = energies(code)
+  """Returns each map's share of the layer's first-order energy: [B, C].
+
+  A map's energy here is the spatial mean of its positive part: after a ReLU
+  the map itself; after swish, GELU or ELU, whose outputs dip below zero,
+  the part that fires. So shares stay in [0, 1] and sum to 1 on every
+  invertible layer, and a filter is active exactly when its share is
+  positive.
+  """
+  e = energies(tf.nn.relu(code))
   return tf.math.divide_no_nan(e, tf.reduce_sum(e, axis=-1, keepdims=True))
 
 

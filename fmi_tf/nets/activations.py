@@ -131,7 +131,8 @@ def redirected(layer: keras.layers.Layer,
 
 
 def layer_swapper(redirect: Collection[str], average_pooling: bool,
-                  dtype: Optional[str] = None) -> Callable:
+                  dtype: Optional[str] = None,
+                  linear: Collection[str] = ()) -> Callable:
   """Returns a `keras.models.clone_model` clone function.
 
   Args:
@@ -141,9 +142,16 @@ def layer_swapper(redirect: Collection[str], average_pooling: bool,
       Keras dtype policy (`"mixed_bfloat16"`) for fresh copies that compute
       in it, which `copy_weights` then fills (redirected convolutions share
       and cast the original weights).
+    linear: names of layers copied without their activation (a head's
+      softmax), which `copy_weights` then fills too.
   """
 
   def swap(layer: keras.layers.Layer) -> keras.layers.Layer:
+    if layer.name in linear:
+      config = {**layer.get_config(), "activation": "linear"}
+      if dtype is not None:
+        config["dtype"] = dtype
+      return layer.__class__.from_config(config)
     if average_pooling and isinstance(layer, keras.layers.MaxPooling2D):
       return keras.layers.AveragePooling2D(
           layer.pool_size, layer.strides, padding=layer.padding,

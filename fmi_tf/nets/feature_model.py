@@ -57,9 +57,17 @@ class Backbone:
     return graph.invertible_layers(self.model)
 
   @functools.cached_property
+  def logits(self) -> "tuple[str, bool] | None":
+    """(layer, drop its softmax) of a network with a classification head
+    (`graph.logits_layer`); None without one."""
+    return graph.logits_layer(self.model)
+
+  @functools.cached_property
   def _order(self) -> dict[str, int]:
-    return {name: i for i, name in enumerate(graph.feature_map_layers(
-        self.model))}
+    names = graph.feature_map_layers(self.model)
+    if self.logits is not None:
+      names += (self.logits[0],)
+    return {name: i for i, name in enumerate(names)}
 
   def canonical_name(self, layer: str) -> str:
     """Returns the network's own name of a layer.
@@ -71,7 +79,8 @@ class Backbone:
     Raises:
       LayerError: if the network has no such layer.
     """
-    if self.network == VGG19:
+    if self.network == VGG19 and (self.logits is None
+                                  or layer != self.logits[0]):
       return vgg_layers.canonical_name(layer)
     name = layer.strip()
     if name not in self._order:
@@ -161,7 +170,9 @@ def feature_model(backbone: Backbone,
   Args:
     backbone: the network and its weight coverage.
     layer_names: layers by the network's names (for VGG19 also the paper's:
-      `block3_conv1`, `conv3_1`, `relu3_1`).
+      `block3_conv1`, `conv3_1`, `relu3_1`); a network with a
+      classification head also its logits layer (`Backbone.logits`), whose
+      output is then the scores before the softmax.
     pooling: `"max"` as trained, or `"avg"` to replace every max pooling by
       average pooling (the choice of the paper and of Gatys et al.).
     relu_gradient: `"exact"`, or `"redirected"` to give the requested
@@ -195,12 +206,15 @@ def feature_model(backbone: Backbone,
   network_input = keras.Input((None, None, 3), name="network_input")
   redirect = wanted if relu_gradient == "redirected" else ()
   policy = "mixed_bfloat16" if compute == precision_lib.BFLOAT16 else None
+  # A requested head computes logits: its softmax, if any, is dropped.
+  linear = ([backbone.logits[0]] if backbone.logits and backbone.logits[1]
+            and backbone.logits[0] in wanted else [])
   truncated = graph.truncated(backbone.model, wanted)
   sliced = keras.models.clone_model(
       truncated, input_tensors=network_input,
       clone_function=activations.layer_swapper(redirect, pooling == "avg",
-                                               policy))
-  if policy:
+                                               policy, linear))
+  if policy or linear:
     activations.copy_weights(truncated, sliced)
   sliced.trainable = False  # Batch normalisation in inference mode.
   outputs = sliced(preprocessing.from_rgb(inputs, backbone.preprocessing),

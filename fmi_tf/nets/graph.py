@@ -68,3 +68,32 @@ def weighted_ancestors(model: keras.Model, name: str) -> list[str]:
   """The layers with weights that a layer's output depends on, in order."""
   return [layer.name for layer in truncated(model, [name]).layers
           if layer.weights]
+
+
+def _producer(model: keras.Model, tensor) -> "keras.layers.Layer | None":
+  """The model's layer whose output is `tensor`, if any."""
+  return next((layer for layer in model.layers
+               if getattr(layer, "output", None) is tensor), None)
+
+
+def logits_layer(model: keras.Model) -> "tuple[str, bool] | None":
+  """Where a network with a classification head computes its logits.
+
+  Returns:
+    (layer name, whether that layer's softmax must be dropped) for a model
+    whose output is [B, classes] scores: a Dense layer (with its softmax
+    dropped, if it has one), or the layer before a final softmax
+    `Activation` (MobileNet's); None for a network without a head.
+  """
+  output = model.layers[-1]
+  if not hasattr(output, "output") or len(output.output.shape) != 2:
+    return None
+  softmax = getattr(output, "activation", None) is keras.activations.softmax
+  if isinstance(output, keras.layers.Activation) and softmax:
+    before = _producer(model, output.input)
+    if before is not None and len(before.output.shape) == 2:
+      return before.name, False
+    return None
+  if isinstance(output, keras.layers.Dense):
+    return output.name, softmax
+  return None

@@ -2,14 +2,17 @@
 
 `Minimizer` runs many optimisation steps per `tf.function` call (a
 `tf.while_loop`), then evaluates the loss and the progress measure of the
-result in the same call, on a batch of independent images in [0, 1],
-expressed through a
+result in the same call, on a batch of images in [0, 1], expressed through a
 `parameterization` (the pixels, clipped to [0, 1] after each step, or a
-coloured spectrum seen through small random transforms). Adam is written out
-in tensor operations rather than taken from `keras.optimizers`: every batch
-element has its own step count and moments, so an element that has converged
+coloured spectrum seen through small random transforms). The step is Adam by
+default, or any per-image optimiser of `optimizers`: every batch element has
+its own step count and optimiser state, so an element that has converged
 leaves the batch while the others go on, and an element's result never
-depends on which other elements share its batch.
+depends on which other elements share its batch. An objective that couples
+the batch (`Objective.couples_batch`: diversity, alignment) runs and stops
+as a whole instead: every element goes on until all of them have stopped.
+The loop also sums the magnitude of each image's gradient over its steps
+(`MinimizeResult.attribution`): where the objective kept pulling.
 
 Early stopping: after every call of `steps_per_call` steps, an element
 stalls when its loss fell by less than `tolerance` (relative) since the
@@ -35,11 +38,13 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.nets import feature_model
-from fmi_tf.optim import objectives
+from fmi_tf.optim import batch_rows
+from fmi_tf.optim import objective as objective_lib
+from fmi_tf.optim import optimizers
 from fmi_tf.optim import parameterization
 
 SCHEDULES = ("cosine", "constant")
-_SMALLEST_BATCH = 4
+METHODS = ("adam", "sgd")
 # Seeds are int32 in the stateless random ops.
 MAX_SEED = 2**31 - 1
 
@@ -62,6 +67,8 @@ class OptimizerConfig:
     schedule: `"cosine"` decay to zero at `steps`, or `"constant"`.
     warmup_steps: steps over which the rate rises linearly to its peak
       before the schedule starts (the cosine then decays over the rest).
+    method: `"adam"` (with `beta_1`, `beta_2`, `epsilon`), `"sgd"`, or a
+      user's `optimizers.Optimizer`.
     beta_1: Adam's decay of the gradient's running mean.
     beta_2: Adam's decay of the squared gradient's running mean.
     epsilon: Adam's floor of the gradient's running RMS.
@@ -78,6 +85,7 @@ class OptimizerConfig:
   learning_rate: float = 0.1
   schedule: str = "cosine"
   warmup_steps: int = 0
+  method: "str | optimizers.Optimizer" = "adam"
   beta_1: float = 0.9
   beta_2: float = 0.999
   epsilon: float = 1e-8
@@ -97,13 +105,11 @@ class OptimizerConfig:
     if not 0 <= self.warmup_steps < self.steps:
       raise errors.ArgumentError(
           f"warm-up steps must be in [0, steps), not {self.warmup_steps}")
-    for what, beta in (("beta_1", self.beta_1), ("beta_2", self.beta_2)):
-      if not 0 <= beta < 1:
-        raise errors.ArgumentError(f"{what} must be in [0, 1), not {beta}")
-    errors.check_non_negative("epsilon", self.epsilon)
-    if not self.epsilon > 0:
-      raise errors.ArgumentError(
-          f"epsilon must be positive, not {self.epsilon}")
+    if isinstance(self.method, str):
+      errors.check_choice("method", self.method, METHODS)
+    else:
+      optimizers.check(self.method)
+    optimizers.Adam(self.beta_1, self.beta_2, self.epsilon)  # Checks them.
     if self.steps_per_call < 1:
       raise errors.ArgumentError(
           f"steps per call must be at least 1, not {self.steps_per_call}")
@@ -115,6 +121,22 @@ class OptimizerConfig:
           f"patience must be at least 1, not {self.patience}")
     parameterization.check(self.param)
 
+  @property
+  def step_rule(self) -> optimizers.Optimizer:
+    """The per-image optimiser `method` names."""
+    if self.method == "adam":
+      return optimizers.Adam(self.beta_1, self.beta_2, self.epsilon)
+    if self.method == "sgd":
+      return optimizers.SGD()
+    return self.method
+
+  @property
+  def method_name(self) -> str:
+    """The method for records: its name, or its class's name."""
+    if isinstance(self.method, str):
+      return self.method
+    return f"custom:{type(self.method).__name__}"
+
 
 class MinimizeResult(NamedTuple):
   """Outcome of `Minimizer.minimize`.
@@ -124,19 +146,22 @@ class MinimizeResult(NamedTuple):
     losses: [B] final loss of each image.
     steps: [B] steps each image took.
     measures: [B] final progress measure of each image (zeros without one).
+    attribution: [B, H, W] the magnitude of the loss's gradient with respect
+      to each pixel of the image, summed over its steps and colours.
   """
   images: np.ndarray
   losses: np.ndarray
   steps: np.ndarray
   measures: np.ndarray
+  attribution: np.ndarray
 
 
 class _State(NamedTuple):
   parameters: tf.Tensor
-  first_moment: tf.Tensor
-  second_moment: tf.Tensor
+  slots: tuple
   steps: tf.Tensor
   seeds: tf.Tensor
+  attribution: tf.Tensor
 
 
 class _Loop(NamedTuple):
@@ -155,14 +180,21 @@ MeasureFn = Callable[[Mapping[str, tf.Tensor], Mapping], tf.Tensor]
 class Minimizer:
   """Minimises an objective over a batch of images with a compiled loop.
 
+  The engine under `fmi_tf.render`, `fmi_tf.invert` and style transfer, for
+  a user who drives the loop directly: targets that change from call to call
+  without retracing, a progress measure for early stopping, their own
+  feature model.
+
   Examples:
-    >>> minimizer = optimization.Minimizer.for_objective(
-    ...     backbone, objectives.code_distance("block2_conv1"))
+    >>> minimizer = fmi_tf.Minimizer.for_objective(
+    ...     net, objectives.code_distance("block2_conv1"))
     >>> code = minimizer.features(photo[None])["block2_conv1"]
     >>> result = minimizer.minimize(noise, {"block2_conv1": code})
+    >>> result.images.shape, result.losses
   """
 
-  def __init__(self, features: keras.Model, objective: objectives.Objective,
+  def __init__(self, features: keras.Model,
+               objective: objective_lib.Objective,
                config: OptimizerConfig = OptimizerConfig(),
                measure: Optional[MeasureFn] = None):
     """Builds the loop.
@@ -183,7 +215,7 @@ class Minimizer:
 
   @classmethod
   def for_objective(cls, backbone: feature_model.Backbone,
-                    objective: objectives.Objective,
+                    objective: objective_lib.Objective,
                     config: OptimizerConfig = OptimizerConfig(),
                     measure: Optional[MeasureFn] = None,
                     **feature_options) -> "Minimizer":
@@ -248,24 +280,21 @@ class Minimizer:
 
   def _steps(self, param: parameterization.Parameterization, state: _State,
              targets, num_steps):
-    beta_1, beta_2 = self._config.beta_1, self._config.beta_2
-    epsilon = self._config.epsilon
+    rule = self._config.step_rule
 
-    def step(parameters, m, v, steps, seeds):
+    def step(parameters, slots, steps, seeds, attribution):
       with tf.GradientTape() as tape:
         tape.watch(parameters)
         images = param.to_images(parameters)
         step_loss = self._loss(param.transform(images, seeds, steps), targets)
-      gradient = tape.gradient(step_loss, parameters)
+      gradient, image_gradient = tape.gradient(step_loss,
+                                               [parameters, images])
       steps = steps + 1.0
-      m = beta_1 * m + (1.0 - beta_1) * gradient
-      v = beta_2 * v + (1.0 - beta_2) * tf.square(gradient)
-      m_hat = m / _per_element(1.0 - tf.pow(beta_1, steps), m)
-      v_hat = v / _per_element(1.0 - tf.pow(beta_2, steps), v)
-      rate = _per_element(self._learning_rate(steps), m)
-      parameters = param.project(
-          parameters - rate * m_hat / (tf.sqrt(v_hat) + epsilon))
-      return _State(parameters, m, v, steps, seeds)
+      delta, slots = rule.update(gradient, slots, steps,
+                                 self._learning_rate(steps))
+      attribution += tf.reduce_sum(tf.abs(image_gradient), axis=-1)
+      return _State(param.project(parameters - delta), tuple(slots), steps,
+                    seeds, attribution)
 
     return _State(*tf.while_loop(lambda *_: True, step, tuple(state),
                                  maximum_iterations=num_steps))
@@ -286,6 +315,9 @@ class Minimizer:
       targets: per-layer targets for the objective (see `objectives`). Each
         tensor whose leading dimension is B is narrowed with the batch; others
         (such as a [1, H, W, C] code shared by all images) are kept whole.
+        Each image's index in the batch is added as
+        `targets[objective.ELEMENT]` unless given (a chunk of a longer run
+        gives its images' indices in the run).
       on_progress: called between compiled calls.
       seeds: one stateless seed pair per image for the random transforms of
         the parameterisation; default (0, 0), (0, 1), ..., (0, B - 1). An
@@ -303,10 +335,12 @@ class Minimizer:
     parameters = loop.param.to_parameters(images)
     if seeds is None:
       seeds = [(0, b) for b in range(batch)]
-    state = _State(parameters, tf.zeros_like(parameters),
-                   tf.zeros_like(parameters), tf.zeros([batch]),
-                   tf.constant(seeds, tf.int32))
-    targets = tf.nest.map_structure(tf.convert_to_tensor, targets)
+    state = _State(parameters, tuple(config.step_rule.slots(parameters)),
+                   tf.zeros([batch]), tf.constant(seeds, tf.int32),
+                   tf.zeros([batch, height, width]))
+    targets = tf.nest.map_structure(
+        tf.convert_to_tensor,
+        {objective_lib.ELEMENT: np.arange(batch, dtype=np.int32), **targets})
     _, losses, measures = loop.advance(state, targets, tf.constant(0))
     losses, measures = losses.numpy(), measures.numpy()
     _check_finite(losses, "the starting images' loss")
@@ -315,16 +349,18 @@ class Minimizer:
     running = np.arange(batch)
     stalls = np.zeros(batch, np.int64)
     done = 0
+    coupled = self._objective.couples_batch
     while done < config.steps and running.size:
       count = min(config.steps_per_call, config.steps - done)
-      rows = _rows_to_compute(running, batch)
+      rows = batch_rows.rows_to_compute(running, batch)
       advanced, new_losses, new_measures = loop.advance(
-          _gather(state, rows), _narrow(targets, rows, batch),
-          tf.constant(count))
+          batch_rows.gather(state, rows),
+          batch_rows.narrow(targets, rows, batch), tf.constant(count))
       kept = np.flatnonzero(np.isin(rows, running))
       _check_finite(advanced.parameters.numpy(),
                     f"the images after {done + count} steps")
-      state = _scatter(state, running, _gather(advanced, kept))
+      state = batch_rows.scatter(state, running,
+                                 batch_rows.gather(advanced, kept))
       done += count
       previous, previous_measures = losses[running], measures[running]
       losses[running] = new_losses.numpy()[kept]
@@ -334,13 +370,17 @@ class Minimizer:
         stalled = self._stalled(previous, losses[running], previous_measures,
                                 measures[running], floors[running])
         stalls[running] = np.where(stalled, stalls[running] + 1, 0)
-        running = running[stalls[running] < config.patience]
+        still = stalls[running] < config.patience
+        # A coupled batch goes on whole while any of its images does.
+        running = running[np.full_like(still, still.any()) if coupled
+                          else still]
       if on_progress is not None:
         on_progress(done, _images(loop, state), losses.copy())
     result = _images(loop, state)
     _check_finite(result, "the resulting images")
     return MinimizeResult(result, losses,
-                          state.steps.numpy().astype(np.int64), measures)
+                          state.steps.numpy().astype(np.int64), measures,
+                          state.attribution.numpy())
 
   def _stalled(self, previous, losses, previous_measures, measures, floors):
     """Which running elements stop: see the module docstring."""
@@ -383,41 +423,3 @@ def _check_finite(values: np.ndarray, what: str) -> None:
 
 def _images(loop: _Loop, state: _State) -> np.ndarray:
   return loop.param.to_images(state.parameters).numpy()
-
-
-def _per_element(values: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
-  """Reshapes [B] values to broadcast against `like` [B, ...]."""
-  return tf.reshape(values, [-1] + [1] * (len(like.shape) - 1))
-
-
-def _rows_to_compute(running: np.ndarray, batch: int) -> np.ndarray:
-  """The sorted rows to compute: the running ones, padded with stopped rows.
-
-  Their count is rounded up to a power of two of at least
-  `_SMALLEST_BATCH` (and at most `batch`), so the loop is traced for a few
-  batch shapes only, however its images stop; the results of the padding
-  rows are discarded. (Tracing a shape takes longer than tens of steps of a
-  few images, and a batch of one uses the cores poorly.)
-  """
-  size = min(batch, max(_SMALLEST_BATCH,
-                        1 << (running.size - 1).bit_length()))
-  stopped = np.setdiff1d(np.arange(batch), running)
-  return np.sort(np.concatenate([running, stopped[:size - running.size]]))
-
-
-def _gather(state: _State, indices) -> _State:
-  return _State(*(tf.gather(t, indices) for t in state))
-
-
-def _scatter(state: _State, indices, part: _State) -> _State:
-  rows = tf.constant(indices[:, None])
-  return _State(*(tf.tensor_scatter_nd_update(whole, rows, new)
-                  for whole, new in zip(state, part)))
-
-
-def _narrow(targets, indices, batch: int):
-  """Keeps the rows `indices` of every target tensor batched like the images."""
-  if len(indices) == batch:
-    return targets
-  return tf.nest.map_structure(
-      lambda t: tf.gather(t, indices) if t.shape[0] == batch else t, targets)

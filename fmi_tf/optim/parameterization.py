@@ -7,9 +7,10 @@ each step (`project`), and applies its list of random transforms (see
 optimum cannot rely on exact pixel positions. It is made of two parts that
 compose, as in lucid's `param`:
 
-* a spatial part: `PixelSpace` (the values are the pixels) or
+* a spatial part: `PixelSpace` (the values are the pixels),
   `FourierSpace` (the 2-D spectrum of each channel, scaled by 1/f so that
-  Adam's equal steps per coefficient give natural-image-like, 1/f images);
+  Adam's equal steps per coefficient give natural-image-like, 1/f images) or
+  `PhaseSpace` (the spectrum's phase, its magnitude fixed);
 * a colour part: `PlainColor` (the channels are RGB, kept in [0, 1]) or
   `DecorrelatedColor` (three decorrelated channels mapped to RGB with the
   square root of ImageNet's colour correlation matrix, then a sigmoid).
@@ -23,6 +24,10 @@ The named ones:
   2 % of its side and scaled by up to 5 % (bilinear, reflected borders),
   with draws from each element's own seed and step, so an element's result
   never depends on its batch.
+* `maco`: MaCo (Fel et al. 2023): the phase of a spectrum of decorrelated
+  colour whose magnitude is fixed to a 1/f power law, with `fourier`'s
+  transforms. `maco(magnitude)` fixes another magnitude, such as a
+  dataset's (`fmi_tf.natural_spectrum`).
 
 A user's own parameterisation is a function `(height, width) ->
 Parameterization`, passed wherever a name is taken.
@@ -44,8 +49,14 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.optim import transforms
+# The spatial parts in the frequency domain, also named here.
+# pylint: disable=unused-import
+from fmi_tf.optim.spectral import FourierSpace
+from fmi_tf.optim.spectral import PhaseSpace
+# pylint: enable=unused-import
+from fmi_tf.optim import spectral
 
-PARAMS = ("pixel", "fourier")
+PARAMS = ("pixel", "fourier", "maco")
 
 # Square root of ImageNet's RGB colour correlation matrix (from lucid).
 _COLOR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
@@ -53,7 +64,6 @@ _COLOR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
                                     [0.27, -0.09, 0.03]], np.float32)
 _COLOR = _COLOR_CORRELATION_SQRT / np.max(
     np.linalg.norm(_COLOR_CORRELATION_SQRT, axis=0))
-_SPECTRUM_SCALE = 4.0
 _EDGE = 1e-3
 _MAX_SHIFT = 0.02
 _MAX_SCALE = 0.05
@@ -89,36 +99,6 @@ class PixelSpace:
 
   def from_values(self, values):
     return values
-
-
-def _frequencies(height: int, width: int) -> np.ndarray:
-  """Returns |f| of the rfft2d coefficients of an image, [H, W // 2 + 1]."""
-  fy = np.fft.fftfreq(height)[:, None]
-  fx = np.fft.rfftfreq(width)[None, :]
-  return np.sqrt(fx * fx + fy * fy)
-
-
-class FourierSpace:
-  """A 1/f-scaled 2-D spectrum per channel (real and imaginary parts)."""
-
-  def __init__(self, height: int, width: int):
-    """Prepares the spectrum scale of [height, width] images."""
-    self._height, self._width = height, width
-    frequencies = _frequencies(height, width)
-    scale = 1.0 / np.maximum(frequencies, 1.0 / max(height, width))
-    scale *= math.sqrt(height * width) / _SPECTRUM_SCALE
-    self._scale = tf.constant(scale.astype(np.complex64))
-
-  def to_values(self, parameters):
-    spectrum = tf.complex(parameters[..., 0], parameters[..., 1])
-    channels = tf.signal.irfft2d(spectrum * self._scale,
-                                 fft_length=[self._height, self._width])
-    return tf.transpose(channels, [0, 2, 3, 1])
-
-  def from_values(self, values):
-    spectrum = tf.signal.rfft2d(tf.transpose(values, [0, 3, 1, 2]))
-    spectrum /= self._scale
-    return tf.stack([tf.math.real(spectrum), tf.math.imag(spectrum)], -1)
 
 
 class PlainColor:
@@ -218,7 +198,44 @@ def fourier(height: int, width: int) -> Parameterization:
       [transforms.jitter(_MAX_SHIFT), transforms.scale(_MAX_SCALE)])
 
 
-_NAMED = {"pixel": pixel, "fourier": fourier}
+# A magnitude of [3, H, W // 2 + 1], or (height, width) -> one.
+Magnitude = "np.ndarray | Callable[[int, int], np.ndarray]"
+
+
+def maco(magnitude: Magnitude = spectral.power_law_magnitude
+         ) -> ParamFactory:
+  """MaCo's parameterisation with a given spectrum magnitude.
+
+  Examples:
+    >>> spectrum = fmi_tf.natural_spectrum("folder:textures/", 128, 128)
+    >>> fmi_tf.render(net, "block4_conv1:7", param=param.maco(spectrum))
+
+  Args:
+    magnitude: [3, H, W // 2 + 1] magnitudes of `tf.signal.rfft2d` in the
+      decorrelated colour space, or a function of (height, width) that
+      returns them; default a 1/f power law.
+
+  Returns:
+    A `ParamFactory`: the phase of a spectrum of that magnitude, in
+    decorrelated colour, jittered and scaled as `fourier`.
+  """
+
+  def factory(height: int, width: int) -> Parameterization:
+    values = (magnitude(height, width) if callable(magnitude)
+              else np.asarray(magnitude, np.float32))
+    try:
+      spatial = PhaseSpace(height, width, values)
+    except ValueError as error:
+      raise errors.ArgumentError(f"MaCo's magnitude: {error}") from None
+    return Parameterization(
+        spatial, DecorrelatedColor(),
+        [transforms.jitter(_MAX_SHIFT), transforms.scale(_MAX_SCALE)])
+
+  factory.__name__ = "maco"
+  return factory
+
+
+_NAMED = {"pixel": pixel, "fourier": fourier, "maco": maco()}
 
 
 def make(param: "str | ParamFactory", height: int,

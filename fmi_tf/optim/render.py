@@ -1,0 +1,339 @@
+"""`fmi_tf.render`: optimise images for any objective, as lucid's render_vis.
+
+One call takes a network, an objective (`fmi_tf.objectives`, or a
+`"layer:filter"` string), a parameterisation and its transforms, a size and
+a step budget, and returns the images with one record per image
+(`RenderResult`), a labelled grid that a notebook draws inline, and each
+image's attribution (where the objective kept pulling: MaCo's transparency
+map). It builds the one feature model the objective reads, runs the images
+in chunks through `optimization.Minimizer` with a progress bar, and checks
+the objective against the network before any step.
+
+Examples:
+  >>> net = fmi_tf.network("vgg19")
+  >>> res = fmi_tf.render(net, "block4_conv1:0:8")   # 8 channels, batched
+  >>> res.show()
+  >>> res = fmi_tf.render(net, fmi_tf.objectives.channel("block4_conv1", 7),
+  ...                     param="maco", size=224)
+  >>> res.attribution.shape                           # [1, 224, 224]
+"""
+
+import dataclasses
+from typing import Any, Optional
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from fmi_tf import errors
+from fmi_tf.io import display
+from fmi_tf.io import grid
+from fmi_tf.io import images as image_io
+from fmi_tf.io import progress as progress_lib
+from fmi_tf.io import summaries
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import input_size
+from fmi_tf.nets import networks
+from fmi_tf.nets import precision as precision_lib
+from fmi_tf.optim import objective as objective_lib
+from fmi_tf.optim import objectives
+from fmi_tf.optim import optimization
+from fmi_tf.optim import parameterization
+from fmi_tf.optim import settings as settings_lib
+
+DEFAULT_SIZE = 128
+DEFAULT_PARAM = "fourier"
+DEFAULT_BATCH_SIZE = 16
+NOISE_STD = 0.1
+# The longest side rendered, as the tools' --size allows.
+MAX_SIZE = 4096
+IMAGE_STEP = "image-step"
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderResult:
+  """Images optimised for an objective.
+
+  Attributes:
+    images: [N, H, W, 3] float32 RGB in [0, 1].
+    records: one JSON-ready dict per image: `index`, `loss`, `terms` (each
+      named term's final value; a channel term is minus the map's mean),
+      `steps`, `seed`, and the run's `objective`, `network`, `size`,
+      `init` and `parameters` (every setting).
+    attribution: [N, H, W] float32 in [0, 1]: the magnitude of the loss's
+      gradient with respect to each pixel, summed over the steps and
+      scaled to a maximum of 1 per image.
+  """
+  images: np.ndarray
+  records: tuple[dict, ...]
+  attribution: np.ndarray
+
+  def grid(self) -> Image.Image:
+    """The images in a grid labelled with their index and final loss."""
+    labels = [f"{r['index']}: {r['loss']:.3g}" for r in self.records]
+    return grid.labelled_grid(list(self.images), labels,
+                              f"{self.records[0]['objective']}")
+
+  def show(self) -> None:
+    """Draws the grid inline in a notebook (else in a matplotlib window)."""
+    display.show(self.grid())
+
+  def _repr_png_(self) -> bytes:
+    return display.png_bytes(self.grid())
+
+
+class _AliasedFeatures:
+  """A feature model whose outputs are also keyed by the objective's names."""
+
+  def __init__(self, model, aliases: dict[str, str]):
+    self.model = model
+    self._aliases = aliases
+
+  def __call__(self, images):
+    outputs = self.model(images)
+    return {**outputs, **{alias: outputs[name]
+                          for alias, name in self._aliases.items()}}
+
+
+def _layer_names(backbone: feature_model.Backbone,
+                 objective: objective_lib.Objective) -> dict[str, str]:
+  """{name in the objective: the network's name} for each layer it reads."""
+  names = {}
+  for layer in objective.layers:
+    if layer == objectives.LOGITS:
+      if backbone.logits is None:
+        raise errors.ArgumentError(
+            f"class_logit needs a network with a classification head; "
+            f"{backbone.network} has none (its last layer outputs "
+            "feature maps): give fmi_tf.network a model built with its top")
+      names[layer] = backbone.logits[0]
+    else:
+      names[layer] = backbone.canonical_name(layer)
+  return names
+
+
+def _image_count(objective: objective_lib.Objective,
+                 images: Optional[int]) -> int:
+  if images is None:
+    return objective.elements or 1
+  if isinstance(images, bool) or not isinstance(images, int) or images < 1:
+    raise errors.ArgumentError(
+        f"images must be a positive integer, not {images!r}")
+  if objective.elements is not None and objective.elements != images:
+    raise errors.ArgumentError(
+        f"the objective has targets for {objective.elements} images, but "
+        f"images={images}")
+  return images
+
+
+def render(net: Any,
+           objective: Any,
+           *,
+           size: int = DEFAULT_SIZE,
+           images: Optional[int] = None,
+           init: Any = "noise",
+           seed: int = 0,
+           batch_size: int = DEFAULT_BATCH_SIZE,
+           transforms: Optional[list] = None,
+           precision: str = precision_lib.AUTO,
+           relu_gradient: str = "redirected",
+           config: Optional[optimization.OptimizerConfig] = None,
+           logdir: Optional[str] = None,
+           progress: bool = True,
+           **settings) -> RenderResult:
+  """Optimises images for an objective: activation maximisation and more.
+
+  Examples:
+    >>> res = fmi_tf.render(net, "block4_conv1:0:16", steps=128)
+    >>> res.images.shape                    # [16, 128, 128, 3]
+    >>> both = (fmi_tf.objectives.channel("block4_conv1", [7] * 4)
+    ...         + 0.5 * fmi_tf.objectives.diversity("block3_conv1"))
+    >>> fmi_tf.render(net, both, param="maco").show()
+    >>> accentuated = fmi_tf.render(
+    ...     net, fmi_tf.objectives.channel("block4_conv1", 7)
+    ...     + 10.0 * fmi_tf.objectives.closeness("block2_conv1", "cat.jpg"),
+    ...     init="cat.jpg", param="pixel")
+
+  Args:
+    net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network` takes.
+    objective: an `fmi_tf.objectives` value, a `"layer:filters"` string for
+      `channel`, or a list of them (one per image).
+    size: the side of the square images, pixels; with an image `init`, the
+      image's longer side.
+    images: how many images; default the objective's per-image targets
+      (`channel(layer, range(8))`: 8), else 1.
+    init: `"noise"` (mid-grey plus seeded noise) or an image to start every
+      picture from (a path, an [H, W, 3] array in [0, 1], a Pillow image;
+      None is the embedded photo).
+    seed: image i draws its noise and transforms from (seed, i).
+    batch_size: images optimised together; an objective that couples its
+      batch (`diversity`, `alignment`) must fit in one.
+    transforms: a list of `fmi_tf.transforms` replacing the
+      parameterisation's own (`[]`: none).
+    precision: the network's compute (see `fmi_tf.nets.precision`).
+    relu_gradient: `"redirected"` lets the objective's rectifiers pass a
+      gradient while they are off (`feature_model.feature_model`), or
+      `"exact"`.
+    config: the optimiser settings to start from (default
+      `OptimizerConfig(param="fourier")`).
+    logdir: a TensorBoard log directory, or None.
+    progress: show a progress bar (a widget in a notebook).
+    **settings: fields of `OptimizerConfig`: `steps`, `learning_rate`,
+      `param` (`"pixel"`, `"fourier"`, `"maco"` or a `ParamFactory`),
+      `method` (`"adam"`, `"sgd"` or an `optimizers.Optimizer`), ...
+
+  Returns:
+    The images, one record per image, and their attribution maps.
+
+  Raises:
+    FmiError: for a bad objective, layer, image or setting (nothing is
+      computed then).
+  """
+  backbone = networks.network(net)
+  objective = objectives.as_objective(objective)
+  config = settings_lib.apply(
+      config or optimization.OptimizerConfig(param=DEFAULT_PARAM), settings)
+  count = _image_count(objective, images)
+  optimization.check_seed(seed)
+  if isinstance(batch_size, bool) or not isinstance(
+      batch_size, int) or batch_size < 1:
+    raise errors.ArgumentError(
+        f"batch_size must be a positive integer, not {batch_size!r}")
+  if objective.couples_batch and count > batch_size:
+    raise errors.ArgumentError(
+        f"{objective!r} compares the images of a batch: render the "
+        f"{count} images in one (batch_size >= {count})")
+  if transforms is not None:
+    config = dataclasses.replace(
+        config, param=_with_transforms(config.param, transforms))
+  names = _layer_names(backbone, objective)
+  model = feature_model.feature_model(
+      backbone, list(dict.fromkeys(names.values())),
+      relu_gradient=relu_gradient, precision=precision)
+  features = _AliasedFeatures(model, names)
+  start = _start_images(init, size)
+  maps = [name for name in names.values()
+          if backbone.logits is None or name != backbone.logits[0]]
+  input_size.check_fits(backbone.model, maps, start.shape)
+  shapes = {}
+  for alias, value in features(start[None]).items():
+    dims = tuple(int(d) for d in value.shape[1:])
+    # A head's [B, classes] reads as a 1x1 map of `classes` channels.
+    shapes[alias] = dims if len(dims) == 3 else (1, 1, dims[0])
+  objective.check(backbone, shapes, min(count, batch_size))
+  references = {ref.key: features(_reference_image(ref, start.shape))[
+      ref.layer] for ref in objective.references}
+  minimizer = optimization.Minimizer(features, objective, config)
+  writer = summaries.SummaryWriter(logdir)
+  run = {"objective": repr(objective), "network": networks.record(backbone),
+         "size": list(start.shape[:2]), "init": _init_record(init),
+         "parameters": {**dataclasses.asdict(config),
+                        "param": parameterization.name(config.param),
+                        "method": config.method_name,
+                        "precision": precision_lib.resolve(precision).name,
+                        "relu_gradient": relu_gradient,
+                        "batch_size": batch_size}}
+  results, records = [], []
+  with progress_lib.Progress(count * config.steps, unit=IMAGE_STEP,
+                             description="render",
+                             enabled=progress) as bar:
+    for first in range(0, count, batch_size):
+      chunk = list(range(first, min(count, first + batch_size)))
+      seeds = [(seed, i) for i in chunk]
+      targets = {**references,
+                 objective_lib.ELEMENT: np.asarray(chunk, np.int32)}
+      report = _reporter(bar, writer, chunk)
+      result = minimizer.minimize(_initial(init, start, seeds), targets,
+                                  on_progress=report, seeds=seeds)
+      # Images that stopped early count their whole budget.
+      report(config.steps, None, None)
+      terms = objective.terms(features(result.images), result.images,
+                              targets)
+      for row, index in enumerate(chunk):
+        records.append({
+            "index": index, "loss": float(result.losses[row]),
+            "terms": {name: float(value[row])
+                      for name, value in terms.items()},
+            "steps": int(result.steps[row]), "seed": [seed, index], **run})
+      results.append(result)
+  writer.flush()
+  attribution = np.concatenate([r.attribution for r in results])
+  peak = np.max(attribution, axis=(1, 2), keepdims=True)
+  return RenderResult(
+      np.concatenate([r.images for r in results]), tuple(records),
+      np.divide(attribution, peak, out=np.zeros_like(attribution),
+                where=peak > 0).astype(np.float32))
+
+
+def _with_transforms(param, transforms: list) -> parameterization.ParamFactory:
+  """The parameterisation `param` with `transforms` instead of its own."""
+  for transform in transforms:
+    if not callable(transform):
+      raise errors.ArgumentError(
+          f"a transform must be a function (images, seeds, steps) -> images "
+          f"(see fmi_tf.transforms), not {transform!r}")
+
+  def factory(height: int, width: int) -> parameterization.Parameterization:
+    base = parameterization.make(param, height, width)
+    return parameterization.Parameterization(base.spatial, base.color,
+                                             transforms)
+
+  factory.__name__ = parameterization.name(param)
+  return factory
+
+
+def _start_images(init: Any, size: int) -> np.ndarray:
+  """The [H, W, 3] image the run starts from (noise: its grey shape)."""
+  if isinstance(size, bool) or not isinstance(size, int) or not (
+      1 <= size <= MAX_SIZE):
+    raise errors.ArgumentError(
+        f"size must be an integer from 1 to {MAX_SIZE}, not {size!r}")
+  if isinstance(init, str) and init == "noise":
+    return np.full((size, size, 3), 0.5, np.float32)
+  return image_io.as_rgb(init, size)
+
+
+def _initial(init: Any, start: np.ndarray, seeds) -> tf.Tensor:
+  if isinstance(init, str) and init == "noise":
+    return optimization.grey_noise_images(start.shape, seeds, NOISE_STD)
+  return tf.repeat(tf.constant(start)[None], len(seeds), axis=0)
+
+
+def _init_record(init: Any) -> str:
+  if isinstance(init, str):
+    return init
+  return "default:chelsea" if init is None else "in-memory image"
+
+
+def _reference_image(reference: objective_lib.Reference,
+                     shape: tuple[int, ...]) -> np.ndarray:
+  """A closeness term's image, at the run's image shape."""
+  image = image_io.as_rgb(reference.image, max(shape[:2]))
+  if image.shape != shape:
+    raise errors.ImageError(
+        f"the image compared at {reference.layer} is "
+        f"{image.shape[1]}x{image.shape[0]} at this size, but the pictures "
+        f"are {shape[1]}x{shape[0]}: start from an image of its shape "
+        "(init=) or give one of the pictures' shape")
+  return image[None]
+
+
+def _reporter(bar: progress_lib.Progress, writer: summaries.SummaryWriter,
+              chunk: list[int]):
+  """The minimiser's progress callback for one chunk of images; called once
+  more with the step budget and no images when the chunk ends."""
+  reported = 0
+  names = [f"loss/image_{i:04d}" for i in chunk]
+
+  def on_progress(step, images, losses):
+    nonlocal reported
+    if step > reported:
+      bar.advance(len(chunk) * (step - reported),
+                  f"images {chunk[0]}-{chunk[-1]}: step {step}")
+      reported = step
+    if images is not None:
+      writer.scalars(step, dict(zip(names, losses)))
+      writer.image_grid(step, f"image/{chunk[0]:04d}-{chunk[-1]:04d}",
+                        images)
+
+  return on_progress
