@@ -36,7 +36,8 @@ _JUDGES = flags.DEFINE_multi_string(
     "judge", ["image-statistics", "same-network"], "Judges (see "
     "fmi-faithfulness --judge).")
 _CONDITIONS = flags.DEFINE_multi_string(
-    "condition", None, "Conditions (default: the four inversions).")
+    "condition", None, "Conditions (default: the four inversions and the "
+    "three maximisations).")
 _FILTERS = flags.DEFINE_integer("filters", 32, "Filters per layer.",
                                 lower_bound=2)
 _QUERIES = flags.DEFINE_integer("queries", 8, "Images in Q+ and Q-.",
@@ -44,7 +45,8 @@ _QUERIES = flags.DEFINE_integer("queries", 8, "Images in Q+ and Q-.",
 _SIZE = flags.DEFINE_integer("size", 128, "Picture side.", lower_bound=16)
 _IMAGES = flags.DEFINE_integer("images", None, "Dataset images used.",
                                lower_bound=1)
-_STEPS = flags.DEFINE_integer("steps", None, "Inversion steps.",
+_STEPS = flags.DEFINE_integer("steps", None, "Inversion and maximisation "
+                              "steps.",
                               lower_bound=1)
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights.")
 _OUT = flags.DEFINE_string("out", None, "Also write the record here.")

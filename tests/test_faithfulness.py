@@ -171,10 +171,20 @@ def test_run_on_the_tiny_model(tiny_backbone, textures, tmp_path):
   assert result.FaithfulnessResult.from_dict(record).summary() == res.summary()
 
 
+def test_default_conditions_cover_every_method():
+  names = [c.name for c in conditions.default_conditions(steps=2)]
+  assert names == [
+      "invert-pixel-transfer", "invert-pixel-gain", "invert-fourier-transfer",
+      "invert-fourier-gain", "maximise-pixel", "maximise-fourier",
+      "maximise-maco", "natural-top1", "natural-top9"]
+  assert [conditions.by_name(n).name for n in names] == names
+
+
 def test_inversion_conditions_run_on_the_same_filters(tiny_backbone, textures):
   res = measure.measure_faithfulness(
       tiny_backbone, ["block1_conv1"], textures,
-      conditions=["invert-pixel-gain", "invert-fourier-transfer"],
+      conditions=["invert-pixel-gain", "invert-fourier-transfer",
+                  "maximise-maco"],
       filters=2, queries=4, size=SIZE, steps=2,
       invariance_photos=[textures[0], textures[1]])
   drawn = {name: {s.filter for s in res.scores if s.condition == name}
@@ -182,6 +192,9 @@ def test_inversion_conditions_run_on_the_same_filters(tiny_backbone, textures):
   assert all(filters == set(res.filters["block1_conv1"])
              for filters in drawn.values())
   assert res.pictures["block1_conv1", "invert-pixel-gain"].shape == (
+      2, 1, SIZE, SIZE, 3)
+  assert res.conditions["maximise-maco"] == conditions.MAXIMISATION
+  assert res.pictures["block1_conv1", "maximise-maco"].shape == (
       2, 1, SIZE, SIZE, 3)
   assert {key[1] for key in res.invariance} == {"invert-pixel-gain",
                                                 "invert-fourier-transfer"}

@@ -28,8 +28,9 @@ _LAYERS = flags.DEFINE_list("layers", None, "Layers, comma-separated.",
                             required=True)
 _CONDITIONS = flags.DEFINE_multi_string(
     "condition", None, "invert-<pixel|fourier>-<transfer|gain>, "
-    "natural-top<k>, or pictures:DIR (an atlas directory); repeat. Default: "
-    "the four inversions. Natural top-1 and top-9 always run.")
+    "maximise-<pixel|fourier|maco>, natural-top<k>, or pictures:DIR (an "
+    "atlas directory); repeat. Default: the four inversions and the three "
+    "maximisations. Natural top-1 and top-9 always run.")
 _JUDGES = flags.DEFINE_multi_string(
     "judge", None, "image-statistics, same-network (circular) or "
     "<network>:<weights> (mobilenet:mobilenet_2_5_224_tf_no_top.h5); "
@@ -52,8 +53,9 @@ _PHOTO = flags.DEFINE_string("photo", None, "Photo whose code the "
 _INVARIANCE_PHOTOS = flags.DEFINE_multi_string(
     "invariance_photo", [], "Photos to invert again for the invariance check "
     "(two or more).")
-_STEPS = flags.DEFINE_integer("steps", None, "Steps of the inversions "
-                              "(default: fmi-invert's).", lower_bound=1,
+_STEPS = flags.DEFINE_integer("steps", None, "Steps of the inversions and "
+                              "maximisations (default: their own).",
+                              lower_bound=1,
                               upper_bound=cli.MAX_STEPS)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the split, the filters and "
                              "the intervals.", lower_bound=0,

@@ -3,6 +3,8 @@
 A condition draws, for some filters of one layer, a set of square pictures
 per filter ([F, P, S, S, 3] RGB in [0, 1]) from a `Request`: fmi_tf's
 inversion of a photo's code (`inversion`, any parameterisation and mode),
+activation maximisation of the filter's mean (`maximisation`: the channel
+objective through `fmi_tf.render`, any parameterisation, MaCo included),
 the filter's natural exemplars (`natural`: the top images of the
 exemplar part, the ceiling), or pictures already drawn into a directory
 (`picture_directory`: an atlas). A user's own method is a `Condition` with
@@ -22,7 +24,9 @@ from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import modified_code
 from fmi_tf.io import images as image_io
 from fmi_tf.nets import feature_model
+from fmi_tf.optim import objectives
 from fmi_tf.optim import parameterization
+from fmi_tf.optim import render as render_lib
 
 INVERSION = "inversion"
 NATURAL = "natural"
@@ -93,6 +97,28 @@ def inversion(param: str = "pixel", mode: str = "transfer",
   return Condition(f"invert-{param}-{mode}", INVERSION, draw, from_photo=True)
 
 
+def maximisation(param: str = "fourier", **settings) -> Condition:
+  """Activation maximisation: the picture that maximises the filter's
+  spatial mean (`objectives.channel`), from noise (`fmi_tf.render`).
+
+  Examples:
+    >>> maco = maximisation("maco", steps=128)
+
+  Args:
+    param: the parameterisation (`pixel`, `fourier`, `maco`).
+    **settings: further settings of `fmi_tf.render` (`steps=`, ...).
+  """
+  def draw(request: Request) -> np.ndarray:
+    result = render_lib.render(
+        request.backbone,
+        objectives.channel(request.layer, list(request.filters)),
+        size=request.size, seed=request.seed, param=param, progress=False,
+        **settings)
+    return result.images[:, None]
+
+  return Condition(f"maximise-{param}", MAXIMISATION, draw)
+
+
 def natural(top: int) -> Condition:
   """The filter's `top` natural exemplars: the exemplar part's images that
   activate it most (spatial mean after the ReLU)."""
@@ -132,7 +158,9 @@ def picture_directory(path: str, name: Optional[str] = None) -> Condition:
 def by_name(name: str, **settings) -> Condition:
   """The condition a result names: `invert-<param>-<mode>` (e.g.
   `invert-fourier-gain`; `settings` go to `fmi_tf.invert`),
-  `natural-top<k>`, or `pictures:<directory>` (`picture_directory`).
+  `maximise-<param>` (e.g. `maximise-maco`; `settings` go to
+  `fmi_tf.render`), `natural-top<k>`, or `pictures:<directory>`
+  (`picture_directory`).
 
   Raises:
     ArgumentError: for another name.
@@ -141,6 +169,9 @@ def by_name(name: str, **settings) -> Condition:
   if (inverted and inverted[1] in parameterization.PARAMS
       and inverted[2] in modified_code.MODES):
     return inversion(inverted[1], inverted[2], **settings)
+  maximised = re.fullmatch(r"maximise-(\w+)", name)
+  if maximised and maximised[1] in parameterization.PARAMS:
+    return maximisation(maximised[1], **settings)
   if name.startswith("pictures:"):
     return picture_directory(name.removeprefix("pictures:"))
   top = re.fullmatch(r"natural-top([1-9][0-9]*)", name)
@@ -149,14 +180,18 @@ def by_name(name: str, **settings) -> Condition:
   raise errors.ArgumentError(
       f"unknown condition {name!r}; known: invert-<param>-<mode> with param "
       f"in {', '.join(parameterization.PARAMS)} and mode in "
-      f"{', '.join(modified_code.MODES)}, natural-top<k>, pictures:<directory>")
+      f"{', '.join(modified_code.MODES)}, maximise-<param>, natural-top<k>, "
+      "pictures:<directory>")
 
 
 def default_conditions(**settings) -> tuple[Condition, ...]:
-  """fmi_tf's inversion (pixel and Fourier, transfer and gain) and the
-  natural exemplars (top 1 and top 9); `settings` go to the inversions."""
+  """fmi_tf's inversion (pixel and Fourier, transfer and gain), activation
+  maximisation (pixel, Fourier, MaCo) and the natural exemplars (top 1 and
+  top 9); `settings` (`steps=`) go to the inversions and maximisations."""
   return (*(inversion(param, mode, **settings)
             for param in ("pixel", "fourier") for mode in ("transfer", "gain")),
+          *(maximisation(param, **settings)
+            for param in ("pixel", "fourier", "maco")),
           natural(1), natural(9))
 
 

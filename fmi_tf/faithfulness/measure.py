@@ -112,8 +112,9 @@ def measure_faithfulness(
       dataset, or an [N, size, size, 3] array of RGB images in [0, 1].
     conditions: how pictures are made, as `Condition`s or by name
       (`conditions.by_name`; default `conditions.default_conditions()`:
-      fmi_tf's inversion, pixel and Fourier, transfer and gain); natural
-      top-1 and top-9 exemplars are added when absent.
+      fmi_tf's inversion, pixel and Fourier, transfer and gain, and
+      activation maximisation, pixel, Fourier and MaCo); natural top-1 and
+      top-9 exemplars are added when absent.
     judges: `Judge`s or their names (`judges.resolve`:
       `image-statistics`, `same-network`, `mobilenet:<weights>`); default:
       `image-statistics` and the circular `same-network`.
@@ -130,8 +131,8 @@ def measure_faithfulness(
     seed: seeds the split, the filters, the methods and the intervals.
     out: also write the record (`FaithfulnessResult.to_dict`) to this JSON
       file, atomically; checked before any work.
-    **settings: settings of `fmi_tf.invert` for the inversions given by
-      name or by default (`steps=60`, ...).
+    **settings: settings of `fmi_tf.invert` and `fmi_tf.render` for the
+      conditions given by name or by default (`steps=60`, ...).
 
   Returns:
     Per-filter scores with their nulls, sanity checks, their summary.
