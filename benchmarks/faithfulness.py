@@ -2,8 +2,9 @@ r"""Faithful pictures, measured: every condition on the same filters, one run.
 
 Usage:
   python benchmarks/faithfulness.py --dataset=folder:dtd10/ \
-      --judge=image-statistics --judge=mobilenet:mobilenet_2_5_224_tf_no_top.h5 \
-      --layers=block1_conv1,block2_conv1,block3_conv1,block4_conv1,block5_conv1 \
+      --judge=image-statistics \
+      --judge=mobilenet:mobilenet_2_5_224_tf_no_top.h5 \
+      --layers=block1_conv1,block2_conv1,block3_conv1,block4_conv1 \
       [--filters=32] [--size=128] [--images=1200] [--steps=100] \
       [--weights=vgg19.h5] [--out=faithfulness.json]
 
@@ -75,10 +76,10 @@ def _targets(result) -> None:
       normalised = row["normalised"]["mean"]
       met = row["gain"]["low"] > 0 and normalised is not None and (
           normalised >= TARGET_SHARE)
+      shown = "-" if normalised is None else f"{normalised:.2f}"
       print(f"  {layer} {judge}: gain {row['gain']['mean']:.3f} "
             f"[{row['gain']['low']:.3f}, {row['gain']['high']:.3f}], "
-            f"normalised {normalised if normalised is None else round(normalised, 2)}: "
-            f"{'met' if met else 'NOT met'}")
+            f"normalised {shown}: {'met' if met else 'NOT met'}")
   print(f"\npaired differences, {DEFAULT} minus each condition "
         "(mean [95 % interval] over filters)")
   for layer in result.filters:

@@ -17,7 +17,7 @@ Examples:
   >>> fmi_tf.export(clf, "exports")
   >>> fmi_tf.dataset_examples(net, ["relu4_1"], "dtd:dtd/", out="examples/")
   >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
-  >>> print(fmi_tf.measure_faithfulness(net, ["relu3_1"], "folder:dtd/").table())
+  >>> fmi_tf.measure_faithfulness(net, ["relu3_1"], "folder:dtd/").table()
 
 The functions take a network by name, a .keras file or a `keras.Model`
 (`network`), return plain values (numpy arrays, dicts, dataclasses that a
@@ -31,10 +31,10 @@ the compiled loop); `inversion` inverts modified codes; `atlas` draws and
 measures whole layers; `style` reallocates energies and transfers style;
 `recognition` encodes and classifies textures; `faithfulness` measures
 whether a filter's picture predicts its behaviour on real images; `serving`
-exports for TF Serving; `microscope` finds each filter's dataset examples and makes a
-browsable site; `beam` (the optional `[beam]` extra) runs the atlas and
-dataset encoding as Apache Beam pipelines. `texture` holds the statistics;
-`io` reads and writes.
+exports for TF Serving; `microscope` finds each filter's dataset examples
+and makes a browsable site; `beam` (the optional `[beam]` extra) runs the
+atlas and dataset encoding as Apache Beam pipelines. `texture` holds the
+statistics; `io` reads and writes.
 """
 
 import importlib

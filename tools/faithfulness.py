@@ -1,8 +1,9 @@
-r"""fmi-faithfulness: does each filter's picture predict what it does on real images?
+r"""fmi-faithfulness: does a filter's picture predict its real-image behaviour?
 
 Usage:
   fmi-faithfulness --dataset=folder:dtd10/ --layers=block1_conv1,block3_conv1 \
-      --judge=image-statistics --judge=mobilenet:mobilenet_2_5_224_tf_no_top.h5 \
+      --judge=image-statistics \
+      --judge=mobilenet:mobilenet_2_5_224_tf_no_top.h5 \
       --filters=8 --size=96 --images=240 --out=faithfulness.json
   fmi-faithfulness --dataset=folder:dtd10/ --layers=block4_conv1 \
       --condition=invert-fourier-gain --condition=pictures:atlas/ \

@@ -151,8 +151,8 @@ def picture_directory(path: str, name: Optional[str] = None) -> Condition:
       pictures.append(square_photo(file, request.size))
     return np.stack(pictures)[:, None]
 
-  return Condition(name or f"pictures-{os.path.basename(os.path.normpath(path))}",
-                   INVERSION, draw)
+  default_name = f"pictures-{os.path.basename(os.path.normpath(path))}"
+  return Condition(name or default_name, INVERSION, draw)
 
 
 def by_name(name: str, **settings) -> Condition:

@@ -138,7 +138,8 @@ def resolve(spec: "str | Judge", net) -> Judge:
   if model not in networks.names() or not weights:
     raise errors.ArgumentError(
         f"unknown judge {spec!r}; known: image-statistics, same-network, "
-        f"<network>:<weights file> with a network of {', '.join(networks.names())}")
+        "<network>:<weights file> with a network of "
+        f"{', '.join(networks.names())}")
   backbone = networks.load(model, weights)
   layers = (MOBILENET_LAYERS if model == "mobilenet"
             else backbone.invertible_layers[:3])

@@ -220,8 +220,8 @@ def measure_faithfulness(
       "size": size, "images": images, "exemplar_fraction": exemplar_fraction,
       "exemplars": len(split.exemplars), "query_images": len(split.queries),
       "skipped_images": list(split.skipped), "invariance_photos":
-      len(other_photos), "seed": seed, "inversion_settings": settings, "valid_ceiling":
-      result_lib.VALID_CEILING}
+      len(other_photos), "seed": seed, "inversion_settings": settings,
+      "valid_ceiling": result_lib.VALID_CEILING}
   result = result_lib.FaithfulnessResult(
       record, {c.name: c.kind for c in conditions},
       {j.name: j.circular for j in judges}, chosen, tuple(scores),
