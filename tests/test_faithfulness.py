@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+from PIL import Image
 import pytest
 
 from fmi_tf import errors
@@ -272,3 +273,17 @@ def test_a_set_is_as_similar_as_its_pictures_on_average():
   sims = score.set_similarities(np.array([[0., 0.], [2., 0.]]),
                                 np.array([[1., 0.], [0., 0.]]))
   np.testing.assert_allclose(sims, [-1., -1.])
+
+
+def test_an_atlas_directory_is_a_condition(tiny_backbone, textures, tmp_path):
+  for k in range(4):  # 48 x 32 pictures: cut to the centre square.
+    picture = np.zeros((32, 48, 3), np.uint8)
+    picture[:, 8:40] = 60 * k
+    Image.fromarray(picture).save(tmp_path / f"block1_conv1_{k:04d}.png")
+  res = measure.measure_faithfulness(
+      tiny_backbone, ["block1_conv1"], textures,
+      conditions=[f"pictures:{tmp_path}"], filters=2, queries=4, size=SIZE)
+  name = f"pictures-{tmp_path.name}"
+  pictures = res.pictures["block1_conv1", name]
+  for picture, k in zip(pictures[:, 0], res.filters["block1_conv1"]):
+    np.testing.assert_allclose(picture, 60 * k / 255, atol=1 / 255)
