@@ -80,8 +80,8 @@ def _targets(result) -> None:
       print(f"  {layer} {judge}: gain {row['gain']['mean']:.3f} "
             f"[{row['gain']['low']:.3f}, {row['gain']['high']:.3f}], "
             f"normalised {shown}: {'met' if met else 'NOT met'}")
-  print(f"\npaired differences, {DEFAULT} minus each condition "
-        "(mean [95 % interval] over filters)")
+  print(f"\npaired differences of the gain over the null, {DEFAULT} minus "
+        "each condition (mean [95 % interval] over filters)")
   for layer in result.filters:
     for judge in independent:
       for other in result.conditions:

@@ -219,8 +219,11 @@ def test_a_judge_counts_only_where_natural_exemplars_score_well():
   assert rows["m"]["verdict"] == "beats the null"
   assert rows["m"]["normalised"]["mean"] == pytest.approx(0.5)
   assert rows["m"]["gain"]["mean"] == pytest.approx(0.2)
+  # Gains over the null: 0.4 for the natural exemplar, 0.2 for m.
   assert _result(0.9).compare("l", "j", "natural-top1", "m").mean == (
       pytest.approx(0.2))
+  assert _result(0.9, 0.8).compare("l", "j", "natural-top1", "m").mean == (
+      pytest.approx(-0.1))
   # Below the threshold, or no better than another filter's exemplar.
   for natural, null in ((0.55, 0.3), (0.9, 0.9)):
     rows = {r["condition"]: r for r in _result(natural, null).summary()}

@@ -90,14 +90,16 @@ class FaithfulnessResult:
 
   def compare(self, layer: str, judge: str, condition: str,
               other: str) -> score_lib.Interval:
-    """Mean of `condition`'s score minus `other`'s, paired by filter."""
+    """Mean of `condition`'s gain over its null minus `other`'s, paired by
+    filter (each method is measured against its own null, so that a bias
+    common to all of a method's pictures cancels)."""
     a = self.per_filter(layer, condition, judge)
     b = self.per_filter(layer, other, judge)
     if not a or not b:
       raise errors.ArgumentError(
           f"no scores of {condition!r} and {other!r} under {judge!r} at "
           f"{layer}")
-    return score_lib.bootstrap([x.score - y.score for x, y in zip(a, b)],
+    return score_lib.bootstrap([x.gain - y.gain for x, y in zip(a, b)],
                                self.settings.get("seed", 0))
 
   def summary(self) -> list[dict]:

@@ -6,8 +6,9 @@ the judge picks the one more similar to E (for a set, by the mean
 similarity over its pictures). The score is the share of all |Q+| x |Q-| pairs
 picked right, ties counting one half: the area under the ROC curve of the
 similarities, 0.5 at chance. Means over filters carry percentile bootstrap
-intervals that resample the filters; differences between two conditions
-(or a condition and its null) are paired by filter.
+intervals that resample the filters; differences between a condition and
+its null, and between two conditions' gains over their nulls, are paired
+by filter.
 """
 
 import dataclasses
