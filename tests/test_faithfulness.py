@@ -228,6 +228,7 @@ def test_a_judge_counts_only_where_natural_exemplars_score_well():
   for natural, null in ((0.55, 0.3), (0.9, 0.9)):
     rows = {r["condition"]: r for r in _result(natural, null).summary()}
     assert rows["m"]["verdict"] == result.UNTESTABLE
+    assert rows["m"]["valid"] is False  # A JSON boolean.
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -84,7 +84,7 @@ class FaithfulnessResult:
     interval above 0)."""
     ceiling = self.per_filter(layer, CEILING, judge)
     seed = self.settings.get("seed", 0)
-    return bool(ceiling) and (
+    return bool(ceiling) and bool(
         np.mean([s.score for s in ceiling]) >= VALID_CEILING
         and score_lib.bootstrap([s.gain for s in ceiling], seed).low > 0)
 
