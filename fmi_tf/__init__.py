@@ -17,6 +17,7 @@ Examples:
   >>> fmi_tf.export(clf, "exports")
   >>> fmi_tf.dataset_examples(net, ["relu4_1"], "dtd:dtd/", out="examples/")
   >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
+  >>> fmi_tf.measure_faithfulness(net, ["relu3_1"], "folder:dtd/").table()
 
 The functions take a network by name, a .keras file or a `keras.Model`
 (`network`), return plain values (numpy arrays, dicts, dataclasses that a
@@ -28,11 +29,12 @@ The subpackages follow the pipeline: `nets` slices networks into feature
 models; `optim` is the optimiser (objectives, parameterisations, transforms,
 the compiled loop); `inversion` inverts modified codes; `atlas` draws and
 measures whole layers; `style` reallocates energies and transfers style;
-`recognition` encodes and classifies textures; `serving` exports for TF
-Serving; `microscope` finds each filter's dataset examples and makes a
-browsable site; `beam` (the optional `[beam]` extra) runs the atlas and
-dataset encoding as Apache Beam pipelines. `texture` holds the statistics;
-`io` reads and writes.
+`recognition` encodes and classifies textures; `faithfulness` measures
+whether a filter's picture predicts its behaviour on real images; `serving`
+exports for TF Serving; `microscope` finds each filter's dataset examples
+and makes a browsable site; `beam` (the optional `[beam]` extra) runs the
+atlas and dataset encoding as Apache Beam pipelines. `texture` holds the
+statistics; `io` reads and writes.
 """
 
 import importlib
@@ -65,6 +67,8 @@ _API = {
     "ExamplesResult": "fmi_tf.microscope.examples",
     "make_site": "fmi_tf.microscope.site",
     "SiteResult": "fmi_tf.microscope.site",
+    "measure_faithfulness": "fmi_tf.faithfulness.measure",
+    "FaithfulnessResult": "fmi_tf.faithfulness.result",
 }
 _MODULES = {
     "objectives": "fmi_tf.optim.objectives",

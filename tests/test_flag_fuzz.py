@@ -57,6 +57,10 @@ _PLAN = {
         *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
         "--image_size=16", "--crop_size=8", "--out=out"],
     "fmi_tf.tools.site": ["--atlas=atlas", "--out=site"],
+    "fmi_tf.tools.faithfulness": [
+        *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
+        "--size=16", "--filters=2", "--queries=1", "--steps=2",
+        "--judge=image-statistics", "--out=out/faithfulness.json"],
 }
 _NO_NUMERIC_FLAGS = {"fmi-atlas-stats"}
 _HUGE = str(2**64)

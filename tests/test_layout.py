@@ -9,7 +9,8 @@ _PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "fmi_tf"
 # From the lowest floor to the highest; stages on one floor may not import
 # each other either.
 _FLOORS = [("errors", "texture", "io"), ("nets",), ("optim",), ("inversion",),
-           ("atlas", "style"), ("recognition",), ("serving", "microscope"),
+           ("atlas", "style"), ("recognition",), ("faithfulness",),
+           ("serving", "microscope"),
            ("beam",)]
 _FLOOR = {stage: i for i, stages in enumerate(_FLOORS) for stage in stages}
 _SHARED = {"errors", "texture", "io"}

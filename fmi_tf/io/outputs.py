@@ -121,6 +121,23 @@ def check_image_file(path: str) -> str:
   return path
 
 
+def check_json_file(path: str) -> str:
+  """Checks, creating nothing, that a JSON file can be written at `path`.
+
+  Raises:
+    OutputError: for a directory, a name not ending in `.json`, or a
+      directory that cannot be made or written.
+  """
+  if os.path.isdir(path):
+    raise errors.OutputError(
+        f"{path} is a directory: name the file to write, e.g. "
+        f"{os.path.join(path, 'result.json')}")
+  if not path.endswith(".json"):
+    raise errors.OutputError(f"{path}: name a .json file to write")
+  check_creatable(os.path.dirname(os.path.abspath(path)))
+  return path
+
+
 @contextlib.contextmanager
 def exclusive_lock(path: str):
   """Holds an exclusive lock on the file `path` (created if needed).

@@ -1,0 +1,201 @@
+"""Conditions: the ways a filter's picture is made, measured side by side.
+
+A condition draws, for some filters of one layer, a set of square pictures
+per filter ([F, P, S, S, 3] RGB in [0, 1]) from a `Request`: fmi_tf's
+inversion of a photo's code (`inversion`, any parameterisation and mode),
+activation maximisation of the filter's mean (`maximisation`: the channel
+objective through `fmi_tf.render`, any parameterisation, MaCo included),
+the filter's natural exemplars (`natural`: the top images of the
+exemplar part, the ceiling), or pictures already drawn into a directory
+(`picture_directory`: an atlas). A user's own method is a `Condition` with
+its own `draw`; `by_name` reads the names that results carry.
+"""
+
+import dataclasses
+import os
+import re
+from typing import Callable, Optional
+
+import numpy as np
+
+from fmi_tf import errors
+from fmi_tf.atlas import layout
+from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.inversion import modified_code
+from fmi_tf.io import images as image_io
+from fmi_tf.nets import feature_model
+from fmi_tf.optim import objectives
+from fmi_tf.optim import parameterization
+from fmi_tf.optim import render as render_lib
+
+INVERSION = "inversion"
+NATURAL = "natural"
+MAXIMISATION = "maximisation"
+KINDS = (INVERSION, NATURAL, MAXIMISATION)
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+  """What a condition draws from.
+
+  Attributes:
+    backbone: the network under test.
+    layer: its canonical layer name.
+    filters: the filter indices.
+    size: the side of the square pictures.
+    photo: [S, S, 3] the photo whose code an inversion modifies.
+    exemplars: [N_e, S, S, 3] the exemplar part of the dataset.
+    exemplar_means: [N_e, C] each filter's spatial mean on each exemplar.
+    seed: seeds any randomness of the method.
+  """
+  backbone: feature_model.Backbone
+  layer: str
+  filters: tuple[int, ...]
+  size: int
+  photo: np.ndarray
+  exemplars: np.ndarray
+  exemplar_means: np.ndarray
+  seed: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+  """A way of drawing filters' pictures.
+
+  Attributes:
+    name: how results name it.
+    kind: one of `KINDS`; `natural` conditions are the ceiling.
+    draw: a `Request` -> [F, P, S, S, 3] pictures.
+    from_photo: whether the pictures depend on `Request.photo` (the
+      invariance check draws them again from other photos).
+  """
+  name: str
+  kind: str
+  draw: Callable[[Request], np.ndarray]
+  from_photo: bool = False
+
+
+def inversion(param: str = "pixel", mode: str = "transfer",
+              **settings) -> Condition:
+  """fmi_tf's inversion of the photo's enhanced code (`fmi_tf.invert`).
+
+  Examples:
+    >>> fourier_gain = inversion("fourier", "gain", steps=60)
+
+  Args:
+    param: the parameterisation (`pixel`, `fourier`, ...).
+    mode: `transfer` or `gain`.
+    **settings: further settings of `fmi_tf.invert` (`steps=`, ...).
+  """
+  def draw(request: Request) -> np.ndarray:
+    result = invert_lib.invert(
+        request.backbone, request.layer, list(request.filters),
+        image=request.photo, size=request.size, param=param, mode=mode,
+        seed=request.seed, progress=False, **settings)
+    return result.images[:, None]
+
+  return Condition(f"invert-{param}-{mode}", INVERSION, draw, from_photo=True)
+
+
+def maximisation(param: str = "fourier", **settings) -> Condition:
+  """Activation maximisation: the picture that maximises the filter's
+  spatial mean (`objectives.channel`), from noise (`fmi_tf.render`).
+
+  Examples:
+    >>> maco = maximisation("maco", steps=128)
+
+  Args:
+    param: the parameterisation (`pixel`, `fourier`, `maco`).
+    **settings: further settings of `fmi_tf.render` (`steps=`, ...).
+  """
+  def draw(request: Request) -> np.ndarray:
+    result = render_lib.render(
+        request.backbone,
+        objectives.channel(request.layer, list(request.filters)),
+        size=request.size, seed=request.seed, param=param, progress=False,
+        **settings)
+    return result.images[:, None]
+
+  return Condition(f"maximise-{param}", MAXIMISATION, draw)
+
+
+def natural(top: int) -> Condition:
+  """The filter's `top` natural exemplars: the exemplar part's images that
+  activate it most (spatial mean after the ReLU)."""
+  def draw(request: Request) -> np.ndarray:
+    order = np.argsort(-request.exemplar_means[:, list(request.filters)],
+                       axis=0, kind="stable")[:top]
+    return request.exemplars[order.T]
+
+  return Condition(f"natural-top{top}", NATURAL, draw)
+
+
+def picture_directory(path: str, name: Optional[str] = None) -> Condition:
+  """Pictures already drawn, one `<layer>_<filter:04d>.png` per filter (an
+  atlas or `fmi-invert` directory), each cut to the measured square.
+
+  Raises:
+    ArgumentError: if `path` is no directory. Drawing raises ImageError for
+      a missing, unreadable or corrupt picture, naming it.
+  """
+  if not os.path.isdir(path):
+    raise errors.ArgumentError(f"picture directory {path} does not exist")
+
+  def draw(request: Request) -> np.ndarray:
+    pictures = []
+    for k in request.filters:
+      file = layout.filter_stem(path, request.layer, k) + ".png"
+      if not os.path.isfile(file):
+        raise errors.ImageError(
+            f"{path} has no picture of {request.layer} filter {k} ({file})")
+      pictures.append(square_photo(file, request.size))
+    return np.stack(pictures)[:, None]
+
+  default_name = f"pictures-{os.path.basename(os.path.normpath(path))}"
+  return Condition(name or default_name, INVERSION, draw)
+
+
+def by_name(name: str, **settings) -> Condition:
+  """The condition a result names: `invert-<param>-<mode>` (e.g.
+  `invert-fourier-gain`; `settings` go to `fmi_tf.invert`),
+  `maximise-<param>` (e.g. `maximise-maco`; `settings` go to
+  `fmi_tf.render`), `natural-top<k>`, or `pictures:<directory>`
+  (`picture_directory`).
+
+  Raises:
+    ArgumentError: for another name.
+  """
+  inverted = re.fullmatch(r"invert-(\w+)-(\w+)", name)
+  if (inverted and inverted[1] in parameterization.PARAMS
+      and inverted[2] in modified_code.MODES):
+    return inversion(inverted[1], inverted[2], **settings)
+  maximised = re.fullmatch(r"maximise-(\w+)", name)
+  if maximised and maximised[1] in parameterization.PARAMS:
+    return maximisation(maximised[1], **settings)
+  if name.startswith("pictures:"):
+    return picture_directory(name.removeprefix("pictures:"))
+  top = re.fullmatch(r"natural-top([1-9][0-9]*)", name)
+  if top:
+    return natural(int(top[1]))
+  raise errors.ArgumentError(
+      f"unknown condition {name!r}; known: invert-<param>-<mode> with param "
+      f"in {', '.join(parameterization.PARAMS)} and mode in "
+      f"{', '.join(modified_code.MODES)}, maximise-<param>, natural-top<k>, "
+      "pictures:<directory>")
+
+
+def default_conditions(**settings) -> tuple[Condition, ...]:
+  """fmi_tf's inversion (pixel and Fourier, transfer and gain), activation
+  maximisation (pixel, Fourier, MaCo) and the natural exemplars (top 1 and
+  top 9); `settings` (`steps=`) go to the inversions and maximisations."""
+  return (*(inversion(param, mode, **settings)
+            for param in ("pixel", "fourier") for mode in ("transfer", "gain")),
+          *(maximisation(param, **settings)
+            for param in ("pixel", "fourier", "maco")),
+          natural(1), natural(9))
+
+
+def square_photo(image, size: int) -> np.ndarray:
+  """A photo (as `fmi_tf.invert` takes it) scaled to cover a square of
+  `size` and cut to it: [S, S, 3]."""
+  return image_io.cover_and_crop(image_io.as_rgb(image, None), (size, size))
