@@ -8,7 +8,7 @@ from fmi_tf import errors
 from fmi_tf.optim import parameterization
 
 
-@pytest.mark.parametrize("param", parameterization.PARAMS)
+@pytest.mark.parametrize("param", parameterization.CODE_PARAMS)
 def test_parameters_of_an_image_give_the_image_back(param, photo):
   height, width = photo.shape[:2]
   chosen = parameterization.make(param, height, width)

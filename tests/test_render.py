@@ -202,3 +202,10 @@ def test_shares_mean_what_they_say_on_a_swish_layer():
   for record in res.records:
     assert 0 <= record["energy_share_after"] <= 1
     assert record["energy_share_after"] > record["energy_share_before"]
+
+
+def test_inversion_refuses_maco_which_cannot_match_a_code(tiny_backbone,
+                                                          photo):
+  with pytest.raises(errors.ArgumentError, match="pixel, fourier"):
+    fmi_tf.invert(tiny_backbone, "block2_conv1", filters=[0], image=photo,
+                  param="maco", progress=False)

@@ -166,7 +166,7 @@ def by_name(name: str, **settings) -> Condition:
     ArgumentError: for another name.
   """
   inverted = re.fullmatch(r"invert-(\w+)-(\w+)", name)
-  if (inverted and inverted[1] in parameterization.PARAMS
+  if (inverted and inverted[1] in parameterization.CODE_PARAMS
       and inverted[2] in modified_code.MODES):
     return inversion(inverted[1], inverted[2], **settings)
   maximised = re.fullmatch(r"maximise-(\w+)", name)
@@ -179,7 +179,7 @@ def by_name(name: str, **settings) -> Condition:
     return natural(int(top[1]))
   raise errors.ArgumentError(
       f"unknown condition {name!r}; known: invert-<param>-<mode> with param "
-      f"in {', '.join(parameterization.PARAMS)} and mode in "
+      f"in {', '.join(parameterization.CODE_PARAMS)} and mode in "
       f"{', '.join(modified_code.MODES)}, maximise-<param>, natural-top<k>, "
       "pictures:<directory>")
 

@@ -79,6 +79,9 @@ class InversionConfig:
   def __post_init__(self):
     errors.check_choice("mode", self.mode, modified_code.MODES)
     errors.check_choice("init", self.init, INITS)
+    if isinstance(self.optimizer.param, str):
+      errors.check_choice("an inversion's param", self.optimizer.param,
+                          parameterization.CODE_PARAMS)
     precision_lib.check(self.precision)
     if self.batch_size < 1:
       raise errors.ArgumentError(

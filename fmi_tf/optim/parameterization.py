@@ -56,6 +56,11 @@ from fmi_tf.optim.spectral import PhaseSpace
 from fmi_tf.optim import spectral
 
 PARAMS = ("pixel", "fourier", "maco")
+# The named parameterisations that can match a given code (inversion,
+# reallocation, style transfer): MaCo fixes the spectrum's magnitude, so its
+# inversions of a photo's code fall short of it (on the tiny test network,
+# energy-share gains mostly below 1 where pixel and Fourier reach 1-30).
+CODE_PARAMS = ("pixel", "fourier")
 
 # Square root of ImageNet's RGB colour correlation matrix (from lucid).
 _COLOR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
