@@ -30,6 +30,7 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import receptive_field
 
@@ -39,15 +40,15 @@ _GREY = 128
 
 
 def state_directory(out: str) -> str:
-  return os.path.join(out, STATE_DIRECTORY)
+  return paths.join_under(out, STATE_DIRECTORY)
 
 
 def layer_path(out: str, layer: str) -> str:
-  return os.path.join(out, f"{layer}.json")
+  return paths.join_under(out, f"{layer}.json")
 
 
 def sprite_path(out: str, layer: str, filter_id: int) -> str:
-  return os.path.join(out, layer, f"{filter_id:04d}.png")
+  return paths.join_under(out, layer, f"{filter_id:04d}.png")
 
 
 def _read_json(path: str) -> dict:
@@ -69,7 +70,7 @@ def read_summary(out: str) -> dict:
   """
   if not os.path.isdir(out):
     raise errors.ArgumentError(f"examples directory not found: {out}")
-  path = os.path.join(out, SUMMARY)
+  path = paths.join_under(out, SUMMARY)
   if not os.path.isfile(path):
     raise errors.ArgumentError(
         f"{out} holds no complete dataset examples ({SUMMARY} is missing: "
@@ -183,7 +184,7 @@ def _write_sprites(out: str, key: str, names: Sequence[str],
   sprites = {}
   for i, name in enumerate(names):
     sprites[name] = np.lib.format.open_memmap(
-        os.path.join(state_directory(out), f"{key}_{i}.sprites.npy"), "w+",
+        paths.join_under(state_directory(out), f"{key}_{i}.sprites.npy"), "w+",
         np.uint8, (tops[name].scores.shape[0], crop_size,
                    tops[name].k * crop_size, 3))
     sprites[name][:] = _GREY
@@ -203,7 +204,7 @@ def _write_sprites(out: str, key: str, names: Sequence[str],
         sprites[layer][c, :, rank * crop_size:(rank + 1) * crop_size] = cut(
             box, crop_size)
   for name in names:
-    outputs.prepare_directory(os.path.join(out, name))
+    outputs.prepare_directory(paths.join_under(out, name))
     for c, sprite in enumerate(sprites[name]):
       buffer = io.BytesIO()
       Image.fromarray(np.asarray(sprite)).save(
@@ -279,7 +280,7 @@ def write_outputs(out: str, key: str, record: Mapping,
     outputs.write_json(layer_path(out, name), _layer_record(
         name, tops[name], fields[name], class_names, class_sums[name],
         class_counts, image_names, labels, crop_size))
-  outputs.write_json(os.path.join(out, SUMMARY), {
+  outputs.write_json(paths.join_under(out, SUMMARY), {
       **record, "key": key, "class_names": list(class_names),
       "class_counts": [int(v) for v in class_counts],
       "images": int(class_counts.sum()), "skipped": list(skipped),

@@ -1,6 +1,8 @@
 """`make_site`: a static site to browse an atlas and its dataset examples.
 
-The site is a directory of plain files (`site_pages`, `site_assets`):
+The site is a directory of plain files, rendered from templates with
+autoescape (`site_pages`); every path in it is joined under `out` by
+`io.paths.join_under`:
 
 * `index.html`: every layer, its filter counts, gaps and receptive field;
 * `<layer>/index.html`: every filter's inversion as a card, sorted and
@@ -27,9 +29,9 @@ from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import examples_files
-from fmi_tf.microscope import site_assets
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_pages
 
@@ -133,8 +135,8 @@ def make_site(atlas: "str | Sequence[str]", out: str,
       gaps.append(str(e))
   out = outputs.prepare_directory(out)
   writer = _Writer()
-  writer.text(os.path.join(out, site_assets.CSS_NAME), site_assets.CSS)
-  writer.text(os.path.join(out, site_assets.JS_NAME), site_assets.JS)
+  for name in (site_pages.CSS_NAME, site_pages.JS_NAME):
+    writer.text(paths.join_under(out, name), site_pages.asset(name))
   rows, pages = [], 0
   with progress_lib.Progress(len(atlases.layers), unit="layer",
                              description="site", enabled=progress) as bar:
@@ -152,7 +154,7 @@ def make_site(atlas: "str | Sequence[str]", out: str,
                    "field": field.get("size") if field else None,
                    "preview": sorted(thumbs)[:_PREVIEW]})
       bar.advance(status=name)
-  index = os.path.join(out, "index.html")
+  index = paths.join_under(out, "index.html")
   writer.text(index, site_pages.index_page(title, rows, gaps, notes))
   if gaps:
     logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
@@ -163,9 +165,9 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
                  count: int) -> set[int]:
   """Writes a layer's pictures and pages; returns the filters with thumbs."""
-  directory = os.path.join(out, layer.name)
+  directory = paths.join_under(out, layer.name)
   for sub in ("img", "thumb", "crops"):
-    outputs.prepare_directory(os.path.join(directory, sub))
+    outputs.prepare_directory(paths.join_under(directory, sub))
   thumbs = set()
   written = {}
   for item in layer.filters:
@@ -174,28 +176,30 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
     for i, inversion in enumerate(item.inversions):
       if inversion.image is None:
         continue
-      name = f"img/{stem}_{i}.jpg"
-      width, height = writer.jpeg(os.path.join(directory, name),
+      name = f"{stem}_{i}.jpg"
+      width, height = writer.jpeg(paths.join_under(directory, "img", name),
                                   inversion.image)
-      inversions.append((inversion.label, name, width, height))
+      inversions.append((inversion.label, f"img/{name}", width, height))
     if item.image is not None:
-      writer.jpeg(os.path.join(directory, "thumb", f"{stem}.jpg"),
+      writer.jpeg(paths.join_under(directory, "thumb", f"{stem}.jpg"),
                   item.image, THUMBNAIL)
       thumbs.add(item.index)
     crops = None
     if item.sprite:
       with Image.open(item.sprite) as picture:
         sprite = np.asarray(picture.convert("RGB"))
-      name = f"crops/{stem}.jpg"
-      width, height = writer.jpeg(os.path.join(directory, name), sprite)
-      crops = (name, width * _CROPS_SHOWN // height, _CROPS_SHOWN)
+      width, height = writer.jpeg(
+          paths.join_under(directory, "crops", f"{stem}.jpg"), sprite)
+      crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
+               _CROPS_SHOWN)
     written[item.index] = (inversions, crops)
   nearest = site_data.nearest(layer, count)
   for item in layer.filters:
     inversions, crops = written[item.index]
-    writer.text(os.path.join(directory, f"{site_pages.stem(item.index)}.html"),
+    writer.text(paths.join_under(directory,
+                                 f"{site_pages.stem(item.index)}.html"),
                 site_pages.filter_page(layer, item, inversions, crops,
                                        nearest.get(item.index, []), thumbs))
-  writer.text(os.path.join(directory, "index.html"),
+  writer.text(paths.join_under(directory, "index.html"),
               site_pages.layer_page(layer, thumbs))
   return thumbs
