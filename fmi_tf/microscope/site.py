@@ -30,8 +30,8 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
+from fmi_tf.io import untrusted
 from fmi_tf.io import progress as progress_lib
-from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_pages
 
@@ -122,17 +122,17 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     raise errors.ArgumentError(f"examples directory not found: {examples}")
   atlases = site_data.Atlases(dirs, examples)
   notes = [f"Inversions from {', '.join(dirs)}."]
-  gaps = []
+  gaps = list(atlases.gaps)
   if examples is not None:
     try:
-      summary = examples_files.read_summary(examples)
+      summary = site_data.read_summary(examples)
       notes.append(
           f"Dataset examples: {summary.get('k')} regions per filter from "
           f"{summary.get('images')} images of {summary.get('dataset')} at "
           f"{summary.get('image_size')} px ({len(summary.get('skipped', []))}"
           " skipped).")
-    except errors.ArgumentError as e:
-      gaps.append(str(e))
+    except untrusted.UntrustedFileError as e:
+      gaps.append(f"dataset examples unreadable: {e}")
   out = outputs.prepare_directory(out)
   writer = _Writer()
   for name in (site_pages.CSS_NAME, site_pages.JS_NAME):
@@ -142,7 +142,8 @@ def make_site(atlas: "str | Sequence[str]", out: str,
                              description="site", enabled=progress) as bar:
     for name in atlases.layers:
       layer = atlases.layer(name)
-      thumbs = _write_layer(writer, out, layer, neighbours)
+      thumbs = _write_layer(writer, out, layer, neighbours,
+                            atlases.examples_dir)
       pages += len(layer.filters)
       layer_gaps = [f"{name}: {g}" for g in layer.gaps] + [
           f"{name}/{f.index}: {'; '.join(f.gaps)}"
@@ -163,7 +164,7 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 
 
 def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
-                 count: int) -> set[int]:
+                 count: int, examples_dir: Optional[str]) -> set[int]:
   """Writes a layer's pictures and pages; returns the filters with thumbs."""
   directory = paths.join_under(out, layer.name)
   for sub in ("img", "thumb", "crops"):
@@ -186,12 +187,16 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
       thumbs.add(item.index)
     crops = None
     if item.sprite:
-      with Image.open(item.sprite) as picture:
-        sprite = np.asarray(picture.convert("RGB"))
-      width, height = writer.jpeg(
-          paths.join_under(directory, "crops", f"{stem}.jpg"), sprite)
-      crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
-               _CROPS_SHOWN)
+      try:
+        sprite = untrusted.read_rgb(examples_dir, item.sprite,
+                                    site_data.MAX_SPRITE_PIXELS)
+      except untrusted.UntrustedFileError as e:
+        item.gaps.append(f"dataset crops unreadable: {e}")
+      else:
+        width, height = writer.jpeg(
+            paths.join_under(directory, "crops", f"{stem}.jpg"), sprite)
+        crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
+                 _CROPS_SHOWN)
     written[item.index] = (inversions, crops)
   nearest = site_data.nearest(layer, count)
   for item in layer.filters:
