@@ -138,3 +138,12 @@ def test_the_site_writer_stays_under_its_directory(tmp_path):
   with pytest.raises(errors.OutputError, match="leads out"):
     site.make_site(str(atlas), str(out), progress=False)
   assert os.listdir(outside) == []
+
+
+def test_a_layer_named_as_the_examples_record_is_refused(tmp_path):
+  data = _folder(tmp_path / "data")
+  with pytest.raises(errors.LayerError, match="examples.json"):
+    fmi_tf.dataset_examples(_network("examples"), ["examples"],
+                            f"folder:{data}", str(tmp_path / "out"), k=1,
+                            image_size=24, crop_size=8, progress=False)
+  assert not os.path.exists(tmp_path / "out")

@@ -156,6 +156,11 @@ def check_run(net: Any,
   compute = precision_lib.resolve(precision)
   backbone = networks.network(net)
   names = draw.layer_names(backbone, layers)
+  for name in names:
+    if f"{name}.json" == examples_files.SUMMARY:
+      raise errors.LayerError(
+          f"layer {name!r} would write its record over the run's "
+          f"{examples_files.SUMMARY}: rename the layer")
   fields = {n: receptive_field.receptive_field(backbone.model, n)
             for n in names}
   data = datasets.resolve(dataset, **dataset_options)
