@@ -223,8 +223,8 @@ def redraw_grids(out_dir: str, num_filters: Mapping[str, int],
     The paths of the grids written.
   """
   with outputs.exclusive_lock(paths.join_under(out_dir, LOCK_FILE)):
-    paths = [path for name, count in num_filters.items()
-             if (path := save_layer_grid(out_dir, name, count))]
+    grids = [grid_path for name, count in num_filters.items()
+             if (grid_path := save_layer_grid(out_dir, name, count))]
     if then:
       then(out_dir, num_filters)
-  return paths
+  return grids
