@@ -20,6 +20,7 @@ from PIL import Image
 from PIL import ImageOps
 
 from fmi_tf import errors
+from fmi_tf import limits
 
 # Chelsea the cat, by Stefan van der Walt, CC0 (shipped with scikit-image).
 DEFAULT_IMAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
@@ -89,11 +90,11 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
 
   Raises:
     ImageError: if the file is missing, unreadable, truncated or no image.
-    ArgumentError: if size is not positive.
+    ArgumentError: if size is no integer from 1 to `limits.MAX_SIZE`.
   """
   path = path or DEFAULT_IMAGE
-  if size is not None and size < 1:
-    raise errors.ArgumentError(f"image size must be positive, not {size}")
+  if size is not None:
+    size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
   if not os.path.isfile(path):
     raise errors.ImageError(f"image not found: {path}")
   header(path)  # Refuses a bomb before Pillow decodes it.
@@ -124,7 +125,7 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
   Raises:
     ImageError: for a file that cannot be read, or an array outside the
       rule of `array_rgb`.
-    ArgumentError: if size is not positive.
+    ArgumentError: if size is no integer from 1 to `limits.MAX_SIZE`.
   """
   if image is None or isinstance(image, (str, os.PathLike)):
     return load_image(os.fspath(image) if image is not None else None, size)
@@ -134,9 +135,8 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
   else:
     rgb = array_rgb(image)
   if size is not None:
-    if size < 1:
-      raise errors.ArgumentError(f"image size must be positive, not {size}")
-    rgb = resize_longer_side(rgb, size)
+    rgb = resize_longer_side(rgb, limits.check_count("image size", size, 1,
+                                                     limits.MAX_SIZE))
   return rgb
 
 

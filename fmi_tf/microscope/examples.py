@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
@@ -191,9 +192,7 @@ def dataset_examples(net: Any,
       other weights or another dataset.
   """
   index, count = (layout.parse_shard(shard) if isinstance(shard, str)
-                  else shard)
-  if not 0 <= index < count:
-    raise errors.ArgumentError(f"bad shard {index}/{count}")
+                  else limits.check_shard(shard))
   run = examples_run.check_run(
       net, layers, dataset, out, k=k, image_size=image_size,
       crop_size=crop_size, batch_size=batch_size,

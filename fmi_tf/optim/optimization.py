@@ -34,6 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import feature_model
 from fmi_tf.optim import objectives
 from fmi_tf.optim import parameterization
@@ -87,8 +88,11 @@ class OptimizerConfig:
   param: "str | parameterization.ParamFactory" = "pixel"
 
   def __post_init__(self):
-    if self.steps < 1:
-      raise errors.ArgumentError(f"steps must be at least 1, not {self.steps}")
+    for field, low in (("steps", 1), ("warmup_steps", 0),
+                       ("steps_per_call", 1), ("patience", 1)):
+      object.__setattr__(self, field, limits.check_count(
+          field.replace("_", " "), getattr(self, field), low,
+          limits.MAX_STEPS))
     errors.check_non_negative("learning rate", self.learning_rate)
     if not self.learning_rate > 0:
       raise errors.ArgumentError(
@@ -98,21 +102,17 @@ class OptimizerConfig:
       raise errors.ArgumentError(
           f"warm-up steps must be in [0, steps), not {self.warmup_steps}")
     for what, beta in (("beta_1", self.beta_1), ("beta_2", self.beta_2)):
+      errors.check_non_negative(what, beta)
       if not 0 <= beta < 1:
         raise errors.ArgumentError(f"{what} must be in [0, 1), not {beta}")
     errors.check_non_negative("epsilon", self.epsilon)
+    errors.check_non_negative("tolerance", self.tolerance)
     if not self.epsilon > 0:
       raise errors.ArgumentError(
           f"epsilon must be positive, not {self.epsilon}")
-    if self.steps_per_call < 1:
-      raise errors.ArgumentError(
-          f"steps per call must be at least 1, not {self.steps_per_call}")
     if not 0 <= self.tolerance < 1:
       raise errors.ArgumentError(
           f"tolerance must be in [0, 1), not {self.tolerance}")
-    if self.patience < 1:
-      raise errors.ArgumentError(
-          f"patience must be at least 1, not {self.patience}")
     parameterization.check(self.param)
 
 
