@@ -11,6 +11,8 @@ import pytest
 
 import fmi_tf
 from fmi_tf.microscope import examples_files
+from tests import tool_runs
+from tests.test_export_writes import model_dir  # pylint: disable=unused-import
 
 
 @pytest.fixture
@@ -78,3 +80,13 @@ def test_a_rerun_with_fewer_layers_leaves_no_stale_file(tiny_backbone, folder,
       examples_files.STATE_DIRECTORY])
   summary = examples_files.read_summary(str(out))
   assert summary["layers"] == ["block1_conv1"] and summary["image_size"] == 32
+
+
+def test_texture_export_on_a_full_disk_is_one_line_and_leaves_nothing(
+    model_dir, full_disk):
+  finished = tool_runs.run_tool("fmi-texture-export",
+                                f"--model_dir={model_dir}",
+                                f"--export_base={full_disk / 'exports'}")
+  tool_runs.assert_one_line_error(finished, "fmi-texture-export",
+                                  "No space left on device")
+  assert os.listdir(full_disk) == []
