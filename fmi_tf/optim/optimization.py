@@ -88,11 +88,12 @@ class OptimizerConfig:
   param: "str | parameterization.ParamFactory" = "pixel"
 
   def __post_init__(self):
-    for field, low in (("steps", 1), ("warmup_steps", 0),
-                       ("steps_per_call", 1), ("patience", 1)):
+    for field, what, low in (("steps", "steps", 1),
+                             ("warmup_steps", "warm-up steps", 0),
+                             ("steps_per_call", "steps per call", 1),
+                             ("patience", "patience", 1)):
       object.__setattr__(self, field, limits.check_count(
-          field.replace("_", " "), getattr(self, field), low,
-          limits.MAX_STEPS))
+          what, getattr(self, field), low, limits.MAX_STEPS))
     errors.check_non_negative("learning rate", self.learning_rate)
     if not self.learning_rate > 0:
       raise errors.ArgumentError(
