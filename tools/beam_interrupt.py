@@ -8,8 +8,8 @@ stderr is a terminal) that a thread copies to the real stderr. From the
 first Ctrl-C on, the copy drops what comes: the signal's arrival is seen
 by the copying thread itself (`signal.set_wakeup_fd`), before any worker or
 thread has printed a traceback. Once the pipeline has unwound, the real
-stderr is back for `cli.run`'s one line. The files already written are whole (every
-output is written atomically) and a rerun resumes.
+stderr is back for `cli.run`'s one line. The files already written are
+whole (every output is written atomically) and a rerun resumes.
 """
 
 import contextlib

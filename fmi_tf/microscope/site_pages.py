@@ -42,7 +42,8 @@ def stem(index: int) -> str:
 
 
 def _number(value) -> str:
-  if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+  if isinstance(value, numbers.Real) and not isinstance(value,
+                                                        numbers.Integral):
     return f"{value:.4g}"
   return str(value)
 
