@@ -13,7 +13,6 @@ disk; every picture has its size and, on the index and layer pages,
 
 import functools
 from importlib import resources
-import numbers
 from typing import Optional, Sequence
 
 import jinja2
@@ -42,8 +41,7 @@ def stem(index: int) -> str:
 
 
 def _number(value) -> str:
-  if isinstance(value, numbers.Real) and not isinstance(value,
-                                                        numbers.Integral):
+  if isinstance(value, float):
     return f"{value:.4g}"
   return str(value)
 
