@@ -28,6 +28,11 @@ _CALLS = {
     "dataset_examples": lambda net, out, **kw: fmi_tf.dataset_examples(
         net, ["block1_conv1"], "folder:/nonexistent-dataset", out,
         **kw, progress=False),
+    "reallocate": lambda net, out, **kw: fmi_tf.reallocate(
+        net, None, **{"seeds": [0], "steps": 1, "size": 32, **kw},
+        progress=False),
+    "make_site": lambda net, out, **kw: fmi_tf.make_site(
+        "/nonexistent-atlas", out, **kw, progress=False),
 }
 _ARGUMENTS = {
     "invert": ("size", "steps", "steps_per_call", "patience",
@@ -36,6 +41,8 @@ _ARGUMENTS = {
     "draw_atlas": ("size", "steps", "shard"),
     "dataset_examples": ("k", "image_size", "crop_size", "batch_size",
                          "checkpoint_images", "shard"),
+    "reallocate": ("size", "steps"),
+    "make_site": ("neighbours",),
 }
 # Values of _BAD that are valid for an argument.
 _VALID = {"learning_rate": {"2**64", "1.5"}, "filters": {"list"},
@@ -53,6 +60,8 @@ def test_a_bad_argument_is_one_clear_fmi_error(tiny_backbone, tmp_path, call,
                  **{argument: _BAD[name]})
   message = str(raised.value)
   assert message and "\n" not in message
+  if call == "make_site":  # checked before the atlas is looked for
+    assert argument in message
   assert not list(tmp_path.iterdir())
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import untrusted
@@ -112,9 +113,14 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 
   Raises:
     ArgumentError: if an atlas directory is missing or no atlas holds a
-      filter, or the examples directory is missing.
+      filter, the examples directory is missing, or `neighbours` is no
+      integer from 0 to `limits.MAX_CHANNELS`.
     OutputError: if `out` cannot be written.
   """
+  neighbours = limits.check_count("neighbours", neighbours, 0,
+                                  limits.MAX_CHANNELS)
+  if not isinstance(title, str):
+    raise errors.ArgumentError(f"title must be text, not {title!r}")
   dirs = [atlas] if isinstance(atlas, str) else list(atlas)
   if not dirs:
     raise errors.ArgumentError("give at least one atlas directory")
