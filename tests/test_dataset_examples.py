@@ -273,7 +273,7 @@ def test_any_network_tiny_mobilenet(folder, tmp_path):
 
 def test_bad_numbers_and_a_broken_state_are_one_clear_error(
     tiny_backbone, folder, tmp_path):
-  with pytest.raises(errors.ArgumentError, match="k must be a positive"):
+  with pytest.raises(errors.ArgumentError, match="k must be an integer from 1 to"):
     _run(tiny_backbone, folder, tmp_path / "a", k=0)
   with pytest.raises(errors.ArgumentError, match="bad shard"):
     _run(tiny_backbone, folder, tmp_path / "b", shard="2/2")

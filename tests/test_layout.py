@@ -8,12 +8,11 @@ import pytest
 _PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "fmi_tf"
 # From the lowest floor to the highest; stages on one floor may not import
 # each other either.
-_FLOORS = [("errors", "texture", "io"), ("nets",), ("optim",), ("inversion",),
-           ("atlas", "style"), ("recognition",), ("faithfulness",),
-           ("serving", "microscope"),
-           ("beam",)]
+_FLOORS = [("errors", "limits", "texture", "io"), ("nets",), ("optim",),
+           ("inversion",), ("atlas", "style"), ("recognition",),
+           ("faithfulness",), ("serving", "microscope"), ("beam",)]
 _FLOOR = {stage: i for i, stages in enumerate(_FLOORS) for stage in stages}
-_SHARED = {"errors", "texture", "io"}
+_SHARED = {"errors", "limits", "texture", "io"}
 
 
 def _stage(module: str) -> str:

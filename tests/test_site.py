@@ -76,7 +76,7 @@ def test_every_link_and_picture_is_a_relative_file_of_the_site(built):
   assert built.filters == sum(_LAYERS.values()) and not built.gaps
   for page in pages:
     text = open(page, encoding="utf8").read()
-    assert "http" not in text
+    assert "http:" not in text and "https:" not in text
     for target in re.findall(r'(?:href|src)="([^"#]+)"', text):
       assert os.path.isfile(os.path.join(os.path.dirname(page), target)), (
           page, target)

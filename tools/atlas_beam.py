@@ -36,6 +36,7 @@ from fmi_tf.beam import examples as beam_examples
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as beam_options
 from fmi_tf.microscope import examples
+from . import beam_interrupt
 from . import cli
 from . import inversion_flags
 from . import model_flags
@@ -99,7 +100,7 @@ def main(argv):
 
 
 def run():
-  cli.run(main, pass_through=True)
+  cli.run(beam_interrupt.quiet_on_interrupt(main), pass_through=True)
 
 
 if __name__ == "__main__":

@@ -19,17 +19,17 @@ import keras
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import weights as vgg_weights
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-# Upper bounds of the tools' integer flags, so that no count (an image side,
-# steps, a batch) can ask for unbounded memory or time.
-MAX_SIZE = 4096
-MAX_STEPS = 1_000_000
-MAX_BATCH = 4096
-MAX_CHANNELS = 65536
-MAX_IMAGES_PER_ITEM = 1_000_000
+# Upper bounds of the tools' integer flags: the API's limits (`limits`).
+MAX_SIZE = limits.MAX_SIZE
+MAX_STEPS = limits.MAX_STEPS
+MAX_BATCH = limits.MAX_BATCH
+MAX_CHANNELS = limits.MAX_CHANNELS
+MAX_IMAGES_PER_ITEM = limits.MAX_IMAGES_PER_ITEM
 
 
 def fail(message: str, status: int = EXIT_BAD_INPUT) -> None:

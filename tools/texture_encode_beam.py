@@ -26,6 +26,7 @@ from fmi_tf.beam import encoding
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as beam_options
 from fmi_tf.recognition import encoder
+from . import beam_interrupt
 from . import cli
 from . import model_flags
 from . import texture_flags
@@ -65,7 +66,7 @@ def main(argv):
 
 
 def run():
-  cli.run(main, pass_through=True)
+  cli.run(beam_interrupt.quiet_on_interrupt(main), pass_through=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from typing import Mapping, Optional, Sequence
 from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 
 FILENAME = "index.html"
 
@@ -40,7 +41,7 @@ def _layer_section(out_dir: str, layer: str, num_filters: int) -> str:
   if inactive:
     parts.append(f"<p>not activated by the inversion (map silent in its "
                  f"image): {', '.join(map(str, inactive))}</p>")
-  if os.path.isfile(os.path.join(out_dir, f"{layer}.png")):
+  if os.path.isfile(paths.join_under(out_dir, f"{layer}.png")):
     parts.append(f'<a href="{name}.png"><img class="grid" src="{name}.png" '
                  f'alt="{name}: grid of its filters"></a>')
   if done:
@@ -95,6 +96,6 @@ def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:
       f"<nav>{navigation}</nav>",
       *(_layer_section(out_dir, n, num_filters[n]) for n in order),
       "</body></html>", ""])
-  path = os.path.join(out_dir, FILENAME)
+  path = paths.join_under(out_dir, FILENAME)
   outputs.write_bytes(path, page.encode("utf8"))
   return path

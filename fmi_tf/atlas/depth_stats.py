@@ -26,6 +26,7 @@ from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 
 RECORD_KEY = "texture_measures"
@@ -53,7 +54,8 @@ def find_filters(atlas_dir: str) -> dict[str, list[int]]:
   for name in sorted(os.listdir(atlas_dir)):
     match = _RECORD_NAME.match(name)
     png = os.path.join(atlas_dir, name[:-len(".json")] + ".png")
-    if match and os.path.isfile(png):
+    if (match and paths.is_safe_name(match["layer"])
+        and os.path.isfile(png)):
       found.setdefault(match["layer"], []).append(int(match["filter"]))
   if not found:
     raise errors.ArgumentError(
@@ -66,7 +68,7 @@ def find_filters(atlas_dir: str) -> dict[str, list[int]]:
 
 
 def _stem(atlas_dir: str, layer: str, filter_id: int) -> str:
-  return os.path.join(atlas_dir, f"{layer}_{filter_id:04d}")
+  return paths.join_under(atlas_dir, f"{layer}_{filter_id:04d}")
 
 
 def measure_atlas(atlas_dir: str,

@@ -15,6 +15,7 @@ from absl import logging
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
@@ -149,7 +150,8 @@ def draw_atlas(net: Any,
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
   shard_index, shard_count = (layout.parse_shard(shard)
-                              if isinstance(shard, str) else shard)
+                              if isinstance(shard, str)
+                              else limits.check_shard(shard))
   rgb = image_io.as_rgb(image, size)
   names = layer_names(backbone, layers)
   strategy = strategy or tf.distribute.get_strategy()

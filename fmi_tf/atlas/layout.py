@@ -35,13 +35,14 @@ from fmi_tf.inversion import filters
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.nets import feature_model
 
 
 def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
   """Returns `out_dir/<layer>_<filter:04d>`, without extension."""
-  return os.path.join(out_dir, f"{layer}_{filter_id:04d}")
+  return paths.join_under(out_dir, f"{layer}_{filter_id:04d}")
 
 
 def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
@@ -200,7 +201,7 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   sheet = grid.labelled_grid(
       pictures, [f"{k} inactive" if k in inactive else str(k) for k in done],
       title)
-  path = os.path.join(out_dir, f"{layer}.png")
+  path = paths.join_under(out_dir, f"{layer}.png")
   outputs.write_png(path, sheet)
   return path
 
@@ -221,9 +222,9 @@ def redraw_grids(out_dir: str, num_filters: Mapping[str, int],
   Returns:
     The paths of the grids written.
   """
-  with outputs.exclusive_lock(os.path.join(out_dir, LOCK_FILE)):
-    paths = [path for name, count in num_filters.items()
-             if (path := save_layer_grid(out_dir, name, count))]
+  with outputs.exclusive_lock(paths.join_under(out_dir, LOCK_FILE)):
+    grids = [grid_path for name, count in num_filters.items()
+             if (grid_path := save_layer_grid(out_dir, name, count))]
     if then:
       then(out_dir, num_filters)
-  return paths
+  return grids

@@ -8,12 +8,15 @@ filters and an image in; the inverted images and one record per filter out
 
 import dataclasses
 import hashlib
+import itertools
+import numbers
 from typing import Any, Iterable, Optional
 
 import numpy as np
 from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import network_defaults
 from fmi_tf.inversion import param_defaults
@@ -65,14 +68,27 @@ class InversionResult:
 
 def _filter_list(filters: "str | int | Iterable[int]",
                  num_filters: int) -> list[int]:
+  """The filter indices asked for, each checked, at most one per filter of
+  the layer (read lazily: `range(10**12)` is refused after that many)."""
   if isinstance(filters, str):
     return filters_lib.parse_filters(filters, num_filters)
-  ids = [filters] if isinstance(filters, int) else [int(k) for k in filters]
+  if isinstance(filters, numbers.Integral) and not isinstance(filters, bool):
+    filters = [filters]
+  try:
+    ids = list(itertools.islice(iter(filters), num_filters + 1))
+  except TypeError:
+    raise errors.ArgumentError(
+        "filters must be an index, indices or text such as '0:64', not "
+        f"{filters!r}") from None
   if not ids:
     raise errors.ArgumentError("give at least one filter")
+  if len(ids) > num_filters:
+    raise errors.ArgumentError(
+        f"more filters asked for than the layer's {num_filters}")
   for k in ids:
+    limits.check_count("a filter index", k, 0, limits.MAX_CHANNELS)
     filters_lib.check_filter(k, num_filters)
-  return ids
+  return [int(k) for k in ids]
 
 
 def invert(net: "feature_model.Backbone | str | Any",

@@ -20,6 +20,7 @@ from PIL import Image
 from PIL import ImageOps
 
 from fmi_tf import errors
+from fmi_tf import limits
 
 # Chelsea the cat, by Stefan van der Walt, CC0 (shipped with scikit-image).
 DEFAULT_IMAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
@@ -89,11 +90,11 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
 
   Raises:
     ImageError: if the file is missing, unreadable, truncated or no image.
-    ArgumentError: if size is not positive.
+    ArgumentError: if size is no integer from 1 to `limits.MAX_SIZE`.
   """
   path = path or DEFAULT_IMAGE
-  if size is not None and size < 1:
-    raise errors.ArgumentError(f"image size must be positive, not {size}")
+  if size is not None:
+    size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
   if not os.path.isfile(path):
     raise errors.ImageError(f"image not found: {path}")
   header(path)  # Refuses a bomb before Pillow decodes it.
@@ -114,15 +115,17 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
 
   Args:
     image: a file path, None for the embedded photo, a Pillow image, or an
-      array [H, W, 3] (float in [0, 1], or uint8).
+      array [H, W, 3] by the rule of `array_rgb` (uint8, or floats in
+      [0, 1]).
     size: if given, the longer side is resized to this many pixels.
 
   Returns:
     Array [H, W, 3], float32, in [0, 1].
 
   Raises:
-    ImageError: for a file that cannot be read, or an array of another shape.
-    ArgumentError: if size is not positive.
+    ImageError: for a file that cannot be read, or an array outside the
+      rule of `array_rgb`.
+    ArgumentError: if size is no integer from 1 to `limits.MAX_SIZE`.
   """
   if image is None or isinstance(image, (str, os.PathLike)):
     return load_image(os.fspath(image) if image is not None else None, size)
@@ -130,17 +133,54 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
     check_pixels(*image.size, "given")
     rgb = _to_rgb_float(ImageOps.exif_transpose(image))
   else:
-    array = np.asarray(image)
-    if array.ndim != 3 or array.shape[-1] != 3:
-      raise errors.ImageError(
-          f"an image array must be [H, W, 3], not {list(array.shape)}")
-    rgb = (array.astype(np.float32) / 255.0 if array.dtype == np.uint8
-           else np.clip(array.astype(np.float32), 0.0, 1.0))
+    rgb = array_rgb(image)
   if size is not None:
-    if size < 1:
-      raise errors.ArgumentError(f"image size must be positive, not {size}")
-    rgb = resize_longer_side(rgb, size)
+    rgb = resize_longer_side(rgb, limits.check_count("image size", size, 1,
+                                                     limits.MAX_SIZE))
   return rgb
+
+
+def array_rgb(image) -> np.ndarray:
+  """An image array by the one rule for arrays, as float32 RGB in [0, 1].
+
+  The rule: an array [H, W, 3] (at most `MAX_PIXELS` pixels) of dtype uint8
+  holds 0 to 255; of a float dtype, finite values in [0, 1]. Any other
+  dtype (int64, uint16, bool, ...) is ambiguous (0 to 255, or 0 to 65535?)
+  and refused, as is a float array with a value outside [0, 1] (an image of
+  0 to 255 given as floats would otherwise be white), NaN or an infinity.
+
+  Examples:
+    >>> array_rgb(np.full((2, 2, 3), 255, np.uint8)).max()
+    1.0
+
+  Raises:
+    ImageError: for any array outside the rule, saying what to give.
+  """
+  try:
+    array = np.asarray(image)
+  except (TypeError, ValueError) as e:
+    raise errors.ImageError(f"cannot read an image array from "
+                            f"{type(image).__name__}: {e}") from None
+  if array.ndim != 3 or array.shape[-1] != 3 or 0 in array.shape:
+    raise errors.ImageError(
+        f"an image array must be [H, W, 3], not {list(array.shape)}")
+  check_pixels(array.shape[1], array.shape[0], "given")
+  if array.dtype == np.uint8:
+    return array.astype(np.float32) / 255.0
+  if not np.issubdtype(array.dtype, np.floating):
+    raise errors.ImageError(
+        f"an image array of dtype {array.dtype} is ambiguous (0 to 255, or "
+        "0 to 65535?): give uint8 in [0, 255] or floats in [0, 1]")
+  if not np.isfinite(array).all():
+    raise errors.ImageError(
+        "a float image array must hold finite values in [0, 1]; this one "
+        "holds NaN or an infinity")
+  low, high = float(array.min()), float(array.max())
+  if low < 0 or high > 1:
+    raise errors.ImageError(
+        f"a float image array must hold values in [0, 1], not {low:.4g} to "
+        f"{high:.4g} (divide 0-255 values by 255, or give uint8)")
+  return array.astype(np.float32)
 
 
 def _to_rgb_float(image: Image.Image) -> np.ndarray:

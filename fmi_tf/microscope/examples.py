@@ -24,7 +24,6 @@ draws its grids.
 """
 
 import dataclasses
-import os
 import time
 from typing import Any, Sequence
 
@@ -33,8 +32,10 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_run
@@ -191,9 +192,7 @@ def dataset_examples(net: Any,
       other weights or another dataset.
   """
   index, count = (layout.parse_shard(shard) if isinstance(shard, str)
-                  else shard)
-  if not 0 <= index < count:
-    raise errors.ArgumentError(f"bad shard {index}/{count}")
+                  else limits.check_shard(shard))
   run = examples_run.check_run(
       net, layers, dataset, out, k=k, image_size=image_size,
       crop_size=crop_size, batch_size=batch_size,
@@ -248,8 +247,8 @@ def write_when_all_shards_are_done(run: examples_run.Run, count: int) -> bool:
   Raises:
     ArgumentError: if a shard's state cannot be read.
   """
-  lock = os.path.join(examples_files.state_directory(run.out),
-                      f"{run.key}.lock")
+  lock = paths.join_under(examples_files.state_directory(run.out),
+                         f"{run.key}.lock")
   with outputs.exclusive_lock(lock):
     if run.is_written():
       return True

@@ -21,6 +21,7 @@ file.
 import io
 import json
 import os
+import shutil
 from typing import Callable, Iterable, Mapping, Sequence
 import zlib
 
@@ -30,6 +31,7 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import receptive_field
 
@@ -39,15 +41,15 @@ _GREY = 128
 
 
 def state_directory(out: str) -> str:
-  return os.path.join(out, STATE_DIRECTORY)
+  return paths.join_under(out, STATE_DIRECTORY)
 
 
 def layer_path(out: str, layer: str) -> str:
-  return os.path.join(out, f"{layer}.json")
+  return paths.join_under(out, f"{layer}.json")
 
 
 def sprite_path(out: str, layer: str, filter_id: int) -> str:
-  return os.path.join(out, layer, f"{filter_id:04d}.png")
+  return paths.join_under(out, layer, f"{filter_id:04d}.png")
 
 
 def _read_json(path: str) -> dict:
@@ -69,7 +71,7 @@ def read_summary(out: str) -> dict:
   """
   if not os.path.isdir(out):
     raise errors.ArgumentError(f"examples directory not found: {out}")
-  path = os.path.join(out, SUMMARY)
+  path = paths.join_under(out, SUMMARY)
   if not os.path.isfile(path):
     raise errors.ArgumentError(
         f"{out} holds no complete dataset examples ({SUMMARY} is missing: "
@@ -181,12 +183,39 @@ def _write_sprites(out: str, key: str, names: Sequence[str],
   written as a PNG with fast settings (zlib level 1, run-length strategy).
   """
   sprites = {}
-  for i, name in enumerate(names):
-    sprites[name] = np.lib.format.open_memmap(
-        os.path.join(state_directory(out), f"{key}_{i}.sprites.npy"), "w+",
-        np.uint8, (tops[name].scores.shape[0], crop_size,
-                   tops[name].k * crop_size, 3))
-    sprites[name][:] = _GREY
+  try:
+    for i, name in enumerate(names):
+      sprites[name] = _mapped_array(
+          paths.join_under(state_directory(out), f"{key}_{i}.sprites.npy"),
+          (tops[name].scores.shape[0], crop_size, tops[name].k * crop_size,
+           3))
+      sprites[name][:] = _GREY
+    _cut_and_write(out, names, tops, fields, image_names, read_images,
+                   crop_size, sprites)
+  finally:
+    for name in list(sprites):
+      path = sprites.pop(name).filename
+      os.remove(path)
+
+
+def _mapped_array(path: str, shape: tuple[int, ...]) -> np.ndarray:
+  """A uint8 array mapped from a new file whose blocks are all allocated,
+  so a full disk is an OSError here, never a SIGBUS when a page is first
+  written."""
+  array = np.lib.format.open_memmap(path, "w+", np.uint8, shape)
+  try:
+    with open(path, "r+b") as f:
+      os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)
+  except OSError:
+    del array
+    os.remove(path)
+    raise
+  return array
+
+
+def _cut_and_write(out, names, tops, fields, image_names, read_images,
+                   crop_size, sprites) -> None:
+  """Cuts the crops into the mapped sprites, then writes them as PNGs."""
   slots = {}
   for name in names:
     for c, rank in zip(*np.nonzero(tops[name].images != top_k.EMPTY)):
@@ -203,15 +232,12 @@ def _write_sprites(out: str, key: str, names: Sequence[str],
         sprites[layer][c, :, rank * crop_size:(rank + 1) * crop_size] = cut(
             box, crop_size)
   for name in names:
-    outputs.prepare_directory(os.path.join(out, name))
+    outputs.prepare_directory(paths.join_under(out, name))
     for c, sprite in enumerate(sprites[name]):
       buffer = io.BytesIO()
       Image.fromarray(np.asarray(sprite)).save(
           buffer, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
       outputs.write_bytes(sprite_path(out, name, c), buffer.getvalue())
-    path = sprites[name].filename
-    del sprites[name]
-    os.remove(path)
 
 
 def _layer_record(layer: str, top: top_k.TopK,
@@ -247,6 +273,25 @@ def _layer_record(layer: str, top: top_k.TopK,
           "crop_size": crop_size, "k": top.k, "filters": filters}
 
 
+def _remove_earlier_run(out: str, names: Sequence[str]) -> None:
+  """Removes the summary of an earlier run, then the files of its layers
+  that this run does not write again, so none is shown as this run's."""
+  try:
+    earlier = read_summary(out)
+  except errors.ArgumentError:
+    return
+  os.remove(paths.join_under(out, SUMMARY))
+  layers = earlier.get("layers")
+  for layer in layers if isinstance(layers, list) else []:
+    if layer in names or not paths.is_safe_name(layer):
+      continue
+    if os.path.isfile(layer_path(out, layer)):
+      os.remove(layer_path(out, layer))
+    sprites = paths.join_under(out, layer)
+    if os.path.isdir(sprites) and not os.path.islink(sprites):
+      shutil.rmtree(sprites)
+
+
 def write_outputs(out: str, key: str, record: Mapping,
                   class_names: Sequence[str], names: Sequence[str],
                   fields: Mapping[str, receptive_field.ReceptiveField],
@@ -273,13 +318,14 @@ def write_outputs(out: str, key: str, record: Mapping,
     read_images: reads the named images again, fitted as in the pass.
     crop_size: the side of each crop.
   """
+  _remove_earlier_run(out, names)
   _write_sprites(out, key, names, tops, fields, image_names, read_images,
                  crop_size)
   for name in names:
     outputs.write_json(layer_path(out, name), _layer_record(
         name, tops[name], fields[name], class_names, class_sums[name],
         class_counts, image_names, labels, crop_size))
-  outputs.write_json(os.path.join(out, SUMMARY), {
+  outputs.write_json(paths.join_under(out, SUMMARY), {
       **record, "key": key, "class_names": list(class_names),
       "class_counts": [int(v) for v in class_counts],
       "images": int(class_counts.sum()), "skipped": list(skipped),

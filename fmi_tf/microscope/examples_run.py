@@ -15,6 +15,7 @@ import json
 from typing import Any, Sequence
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.atlas import draw
 from fmi_tf.io import outputs
 from fmi_tf.microscope import examples_files
@@ -147,15 +148,23 @@ def check_run(net: Any,
       written, or one holding the examples of another network, other
       weights or another dataset.
   """
-  for what, value in (("k", k), ("image_size", image_size),
-                      ("crop_size", crop_size), ("batch_size", batch_size),
-                      ("checkpoint_images", checkpoint_images)):
-    if not isinstance(value, int) or value < 1:
-      raise errors.ArgumentError(f"{what} must be a positive integer, not "
-                                 f"{value!r}")
+  k, image_size, crop_size, batch_size, checkpoint_images = (
+      limits.check_count(what, value, low, high)
+      for what, value, low, high in (
+          ("k", k, 1, limits.MAX_BATCH),
+          ("image_size", image_size, 16, limits.MAX_SIZE),
+          ("crop_size", crop_size, 4, limits.MAX_SIZE),
+          ("batch_size", batch_size, 1, limits.MAX_BATCH),
+          ("checkpoint_images", checkpoint_images, 1,
+           limits.MAX_IMAGES_PER_ITEM)))
   compute = precision_lib.resolve(precision)
   backbone = networks.network(net)
   names = draw.layer_names(backbone, layers)
+  for name in names:
+    if f"{name}.json" == examples_files.SUMMARY:
+      raise errors.LayerError(
+          f"layer {name!r} would write its record over the run's "
+          f"{examples_files.SUMMARY}: rename the layer")
   fields = {n: receptive_field.receptive_field(backbone.model, n)
             for n in names}
   data = datasets.resolve(dataset, **dataset_options)

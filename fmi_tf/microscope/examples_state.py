@@ -17,6 +17,7 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 
@@ -71,8 +72,8 @@ class ShardState:
 
 def path(out: str, key: str, index: int, count: int) -> str:
   """The state file of shard `index` of `count` of run `key`."""
-  return os.path.join(examples_files.state_directory(out),
-                      f"{key}_{index}of{count}.npz")
+  return paths.join_under(examples_files.state_directory(out),
+                         f"{key}_{index}of{count}.npz")
 
 
 def load(state_path: str, names: Sequence[str]) -> Optional[ShardState]:

@@ -1,6 +1,8 @@
 """`make_site`: a static site to browse an atlas and its dataset examples.
 
-The site is a directory of plain files (`site_pages`, `site_assets`):
+The site is a directory of plain files, rendered from templates with
+autoescape (`site_pages`); every path in it is joined under `out` by
+`io.paths.join_under`:
 
 * `index.html`: every layer, its filter counts, gaps and receptive field;
 * `<layer>/index.html`: every filter's inversion as a card, sorted and
@@ -26,11 +28,12 @@ import numpy as np
 from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
+from fmi_tf.io import untrusted
 from fmi_tf.io import progress as progress_lib
-from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import recognition_page
-from fmi_tf.microscope import site_assets
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_pages
 
@@ -115,9 +118,14 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 
   Raises:
     ArgumentError: if an atlas directory is missing or no atlas holds a
-      filter, or the examples directory is missing.
+      filter, the examples directory is missing, or `neighbours` is no
+      integer from 0 to `limits.MAX_CHANNELS`.
     OutputError: if `out` cannot be written.
   """
+  neighbours = limits.check_count("neighbours", neighbours, 0,
+                                  limits.MAX_CHANNELS)
+  if not isinstance(title, str):
+    raise errors.ArgumentError(f"title must be text, not {title!r}")
   dirs = [atlas] if isinstance(atlas, str) else list(atlas)
   if not dirs:
     raise errors.ArgumentError("give at least one atlas directory")
@@ -127,27 +135,28 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     classifier = recognition_page.checked_model(classifier, dirs[0])
   atlases = site_data.Atlases(dirs, examples)
   notes = [f"Inversions from {', '.join(dirs)}."]
-  gaps = []
+  gaps = list(atlases.gaps)
   if examples is not None:
     try:
-      summary = examples_files.read_summary(examples)
+      summary = site_data.read_summary(examples)
       notes.append(
           f"Dataset examples: {summary.get('k')} regions per filter from "
           f"{summary.get('images')} images of {summary.get('dataset')} at "
           f"{summary.get('image_size')} px ({len(summary.get('skipped', []))}"
           " skipped).")
-    except errors.ArgumentError as e:
-      gaps.append(str(e))
+    except untrusted.UntrustedFileError as e:
+      gaps.append(f"dataset examples unreadable: {e}")
   out = outputs.prepare_directory(out)
   writer = _Writer()
-  writer.text(os.path.join(out, site_assets.CSS_NAME), site_assets.CSS)
-  writer.text(os.path.join(out, site_assets.JS_NAME), site_assets.JS)
+  for name in (site_pages.CSS_NAME, site_pages.JS_NAME):
+    writer.text(paths.join_under(out, name), site_pages.asset(name))
   rows, pages = [], 0
   with progress_lib.Progress(len(atlases.layers), unit="layer",
                              description="site", enabled=progress) as bar:
     for name in atlases.layers:
       layer = atlases.layer(name)
-      thumbs = _write_layer(writer, out, layer, neighbours)
+      thumbs = _write_layer(writer, out, layer, neighbours,
+                            atlases.examples_dir)
       pages += len(layer.filters)
       layer_gaps = [f"{name}: {g}" for g in layer.gaps] + [
           f"{name}/{f.index}: {'; '.join(f.gaps)}"
@@ -164,7 +173,7 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     recognition_page.write_recognition_page(classifier, out, dirs[0],
                                             examples)
     links.append((recognition_page.PAGE, "What each texture class is made of"))
-  index = os.path.join(out, "index.html")
+  index = paths.join_under(out, "index.html")
   writer.text(index, site_pages.index_page(title, rows, gaps, notes, links))
   if gaps:
     logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
@@ -173,11 +182,11 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 
 
 def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
-                 count: int) -> set[int]:
+                 count: int, examples_dir: Optional[str]) -> set[int]:
   """Writes a layer's pictures and pages; returns the filters with thumbs."""
-  directory = os.path.join(out, layer.name)
+  directory = paths.join_under(out, layer.name)
   for sub in ("img", "thumb", "crops"):
-    outputs.prepare_directory(os.path.join(directory, sub))
+    outputs.prepare_directory(paths.join_under(directory, sub))
   thumbs = set()
   written = {}
   for item in layer.filters:
@@ -186,28 +195,34 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
     for i, inversion in enumerate(item.inversions):
       if inversion.image is None:
         continue
-      name = f"img/{stem}_{i}.jpg"
-      width, height = writer.jpeg(os.path.join(directory, name),
+      name = f"{stem}_{i}.jpg"
+      width, height = writer.jpeg(paths.join_under(directory, "img", name),
                                   inversion.image)
-      inversions.append((inversion.label, name, width, height))
+      inversions.append((inversion.label, f"img/{name}", width, height))
     if item.image is not None:
-      writer.jpeg(os.path.join(directory, "thumb", f"{stem}.jpg"),
+      writer.jpeg(paths.join_under(directory, "thumb", f"{stem}.jpg"),
                   item.image, THUMBNAIL)
       thumbs.add(item.index)
     crops = None
     if item.sprite:
-      with Image.open(item.sprite) as picture:
-        sprite = np.asarray(picture.convert("RGB"))
-      name = f"crops/{stem}.jpg"
-      width, height = writer.jpeg(os.path.join(directory, name), sprite)
-      crops = (name, width * _CROPS_SHOWN // height, _CROPS_SHOWN)
+      try:
+        sprite = untrusted.read_rgb(examples_dir, item.sprite,
+                                    site_data.MAX_SPRITE_PIXELS)
+      except untrusted.UntrustedFileError as e:
+        item.gaps.append(f"dataset crops unreadable: {e}")
+      else:
+        width, height = writer.jpeg(
+            paths.join_under(directory, "crops", f"{stem}.jpg"), sprite)
+        crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
+                 _CROPS_SHOWN)
     written[item.index] = (inversions, crops)
   nearest = site_data.nearest(layer, count)
   for item in layer.filters:
     inversions, crops = written[item.index]
-    writer.text(os.path.join(directory, f"{site_pages.stem(item.index)}.html"),
+    writer.text(paths.join_under(directory,
+                                 f"{site_pages.stem(item.index)}.html"),
                 site_pages.filter_page(layer, item, inversions, crops,
                                        nearest.get(item.index, []), thumbs))
-  writer.text(os.path.join(directory, "index.html"),
+  writer.text(paths.join_under(directory, "index.html"),
               site_pages.layer_page(layer, thumbs))
   return thumbs

@@ -16,27 +16,41 @@ activation over the dataset and the preferred class. `texture_statistics`
 describes an inversion for the nearest filters of its layer: its log power
 in 8 octave bands of spatial frequency, its gradient orientations in 8 bins
 (both as shares), and the mean and spread of each colour channel.
+
+The directories are not trusted (`io.untrusted`, `site_records`): a file
+name whose layer is not safely named (`io.paths`) or whose filter index
+passes `site_records.MAX_FILTERS` is ignored and listed; a link out of the
+directory, a special file, a file past its size limit, an image past
+`MAX_INVERSION_PIXELS` (or a sprite past `MAX_SPRITE_PIXELS`) and a record
+with a field of the wrong type are gaps.
 """
 
 import dataclasses
-import json
 import math
 import os
 import re
 from typing import Optional, Sequence
 
-from absl import logging
 import numpy as np
-from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import texture_measures
+from fmi_tf.io import images as image_io
+from fmi_tf.io import paths
+from fmi_tf.io import untrusted
 from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import site_records
 
 _FILE = re.compile(r"^(?P<layer>.+)_(?P<filter>\d{4,})\.(?P<ext>png|json)$")
 _BANDS = 8
 _ORIENTATIONS = 8
+# The largest inversion fmi-atlas writes (its size bound), and the largest
+# image any tool reads.
+MAX_INVERSION_PIXELS = 4096 * 4096
+MAX_SPRITE_PIXELS = image_io.MAX_PIXELS
+# Ignored file names listed in full before "and N more".
+_LISTED = 5
 
 
 @dataclasses.dataclass
@@ -75,35 +89,29 @@ class Layer:
   gaps: list[str] = dataclasses.field(default_factory=list)
 
 
-def _read_image(path: str) -> np.ndarray:
-  with Image.open(path) as picture:
-    picture.load()
-    return np.asarray(picture.convert("RGB"))
-
-
-def _read_record(path: str) -> dict:
-  with open(path, encoding="utf8") as f:
-    record = json.load(f)
-  if not isinstance(record, dict):
-    raise ValueError("not a JSON object")
-  return record
-
-
-def _scan(atlas_dir: str) -> dict[str, dict[int, set[str]]]:
-  """{layer: {filter: {"png", "json"}}} of the files present."""
+def _scan(atlas_dir: str, ignored: list[str]
+          ) -> dict[str, dict[int, set[str]]]:
+  """{layer: {filter: {"png", "json"}}} of the files present; the names
+  that look like results but name no safe layer or a filter past
+  `site_records.MAX_FILTERS` are added to `ignored`."""
   found = {}
   for name in os.listdir(atlas_dir):
     match = _FILE.match(name)
-    if match:
-      found.setdefault(match["layer"], {}).setdefault(
-          int(match["filter"]), set()).add(match["ext"])
+    if not match:
+      continue
+    index = int(match["filter"])
+    if (not paths.is_safe_name(match["layer"])
+        or index >= site_records.MAX_FILTERS):
+      ignored.append(name)
+      continue
+    found.setdefault(match["layer"], {}).setdefault(index, set()).add(
+        match["ext"])
   return found
 
 
-def _label(record: dict, fallback: str) -> str:
-  parameters = record.get("parameters")
-  param = parameters.get("param") if isinstance(parameters, dict) else None
-  return str(param) if param else fallback
+def _read_record(atlas_dir: str, path: str) -> dict:
+  return site_records.atlas_record(
+      untrusted.read_json_object(atlas_dir, path))
 
 
 class Atlases:
@@ -125,10 +133,19 @@ class Atlases:
     self.dirs = list(atlas_dirs)
     self.examples_dir = examples_dir
     self._scans = []
+    ignored = []
     for atlas_dir in self.dirs:
       if not os.path.isdir(atlas_dir):
         raise errors.ArgumentError(f"atlas directory not found: {atlas_dir}")
-      self._scans.append(_scan(atlas_dir))
+      self._scans.append(_scan(atlas_dir, ignored))
+    self.gaps = []
+    if ignored:
+      listed = ", ".join(repr(n) for n in sorted(ignored)[:_LISTED])
+      more = len(ignored) - _LISTED
+      self.gaps.append(
+          f"ignored {len(ignored)} files named for no safely named layer or "
+          f"a filter past {site_records.MAX_FILTERS - 1}: {listed}"
+          + (f" and {more} more" if more > 0 else ""))
     names = sorted({n for scan in self._scans for n in scan})
     if not names:
       raise errors.ArgumentError(
@@ -139,10 +156,15 @@ class Atlases:
   def _depth(self, name: str) -> Optional[int]:
     for atlas_dir, scan in zip(self.dirs, self._scans):
       for k in sorted(scan.get(name, {})):
-        depth = layer_order.recorded_index(
-            os.path.join(atlas_dir, f"{name}_{k:04d}.json"))
-        if depth is not None:
-          return depth
+        if "json" not in scan[name][k]:
+          continue
+        try:
+          record = _read_record(atlas_dir, paths.join_under(
+              atlas_dir, f"{name}_{k:04d}.json"))
+        except untrusted.UntrustedFileError:
+          continue
+        if "layer_index" in record:
+          return record["layer_index"]
     return None
 
   def layer(self, name: str) -> Layer:
@@ -150,12 +172,12 @@ class Atlases:
     examples, gap = _layer_examples(self.examples_dir, name)
     count = max(max(scan.get(name, {-1: None})) + 1 for scan in self._scans)
     if examples:
-      count = max(count, len(examples.get("filters", [])))
+      count = max(count, len(examples["filters"]))
     filters = [_filter(name, k, self.dirs, self._scans, examples,
                        self.examples_dir) for k in range(count)]
     return Layer(name, filters,
-                 tuple(examples.get("class_names", ())) if examples else (),
-                 examples.get("receptive_field") if examples else None,
+                 tuple(examples["class_names"]) if examples else (),
+                 examples["receptive_field"] if examples else None,
                  [gap] if gap else [])
 
 
@@ -164,21 +186,32 @@ def _layer_examples(examples_dir: Optional[str],
   """A layer's examples record with the classes, or None and why not."""
   if not examples_dir:
     return None, None
-  if not os.path.isfile(examples_files.layer_path(examples_dir, layer)):
+  path = examples_files.layer_path(examples_dir, layer)
+  if not os.path.lexists(path):
     return None, f"no dataset examples in {examples_dir}"
   try:
-    record = examples_files.read_layer(examples_dir, layer)
-    summary = examples_files.read_summary(examples_dir)
-  except errors.ArgumentError as e:
-    return None, str(e)
-  return {**record, "class_names": summary.get("class_names", [])}, None
+    summary = read_summary(examples_dir)
+    record = untrusted.read_json_object(examples_dir, path)
+    return site_records.examples_layer(record, summary["class_names"]), None
+  except untrusted.UntrustedFileError as e:
+    return None, f"dataset examples unreadable: {e}"
+
+
+def read_summary(examples_dir: str) -> dict:
+  """The fields of an examples directory's summary that a site shows.
+
+  Raises:
+    UntrustedFileError: if it is missing, unsafe to read or malformed.
+  """
+  return site_records.summary(untrusted.read_json_object(
+      examples_dir, paths.join_under(examples_dir, examples_files.SUMMARY)))
 
 
 def _filter(layer: str, k: int, atlas_dirs, scans, examples,
             examples_dir) -> Filter:
   result = Filter(layer, k)
   for i, (atlas_dir, scan) in enumerate(zip(atlas_dirs, scans)):
-    stem = os.path.join(atlas_dir, f"{layer}_{k:04d}")
+    stem = paths.join_under(atlas_dir, f"{layer}_{k:04d}")
     present = scan.get(layer, {}).get(k, set())
     if not present:
       if i == 0 or len(atlas_dirs) == 1:
@@ -187,8 +220,8 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
     record = {}
     if "json" in present:
       try:
-        record = _read_record(stem + ".json")
-      except (OSError, ValueError) as e:
+        record = _read_record(atlas_dir, stem + ".json")
+      except untrusted.UntrustedFileError as e:
         result.gaps.append(f"record unreadable: {e}")
     else:
       result.gaps.append("record missing")
@@ -197,13 +230,14 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
     image = None
     if "png" in present:
       try:
-        image = _read_image(stem + ".png")
-      except (OSError, SyntaxError, ValueError) as e:
+        image = untrusted.read_rgb(atlas_dir, stem + ".png",
+                                   MAX_INVERSION_PIXELS)
+      except untrusted.UntrustedFileError as e:
         result.gaps.append(f"image unreadable: {e}")
     else:
       result.gaps.append("image missing")
     result.inversions.append(Inversion(
-        _label(record, f"atlas {i + 1}"), image, stem + ".png"))
+        record.get("param", f"atlas {i + 1}"), image, stem + ".png"))
   _measure(result)
   if examples is not None:
     _attach_examples(result, examples, examples_dir)
@@ -217,14 +251,13 @@ def _measure(result: Filter) -> None:
     result.measures.update({m: stored[m] for m in texture_measures.MEASURES})
   elif result.image is not None:
     result.measures.update(texture_measures.measure(result.image / 255.0))
-  gain = result.record.get("energy_share_gain")
-  if isinstance(gain, (int, float)):
-    result.measures["energy_share_gain"] = float(gain)
+  if "energy_share_gain" in result.record:
+    result.measures["energy_share_gain"] = result.record["energy_share_gain"]
 
 
 def _attach_examples(result: Filter, examples: dict,
                      examples_dir: str) -> None:
-  entries = examples.get("filters", [])
+  entries = examples["filters"]
   if result.index >= len(entries):
     result.gaps.append("no dataset examples")
     return
@@ -235,14 +268,8 @@ def _attach_examples(result: Filter, examples: dict,
       result.measures[key] = entry[key]
   if entry.get("preferred_class"):
     result.measures["preferred_class"] = entry["preferred_class"]
-  sprite = examples_files.sprite_path(examples_dir, result.layer,
-                                      result.index)
-  try:
-    with Image.open(sprite) as picture:
-      picture.verify()
-    result.sprite = sprite
-  except (OSError, SyntaxError, ValueError) as e:
-    result.gaps.append(f"dataset crops unreadable: {e}")
+  result.sprite = examples_files.sprite_path(examples_dir, result.layer,
+                                            result.index)
 
 
 def texture_statistics(rgb: np.ndarray) -> np.ndarray:

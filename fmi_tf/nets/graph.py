@@ -6,9 +6,18 @@ folds its ReLU into the convolution) or an activation layer (ReLU, ReLU6,
 swish, GELU, ...) on feature maps. Each of its C channels is a filter whose
 texture primitive can be inverted. Identity activations (ConvNeXt's
 `Activation("linear")`) are not nonlinearities and do not count.
+
+Layer names become file names (`<layer>_0003.png`, `<layer>/index.html`), so
+the lists below refuse a network whose feature-map layers are not all safely
+named (`io.paths`): every writer downstream inherits the check.
 """
 
+from typing import Iterable
+
 import keras
+
+from fmi_tf import errors
+from fmi_tf.io import paths
 
 _ACTIVATION_LAYERS = (keras.layers.ReLU, keras.layers.Activation,
                       keras.layers.LeakyReLU, keras.layers.ELU,
@@ -33,16 +42,34 @@ def is_invertible(layer: keras.layers.Layer) -> bool:
   return isinstance(layer, _ACTIVATION_LAYERS)
 
 
+def _safely_named(names: Iterable[str]) -> tuple[str, ...]:
+  for name in names:
+    if not paths.is_safe_name(name):
+      raise errors.LayerError(
+          f"the network has a layer named {name!r}, which cannot name a "
+          f"file: rename it ({paths.SAFE_NAME_RULE})")
+  return tuple(names)
+
+
 def invertible_layers(model: keras.Model) -> tuple[str, ...]:
-  """The names of the model's invertible layers, in network order."""
-  return tuple(layer.name for layer in model.layers if is_invertible(layer))
+  """The names of the model's invertible layers, in network order.
+
+  Raises:
+    LayerError: if one of them is not safely named (`io.paths`).
+  """
+  return _safely_named([layer.name for layer in model.layers
+                        if is_invertible(layer)])
 
 
 def feature_map_layers(model: keras.Model) -> tuple[str, ...]:
-  """The names of every layer whose output is feature maps, in order."""
-  return tuple(layer.name for layer in model.layers
-               if _is_feature_map_layer(layer)
-               and not isinstance(layer, keras.layers.InputLayer))
+  """The names of every layer whose output is feature maps, in order.
+
+  Raises:
+    LayerError: if one of them is not safely named (`io.paths`).
+  """
+  return _safely_named([layer.name for layer in model.layers
+                        if _is_feature_map_layer(layer)
+                        and not isinstance(layer, keras.layers.InputLayer)])
 
 
 def channels(model: keras.Model, name: str) -> int:

@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import feature_model
 from fmi_tf.optim import batch_rows
 from fmi_tf.optim import objective as objective_lib
@@ -95,8 +96,12 @@ class OptimizerConfig:
   param: "str | parameterization.ParamFactory" = "pixel"
 
   def __post_init__(self):
-    if self.steps < 1:
-      raise errors.ArgumentError(f"steps must be at least 1, not {self.steps}")
+    for field, what, low in (("steps", "steps", 1),
+                             ("warmup_steps", "warm-up steps", 0),
+                             ("steps_per_call", "steps per call", 1),
+                             ("patience", "patience", 1)):
+      object.__setattr__(self, field, limits.check_count(
+          what, getattr(self, field), low, limits.MAX_STEPS))
     errors.check_non_negative("learning rate", self.learning_rate)
     if not self.learning_rate > 0:
       raise errors.ArgumentError(
@@ -109,16 +114,18 @@ class OptimizerConfig:
       errors.check_choice("method", self.method, METHODS)
     else:
       optimizers.check(self.method)
-    optimizers.Adam(self.beta_1, self.beta_2, self.epsilon)  # Checks them.
-    if self.steps_per_call < 1:
+    for what, beta in (("beta_1", self.beta_1), ("beta_2", self.beta_2)):
+      errors.check_non_negative(what, beta)
+      if not 0 <= beta < 1:
+        raise errors.ArgumentError(f"{what} must be in [0, 1), not {beta}")
+    errors.check_non_negative("epsilon", self.epsilon)
+    errors.check_non_negative("tolerance", self.tolerance)
+    if not self.epsilon > 0:
       raise errors.ArgumentError(
-          f"steps per call must be at least 1, not {self.steps_per_call}")
+          f"epsilon must be positive, not {self.epsilon}")
     if not 0 <= self.tolerance < 1:
       raise errors.ArgumentError(
           f"tolerance must be in [0, 1), not {self.tolerance}")
-    if self.patience < 1:
-      raise errors.ArgumentError(
-          f"patience must be at least 1, not {self.patience}")
     parameterization.check(self.param)
 
   @property

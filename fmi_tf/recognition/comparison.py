@@ -15,6 +15,7 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import datasets
@@ -82,16 +83,16 @@ def write_report(directory: str, reports: Mapping[str, list[dict]],
 
 def _write_report(directory: str, reports: Mapping[str, list[dict]],
                   class_names: Sequence[str]) -> None:
-  outputs.write_json(os.path.join(directory, EVAL_FILE), dict(reports))
+  outputs.write_json(paths.join_under(directory, EVAL_FILE), dict(reports))
   per_class = {}
   for label, folds in reports.items():
     values = np.asarray([[r["per_class_accuracy"][n] or 0.0
                           for n in class_names] for r in folds])
     per_class[label] = (values.mean(axis=0), values.std(axis=0))
     matrix = np.sum([r["confusion_matrix"] for r in folds], axis=0)
-    outputs.write_png(os.path.join(directory, f"confusion_{label}.png"),
+    outputs.write_png(paths.join_under(directory, f"confusion_{label}.png"),
                       evaluation.confusion_image(matrix, class_names))
-  outputs.write_png(os.path.join(directory, PER_CLASS_FILE),
+  outputs.write_png(paths.join_under(directory, PER_CLASS_FILE),
                     evaluation.per_class_image(per_class, class_names))
 
 

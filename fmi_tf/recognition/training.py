@@ -68,10 +68,11 @@ def _decoded(image) -> tf.Tensor:
 
   Raises:
     ImageError: for a file that cannot be read or decoded, or one of more
-      than `fmi_tf.io.images.MAX_PIXELS` pixels.
+      than `fmi_tf.io.images.MAX_PIXELS` pixels; for an array outside the
+      rule of `fmi_tf.io.images.array_rgb`.
   """
   if not isinstance(image, (str, os.PathLike)):
-    return tf.convert_to_tensor(image)
+    return tf.convert_to_tensor(image_io.array_rgb(image))
   path = os.fspath(image)
   try:
     with open(path, "rb") as f:

@@ -26,7 +26,10 @@ end-to-end model also has `explain` (`explain_signature`): image bytes in,
 the predicted class and its filters ranked by contribution out. A
 batch with an image that is no JPEG, PNG or BMP, or that declares more than
 `max_pixels` pixels, fails with InvalidArgumentError naming its index, before
-anything is decoded.
+anything is decoded; so does a batch of more than `MAX_BATCH` images or
+descriptors, and descriptors that give NaN or infinite margins. The fitting
+bounds the work per image whatever its aspect ratio
+(`pipeline.fit_image`).
 
 The modules hold the Keras models' own tf.Variables and call the models
 through closures: a tracked Keras 3 model would save each weight twice, and
@@ -58,6 +61,24 @@ from fmi_tf.serving import warmup
 
 BYTES_SPEC = tf.TensorSpec([None], tf.string, name="image_bytes")
 UINT8_SPEC = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+# The most images one request (or one batch TF Serving's batching forms) may
+# hold: the work per request is bounded in the graph.
+MAX_BATCH = 32
+
+
+def bounded_batch(batch: tf.Tensor) -> tf.Tensor:
+  """The batch, once it is checked to hold at most `MAX_BATCH` elements.
+
+  Raises:
+    tf.errors.InvalidArgumentError: when the graph runs, for a larger batch,
+      naming the limit.
+  """
+  count = tf.shape(batch)[0]
+  check = tf.debugging.Assert(count <= MAX_BATCH, [
+      f"a request may hold at most {MAX_BATCH} images or descriptors "
+      "(MAX_BATCH); this one holds", count])
+  with tf.control_dependencies([check]):
+    return tf.identity(batch)
 
 
 def decode_batch(image_bytes: tf.Tensor, size: int,
@@ -68,20 +89,29 @@ def decode_batch(image_bytes: tf.Tensor, size: int,
     tf.errors.InvalidArgumentError: when an element is not an image or
       declares more than max_pixels pixels (checked before decoding).
   """
-  checked = image_headers.check(image_bytes, max_pixels)
+  checked = image_headers.check(bounded_batch(image_bytes), max_pixels)
   return tf.map_fn(lambda data: pipeline.fit_image(exif.upright(data), size),
                    checked, fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
 def fit_batch(images: tf.Tensor, size: int) -> tf.Tensor:
   """uint8 [B, H, W, 3] -> float [B, size, size, 3] in [0, 1]."""
-  return tf.map_fn(lambda image: pipeline.fit_image(image, size), images,
+  return tf.map_fn(lambda image: pipeline.fit_image(image, size),
+                   bounded_batch(images),
                    fn_output_signature=tf.TensorSpec([size, size, 3]))
 
 
 def _ranked(margins: tf.Tensor, temperature: float,
             class_names: tf.Variable) -> dict:
-  """Calibrated probabilities, and classes with their scores, ranked."""
+  """Calibrated probabilities, and classes with their scores, ranked.
+
+  Raises:
+    tf.errors.InvalidArgumentError: for NaN or infinite margins (from NaN,
+      infinite or overflowing descriptors): an error, never a NaN score.
+  """
+  margins = tf.debugging.assert_all_finite(
+      margins, "the classifier's margins are not finite: the descriptors "
+      "hold NaN, infinite or overflowing values")
   probabilities = tf.nn.softmax(margins / temperature, axis=-1)
   class_ids = tf.argsort(probabilities, axis=-1, direction="DESCENDING",
                          stable=True)
@@ -132,7 +162,8 @@ class ClassifierModule(tf.Module):
             tf.TensorSpec([None, size], tf.float32, name="descriptors")])
 
   def _serve(self, descriptors):
-    return _ranked(self.classifier(descriptors), self.temperature,
+    return _ranked(self.classifier(bounded_batch(descriptors)),
+                   self.temperature,
                    self.class_names)
 
 

@@ -12,6 +12,8 @@ import shutil
 import tempfile
 from typing import Callable
 
+import tensorflow as tf
+
 from fmi_tf import errors
 
 STAGING_PREFIX = ".export-"
@@ -45,6 +47,18 @@ def _missing_directories(path: str) -> list[str]:
   return missing[::-1]
 
 
+def _write_checked(write: Callable[[str], None], path: str, name: str,
+                   base: str) -> None:
+  """Runs a writer; TensorFlow's file errors (a full disk is a
+  ResourceExhaustedError) become one OutputError line."""
+  try:
+    write(path)
+  except tf.errors.OpError as e:
+    reason = e.message.rsplit("; ", 1)[-1] if "; " in e.message else e.message
+    raise errors.OutputError(
+        f"cannot write {name} into {base}: {reason}") from None
+
+
 def write_all(base: str, writers: dict[str, Callable[[str], None]]
               ) -> dict[str, str]:
   """Writes a new version of each model, or nothing at all.
@@ -57,8 +71,9 @@ def write_all(base: str, writers: dict[str, Callable[[str], None]]
     {model name: the version directory written}.
 
   Raises:
-    OutputError: if a target is in the way (checked before any writing);
-      any error of a writer, after everything new has been removed.
+    OutputError: if a target is in the way (checked before any writing),
+      or a writer cannot write (a full disk), after everything new has
+      been removed; any other error of a writer, after the same.
   """
   created = []
   for name in writers:
@@ -72,7 +87,7 @@ def write_all(base: str, writers: dict[str, Callable[[str], None]]
       os.mkdir(directory)
     staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=base)
     for name, write in writers.items():
-      write(os.path.join(staging, name))
+      _write_checked(write, os.path.join(staging, name), name, base)
     for name in writers:
       model_base = os.path.join(base, name)
       path = os.path.join(model_base, str(next_version(model_base)))

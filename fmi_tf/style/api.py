@@ -13,6 +13,7 @@ from typing import Any, Iterable, Optional
 import numpy as np
 from PIL import Image
 
+from fmi_tf import limits
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
@@ -208,6 +209,7 @@ def _given(**settings) -> dict:
 
 def _capped(image: Any, size: int) -> np.ndarray:
   """The image with its longer side capped at `size` (never enlarged)."""
+  size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
   rgb = image_io.as_rgb(image)
   if max(rgb.shape[:2]) > size:
     rgb = image_io.resize_longer_side(rgb, size)

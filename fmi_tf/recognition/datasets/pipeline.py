@@ -76,6 +76,10 @@ def read_image(data: tf.Tensor, name: tf.Tensor) -> tf.Tensor:
   return image
 
 
+# The longest side `fit_image` resizes, in shorter sides.
+MAX_ASPECT = 4
+
+
 def fit_image(image: tf.Tensor, size: int) -> tf.Tensor:
   """Applies the resize/crop policy: uint8 [H, W, 3] -> float [size, size, 3].
 
@@ -85,9 +89,17 @@ def fit_image(image: tf.Tensor, size: int) -> tf.Tensor:
 
   Returns:
     float32 RGB in [0, 1]: shorter side resized to `size`, central crop.
+    The longer side is first cut to at most `MAX_ASPECT` shorter sides
+    around its centre (which keeps the crop), so the resized image holds at
+    most `MAX_ASPECT * size**2` pixels whatever the aspect ratio: a 1 x
+    100000 strip is not scaled up to 224 x 22400000.
   """
+  shape = tf.shape(image)[:2]
+  kept = tf.minimum(shape, MAX_ASPECT * tf.reduce_min(shape))
+  top, left = (shape[0] - kept[0]) // 2, (shape[1] - kept[1]) // 2
+  image = image[top:top + kept[0], left:left + kept[1]]
   image = tf.image.convert_image_dtype(image, tf.float32)
-  shape = tf.cast(tf.shape(image)[:2], tf.float32)
+  shape = tf.cast(kept, tf.float32)
   scale = tf.cast(size, tf.float32) / tf.reduce_min(shape)
   new_shape = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), size)
   image = tf.image.resize(image, new_shape, antialias=True)

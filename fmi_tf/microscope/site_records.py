@@ -1,0 +1,137 @@
+"""The records a site reads, checked field by field.
+
+A record read back is valid JSON but may hold anything: a string where a
+number belongs, a list of a billion filters, NaN. Each reader below keeps
+only the fields a page shows, each of its type, and raises `RecordError`
+naming the first field that is not; the site shows such a record as a gap.
+"""
+
+import math
+import numbers
+from typing import Sequence
+
+from fmi_tf.io import untrusted
+
+# No network has more filters in a layer (fmi-atlas's channel bound).
+MAX_FILTERS = 65536
+
+
+class RecordError(untrusted.UntrustedFileError):
+  """A record's field is missing or of the wrong type."""
+
+
+def _fail(where: str, what: str):
+  raise RecordError(f"{where} is not {what}")
+
+
+def is_number(value) -> bool:
+  """A finite real number (not a bool)."""
+  return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+          and math.isfinite(value))
+
+
+def _number(where: str, value) -> float:
+  if not is_number(value):
+    _fail(where, "a finite number")
+  return float(value)
+
+
+def _integer(where: str, value, low: int = 0, high: int = 2**31) -> int:
+  if not (isinstance(value, int) and not isinstance(value, bool)
+          and low <= value < high):
+    _fail(where, f"an integer in [{low}, {high})")
+  return value
+
+
+def _text(where: str, value) -> str:
+  if not isinstance(value, str):
+    _fail(where, "text")
+  return value
+
+
+def _list(where: str, value, most: int = MAX_FILTERS) -> list:
+  if not isinstance(value, list) or len(value) > most:
+    _fail(where, f"a list of at most {most} items")
+  return value
+
+
+def _optional_number(where: str, value):
+  return None if value is None else _number(where, value)
+
+
+def _top_entry(where: str, entry) -> dict:
+  if not isinstance(entry, dict):
+    _fail(where, "an object")
+  box = _list(f"{where}.box", entry.get("box"), 3)
+  if len(box) != 3:
+    _fail(f"{where}.box", "(top, left, side)")
+  return {"image": _text(f"{where}.image", entry.get("image")),
+          "label": _integer(f"{where}.label", entry.get("label", -1), -1),
+          "score": _number(f"{where}.score", entry.get("score")),
+          "box": [_integer(f"{where}.box", v, -2**31) for v in box]}
+
+
+def _filter_entry(where: str, entry, class_count: int) -> dict:
+  if not isinstance(entry, dict):
+    _fail(where, "an object")
+  result = {
+      "top": [_top_entry(f"{where}.top[{i}]", e)
+              for i, e in enumerate(_list(f"{where}.top",
+                                          entry.get("top", [])))],
+      "mean_activation": _optional_number(f"{where}.mean_activation",
+                                          entry.get("mean_activation")),
+      "max_activation": _optional_number(f"{where}.max_activation",
+                                         entry.get("max_activation"))}
+  if entry.get("class_mean") is not None:
+    means = _list(f"{where}.class_mean", entry["class_mean"])
+    if len(means) != class_count:
+      _fail(f"{where}.class_mean", f"{class_count} numbers, one per class")
+    result["class_mean"] = [_number(f"{where}.class_mean", v) for v in means]
+  if entry.get("preferred_class") is not None:
+    result["preferred_class"] = _text(f"{where}.preferred_class",
+                                      entry["preferred_class"])
+  return result
+
+
+def summary(record: dict) -> dict:
+  """The fields of an examples summary that a site shows."""
+  names = _list("class_names", record.get("class_names", []))
+  return {"class_names": [_text("class_names", n) for n in names],
+          "skipped": _list("skipped", record.get("skipped", []),
+                           untrusted.MAX_RECORD_BYTES),
+          **{key: record.get(key) for key in ("k", "images", "dataset",
+                                              "image_size")}}
+
+
+def examples_layer(record: dict, class_names: Sequence[str]) -> dict:
+  """The fields of a layer's examples record that a site shows."""
+  field = record.get("receptive_field")
+  size = None
+  if field is not None:
+    if not isinstance(field, dict):
+      _fail("receptive_field", "an object")
+    size = _integer("receptive_field.size", field.get("size"), 1)
+  filters = _list("filters", record.get("filters", []))
+  return {"receptive_field": None if size is None else {"size": size},
+          "class_names": list(class_names),
+          "filters": [_filter_entry(f"filters[{i}]", e, len(class_names))
+                      for i, e in enumerate(filters)]}
+
+
+def atlas_record(record: dict) -> dict:
+  """The fields of a filter's atlas record that a site shows (the ones of
+  the wrong type dropped: a record is then shown without them)."""
+  result = {}
+  parameters = record.get("parameters")
+  if isinstance(parameters, dict) and isinstance(parameters.get("param"),
+                                                 str):
+    result["param"] = parameters["param"]
+  stored = record.get("texture_measures")
+  if isinstance(stored, dict) and all(is_number(v) for v in stored.values()):
+    result["texture_measures"] = stored
+  if is_number(record.get("energy_share_gain")):
+    result["energy_share_gain"] = float(record["energy_share_gain"])
+  depth = record.get("layer_index")
+  if isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0:
+    result["layer_index"] = depth
+  return result
