@@ -20,7 +20,7 @@ from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.microscope import filter_links
-from fmi_tf.microscope import site_assets
+from fmi_tf.microscope import site_pages
 from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import explanation_html
@@ -155,8 +155,8 @@ def write_recognition_page(model: Model, out: str,
            "what one standard deviation of the filter's energy adds).",
            f"Pictures from {atlas or 'no atlas'}; crops from "
            f"{examples or 'no dataset examples'}."]
-  stylesheet = (site_assets.CSS_NAME if os.path.isfile(
-      os.path.join(out, site_assets.CSS_NAME)) else None)
+  stylesheet = (site_pages.CSS_NAME if os.path.isfile(
+      os.path.join(out, site_pages.CSS_NAME)) else None)
   path = os.path.join(outputs.prepare_directory(out), PAGE)
   outputs.write_bytes(path, render(title, listed, notes,
                                    stylesheet).encode("utf8"))
