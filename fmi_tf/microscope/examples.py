@@ -31,7 +31,6 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.atlas import layout
 from fmi_tf.io import outputs

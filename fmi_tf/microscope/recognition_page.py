@@ -21,7 +21,6 @@ from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import site_pages
-from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import explanation_html
 from fmi_tf.recognition import trained_model
