@@ -12,6 +12,7 @@ descriptor dimensions are not filters (`gram`) has no such page.
 """
 
 import os
+from urllib import parse
 from typing import Optional, Union
 
 import jinja2
@@ -107,7 +108,7 @@ def classes(model: Model, atlas: Optional[str] = None,
           "crops": _data_uri(filter_links.crops(examples, layer, index),
                              _CROPS_WIDTH),
           "faithfulness": _faithfulness(atlas, layer, index),
-          "page": (site_pages.url(page) if site and os.path.isfile(
+          "page": (parse.quote(page) if site and os.path.isfile(
               os.path.join(site, page)) else None)})
     listed.append({"name": name, "voters": voters})
   return listed
