@@ -176,6 +176,7 @@ def test_per_image_gives_each_image_its_own_objective():
     (lambda: objectives.channel(_LAYER, "7"), errors.ArgumentError),
     (lambda: objectives.channel(_LAYER, []), errors.ArgumentError),
     (lambda: objectives.channel(_LAYER, [1.5]), errors.ArgumentError),
+    (lambda: objectives.channel(_LAYER, range(10**12)), errors.ArgumentError),
     (lambda: objectives.direction(_LAYER, [[[1.0]]]), errors.ArgumentError),
     (lambda: objectives.direction(_LAYER, [1.0, np.nan]),
      errors.ArgumentError),

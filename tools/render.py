@@ -13,6 +13,7 @@ for every image (`fmi_tf.render`).
 from absl import flags
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import outputs
 from fmi_tf.nets import precision
 from fmi_tf.optim import optimization
@@ -29,10 +30,10 @@ _OBJECTIVE = flags.DEFINE_string(
 _OUT = flags.DEFINE_string("out", None, "Output directory (required).")
 _SIZE = flags.DEFINE_integer("size", render_lib.DEFAULT_SIZE,
                              "Image side, pixels.", lower_bound=1,
-                             upper_bound=render_lib.MAX_SIZE)
+                             upper_bound=limits.MAX_SIZE)
 _STEPS = flags.DEFINE_integer("steps", _DEFAULTS.steps,
                               "The most steps per image.", lower_bound=1,
-                              upper_bound=100000)
+                              upper_bound=limits.MAX_STEPS)
 _LEARNING_RATE = flags.DEFINE_float("learning_rate", _DEFAULTS.learning_rate,
                                     "Peak step size.", lower_bound=0.0)
 _PARAM = flags.DEFINE_enum(
@@ -48,7 +49,7 @@ _SEED = flags.DEFINE_integer("seed", 0, "Seed of the noise and transforms.",
                              lower_bound=0, upper_bound=optimization.MAX_SEED)
 _BATCH_SIZE = flags.DEFINE_integer(
     "batch_size", render_lib.DEFAULT_BATCH_SIZE, "Images optimised together.",
-    lower_bound=1, upper_bound=4096)
+    lower_bound=1, upper_bound=limits.MAX_BATCH)
 _PRECISION = flags.DEFINE_enum("precision", render_lib.DEFAULT_PRECISION,
                                precision.PRECISIONS, "Network compute.")
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")

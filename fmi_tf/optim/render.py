@@ -26,6 +26,7 @@ import tensorflow as tf
 from PIL import Image
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
@@ -48,8 +49,6 @@ DEFAULT_BATCH_SIZE = 16
 # with bfloat16 arithmetic (docs/speed.md#channel-maximisation-against-xplique).
 DEFAULT_PRECISION = precision_lib.FLOAT32
 NOISE_STD = 0.1
-# The longest side rendered, as the tools' --size allows.
-MAX_SIZE = 4096
 IMAGE_STEP = "image-step"
 
 
@@ -109,9 +108,7 @@ def _image_count(objective: objective_lib.Objective,
                  images: Optional[int]) -> int:
   if images is None:
     return objective.elements or 1
-  if isinstance(images, bool) or not isinstance(images, int) or images < 1:
-    raise errors.ArgumentError(
-        f"images must be a positive integer, not {images!r}")
+  images = limits.check_count("images", images, high=limits.MAX_CHANNELS)
   if objective.elements is not None and objective.elements != images:
     raise errors.ArgumentError(
         f"the objective has targets for {objective.elements} images, but "
@@ -189,10 +186,8 @@ def render(net: Any,
       config or optimization.OptimizerConfig(param=DEFAULT_PARAM), settings)
   count = _image_count(objective, images)
   optimization.check_seed(seed)
-  if isinstance(batch_size, bool) or not isinstance(
-      batch_size, int) or batch_size < 1:
-    raise errors.ArgumentError(
-        f"batch_size must be a positive integer, not {batch_size!r}")
+  batch_size = limits.check_count("batch_size", batch_size,
+                                  high=limits.MAX_BATCH)
   if objective.couples_batch and count > batch_size:
     raise errors.ArgumentError(
         f"{objective!r} compares the images of a batch: render the "
@@ -267,10 +262,7 @@ def _with_transforms(param, transforms: list) -> parameterization.ParamFactory:
 
 def _start_images(init: Any, size: int) -> np.ndarray:
   """The [H, W, 3] image the run starts from (noise: its grey shape)."""
-  if isinstance(size, bool) or not isinstance(size, int) or not (
-      1 <= size <= MAX_SIZE):
-    raise errors.ArgumentError(
-        f"size must be an integer from 1 to {MAX_SIZE}, not {size!r}")
+  size = limits.check_count("size", size, high=limits.MAX_SIZE)
   if isinstance(init, str) and init == "noise":
     return np.full((size, size, 3), 0.5, np.float32)
   return image_io.as_rgb(init, size)

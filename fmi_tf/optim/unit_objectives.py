@@ -6,6 +6,7 @@ read through `objective.per_element` so that a narrowed batch keeps each
 image's own. See `objectives` for the whole vocabulary.
 """
 
+import itertools
 import numbers
 from typing import Iterable, Mapping, Sequence
 
@@ -13,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.optim.objective import Objective
 from fmi_tf.optim.objective import per_element
 
@@ -36,9 +38,12 @@ def _indices(index, what: str) -> np.ndarray:
   else:
     try:
       values = (None if isinstance(index, (str, bytes, Mapping))
-                else list(index))
+                else list(itertools.islice(index, limits.MAX_CHANNELS + 1)))
     except TypeError:
       values = None
+    if values is not None and len(values) > limits.MAX_CHANNELS:
+      raise errors.ArgumentError(
+          f"{what} lists more than {limits.MAX_CHANNELS} indices")
     if not values or not all(_is_integer(k) for k in values):
       raise errors.ArgumentError(
           f"{what} must be an integer or a non-empty list of integers, "
