@@ -57,6 +57,9 @@ _PLAN = {
         *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
         "--image_size=16", "--crop_size=8", "--out=out"],
     "fmi_tf.tools.site": ["--atlas=atlas", "--out=site"],
+    "fmi_tf.tools.render": [
+        *_MODEL, "--objective=block1_conv1:0", "--size=16", "--steps=2",
+        "--out=out", "--logdir=logs"],
     "fmi_tf.tools.faithfulness": [
         *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
         "--size=16", "--filters=2", "--queries=1", "--steps=2",
@@ -75,6 +78,7 @@ _ACCEPTED = {
                                        *(("fmi-atlas-beam",) if _BEAM else ()))
       for flag in ("alpha", "beta", "l2_weight", "tv_weight",
                    "learning_rate")),
+    ("fmi-render", "learning_rate", _HUGE),
     *(("fmi-reallocate", flag, _HUGE)
       for flag in ("concentration", "learning_rate", "tv_weight")),
     *(("fmi-stylize", flag, _HUGE)
