@@ -1,0 +1,75 @@
+"""The run an output directory belongs to: the first to start owns it.
+
+A run that fills a directory (an atlas, dataset examples) claims it before
+it writes anything else: it creates `FILENAME` there, holding the settings
+that decide its files' bytes, only if no such file exists
+(`object_store.create_new`). A second run finds the claim: with the same
+settings it goes on (a resume, or a shard of the same run), with other
+settings it is refused in one line naming the first setting that differs,
+even while the first run has written nothing else yet. `overwrite` takes
+the directory over, replacing the claim.
+
+Examples:
+  >>> ownership.claim("atlas/", {"parameters.steps": 200}, what="atlas")
+  >>> ownership.claim("s3://atlas/run1", settings, what="atlas")
+"""
+
+import json
+from typing import Any, Mapping
+
+from fmi_tf import errors
+from fmi_tf.io import object_store
+from fmi_tf.io import storage
+
+FILENAME = ".fmi-run.json"
+
+
+def _encoded(settings: Mapping[str, Any]) -> bytes:
+  return (json.dumps(dict(settings), indent=2, sort_keys=True) + "\n").encode(
+      "utf8")
+
+
+def _shown(value: Any) -> str:
+  if isinstance(value, str) and len(value) > 32:  # a digest
+    return json.dumps(value[:12] + "...")
+  return "not set" if value is None else json.dumps(value)
+
+
+def claim(out: str, settings: Mapping[str, Any], *, what: str,
+          overwrite: bool = False) -> None:
+  """Makes the directory (or URL) `out` this run's, unless another run's.
+
+  Args:
+    out: the output directory, which exists, or a URL.
+    settings: {name: JSON value} of what decides the run's files.
+    what: what the directory holds (`atlas`), for the message.
+    overwrite: take the directory whatever its claim.
+
+  Raises:
+    OutputError: if a run of other settings claimed `out` first, naming
+      the first setting that differs, or if the claim cannot be written.
+  """
+  path = storage.join(out, FILENAME)
+  data = _encoded(settings)
+  if overwrite:
+    storage.write_bytes(path, data)
+    return
+  if object_store.create_new(path, data):
+    return
+  try:
+    held = json.loads(storage.read_bytes(path))
+  except ValueError:
+    held = None
+  if not isinstance(held, dict):
+    raise errors.OutputError(
+        f"{out} is claimed by another run ({FILENAME} is not a settings "
+        "record); rerun with --overwrite (overwrite=True) to take it over, or "
+        "choose another --out")
+  mine = json.loads(data)
+  for key in sorted(set(held) | set(mine)):
+    if held.get(key) != mine.get(key):
+      raise errors.OutputError(
+          f"{out} belongs to another {what} run: its {key} is "
+          f"{_shown(held.get(key))}, this run's {_shown(mine.get(key))}; "
+          "rerun with --overwrite (overwrite=True) once it is done, or "
+          "choose another --out")
