@@ -23,6 +23,7 @@ Examples:
 """
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -78,12 +79,15 @@ def configure(options) -> None:
   """Points this process's file systems at the run's stores.
 
   Args:
-    options: Beam `PipelineOptions`, or their command-line flags.
+    options: Beam `PipelineOptions`, their command-line flags, or the
+      dictionary `carried` gave (what a worker receives).
   """
   file_systems = _file_systems()
-  if not hasattr(options, "view_as"):
-    # pylint: disable-next=import-outside-toplevel
-    from apache_beam.options import pipeline_options
+  # pylint: disable-next=import-outside-toplevel
+  from apache_beam.options import pipeline_options
+  if isinstance(options, dict):
+    options = pipeline_options.PipelineOptions.from_dictionary(options)
+  elif not isinstance(options, pipeline_options.PipelineOptions):
     options = pipeline_options.PipelineOptions(list(options))
   file_systems.set_options(options)
   _CONFIGURED[:] = [options]
@@ -92,6 +96,12 @@ def configure(options) -> None:
 def configured_options():
   """The pipeline options `configure` gave this process (None if none)."""
   return _CONFIGURED[0] if _CONFIGURED else None
+
+
+def carried() -> dict:
+  """The options `configure` gave, as a dictionary a worker can be sent."""
+  options = configured_options()
+  return options.get_all_options(drop_default=True) if options else {}
 
 
 def check_scheme(url: str, what: str = "output directory") -> None:
@@ -159,7 +169,8 @@ def staged(base: str, names: Iterable[str] = (),
   A local `base` is yielded as it is. For a URL, a new temporary directory
   holds the files `names` that `base` has, and an empty file for each of
   `present` that `base` has (what only needs to be seen to exist); it is
-  removed after the block.
+  removed after the block. An `FmiError` of the block that names the
+  temporary directory names `base` instead.
 
   Args:
     base: the directory or URL.
@@ -183,6 +194,10 @@ def staged(base: str, names: Iterable[str] = (),
         outputs.prepare_file(os.path.join(local, name))
         outputs.write_bytes(os.path.join(local, name), b"")
     yield local
+  except errors.FmiError as e:
+    if local not in str(e):
+      raise
+    raise type(e)(str(e).replace(local, base.rstrip("/"))) from None
   finally:
     shutil.rmtree(local, ignore_errors=True)
 
@@ -202,11 +217,13 @@ def local_copy(path: str, cache: Optional[str] = None) -> str:
   """A local path of an input: the path itself, or a URL's copy.
 
   A URL naming a file is copied once per process; one naming a folder
-  (a URL with files under it) is copied whole. Later calls return the copy.
+  (a URL with files under it) is copied whole. Later calls return the copy,
+  whose path depends only on the URL.
 
   Args:
     path: a local path or a URL.
-    cache: where copies go; default a temporary directory of the process.
+    cache: where copies go; default `fmi_tf-inputs` in the temporary
+      directory.
 
   Raises:
     ArgumentError: if nothing is at the URL.
@@ -215,8 +232,12 @@ def local_copy(path: str, cache: Optional[str] = None) -> str:
     return path
   if path in _COPIES:
     return _COPIES[path]
-  target = os.path.join(cache or tempfile.mkdtemp(prefix="fmi-input-"),
-                        os.path.basename(path.rstrip("/")) or "input")
+  # The same URL has the same local path on every machine, so that what
+  # records the path (a dataset's name) is the same on every worker.
+  digest = hashlib.sha256(path.encode("utf8")).hexdigest()[:16]
+  target = os.path.join(
+      cache or os.path.join(tempfile.gettempdir(), "fmi_tf-inputs"), digest,
+      os.path.basename(path.rstrip("/")) or "input")
   if _file_systems().exists(path) and not path.endswith("/"):
     outputs.prepare_file(target)
     outputs.write_bytes(target, read_bytes(path))
