@@ -278,8 +278,8 @@ def test_bad_object_store_input_is_one_line_and_writes_nothing(
     tiny_keras = other
   before = s3_server.objects(bucket.split("/")[-1])
   process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
-                      "--size=24", "--steps=4", "--steps_per_call=2",
-                      "--batch_size=3", f"--out={out}", *args, env=env)
+                      "--size=24", "--steps=4", "--batch_size=3",
+                      f"--out={out}", *args, env=env)
   tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
   assert s3_server.objects(bucket.split("/")[-1]) == before
   assert not os.path.exists("nope:") and not os.path.exists("s3:")

@@ -245,6 +245,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
         **(examples_options or {}))
   plan = plan_atlas(net, layers, out, image, size, config=config,
                     overwrite=overwrite, **settings)
+  if examples_plan is not None and not examples_plan.written:
+    examples_lib.claim(examples_plan)
   logging.info("precision %s (%s); param %s, size %d",
                plan.config.compute_precision.name,
                plan.config.compute_precision.reason,

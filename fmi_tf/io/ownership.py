@@ -7,7 +7,9 @@ that decide its files' bytes, only if no such file exists
 settings it goes on (a resume, or a shard of the same run), with other
 settings it is refused in one line naming the first setting that differs,
 even while the first run has written nothing else yet. `overwrite` takes
-the directory over, replacing the claim.
+the directory over, replacing the claim, and so does a run that finds the
+claimed run `finished` where outputs of another run may replace finished
+ones (dataset examples of another k).
 
 Examples:
   >>> ownership.claim("atlas/", {"parameters.steps": 200}, what="atlas")
@@ -15,7 +17,7 @@ Examples:
 """
 
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from fmi_tf import errors
 from fmi_tf.io import object_store
@@ -36,7 +38,8 @@ def _shown(value: Any) -> str:
 
 
 def claim(out: str, settings: Mapping[str, Any], *, what: str,
-          overwrite: bool = False) -> None:
+          overwrite: bool = False,
+          finished: Optional[Callable[[dict], bool]] = None) -> None:
   """Makes the directory (or URL) `out` this run's, unless another run's.
 
   Args:
@@ -44,6 +47,8 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
     settings: {name: JSON value} of what decides the run's files.
     what: what the directory holds (`atlas`), for the message.
     overwrite: take the directory whatever its claim.
+    finished: called with another run's claim, whether that run is over
+      and its directory may be taken; None: never.
 
   Raises:
     OutputError: if a run of other settings claimed `out` first, naming
@@ -66,6 +71,9 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
         "record); rerun with --overwrite (overwrite=True) to take it over, or "
         "choose another --out")
   mine = json.loads(data)
+  if held != mine and finished is not None and finished(held):
+    storage.write_bytes(path, data)
+    return
   for key in sorted(set(held) | set(mine)):
     if held.get(key) != mine.get(key):
       raise errors.OutputError(

@@ -251,3 +251,14 @@ def local_copy(path: str, cache: Optional[str] = None) -> str:
       outputs.write_bytes(destination, read_bytes(join(path, name)))
   _COPIES[path] = target
   return target
+
+
+def local_spec(spec):
+  """A dataset spec whose path is local: a URL's (`folder:gs://b/data`,
+  `dtd:s3://b/dtd`, or a bare URL) replaced by its copy (`local_copy`)."""
+  if not isinstance(spec, str):
+    return spec
+  if is_url(spec):
+    return local_copy(spec)
+  kind, colon, path = spec.partition(":")
+  return f"{kind}:{local_copy(path)}" if colon and is_url(path) else spec
