@@ -7,6 +7,7 @@ loopback, from the 2 worker processes of a multi-processing DirectRunner.
 Skipped without `moto[server]` or Beam.
 """
 
+import io
 import json
 import os
 
@@ -283,3 +284,44 @@ def test_bad_object_store_input_is_one_line_and_writes_nothing(
   tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
   assert s3_server.objects(bucket.split("/")[-1]) == before
   assert not os.path.exists("nope:") and not os.path.exists("s3:")
+
+
+def _upload_folder(root: str, url: str) -> None:
+  for name in storage.list_names(root):
+    with open(os.path.join(root, name), "rb") as f:
+      storage.write_bytes(f"{url}/{name}", f.read())
+
+
+@pytest.mark.slow
+def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
+    s3_server, tiny_keras, folder, tmp_path):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import encoding
+  storage.configure(s3_server.pipeline_args)
+  bucket = s3_server.bucket("encoding")
+  _upload_folder(folder, f"{bucket}/data")
+  dataset = f"folder:{bucket}/data"
+  sizes = {"image_size": 16, "batch_size": 3, "images_per_item": 3}
+  local = str(tmp_path / "cache")
+  encoding.encode_dataset_beam(tiny_keras, dataset, local, ("energy",),
+                               **sizes)
+  result = encoding.encode_dataset_beam(
+      tiny_keras, dataset, f"{bucket}/cache", ("energy",),
+      pipeline_args=_args(s3_server), **sizes)
+  assert (result.images, result.shards, result.encoded) == (7, 3, 7)
+  objects = s3_server.objects("encoding", "cache/")
+  expected = {n: b for n, b in _local_files(local).items()}
+  assert sorted(objects) == sorted(expected)
+  assert sum(n.endswith("-of-00003.npz") for n in objects) == 3
+  for name, data in expected.items():
+    if name.endswith(".npz"):
+      with np.load(io.BytesIO(data)) as mine, np.load(
+          io.BytesIO(objects[name])) as theirs:
+        assert list(mine["names"]) == list(theirs["names"])
+        np.testing.assert_allclose(mine["values"], theirs["values"],
+                                   atol=1e-5)
+    else:
+      assert objects[name] == data
+  again = encoding.plan_encoding(tiny_keras, dataset, f"{bucket}/cache",
+                                 ("energy",), **sizes)
+  assert again.items == ()

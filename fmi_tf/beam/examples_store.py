@@ -30,7 +30,8 @@ def state_name(key: str, index: int, count: int) -> str:
 def view(out: str,
          states: Optional[Sequence[str]] = None) -> Iterator[str]:
   """A local directory standing for `out`: its summary, the `states` named
-  (None: every state), and the presence of its other files (empty files).
+  (None: every state; no other), and the presence of its other files
+  (empty files).
 
   A local `out` is itself.
   """
@@ -42,7 +43,9 @@ def view(out: str,
   names = [examples_files.SUMMARY, *(sorted(
       n for n in committed if n.startswith(state_prefix))
                                       if states is None else states)]
-  with storage.staged(out, names, sorted(committed - set(names))) as local:
+  others = sorted(n for n in committed - set(names)
+                  if not n.startswith(state_prefix))
+  with storage.staged(out, names, others) as local:
     yield local
 
 

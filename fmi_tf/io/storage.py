@@ -24,6 +24,7 @@ Examples:
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -60,8 +61,6 @@ def join(base: str, *names: str) -> str:
 
 def _file_systems():
   """Beam's `FileSystems`, with its import-time warnings silenced."""
-  # pylint: disable-next=import-outside-toplevel
-  import logging
   previous = logging.root.manager.disable
   logging.disable(logging.WARNING)
   try:
@@ -157,8 +156,21 @@ def list_names(base: str) -> set[str]:
                    for name in files)
     return found
   prefix = base.rstrip("/") + "/"
-  matches = _file_systems().match([prefix + "**"])[0].metadata_list
+  file_systems = _file_systems()
+  with _quiet():  # Beam's S3 client logs every listing on the root logger.
+    matches = file_systems.match([prefix + "**"])[0].metadata_list
   return {m.path[len(prefix):] for m in matches}
+
+
+@contextlib.contextmanager
+def _quiet():
+  """Silences log records below WARNING while the block runs."""
+  previous = logging.root.manager.disable
+  logging.disable(logging.INFO)
+  try:
+    yield
+  finally:
+    logging.disable(previous)
 
 
 @contextlib.contextmanager
