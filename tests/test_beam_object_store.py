@@ -21,6 +21,7 @@ from fmi_tf.io import ownership
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples
 from fmi_tf.nets import networks
+from fmi_tf.recognition import encoder as texture_encoder
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -247,7 +248,7 @@ def _run_tool(*args, env=None):
 @pytest.mark.slow
 @pytest.mark.parametrize("case", [
     "no bucket", "unreachable", "unknown scheme", "no credentials",
-    "another network"])
+    "another network", "missing weights"])
 def test_bad_object_store_input_is_one_line_and_writes_nothing(
     case, s3_server, tiny_keras, single_process_atlas, tmp_path):
   bucket = s3_server.bucket(f"bad-{case.replace(' ', '-')}")
@@ -256,7 +257,8 @@ def test_bad_object_store_input_is_one_line_and_writes_nothing(
             "unreachable": "cannot reach the object store",
             "unknown scheme": "no file system for nope://",
             "no credentials": "no credentials",
-            "another network": "holds results of other settings: network"
+            "another network": "holds results of other settings: network",
+            "missing weights": "input not found: nothing is at s3://"
             }[case]
   if case == "no bucket":
     out = "s3://no-such-bucket/run1"
@@ -277,6 +279,8 @@ def test_bad_object_store_input_is_one_line_and_writes_nothing(
     other = str(tmp_path / "other.keras")
     tiny_vgg.tiny_vgg19_model(seed=1).save(other)
     tiny_keras = other
+  elif case == "missing weights":
+    tiny_keras = f"{bucket}/none.keras"
   before = s3_server.objects(bucket.split("/")[-1])
   process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
                       "--size=24", "--steps=4", "--batch_size=3",
@@ -304,7 +308,7 @@ def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
   sizes = {"image_size": 16, "batch_size": 3, "images_per_item": 3}
   local = str(tmp_path / "cache")
   encoding.encode_dataset_beam(tiny_keras, dataset, local, ("energy",),
-                               **sizes)
+                               pipeline_args=s3_server.pipeline_args, **sizes)
   result = encoding.encode_dataset_beam(
       tiny_keras, dataset, f"{bucket}/cache", ("energy",),
       pipeline_args=_args(s3_server), **sizes)
@@ -312,7 +316,10 @@ def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
   objects = s3_server.objects("encoding", "cache/")
   expected = {n: b for n, b in _local_files(local).items()}
   assert sorted(objects) == sorted(expected)
-  assert sum(n.endswith("-of-00003.npz") for n in objects) == 3
+  statistics = texture_encoder.statistic_keys(
+      texture_encoder.EncoderConfig(kind="energy"))
+  assert sum(n.endswith("-of-00003.npz") for n in objects) == 3 * len(
+      statistics)
   for name, data in expected.items():
     if name.endswith(".npz"):
       with np.load(io.BytesIO(data)) as mine, np.load(

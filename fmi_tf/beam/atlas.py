@@ -52,6 +52,7 @@ from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
+from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import outputs
 from fmi_tf.io import ownership
@@ -139,7 +140,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
-  rgb = image_io.as_rgb(storage.local_copy(image), size)
+  rgb = image_io.as_rgb(inputs.local_copy(image), size)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)
   if storage.is_url(out):

@@ -15,7 +15,7 @@ Resume: items whose shard files are all on disk are left out; a retried
 item rewrites its shards whole, so nothing is duplicated or half-written.
 The cache directory and the dataset's folder may be URLs (`gs://`, `s3://`):
 each shard file is then an object uploaded whole, and the images are copied
-to each machine once (`fmi_tf.io.storage`).
+to each machine once (`fmi_tf.io.inputs`).
 """
 
 import dataclasses
@@ -27,6 +27,7 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import storage
 from fmi_tf.recognition import datasets
@@ -65,7 +66,7 @@ class DatasetSpec:
     Raises:
       ArgumentError: for a bad dataset spec.
     """
-    return datasets.resolve(storage.local_spec(self.source), fold,
+    return datasets.resolve(inputs.local_spec(self.source), fold,
                             self.test_fraction, self.seed,
                             self.tiles_per_side, self.tfds_data_dir,
                             self.tfds_download)

@@ -42,6 +42,7 @@ from fmi_tf import errors
 from fmi_tf.beam import examples_store
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples_files
@@ -158,7 +159,7 @@ def plan_examples(net: "network_spec.NetworkSpec | str",
     object_store.check_store(out, "examples directory")
   with examples_store.view(out) as seen:
     run = examples_run.check_run(spec.load(), layers,
-                                 storage.local_spec(dataset), seen, **options)
+                                 inputs.local_spec(dataset), seen, **options)
     # Every worker computes in the precision resolved here, so that the
     # shards of one run share its record whatever machines they run on.
     options = {**options, "precision": run.compute.name}

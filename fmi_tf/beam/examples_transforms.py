@@ -15,6 +15,7 @@ import apache_beam as beam
 from fmi_tf import errors
 from fmi_tf.beam import examples_store
 from fmi_tf.beam import network_spec
+from fmi_tf.io import inputs
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples
 
@@ -46,7 +47,7 @@ class _WithNetwork(beam.DoFn):
     (default the examples directory; a view of it for a URL)."""
     return examples.dataset_examples(
         self._backbone, list(self._layers),
-        storage.local_spec(self._dataset), directory or self._out,
+        inputs.local_spec(self._dataset), directory or self._out,
         shard=(index, self._shards), progress=False, **self._options)
 
   def state_name(self, index: int) -> str:

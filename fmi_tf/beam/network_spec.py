@@ -6,12 +6,13 @@ worker process loads the network from it once: `SharedNetwork`, a handle
 that the DoFns of one process share, as RunInference's model handlers share
 one model (`apache_beam.utils.shared`). The weights or the .keras file may
 be at a URL (`gs://.../vgg19.h5`): each machine copies it once
-(`fmi_tf.io.storage.local_copy`), and the network's records name the URL.
+(`fmi_tf.io.inputs.local_copy`), and the network's records name the URL.
 """
 
 import dataclasses
 from typing import Optional
 
+from fmi_tf.io import inputs
 from fmi_tf.io import storage
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
@@ -41,9 +42,9 @@ class NetworkSpec:
       ArgumentError, WeightsError: for a bad network, option or weights.
     """
     backbone = networks.load(
-        storage.local_copy(self.model), storage.local_copy(self.weights),
+        inputs.local_copy(self.model), inputs.local_copy(self.weights),
         self.alpha, self.preprocessing)
-    urls = {storage.local_copy(path): path
+    urls = {inputs.local_copy(path): path
             for path in (self.model, self.weights) if storage.is_url(path)}
     if backbone.source in urls:
       backbone = dataclasses.replace(backbone, source=urls[backbone.source])

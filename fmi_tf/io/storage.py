@@ -11,19 +11,16 @@ same bytes.
 
 `staged` runs code written for local directories against a URL: it yields a
 local directory holding the named files of the URL, and `commit` uploads
-what the code wrote there, one object at a time in the order given. Inputs
-at a URL are copied to the machine once per process (`local_copy`).
+what the code wrote there, one object at a time in the order given.
 
 Examples:
   >>> storage.configure(["--s3_endpoint_url=http://127.0.0.1:9000"])
   >>> with storage.staged("s3://atlas/run1", ["conv1_1_0000.json"]) as local:
   ...   outputs.write_json(os.path.join(local, "a.json"), {"x": 1})
   ...   storage.commit(local, "s3://atlas/run1", ["a.json"])
-  >>> weights = storage.local_copy("s3://models/vgg19.h5")
 """
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -36,8 +33,6 @@ from fmi_tf.io import outputs
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _BEAM = 'pip install "fmi_tf[beam]"'
-# Where the inputs copied from URLs live, once per process: {url: path}.
-_COPIES: dict[str, str] = {}
 # The pipeline options of `configure`, for clients that Beam does not make.
 _CONFIGURED = []
 
@@ -223,54 +218,3 @@ def commit(local: str, base: str, names: Sequence[str]) -> None:
     return
   for name in names:
     write_bytes(join(base, name), read_bytes(os.path.join(local, name)))
-
-
-def local_copy(path: str, cache: Optional[str] = None) -> str:
-  """A local path of an input: the path itself, or a URL's copy.
-
-  A URL naming a file is copied once per process; one naming a folder
-  (a URL with files under it) is copied whole. Later calls return the copy,
-  whose path depends only on the URL.
-
-  Args:
-    path: a local path or a URL.
-    cache: where copies go; default `fmi_tf-inputs` in the temporary
-      directory.
-
-  Raises:
-    ArgumentError: if nothing is at the URL.
-  """
-  if not is_url(path):
-    return path
-  if path in _COPIES:
-    return _COPIES[path]
-  # The same URL has the same local path on every machine, so that what
-  # records the path (a dataset's name) is the same on every worker.
-  digest = hashlib.sha256(path.encode("utf8")).hexdigest()[:16]
-  target = os.path.join(
-      cache or os.path.join(tempfile.gettempdir(), "fmi_tf-inputs"), digest,
-      os.path.basename(path.rstrip("/")) or "input")
-  if _file_systems().exists(path) and not path.endswith("/"):
-    outputs.prepare_file(target)
-    outputs.write_bytes(target, read_bytes(path))
-  else:
-    names = list_names(path)
-    if not names:
-      raise errors.ArgumentError(f"nothing found at {path}")
-    for name in sorted(names):
-      destination = os.path.join(target, *name.split("/"))
-      outputs.prepare_file(destination)
-      outputs.write_bytes(destination, read_bytes(join(path, name)))
-  _COPIES[path] = target
-  return target
-
-
-def local_spec(spec):
-  """A dataset spec whose path is local: a URL's (`folder:gs://b/data`,
-  `dtd:s3://b/dtd`, or a bare URL) replaced by its copy (`local_copy`)."""
-  if not isinstance(spec, str):
-    return spec
-  if is_url(spec):
-    return local_copy(spec)
-  kind, colon, path = spec.partition(":")
-  return f"{kind}:{local_copy(path)}" if colon and is_url(path) else spec
