@@ -332,3 +332,25 @@ def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
   again = encoding.plan_encoding(tiny_keras, dataset, f"{bucket}/cache",
                                  ("energy",), **sizes)
   assert again.items == ()
+
+
+def test_examples_claimed_by_an_unfinished_run_of_other_settings_are_refused(
+    s3_server, tiny_keras, folder):
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import examples as beam_examples
+  storage.configure(s3_server.pipeline_args)
+  out = s3_server.bucket("examples-claimed") + "/run1"
+  dataset = f"folder:{folder}"
+  first = beam_examples.plan_examples(tiny_keras, _LAYERS, dataset, out,
+                                      shards=2, **_EXAMPLE_OPTIONS)
+  beam_examples.claim(first)
+  beam_examples.claim(first)  # the same run: goes on
+  other = beam_examples.plan_examples(
+      tiny_keras, _LAYERS, dataset, out, shards=2,
+      **{**_EXAMPLE_OPTIONS, "k": 2})
+  with pytest.raises(errors.OutputError, match=(
+      r"s3://examples-claimed/run1 belongs to another dataset examples run: "
+      r"its k is 3, this run's 2")):
+    beam_examples.claim(other)
+  assert list(s3_server.objects("examples-claimed")) == [
+      "run1/.examples_state/.fmi-run.json"]

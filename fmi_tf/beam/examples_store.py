@@ -21,6 +21,10 @@ from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_state
 
 
+# The claim, beside the shards' states.
+CLAIM = f"{examples_files.STATE_DIRECTORY}/{ownership.FILENAME}"
+
+
 def state_name(key: str, index: int, count: int) -> str:
   """The state file of shard `index` of `count`, relative to the directory."""
   return examples_state.path("", key, index, count).replace(os.sep, "/")
@@ -68,15 +72,18 @@ def commit_outputs(local: str, out: str) -> None:
 def claim(out: str, record: dict, key: str) -> None:
   """Makes `out` the directory of run `key`, refusing one that an unfinished
   run of other settings claimed; a finished run's outputs may be replaced,
-  as by `fmi_tf.dataset_examples`.
+  as by `fmi_tf.dataset_examples`. The claim lives beside the shards'
+  states, out of the outputs' listing.
 
   Raises:
     OutputError: naming the first setting that differs.
   """
   if not storage.is_url(out):
-    outputs.prepare_directory(out)
+    outputs.prepare_directory(
+        storage.join(out, examples_files.STATE_DIRECTORY))
   settings = {**json.loads(json.dumps(record)), "key": key}
   with view(out, states=()) as seen:
     ownership.claim(out, settings, what="dataset examples",
+                    filename=CLAIM,
                     finished=lambda held: examples_files.is_complete(
                         seen, str(held.get("key"))))

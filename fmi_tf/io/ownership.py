@@ -39,7 +39,8 @@ def _shown(value: Any) -> str:
 
 def claim(out: str, settings: Mapping[str, Any], *, what: str,
           overwrite: bool = False,
-          finished: Optional[Callable[[dict], bool]] = None) -> None:
+          finished: Optional[Callable[[dict], bool]] = None,
+          filename: str = FILENAME) -> None:
   """Makes the directory (or URL) `out` this run's, unless another run's.
 
   Args:
@@ -49,12 +50,14 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
     overwrite: take the directory whatever its claim.
     finished: called with another run's claim, whether that run is over
       and its directory may be taken; None: never.
+    filename: the claim's path relative to `out` (in a sub-directory that
+      exists, to keep it out of a listing).
 
   Raises:
     OutputError: if a run of other settings claimed `out` first, naming
       the first setting that differs, or if the claim cannot be written.
   """
-  path = storage.join(out, FILENAME)
+  path = storage.join(out, filename)
   data = _encoded(settings)
   if overwrite:
     storage.write_bytes(path, data)
