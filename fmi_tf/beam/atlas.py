@@ -198,17 +198,25 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     >>> atlas.draw_atlas_beam(net, ["relu1_1"], "/shared/atlas",
     ...     pipeline_args=["--runner=DataflowRunner", "--project=p",
     ...                    "--region=us-central1", "--temp_location=gs://b/t"])
+    >>> atlas.draw_atlas_beam(
+    ...     network_spec.NetworkSpec("vgg19", "s3://models/vgg19_notop.h5"),
+    ...     ["relu1_1"], "s3://atlas/run1", pipeline_args=[
+    ...         "--s3_endpoint_url=http://127.0.0.1:9000",
+    ...         "--s3_access_key_id=KEY", "--s3_secret_access_key=SECRET"])
     >>> atlas.draw_atlas_beam(net, ["relu4_1"], "/shared/atlas",
     ...     examples_dataset="dtd:/shared/dtd",
     ...     examples_out="/shared/examples", examples_options={"shards": 16},
     ...     site_out="/shared/site")
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
     layers: layer names, or `"all"`.
-    out: the atlas directory, one every worker sees (a shared file system).
-    image: whose code is modified (as for `fmi_tf.invert`).
+    out: the atlas directory, one every worker sees (a shared file system),
+      or a URL (`gs://`, `s3://`, ...), the store's options in
+      `pipeline_args`.
+    image: whose code is modified (as for `fmi_tf.invert`; a path may be a
+      URL).
     size: the longer side of the image, pixels; None: the network's.
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.

@@ -229,7 +229,7 @@ def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
     ...     cache_dir="/shared/cache")
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
     dataset: a `DatasetSpec`, or a spec string (`dtd:PATH`, ...; PATH may
       be a URL, copied to each machine once).

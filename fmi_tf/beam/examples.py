@@ -223,7 +223,7 @@ def dataset_examples_beam(net: "network_spec.NetworkSpec | str",
     ...     "--direct_num_workers=2", "--direct_running_mode=multi_processing"])
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
     layers: layer names, or `"all"`.
     dataset: a spec whose images every worker sees, or whose path is a URL.
