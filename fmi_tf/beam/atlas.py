@@ -31,15 +31,12 @@ twice and gives the same bytes. At a URL the committed records are read
 into a local view for these checks (`storage.staged`).
 """
 
-import contextlib
 import dataclasses
-import os
 from typing import Any, Mapping, Optional, Sequence
 
 from absl import logging
 import numpy as np
 
-from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import draw
 from fmi_tf.atlas import layout
@@ -47,6 +44,7 @@ from fmi_tf.atlas import resume
 from fmi_tf.beam import examples as examples_lib
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.beam import run_directories
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
@@ -57,7 +55,6 @@ from fmi_tf.io import object_store
 from fmi_tf.io import outputs
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
-from fmi_tf.microscope import site
 from fmi_tf.nets import input_size
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
@@ -244,7 +241,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   """
   options = options_lib.pipeline_options(pipeline_args)
   storage.configure(options)
-  _check_directories(out, examples_dataset, examples_out, site_out)
+  run_directories.check(out, examples_dataset, examples_out, site_out)
   examples_plan = None
   if examples_dataset is not None:
     spec = (net if isinstance(net, network_spec.NetworkSpec)
@@ -275,58 +272,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   if examples_plan is not None:
     examples_lib.run_examples(examples_plan, options)
   if site_out is not None:
-    built = _make_site(plan.out, site_out, examples_out)
+    built = run_directories.make_site(plan.out, site_out, examples_out)
     logging.info("site: %d filter pages of %d layers; open %s",
                  built.filters, len(built.layers), built.index)
   return draw.AtlasResult(plan.out, tuple(plan.num_filters), plan.pending,
                           grids, sheet)
-
-
-# The site's front page, uploaded last.
-_SITE_INDEX = "index.html"
-
-
-def _make_site(atlas_out: str, site_out: str,
-               examples_out: Optional[str]) -> site.SiteResult:
-  """`make_site` where any of the directories may be a URL: those read are
-  copied here whole, the site built here is uploaded, `index.html` last."""
-  with contextlib.ExitStack() as stack:
-    local = [stack.enter_context(storage.staged(
-        path, storage.list_names(path) if storage.is_url(path) else ()))
-             if path is not None else None
-             for path in (atlas_out, examples_out)]
-    site_dir = stack.enter_context(storage.staged(site_out))
-    built = site.make_site(local[0], site_dir, local[1], progress=False)
-    names = sorted(storage.list_names(site_dir), key=lambda n: (
-        n == _SITE_INDEX, n))
-    storage.commit(site_dir, site_out, names)
-  return dataclasses.replace(built, out=site_out,
-                             index=storage.join(site_out, _SITE_INDEX))
-
-
-def _check_directories(out: str, examples_dataset: Optional[str],
-                       examples_out: Optional[str],
-                       site_out: Optional[str]) -> None:
-  """Refuses examples without their directory (or the reverse), one
-  directory given for two outputs, and a site directory that cannot be
-  written."""
-  if (examples_dataset is None) != (examples_out is None):
-    raise errors.ArgumentError(
-        "give the dataset examples' dataset and directory together "
-        "(examples_dataset and examples_out)")
-  given = {"atlas": out, "examples": examples_out, "site": site_out}
-  seen = {}
-  for what, path in given.items():
-    if path is None:
-      continue
-    real = path.rstrip("/") if storage.is_url(path) else os.path.realpath(
-        path)
-    if real in seen:
-      raise errors.ArgumentError(
-          f"the {seen[real]} and the {what} need directories of their own, "
-          f"not both {path}")
-    seen[real] = what
-  if site_out is not None and storage.is_url(site_out):
-    object_store.check_store(site_out, "site directory")
-  elif site_out is not None:
-    outputs.check_creatable(site_out, "site directory")

@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 import tempfile
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
