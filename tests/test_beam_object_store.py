@@ -20,6 +20,7 @@ from fmi_tf.atlas import draw
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import site
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder as texture_encoder
 from tests import tiny_vgg
@@ -100,6 +101,7 @@ def test_two_workers_write_the_single_process_atlas_into_a_bucket(
     s3_server, tiny_keras, single_process_atlas, tmp_path, monkeypatch):
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import atlas
+  from fmi_tf.beam import run_directories
   monkeypatch.chdir(tmp_path)
   bucket = s3_server.bucket("atlas-two-workers")
   result = atlas.draw_atlas_beam(
@@ -111,6 +113,12 @@ def test_two_workers_write_the_single_process_atlas_into_a_bucket(
                      single_process_atlas)
   assert os.listdir(tmp_path) == []  # no local `s3:` directory
 
+  built = run_directories.make_site(f"{bucket}/run1", f"{bucket}/site", None)
+  local_site = site.make_site(single_process_atlas, str(tmp_path / "site"),
+                              progress=False)
+  assert built.index == f"{bucket}/site/index.html"
+  assert sorted(s3_server.objects("atlas-two-workers", "site/")) == sorted(
+      storage.list_names(local_site.out))
   with pytest.raises(errors.OutputError, match="other settings"):
     atlas.plan_atlas(tiny_keras, _LAYERS, f"{bucket}/run1",
                      **{**_SETTINGS, "steps": 6})
