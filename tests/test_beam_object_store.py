@@ -361,4 +361,4 @@ def test_examples_claimed_by_an_unfinished_run_of_other_settings_are_refused(
       r"its k is 3, this run's 2")):
     beam_examples.claim(other)
   assert list(s3_server.objects("examples-claimed")) == [
-      "run1/.examples_state/.fmi-run.json"]
+      "run1/.examples_state/.fmi-claim"]

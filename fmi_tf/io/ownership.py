@@ -1,9 +1,10 @@
 """The run an output directory belongs to: the first to start owns it.
 
 A run that fills a directory (an atlas, dataset examples) claims it before
-it writes anything else: it creates `FILENAME` there, holding the settings
-that decide its files' bytes, only if no such file exists
-(`object_store.create_new`). A second run finds the claim: with the same
+it writes anything else: it creates `FILENAME` there, a JSON object of the
+settings that decide its files' bytes (named without `.json`, so that no
+listing of a directory's records takes it for one), only if no such file
+exists (`object_store.create_new`). A second run finds the claim: with the same
 settings it goes on (a resume, or a shard of the same run), with other
 settings it is refused in one line naming the first setting that differs,
 even while the first run has written nothing else yet. `overwrite` takes
@@ -23,7 +24,7 @@ from fmi_tf import errors
 from fmi_tf.io import object_store
 from fmi_tf.io import storage
 
-FILENAME = ".fmi-run.json"
+FILENAME = ".fmi-claim"
 
 
 def _encoded(settings: Mapping[str, Any]) -> bytes:
