@@ -169,10 +169,10 @@ def draw_atlas(net: Any,
   total = sum(len(ids) for ids in todo.values())
   if len(mine) > total:
     logging.info("resuming: %d filters already done", len(mine) - total)
-  with outputs.removed_on_failure(out):
-    out = outputs.prepare_directory(out)
-    ownership.claim(out, resume.claimed_settings(backbone, names[0], run),
-                    what="atlas", overwrite=overwrite)
+  with outputs.removed_on_failure(out), ownership.claimed(
+      outputs.prepare_directory(out),
+      resume.claimed_settings(backbone, names[0], run), what="atlas",
+      overwrite=overwrite):
     logging.info("precision %s (%s); param %s, size %d",
                  config.compute_precision.name,
                  config.compute_precision.reason,

@@ -17,8 +17,10 @@ Examples:
   >>> ownership.claim("s3://atlas/run1", settings, what="atlas")
 """
 
+import contextlib
 import json
-from typing import Any, Callable, Mapping, Optional
+import os
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from fmi_tf import errors
 from fmi_tf.io import object_store
@@ -41,7 +43,7 @@ def _shown(value: Any) -> str:
 def claim(out: str, settings: Mapping[str, Any], *, what: str,
           overwrite: bool = False,
           finished: Optional[Callable[[dict], bool]] = None,
-          filename: str = FILENAME) -> None:
+          filename: str = FILENAME) -> bool:
   """Makes the directory (or URL) `out` this run's, unless another run's.
 
   Args:
@@ -54,6 +56,10 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
     filename: the claim's path relative to `out` (in a sub-directory that
       exists, to keep it out of a listing).
 
+  Returns:
+    Whether this call wrote the claim (False: a run of the same settings
+    had).
+
   Raises:
     OutputError: if a run of other settings claimed `out` first, naming
       the first setting that differs, or if the claim cannot be written.
@@ -62,9 +68,9 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
   data = _encoded(settings)
   if overwrite:
     storage.write_bytes(path, data)
-    return
+    return True
   if object_store.create_new(path, data):
-    return
+    return True
   try:
     held = json.loads(storage.read_bytes(path))
   except ValueError:
@@ -77,7 +83,7 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
   mine = json.loads(data)
   if held != mine and finished is not None and finished(held):
     storage.write_bytes(path, data)
-    return
+    return True
   for key in sorted(set(held) | set(mine)):
     if held.get(key) != mine.get(key):
       raise errors.OutputError(
@@ -85,3 +91,19 @@ def claim(out: str, settings: Mapping[str, Any], *, what: str,
           f"{_shown(held.get(key))}, this run's {_shown(mine.get(key))}; "
           "rerun with --overwrite (overwrite=True) once it is done, or "
           "choose another --out")
+  return False
+
+
+@contextlib.contextmanager
+def claimed(out: str, settings: Mapping[str, Any], *, what: str,
+            overwrite: bool = False) -> Iterator[None]:
+  """`claim`s the local directory `out` for a block; if the block raises
+  and the directory holds nothing but the claim this call wrote, the claim
+  is removed again (the run leaves nothing)."""
+  wrote = claim(out, settings, what=what, overwrite=overwrite)
+  try:
+    yield
+  except BaseException:
+    if wrote and os.listdir(out) == [FILENAME]:
+      os.remove(os.path.join(out, FILENAME))
+    raise
