@@ -7,6 +7,7 @@ import pytest
 
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
+from tests import s3_server as s3_server_lib
 from tests import tiny_vgg
 
 # The tools under test run as installed programs. Under Bazel, PYTHONPATH lists
@@ -76,3 +77,9 @@ def photo():
 @pytest.fixture
 def rng():
   return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+  """A local S3-compatible server on 127.0.0.1 (`tests.s3_server`)."""
+  yield from s3_server_lib.start()

@@ -7,6 +7,9 @@ Usage:
   fmi-atlas-beam --all_layers --size=224 --weights=/shared/vgg19.h5 \
       --out=/shared/atlas --runner=DataflowRunner --project=P \
       --region=us-central1 --temp_location=gs://B/tmp
+  fmi-atlas-beam --layers=block1_conv1 --out=s3://atlas/run1 \
+      --weights=s3://models/vgg19.h5 --s3_endpoint_url=http://127.0.0.1:9000 \
+      --s3_access_key_id=KEY --s3_secret_access_key=SECRET
   fmi-atlas-beam --layers=relu4_1 --out=atlas/ \
       --examples_dataset=dtd:/shared/dtd --examples_out=examples/ \
       --site_out=site/ --direct_num_workers=2 \
@@ -22,8 +25,11 @@ runner; with --site_out, then builds the site (what fmi-site writes) from
 the atlas and examples. Takes fmi-atlas's flags (except --shard and
 --strategy); every other flag goes to Beam: --runner
 (DirectRunner, PrismRunner, DataflowRunner, FlinkRunner, SparkRunner;
-default DirectRunner) and the runner's options. Needs
-pip install "fmi_tf[beam]".
+default DirectRunner) and the runner's options. --out, --examples_out,
+--site_out, --weights, --image and the dataset's path may be URLs (gs://,
+s3://, any scheme Beam's file systems speak), with the store's Beam options
+(--s3_endpoint_url, --s3_access_key_id, ...): the workers then share no
+disk. Needs pip install "fmi_tf[beam]".
 """
 
 from absl import flags

@@ -6,6 +6,10 @@ Usage:
       --direct_num_workers=2 --direct_running_mode=multi_processing
   fmi-texture-eval --dataset=dtd:/data/dtd --encoders=energy,gram \
       --cache_dir=/shared/cache        # encodes nothing
+  fmi-texture-encode-beam --dataset=dtd:s3://data/dtd \
+      --weights=s3://models/vgg19.h5 --cache_dir=s3://cache/dtd \
+      --s3_endpoint_url=http://127.0.0.1:9000 --s3_access_key_id=KEY \
+      --s3_secret_access_key=SECRET --runner=DirectRunner
 
 Encodes every image of the dataset's folds (train and test) with the
 statistics of the encoders, each image once per scale, into sharded files of
@@ -15,7 +19,11 @@ and --cache_dir read them instead of encoding. A rerun skips shards already
 written. Takes fmi-texture-train's dataset, encoder and network flags; every
 other flag goes to Beam: --runner (DirectRunner, PrismRunner,
 DataflowRunner, FlinkRunner, SparkRunner; default DirectRunner) and the
-runner's options. Needs pip install "fmi_tf[beam]".
+runner's options. --cache_dir, --weights and the dataset's path may be
+URLs (gs://, s3://, any scheme Beam's file systems speak), with the store's
+Beam options (--s3_endpoint_url, --s3_access_key_id, ...): the shard files
+are uploaded whole, the inputs copied to each worker once. Needs
+pip install "fmi_tf[beam]".
 """
 
 from absl import flags

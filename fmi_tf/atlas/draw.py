@@ -4,7 +4,9 @@ One run inverts the (layer, filter) pairs of its shard that the directory
 does not hold yet, saving each filter's PNG and JSON as its batch finishes,
 then draws every layer's grid and the contact sheet from the files present
 (see `layout`). A directory holding filters of other settings is refused
-before any work (see `resume`). `fmi-atlas` is this function behind flags.
+before any work (see `resume`), and so is one that a run of other settings
+claimed first, even before it wrote a filter (`fmi_tf.io.ownership`).
+`fmi-atlas` is this function behind flags.
 """
 
 import dataclasses
@@ -26,6 +28,7 @@ from fmi_tf.inversion import network_defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import ownership
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -168,12 +171,14 @@ def draw_atlas(net: Any,
   total = sum(len(ids) for ids in todo.values())
   if len(mine) > total:
     logging.info("resuming: %d filters already done", len(mine) - total)
-  logging.info("precision %s (%s); param %s, size %d",
-               config.compute_precision.name,
-               config.compute_precision.reason,
-               parameterization.name(config.optimizer.param), size)
-  with outputs.removed_on_failure(out):
-    out = outputs.prepare_directory(out)
+  with outputs.removed_on_failure(out), ownership.claimed(
+      outputs.prepare_directory(out),
+      resume.claimed_settings(backbone, names[0], run), what="atlas",
+      overwrite=overwrite):
+    logging.info("precision %s (%s); param %s, size %d",
+                 config.compute_precision.name,
+                 config.compute_precision.reason,
+                 parameterization.name(config.optimizer.param), size)
     with progress_lib.Progress(total * config.optimizer.steps,
                                unit=progress_lib.FILTER_STEP,
                                description="atlas", enabled=progress) as bar:

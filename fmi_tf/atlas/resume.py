@@ -163,6 +163,16 @@ def kept_by_layer(out_dir: str, backbone: feature_model.Backbone,
           for layer in layers}
 
 
+def claimed_settings(backbone: feature_model.Backbone, layer: str,
+                     run: Mapping) -> dict[str, Any]:
+  """What an atlas directory's claim holds (`fmi_tf.io.ownership`): the
+  compared settings of a run on `backbone` (any of its layers), less the
+  layer's depth."""
+  settings = {**filters.layer_record(backbone, layer), **run}
+  del settings["layer_index"]
+  return compared_settings(settings)
+
+
 def matching_filters(out_dir: str, layer: str, filter_ids: Iterable[int],
                      settings: Mapping) -> set[int]:
   """The filters of `filter_ids` finished in `out_dir` with `settings`.

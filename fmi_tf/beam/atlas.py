@@ -11,6 +11,15 @@ asked, the dataset examples of the same layers run as a second pipeline with
 the same options (`fmi_tf.beam.examples`), and the site is built from the
 atlas and examples written (`fmi_tf.make_site`).
 
+The atlas directory may be a local path or a URL of any scheme Beam's file
+systems speak (`gs://`, `s3://`): then workers share no disk. Each filter's
+PNG and record are objects uploaded whole, the PNG first; the grids and the
+contact sheet are drawn once, after every item, from the objects committed;
+the store is checked (`object_store.check_store`) and the directory claimed
+(`fmi_tf.io.ownership`) before any work, so a second run of other settings
+on the same URL is refused. The image and the network's files may be URLs
+too (copied to each machine once).
+
 Resume, as `draw_atlas`: the directory's finished filters are checked
 against the run's settings when the pipeline is built
 (`resume.kept_filters`: a directory of another network, weights, image or
@@ -18,30 +27,34 @@ setting is refused unless `overwrite`), items whose filters are all kept are
 left out, and a worker writes only the filters of its item not yet on disk
 with the run's settings (`resume.matching_filters`), after inverting the
 whole chunk, so an item retried after its worker died mid-way writes nothing
-twice and gives the same bytes.
+twice and gives the same bytes. At a URL the committed records are read
+into a local view for these checks (`storage.staged`).
 """
 
 import dataclasses
-import os
 from typing import Any, Mapping, Optional, Sequence
 
 from absl import logging
 import numpy as np
 
-from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import draw
+from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.beam import examples as examples_lib
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.beam import run_directories
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import network_defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
+from fmi_tf.io import inputs
+from fmi_tf.io import object_store
 from fmi_tf.io import outputs
-from fmi_tf.microscope import site
+from fmi_tf.io import ownership
+from fmi_tf.io import storage
 from fmi_tf.nets import input_size
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
@@ -58,7 +71,7 @@ class AtlasPlan:
       embedded photo; an array for an in-memory image).
     size: the longer side of the image, pixels.
     config: the inversion settings.
-    out: the atlas directory (created).
+    out: the atlas directory (created) or URL.
     num_filters: {layer: number of filters}, in network order.
     items: the (layer, filter ids) work items not done yet.
   """
@@ -98,8 +111,10 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
     net: a `NetworkSpec`, or a network name or .keras path.
     layers: layer names, or `"all"`: every invertible layer the weights
       reach.
-    out: the atlas directory; every worker must see it.
-    image: a path, None for the embedded photo, or an array or Pillow image.
+    out: the atlas directory, one every worker sees, or a URL (`s3://`,
+      `gs://`, ...; `storage.configure` first gives its store's options).
+    image: a path or URL, None for the embedded photo, or an array or
+      Pillow image.
     size: the longer side of the image, pixels; None: the network's
       (as for `fmi_tf.invert`).
     config: the settings to start from (default `InversionConfig()`).
@@ -110,8 +125,9 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
 
   Raises:
     FmiError: for a bad network, layer, image or setting, an `out` that
-      holds filters of another network, weights, image or setting, or one
-      that cannot be written.
+      holds filters of another network, weights, image or setting or that
+      a run of other settings claimed, or one that cannot be written (a
+      store that does not answer, a missing bucket or credentials).
   """
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
@@ -121,14 +137,24 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
-  rgb = image_io.as_rgb(image, size)
+  rgb = image_io.as_rgb(inputs.local_copy(image), size)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)
-  outputs.check_creatable(out)
+  if storage.is_url(out):
+    object_store.check_store(out)
+  else:
+    outputs.check_creatable(out)
   num_filters = {n: backbone.num_filters(n) for n in names}
   run = invert_lib.run_record(rgb, image, size, config)
-  kept = resume.kept_by_layer(out, backbone, names, run, overwrite)
-  out = outputs.prepare_directory(out)
+  stems = [layout.filter_stem("", n, k) for n in names
+           for k in range(num_filters[n])]
+  with storage.staged(out, [s + ".json" for s in stems],
+                      [s + ".png" for s in stems]) as committed:
+    kept = resume.kept_by_layer(committed, backbone, names, run, overwrite)
+  if not storage.is_url(out):
+    out = outputs.prepare_directory(out)
+  ownership.claim(out, resume.claimed_settings(backbone, names[0], run),
+                  what="atlas", overwrite=overwrite)
   items = tuple(
       (name, chunk) for name in names
       for chunk in _chunks(range(num_filters[name]), config.batch_size)
@@ -169,17 +195,25 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     >>> atlas.draw_atlas_beam(net, ["relu1_1"], "/shared/atlas",
     ...     pipeline_args=["--runner=DataflowRunner", "--project=p",
     ...                    "--region=us-central1", "--temp_location=gs://b/t"])
+    >>> atlas.draw_atlas_beam(
+    ...     network_spec.NetworkSpec("vgg19", "s3://models/vgg19_notop.h5"),
+    ...     ["relu1_1"], "s3://atlas/run1", pipeline_args=[
+    ...         "--s3_endpoint_url=http://127.0.0.1:9000",
+    ...         "--s3_access_key_id=KEY", "--s3_secret_access_key=SECRET"])
     >>> atlas.draw_atlas_beam(net, ["relu4_1"], "/shared/atlas",
     ...     examples_dataset="dtd:/shared/dtd",
     ...     examples_out="/shared/examples", examples_options={"shards": 16},
     ...     site_out="/shared/site")
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
     layers: layer names, or `"all"`.
-    out: the atlas directory, one every worker sees (a shared file system).
-    image: whose code is modified (as for `fmi_tf.invert`).
+    out: the atlas directory, one every worker sees (a shared file system),
+      or a URL (`gs://`, `s3://`, ...), the store's options in
+      `pipeline_args`.
+    image: whose code is modified (as for `fmi_tf.invert`; a path may be a
+      URL).
     size: the longer side of the image, pixels; None: the network's.
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.
@@ -206,7 +240,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
       written then.
   """
   options = options_lib.pipeline_options(pipeline_args)
-  _check_directories(out, examples_dataset, examples_out, site_out)
+  storage.configure(options)
+  run_directories.check(out, examples_dataset, examples_out, site_out)
   examples_plan = None
   if examples_dataset is not None:
     spec = (net if isinstance(net, network_spec.NetworkSpec)
@@ -216,6 +251,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
         **(examples_options or {}))
   plan = plan_atlas(net, layers, out, image, size, config=config,
                     overwrite=overwrite, **settings)
+  if examples_plan is not None and not examples_plan.written:
+    examples_lib.claim(examples_plan)
   logging.info("precision %s (%s); param %s, size %d",
                plan.config.compute_precision.name,
                plan.config.compute_precision.reason,
@@ -227,40 +264,16 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   from fmi_tf.beam import atlas_transforms
   with beam.Pipeline(options=options) as pipeline:
     atlas_transforms.atlas_pipeline(pipeline, plan)
-  paths = [os.path.join(plan.out, f"{name}.png") for name in plan.num_filters]
-  grids = tuple(path for path in paths if os.path.isfile(path))
-  sheet = os.path.join(plan.out, contact_sheet.FILENAME)
+  paths = [storage.join(plan.out, f"{name}.png")
+           for name in plan.num_filters]
+  grids = tuple(path for path in paths if storage.exists(path))
+  sheet = storage.join(plan.out, contact_sheet.FILENAME)
   logging.info("atlas: %d layer grids and %s", len(grids), sheet)
   if examples_plan is not None:
     examples_lib.run_examples(examples_plan, options)
   if site_out is not None:
-    built = site.make_site(plan.out, site_out, examples_out, progress=False)
+    built = run_directories.make_site(plan.out, site_out, examples_out)
     logging.info("site: %d filter pages of %d layers; open %s",
                  built.filters, len(built.layers), built.index)
   return draw.AtlasResult(plan.out, tuple(plan.num_filters), plan.pending,
                           grids, sheet)
-
-
-def _check_directories(out: str, examples_dataset: Optional[str],
-                       examples_out: Optional[str],
-                       site_out: Optional[str]) -> None:
-  """Refuses examples without their directory (or the reverse), one
-  directory given for two outputs, and a site directory that cannot be
-  written."""
-  if (examples_dataset is None) != (examples_out is None):
-    raise errors.ArgumentError(
-        "give the dataset examples' dataset and directory together "
-        "(examples_dataset and examples_out)")
-  given = {"atlas": out, "examples": examples_out, "site": site_out}
-  seen = {}
-  for what, path in given.items():
-    if path is None:
-      continue
-    real = os.path.realpath(path)
-    if real in seen:
-      raise errors.ArgumentError(
-          f"the {seen[real]} and the {what} need directories of their own, "
-          f"not both {path}")
-    seen[real] = what
-  if site_out is not None:
-    outputs.check_creatable(site_out, "site directory")

@@ -2,11 +2,17 @@
 
 `atlas_pipeline` adds to a pipeline: the plan's work items, reshuffled so
 that runners spread them over workers; `InvertChunk`, which inverts one item
-and writes those of its filters not yet on disk with the run's settings; and `DrawAtlas`, run once after every item,
-which draws the layer grids and the contact sheet from the files present.
+and writes those of its filters not yet on disk with the run's settings; and
+`DrawAtlas`, run once after every item, which draws the layer grids and the
+contact sheet from the files present. For an atlas at a URL each step works
+in a local directory standing for it (`storage.staged`) and uploads each
+file it writes whole, a filter's PNG before its record and the contact
+sheet last.
 """
 
 from typing import Iterator, Optional
+
+import os
 
 import apache_beam as beam
 
@@ -16,6 +22,7 @@ from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.io import storage
 
 
 class InvertChunk(beam.DoFn):
@@ -36,11 +43,15 @@ class InvertChunk(beam.DoFn):
     self._size = plan.size
     self._config = plan.config
     self._out = plan.out
+    self._storage = storage.carried()
     self._backbone = None
     self._inverters = {}
     self._run = None
+    self._staged = None
 
   def setup(self):
+    if self._storage:
+      storage.configure(self._storage)
     self._backbone = self._network.acquire()
     self._inverters = {}
     # The record is made where the work runs: `auto` precision is the
@@ -55,22 +66,27 @@ class InvertChunk(beam.DoFn):
     return self._inverters[layer]
 
   def save(self, result: filters.FilterResult, settings: dict) -> None:
-    """Writes one filter's PNG, then its JSON record, atomically."""
-    layout.save_result(self._out, result, settings)
+    """Writes one filter's PNG, then its JSON record, each whole."""
+    layout.save_result(self._staged, result, settings)
+    stem = layout.filter_stem("", result.layer, result.filter)
+    storage.commit(self._staged, self._out, [stem + ".png", stem + ".json"])
 
   def process(self, item) -> Iterator[int]:
     """Inverts the item's chunk; yields the number of filters written."""
     layer, filter_ids = item
     settings = {**filters.layer_record(self._backbone, layer), **self._run}
-    todo = set(filter_ids) - resume.matching_filters(self._out, layer,
-                                                     filter_ids, settings)
-    if todo:
-      inverter = self._inverter(layer)
-      # The whole chunk, as one batch, so that results do not depend on
-      # what an earlier attempt left.
-      for result in inverter.invert(self._image, list(filter_ids)):
-        if result.filter in todo:
-          self.save(result, settings)
+    stems = [layout.filter_stem("", layer, k) for k in filter_ids]
+    with storage.staged(self._out, [s + ".json" for s in stems],
+                        [s + ".png" for s in stems]) as self._staged:
+      todo = set(filter_ids) - resume.matching_filters(
+          self._staged, layer, filter_ids, settings)
+      if todo:
+        inverter = self._inverter(layer)
+        # The whole chunk, as one batch, so that results do not depend on
+        # what an earlier attempt left.
+        for result in inverter.invert(self._image, list(filter_ids)):
+          if result.filter in todo:
+            self.save(result, settings)
     yield len(todo)
 
 
@@ -81,10 +97,23 @@ class DrawAtlas(beam.DoFn):
     super().__init__()
     self._out = out
     self._num_filters = dict(num_filters)
+    self._storage = storage.carried()
+
+  def setup(self):
+    if self._storage:
+      storage.configure(self._storage)
 
   def process(self, written: int) -> Iterator[int]:
-    layout.redraw_grids(self._out, self._num_filters,
-                        contact_sheet.write_contact_sheet)
+    stems = [layout.filter_stem("", layer, k)
+             for layer, count in self._num_filters.items()
+             for k in range(count)]
+    with storage.staged(self._out, [s + e for s in stems
+                                    for e in (".png", ".json")]) as local:
+      grids = layout.redraw_grids(local, self._num_filters,
+                                  contact_sheet.write_contact_sheet)
+      storage.commit(local, self._out,
+                     [os.path.basename(grid) for grid in grids] +
+                     [contact_sheet.FILENAME])
     yield written
 
 

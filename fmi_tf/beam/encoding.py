@@ -13,6 +13,9 @@ exactly as a training run computes them, so that run then encodes nothing.
 
 Resume: items whose shard files are all on disk are left out; a retried
 item rewrites its shards whole, so nothing is duplicated or half-written.
+The cache directory and the dataset's folder may be URLs (`gs://`, `s3://`):
+each shard file is then an object uploaded whole, and the images are copied
+to each machine once (`fmi_tf.io.inputs`).
 """
 
 import dataclasses
@@ -24,6 +27,9 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.io import inputs
+from fmi_tf.io import object_store
+from fmi_tf.io import storage
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
@@ -60,7 +66,8 @@ class DatasetSpec:
     Raises:
       ArgumentError: for a bad dataset spec.
     """
-    return datasets.resolve(self.source, fold, self.test_fraction, self.seed,
+    return datasets.resolve(inputs.local_spec(self.source), fold,
+                            self.test_fraction, self.seed,
                             self.tiles_per_side, self.tfds_data_dir,
                             self.tfds_download)
 
@@ -117,7 +124,8 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
   Args:
     net: a `NetworkSpec`, or a network name or .keras path.
     dataset: a `DatasetSpec`, or a spec string.
-    cache_dir: the descriptor cache directory, as `--cache_dir`.
+    cache_dir: the descriptor cache directory, as `--cache_dir`, or a URL
+      (`storage.configure` first gives its store's options).
     encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s.
     folds: encode the images of folds 1..folds (DTD has 10).
     image_size: the side of the square the images are fitted to.
@@ -146,7 +154,8 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
     texture_encoder.build(backbone, config)
   parts = [data_spec.load(fold) for fold in range(1, folds + 1)]
   statistics = _scales(configs)
-  cache = experiment.cache_for(parts[0], image_size, backbone, cache_dir)
+  if storage.is_url(cache_dir):
+    object_store.check_store(cache_dir, "cache directory")
   chunks, seen = [], set()
   for fold, data in enumerate(parts, start=1):
     for part in ("train", "test"):
@@ -154,13 +163,23 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
       seen.update(names)
       chunks += [(fold, part, tuple(names[i:i + images_per_item]))
                  for i in range(0, len(names), images_per_item)]
+  with storage.staged(cache_dir) as local:
+    cache = experiment.cache_for(parts[0], image_size, backbone, local)
+    files = {(scale, key): cache.path(scale, key)
+             for scale, keys in statistics for key in keys}
+    # The cache files' records, which name what each file holds.
+    storage.commit(local, cache_dir, sorted(
+        os.path.basename(path)[:-4] + ".json" for path in files.values()))
+  committed = storage.list_names(cache_dir)
   items = []
   for index, (fold, part, names) in enumerate(chunks):
-    shards = tuple((scale, key.name, descriptor_cache.shard_path(
-        cache.path(scale, key), index, len(chunks)))
-                   for scale, keys in statistics for key in keys)
-    if not all(os.path.isfile(path) for _, _, path in shards):
-      items.append((fold, part, names, shards))
+    shards = tuple((scale, key.name, os.path.basename(
+        descriptor_cache.shard_path(path, index, len(chunks))))
+                   for (scale, key), path in files.items())
+    if not all(name in committed for _, _, name in shards):
+      items.append((fold, part, names, tuple(
+          (scale, key, storage.join(cache_dir, name))
+          for scale, key, name in shards)))
   return EncodingPlan(spec, data_spec, image_size, batch_size, statistics,
                       tuple(items), len(chunks), len(seen))
 
@@ -210,10 +229,13 @@ def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
     ...     cache_dir="/shared/cache")
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
-    dataset: a `DatasetSpec`, or a spec string (`dtd:PATH`, ...).
-    cache_dir: the descriptor cache directory, one every worker sees.
+    dataset: a `DatasetSpec`, or a spec string (`dtd:PATH`, ...; PATH may
+      be a URL, copied to each machine once).
+    cache_dir: the descriptor cache directory, one every worker sees, or a
+      URL (`gs://`, `s3://`, ... with the store's options in
+      `pipeline_args`); training reads a local copy of it.
     encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s
       whose statistics are encoded, each image once per scale.
     folds: encode the images of folds 1..folds (DTD has 10).
@@ -232,6 +254,7 @@ def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
       written; nothing is written then.
   """
   options = options_lib.pipeline_options(pipeline_args)
+  storage.configure(options)
   plan = plan_encoding(net, dataset, cache_dir, encoders, folds=folds,
                        image_size=image_size, batch_size=batch_size,
                        images_per_item=images_per_item)

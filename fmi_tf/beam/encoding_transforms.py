@@ -1,7 +1,8 @@
 """The encoding pipeline's Beam transforms (imported only with Beam installed).
 
 `EncodeShard` encodes one item's images at every scale, with statistics
-layers built once per worker, and writes the item's shard files.
+layers built once per worker, and writes the item's shard files, each whole
+(renamed into place, or uploaded to a URL).
 """
 
 from typing import Iterator
@@ -9,7 +10,7 @@ from typing import Iterator
 import apache_beam as beam
 
 from fmi_tf.beam import network_spec
-from fmi_tf.io import outputs
+from fmi_tf.io import storage
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 
@@ -25,10 +26,13 @@ class EncodeShard(beam.DoFn):
     self._image_size = plan.image_size
     self._batch_size = plan.batch_size
     self._scales = plan.statistics
+    self._storage = storage.carried()
     self._layers = None
     self._folds = {}
 
   def setup(self):
+    if self._storage:
+      storage.configure(self._storage)
     backbone = self._network.acquire()
     self._layers = [texture_encoder.statistics_layer(backbone, keys, scale)
                     for scale, keys in self._scales]
@@ -50,7 +54,7 @@ class EncodeShard(beam.DoFn):
     paths = {(scale, name): path for scale, name, path in shards}
     for statistics in self._layers:
       for key in statistics.keys:
-        outputs.write_bytes(
+        storage.write_bytes(
             paths[statistics.scale, key.name],
             descriptor_cache.entries_bytes(
                 cache.entries(statistics.scale, key)))

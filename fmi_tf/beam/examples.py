@@ -12,10 +12,19 @@ a lock (as separate `dataset_examples` runs do), and the last step, finding
 them written, does nothing; it writes them only when no shard did (a rerun
 whose shards were all complete but whose merge was interrupted).
 
+The directory may be a URL (`s3://`, `gs://`, ...), where the workers share
+no disk: each shard then runs in a local view of the committed directory
+(`examples_store`), and its state is uploaded once the shard is complete,
+so a shard retried after its worker died starts again from the beginning
+of its images (nothing it had counted is kept); the last step merges the
+uploaded states in a view of its own and uploads the outputs, the summary
+last. The dataset's path may be a URL too, copied to each machine once.
+
 The run is checked when the pipeline is built (`examples_run.check_run`):
 a directory holding the examples of another network, other weights or
-another dataset is refused then. Complete shards are left out; outputs
-already written run no pipeline at all.
+another dataset is refused then, and so is one that an unfinished run of
+other settings claimed (`fmi_tf.io.ownership`). Complete shards are left
+out; outputs already written run no pipeline at all.
 
 The default number of shards, `DEFAULT_SHARDS` (8, or one per image for a
 smaller dataset), keeps up to 8 workers busy; each shard costs one state
@@ -30,8 +39,12 @@ from typing import Any, Optional, Sequence
 from absl import logging
 
 from fmi_tf import errors
+from fmi_tf.beam import examples_store
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
+from fmi_tf.io import inputs
+from fmi_tf.io import object_store
+from fmi_tf.io import storage
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
@@ -55,6 +68,8 @@ class ExamplesPlan:
     key: the run's hash, naming its state files and outputs.
     items: the shards not complete yet.
     written: whether `out` holds the run's outputs already.
+    record: what the run's outputs record (network, weights, dataset, k,
+      sizes, layers, precision), which its claim on `out` holds.
   """
   network: network_spec.NetworkSpec
   layers: tuple[str, ...]
@@ -65,6 +80,7 @@ class ExamplesPlan:
   key: str
   items: tuple[int, ...]
   written: bool
+  record: dict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,9 +133,9 @@ def plan_examples(net: "network_spec.NetworkSpec | str",
   Args:
     net: a `NetworkSpec`, or a network name or .keras path.
     layers: layer names, or `"all"`.
-    dataset: a spec (`folder:PATH`, `dtd:PATH`, ...) whose images every
-      worker sees.
-    out: the examples directory; every worker must see it.
+    dataset: a spec (`folder:PATH`, `dtd:PATH`, ...), its PATH one every
+      worker sees or a URL (copied to each machine once).
+    out: the examples directory, one every worker sees, or a URL.
     shards: the number of shards (work items); None: `DEFAULT_SHARDS`, or
       one per image for fewer images.
     **options: `k`, `image_size`, `crop_size`, `batch_size`,
@@ -139,16 +155,29 @@ def plan_examples(net: "network_spec.NetworkSpec | str",
         "give shards=n")
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
-  run = examples_run.check_run(spec.load(), layers, dataset, out, **options)
-  # Every worker computes in the precision resolved here, so that the
-  # shards of one run share its record whatever machines they run on.
-  options = {**options, "precision": run.compute.name}
-  count = _shard_count(shards, len(run.image_names))
-  written = run.is_written()
-  items = () if written else tuple(
-      i for i in range(count) if not _is_complete(run, i, count))
+  if storage.is_url(out):
+    object_store.check_store(out, "examples directory")
+  with examples_store.view(out) as seen:
+    run = examples_run.check_run(spec.load(), layers,
+                                 inputs.local_spec(dataset), seen, **options)
+    # Every worker computes in the precision resolved here, so that the
+    # shards of one run share its record whatever machines they run on.
+    options = {**options, "precision": run.compute.name}
+    count = _shard_count(shards, len(run.image_names))
+    written = run.is_written()
+    items = () if written else tuple(
+        i for i in range(count) if not _is_complete(run, i, count))
   return ExamplesPlan(spec, run.names, dataset, out, count, dict(options),
-                      run.key, items, written)
+                      run.key, items, written, run.record)
+
+
+def claim(plan: ExamplesPlan) -> None:
+  """Makes `plan.out` the run's (created if local), before any work.
+
+  Raises:
+    OutputError: if an unfinished run of other settings claimed it first.
+  """
+  examples_store.claim(plan.out, plan.record, plan.key)
 
 
 def run_examples(plan: ExamplesPlan, options) -> ExamplesBeamResult:
@@ -156,12 +185,14 @@ def run_examples(plan: ExamplesPlan, options) -> ExamplesBeamResult:
   logging.info("dataset examples of %s: %d of %d shards to run into %s",
                ", ".join(plan.layers), len(plan.items), plan.shards, plan.out)
   if not plan.written:
+    claim(plan)
     # pylint: disable=import-outside-toplevel
     import apache_beam as beam
     from fmi_tf.beam import examples_transforms
     with beam.Pipeline(options=options) as pipeline:
       examples_transforms.examples_pipeline(pipeline, plan)
-  complete = examples_files.is_complete(plan.out, plan.key)
+  with examples_store.view(plan.out, states=()) as seen:
+    complete = examples_files.is_complete(seen, plan.key)
   if complete:
     logging.info("wrote the dataset examples of %d layers in %s",
                  len(plan.layers), plan.out)
@@ -192,11 +223,12 @@ def dataset_examples_beam(net: "network_spec.NetworkSpec | str",
     ...     "--direct_num_workers=2", "--direct_running_mode=multi_processing"])
 
   Args:
-    net: a `NetworkSpec` (its weights a path every worker sees), or a
+    net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
     layers: layer names, or `"all"`.
-    dataset: a spec whose images every worker sees.
-    out: the examples directory, one every worker sees.
+    dataset: a spec whose images every worker sees, or whose path is a URL.
+    out: the examples directory, one every worker sees, or a URL (`s3://`,
+      `gs://`, ... with the store's options in `pipeline_args`).
     shards: the number of shards (work items); None: `DEFAULT_SHARDS`, or
       one per image for fewer images.
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
@@ -215,5 +247,6 @@ def dataset_examples_beam(net: "network_spec.NetworkSpec | str",
       written then.
   """
   beam_options = options_lib.pipeline_options(pipeline_args)
+  storage.configure(beam_options)
   plan = plan_examples(net, layers, dataset, out, shards=shards, **options)
   return run_examples(plan, beam_options)

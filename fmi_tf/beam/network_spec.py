@@ -4,24 +4,29 @@ A `keras.Model` does not travel well between processes, so a pipeline
 carries a `NetworkSpec` (what `fmi_tf.nets.networks.load` takes) and each
 worker process loads the network from it once: `SharedNetwork`, a handle
 that the DoFns of one process share, as RunInference's model handlers share
-one model (`apache_beam.utils.shared`).
+one model (`apache_beam.utils.shared`). The weights or the .keras file may
+be at a URL (`gs://.../vgg19.h5`): each machine copies it once
+(`fmi_tf.io.inputs.local_copy`), and the network's records name the URL.
 """
 
 import dataclasses
 from typing import Optional
 
+from fmi_tf.io import inputs
+from fmi_tf.io import storage
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 
 
 @dataclasses.dataclass(frozen=True)
 class NetworkSpec:
-  """What `networks.load` takes; every worker must see the weights' path.
+  """What `networks.load` takes, with the files at paths or URLs.
 
   Attributes:
-    model: `vgg19`, a keras.applications name or the path of a .keras file.
-    weights: an HDF5 file in keras.applications' layout, `imagenet`, or None
-      (see `networks.load`).
+    model: `vgg19`, a keras.applications name or the path or URL of a
+      .keras file.
+    weights: an HDF5 file (path or URL) in keras.applications' layout,
+      `imagenet`, or None (see `networks.load`).
     alpha: the width multiplier of MobileNets.
     preprocessing: a .keras model's input mode.
   """
@@ -36,8 +41,14 @@ class NetworkSpec:
     Raises:
       ArgumentError, WeightsError: for a bad network, option or weights.
     """
-    return networks.load(self.model, self.weights, self.alpha,
-                         self.preprocessing)
+    backbone = networks.load(
+        inputs.local_copy(self.model), inputs.local_copy(self.weights),
+        self.alpha, self.preprocessing)
+    urls = {inputs.local_copy(path): path
+            for path in (self.model, self.weights) if storage.is_url(path)}
+    if backbone.source in urls:
+      backbone = dataclasses.replace(backbone, source=urls[backbone.source])
+    return backbone
 
 
 class _Held:

@@ -5,16 +5,18 @@ renamed into place, which POSIX makes atomic. The temporary file is created
 with mode 0o666 less the user's umask, as `open` would create the file, so
 outputs are as readable as any other file the user writes (not owner-only,
 as `tempfile.mkstemp` would make them). `exclusive_lock` serialises
-read-modify-write steps of processes sharing an output.
+read-modify-write steps of processes sharing an output, with `filelock`:
+`flock` where the platform has it, else a lock file created exclusively, so
+the package imports and runs where Python has no `fcntl` (Windows).
 """
 
 import contextlib
-import fcntl
 import io
 import json
 import os
 import uuid
 
+import filelock
 import numpy as np
 from PIL import Image
 
@@ -145,12 +147,8 @@ def exclusive_lock(path: str):
   Processes (on one machine, or on a file system with POSIX locks) that
   take the same lock run their blocks one at a time.
   """
-  with open(path, "a", encoding="utf8") as lock:
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    try:
-      yield
-    finally:
-      fcntl.flock(lock, fcntl.LOCK_UN)
+  with filelock.FileLock(path, thread_local=False):
+    yield
 
 
 def write_bytes(path: str, data: bytes) -> None:
