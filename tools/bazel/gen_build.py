@@ -37,6 +37,10 @@ _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
              "fmi_tf/recognition/templates/explanation.html"],
          "fmi_tf/microscope/recognition_page.py": [
              "fmi_tf/microscope/templates/recognition.html"],
+         "fmi_tf/microscope/site_pages.py": [
+             f"fmi_tf/microscope/templates/{name}" for name in (
+                 "base.html", "index.html", "layer.html", "filter.html",
+                 "site.css", "site.js")],
          # The flag walk lists the tools from setup.cfg's entry points.
          "tests/test_flag_fuzz.py": ["setup.cfg"]}
 # The py_tests CI runs (tag "ci"): one or two quick files per stage of the
