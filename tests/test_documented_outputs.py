@@ -6,60 +6,14 @@ file a tool stops writing, fails here.
 """
 
 import os
-import pathlib
-import re
 import shutil
 
 import pytest
 
 from tests import tool_runs
-
-_TOOLS_PAGE = (pathlib.Path(__file__).resolve().parent.parent / "docs"
-               / "tools.md")
-_NAME = re.compile(
-    r"`((?:[\w<>:{}-]+/)*[\w<>:.-]+\.(?:png|jpg|json|html|css|js|csv|npz|h5)"
-    r"|exports/[\w<>/]+/)`")
-_PLACEHOLDERS = {"<layer>": r"[a-z0-9_]+", "<filter:04d>": r"\d{4}",
-                 "<seed:04d>": r"\d{4}", "<i:04d>": r"\d{4}",
-                 "<encoder>": r"\w+",
-                 "<name>": "texture", "<v>": r"\d+", "<i>": r"\d+"}
-# A documented path's leading directory stands for the run's output root.
-_ROOTS = ("out/", "exports/")
-
-
-def documented_names(tool: str) -> list[str]:
-  """The output names of `tool`'s section of docs/tools.md."""
-  sections = re.split(r"^## ", _TOOLS_PAGE.read_text(), flags=re.M)
-  section, = [s for s in sections if s.startswith(tool + "\n")]
-  return sorted(set(_NAME.findall(section)))
-
-
-def _pattern(name: str) -> re.Pattern:
-  for root in _ROOTS:
-    name = name.removeprefix(root)
-  parts = re.split("(<[^>]+>)", name.rstrip("/"))
-  return re.compile("(.*/)?" + "".join(
-      _PLACEHOLDERS[p] if p in _PLACEHOLDERS else re.escape(p)
-      for p in parts))
-
-
-def _written(root: str) -> list[str]:
-  paths = []
-  for directory, subdirectories, files in os.walk(root):
-    for name in subdirectories + files:
-      paths.append(os.path.relpath(os.path.join(directory, name), root))
-  return paths
-
-
-def assert_documented_names_written(tool: str, root: str) -> None:
-  names = documented_names(tool)
-  assert names, f"docs/tools.md names no output of {tool}"
-  written = _written(root)
-  for name in names:
-    pattern = _pattern(name)
-    assert any(pattern.fullmatch(path) for path in written), (
-        f"{tool}: docs/tools.md says it writes {name}; it wrote {written}")
-
+from tests.tools_page import assert_documented_names_written
+from tests.tools_page import documented_names
+from tests.tools_page import pattern
 
 def _run(*command):
   process = tool_runs.run_tool(*command)
@@ -142,5 +96,5 @@ def test_microscope_tools_write_what_the_docs_say(weights, texture_folder,
 ])
 def test_a_documented_name_matches_the_files_it_stands_for(tool, name, path):
   assert name in documented_names(tool)
-  assert _pattern(name).fullmatch(path)
-  assert not _pattern(name).fullmatch("x" + path.replace("0", "a"))
+  assert pattern(name).fullmatch(path)
+  assert not pattern(name).fullmatch("x" + path.replace("0", "a"))

@@ -3,18 +3,14 @@
 import json
 import os
 
-import numpy as np
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.nets import networks
-from fmi_tf.recognition import classifier
-from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import export
 from fmi_tf.serving import versions
-from tests import tiny_vgg
 from tests import tool_runs
+from tests import trained_tiny
 
 SIZE = 24
 NAMES = ["texture", "texture_classifier", "texture_encoder"]
@@ -22,20 +18,8 @@ NAMES = ["texture", "texture_classifier", "texture_encoder"]
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-  """A trained model directory of the tiny network, saved as a .keras file."""
-  root = tmp_path_factory.mktemp("trained")
-  path = str(root / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model(seed=3).save(path)
-  backbone = networks.load(path)
-  config = encoder.EncoderConfig(kind="energy", order=2)
-  encoder_model = encoder.build(backbone, config)
-  train = np.random.default_rng(1).uniform(size=(6, SIZE, SIZE, 3))
-  fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),
-                            np.arange(6) % 2, ("a", "b"))
-  directory = str(root / "model")
-  trained_model.save(directory, trained_model.TrainedModel(
-      encoder_model, config, SIZE, fitted, networks.record(backbone)))
-  return directory
+  return trained_tiny.saved_model_dir(tmp_path_factory.mktemp("trained"),
+                                      SIZE)
 
 
 def _tree(root) -> list[str]:

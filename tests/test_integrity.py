@@ -12,7 +12,12 @@ import pytest
 import fmi_tf
 from fmi_tf.microscope import examples_files
 from tests import tool_runs
-from tests.test_export_writes import model_dir  # pylint: disable=unused-import
+from tests import trained_tiny
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+  return trained_tiny.saved_model_dir(tmp_path_factory.mktemp("trained"), 24)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 import fmi_tf
-from tests import test_documented_outputs
 from tests import tool_runs
+from tests import tools_page
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_the_tool_and_the_api_give_the_same_images_and_records(
     image = np.asarray(Image.open(tmp_path / f"image_{i:04d}.png"),
                        np.float32) / 255.0
     np.testing.assert_allclose(image, api.images[i], atol=1 / 255 + 1e-6)
-  test_documented_outputs.assert_documented_names_written(
+  tools_page.assert_documented_names_written(
       "fmi-render", str(tmp_path))
 
 

@@ -1,6 +1,5 @@
 """The static site: relative links, measures, neighbours, gaps, a browser."""
 
-import json
 import os
 import re
 import shutil
@@ -20,10 +19,9 @@ from fmi_tf.microscope import examples
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
 from fmi_tf.optim import optimization
+from tests import browser
 
 _LAYERS = {"block1_conv1": 4, "block3_conv1": 8}
-_CHROMIUM = "/usr/bin/chromium"
-_CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -170,22 +168,6 @@ def test_the_tool_fails_in_one_line_and_writes_nothing(sources, tmp_path):
   assert os.listdir(tmp_path) == ["file"]
 
 
-def _browser():
-  webdriver = pytest.importorskip("selenium.webdriver")
-  if not (os.path.exists(_CHROMIUM) and os.path.exists(_CHROMEDRIVER)):
-    pytest.skip("needs chromium and chromedriver (apt-get install chromium "
-                "chromium-driver)")
-  from selenium.webdriver.chrome import service
-  options = webdriver.ChromeOptions()
-  options.binary_location = _CHROMIUM
-  for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                   "--window-size=1000,800", "--disable-background-networking",
-                   "--no-first-run"):
-    options.add_argument(argument)
-  return webdriver.Chrome(service=service.Service(_CHROMEDRIVER),
-                          options=options)
-
-
 def _all_images_loaded(driver) -> list:
   """Scrolls through the page (lazy pictures load when seen) and returns
   the pictures that did not load."""
@@ -226,7 +208,7 @@ def show_pages(driver, index: str, layer: str, shots: str) -> dict:
 
 @pytest.mark.slow
 def test_a_browser_follows_the_links_and_loads_every_picture(built, tmp_path):
-  driver = _browser()
+  driver = browser.chromium()
   try:
     failed = show_pages(driver, built.index, "block3_conv1", str(tmp_path))
     assert failed == {"index": [], "layer": [], "filter": []}

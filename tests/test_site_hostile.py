@@ -13,7 +13,7 @@ import pytest
 
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
-from tests import test_site
+from tests import browser
 
 _LAYER = "block1_conv1"
 # Each payload sets the page's title if it ever runs.
@@ -180,7 +180,7 @@ def test_every_field_of_crafted_files_is_escaped(tmp_path):
 def test_no_script_of_crafted_files_runs_in_a_browser(tmp_path):
   atlas, found = _hostile_sources(tmp_path)
   result = _build(atlas, tmp_path / "site", found, title=_PAYLOAD)
-  driver = test_site._browser()
+  driver = browser.chromium()
   try:
     pages = [p for p in _files(tmp_path / "site") if p.endswith(".html")]
     assert len(pages) == 1 + 1 + 8
