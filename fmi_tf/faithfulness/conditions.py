@@ -20,13 +20,16 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import modified_code
 from fmi_tf.io import images as image_io
 from fmi_tf.nets import feature_model
 from fmi_tf.optim import objectives
+from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import render as render_lib
+from fmi_tf.optim import settings as settings_lib
 
 INVERSION = "inversion"
 NATURAL = "natural"
@@ -76,7 +79,7 @@ class Condition:
 
 
 def inversion(param: str = "pixel", mode: str = "transfer",
-              **settings) -> Condition:
+              name: Optional[str] = None, **settings) -> Condition:
   """fmi_tf's inversion of the photo's enhanced code (`fmi_tf.invert`).
 
   Examples:
@@ -85,8 +88,11 @@ def inversion(param: str = "pixel", mode: str = "transfer",
   Args:
     param: the parameterisation (`pixel`, `fourier`, ...).
     mode: `transfer` or `gain`.
+    name: how results name it (default `invert-<param>-<mode>`).
     **settings: further settings of `fmi_tf.invert` (`steps=`, ...).
   """
+  settings_lib.apply(filters_lib.InversionConfig(), settings)
+
   def draw(request: Request) -> np.ndarray:
     result = invert_lib.invert(
         request.backbone, request.layer, list(request.filters),
@@ -94,10 +100,12 @@ def inversion(param: str = "pixel", mode: str = "transfer",
         seed=request.seed, progress=False, **settings)
     return result.images[:, None]
 
-  return Condition(f"invert-{param}-{mode}", INVERSION, draw, from_photo=True)
+  return Condition(name or f"invert-{param}-{mode}", INVERSION, draw,
+                   from_photo=True)
 
 
-def maximisation(param: str = "fourier", **settings) -> Condition:
+def maximisation(param: str = "fourier", name: Optional[str] = None,
+                 **settings) -> Condition:
   """Activation maximisation: the picture that maximises the filter's
   spatial mean (`objectives.channel`), from noise (`fmi_tf.render`).
 
@@ -106,8 +114,11 @@ def maximisation(param: str = "fourier", **settings) -> Condition:
 
   Args:
     param: the parameterisation (`pixel`, `fourier`, `maco`).
+    name: how results name it (default `maximise-<param>`).
     **settings: further settings of `fmi_tf.render` (`steps=`, ...).
   """
+  settings_lib.apply(optimization.OptimizerConfig(), settings)
+
   def draw(request: Request) -> np.ndarray:
     result = render_lib.render(
         request.backbone,
@@ -116,7 +127,7 @@ def maximisation(param: str = "fourier", **settings) -> Condition:
         **settings)
     return result.images[:, None]
 
-  return Condition(f"maximise-{param}", MAXIMISATION, draw)
+  return Condition(name or f"maximise-{param}", MAXIMISATION, draw)
 
 
 def natural(top: int) -> Condition:
@@ -162,16 +173,29 @@ def by_name(name: str, **settings) -> Condition:
   `fmi_tf.render`), `natural-top<k>`, or `pictures:<directory>`
   (`picture_directory`).
 
+  An inversion or maximisation name may end in its own settings,
+  `@key=value,...`, which win over `settings`: `invert-pixel-transfer@steps=66`
+  is the default inversion at 66 steps, named so in results. Values are
+  read as integers, then numbers, else kept as strings.
+
+  Examples:
+    >>> by_name("invert-pixel-transfer@steps=66,init=image").name
+    'invert-pixel-transfer@steps=66,init=image'
+
   Raises:
-    ArgumentError: for another name.
+    ArgumentError: for another name, settings that are not `key=value`
+      pairs, or settings the method does not have.
   """
-  inverted = re.fullmatch(r"invert-(\w+)-(\w+)", name)
+  base, at, own = name.partition("@")
+  if at:
+    settings = {**settings, **_own_settings(name, own)}
+  inverted = re.fullmatch(r"invert-(\w+)-(\w+)", base)
   if (inverted and inverted[1] in parameterization.CODE_PARAMS
       and inverted[2] in modified_code.MODES):
-    return inversion(inverted[1], inverted[2], **settings)
-  maximised = re.fullmatch(r"maximise-(\w+)", name)
+    return inversion(inverted[1], inverted[2], name=name, **settings)
+  maximised = re.fullmatch(r"maximise-(\w+)", base)
   if maximised and maximised[1] in parameterization.PARAMS:
-    return maximisation(maximised[1], **settings)
+    return maximisation(maximised[1], name=name, **settings)
   if name.startswith("pictures:"):
     return picture_directory(name.removeprefix("pictures:"))
   top = re.fullmatch(r"natural-top([1-9][0-9]*)", name)
@@ -181,7 +205,29 @@ def by_name(name: str, **settings) -> Condition:
       f"unknown condition {name!r}; known: invert-<param>-<mode> with param "
       f"in {', '.join(parameterization.CODE_PARAMS)} and mode in "
       f"{', '.join(modified_code.MODES)}, maximise-<param>, natural-top<k>, "
-      "pictures:<directory>")
+      "pictures:<directory>, the first two optionally followed by "
+      "@key=value,...")
+
+
+def _own_settings(name: str, text: str) -> dict:
+  """`key=value,...` of a condition's name, values as numbers where they
+  read as numbers."""
+  own = {}
+  for pair in text.split(","):
+    key, equals, value = pair.partition("=")
+    if not equals or not re.fullmatch(r"[a-z_]+", key) or not value:
+      raise errors.ArgumentError(
+          f"condition {name!r}: settings after @ must be key=value pairs "
+          "separated by commas")
+    for kind in (int, float):
+      try:
+        own[key] = kind(value)
+        break
+      except ValueError:
+        continue
+    else:
+      own[key] = value
+  return own
 
 
 def default_conditions(**settings) -> tuple[Condition, ...]:
