@@ -70,8 +70,9 @@ def brodatz_root():
 
 @pytest.fixture(scope="session")
 def photo():
-  """The embedded default photo at 32 px (longer side)."""
-  return images.load_image(None, 32)
+  """The embedded default photo as inversions take it by default: cut to a
+  32 px square."""
+  return images.fit_photo(None, 32, square=True)
 
 
 @pytest.fixture

@@ -181,6 +181,35 @@ def test_default_conditions_cover_every_method():
   assert [conditions.by_name(n).name for n in names] == names
 
 
+def test_a_conditions_own_settings_win_and_name_it(tiny_backbone, textures):
+  request = conditions.Request(
+      tiny_backbone, "block1_conv1", (0, 1), SIZE, textures[0],
+      textures[:4], np.ones((4, 4), np.float32))
+  own = conditions.by_name("invert-pixel-transfer@steps=1,alpha=5.0",
+                           steps=4)
+  assert own.name == "invert-pixel-transfer@steps=1,alpha=5.0"
+  one_step = conditions.inversion("pixel", "transfer", steps=1)
+  four_steps = conditions.inversion("pixel", "transfer", steps=4)
+  np.testing.assert_array_equal(own.draw(request), one_step.draw(request))
+  assert not np.array_equal(own.draw(request), four_steps.draw(request))
+  assert conditions.by_name("maximise-maco@steps=2").kind == (
+      conditions.MAXIMISATION)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("invert-pixel-transfer@", "key=value"),
+    ("invert-pixel-transfer@steps", "key=value"),
+    ("invert-pixel-transfer@Steps=3", "key=value"),
+    ("invert-pixel-transfer@stpes=3", "unknown setting 'stpes'"),
+    ("maximise-fourier@steps=0", "steps"),
+    ("invert-pixel-gain@init=photo", "init"),
+])
+def test_bad_settings_in_a_conditions_name_are_refused_at_once(name,
+                                                               message):
+  with pytest.raises(errors.ArgumentError, match=message):
+    conditions.by_name(name)
+
+
 def test_inversion_conditions_run_on_the_same_filters(tiny_backbone, textures):
   res = measure.measure_faithfulness(
       tiny_backbone, ["block1_conv1"], textures,

@@ -44,12 +44,26 @@ def test_general_defaults_are_the_configs_own():
 
 def test_fill_keeps_what_the_caller_gave(tiny_as_mobilenet):
   fill = network_defaults.fill
-  assert fill(tiny_as_mobilenet, None, {}, config_given=False) == (
-      224, {"param": "fourier"})
-  assert fill(tiny_as_mobilenet, 40, {"param": "pixel", "steps": 3},
-              config_given=False) == (40, {"param": "pixel", "steps": 3})
-  assert fill(tiny_as_mobilenet, None, {"steps": 3}, config_given=True) == (
-      224, {"steps": 3})
+  assert fill(tiny_as_mobilenet, None, None, {}, config_given=False) == (
+      224, True, {"param": "fourier"})
+  assert fill(tiny_as_mobilenet, 40, False, {"param": "pixel", "steps": 3},
+              config_given=False) == (40, False,
+                                      {"param": "pixel", "steps": 3})
+  assert fill(tiny_as_mobilenet, None, None, {"steps": 3},
+              config_given=True) == (224, True, {"steps": 3})
+
+
+def test_the_photo_is_square_unless_told_otherwise(tiny_backbone):
+  def shape(**kwargs):
+    result = fmi_tf.invert(tiny_backbone, "block1_conv1", [0], size=48, steps=1,
+                           progress=False, **kwargs)
+    assert result.records[0]["square"] == (kwargs.get("square") is not False)
+    return result.images.shape[1:3]
+
+  assert shape() == (48, 48)
+  assert shape(square=True) == (48, 48)
+  height, width = shape(square=False)  # The embedded photo is landscape.
+  assert width == 48 and height < width
 
 
 def test_invert_uses_the_networks_defaults_unless_given(tiny_as_mobilenet):

@@ -111,7 +111,8 @@ def test_kept_filters_checks_every_shards_records(tiny_backbone, photo,
   fmi_tf.draw_atlas(tiny_backbone, [_LAYER], str(tmp_path), image=photo,
                     shard="1/2", **_FAST)
   run = invert.run_record(
-      images.as_rgb(photo, 32), photo, 32, filters.InversionConfig(
+      images.fit_photo(photo, 32, True), photo, 32, True,
+      filters.InversionConfig(
           optimizer=optimization.OptimizerConfig(steps=2)))
   settings = {**filters.layer_record(tiny_backbone, _LAYER), **run}
   assert resume.kept_filters(str(tmp_path), _LAYER, _COUNT, settings) == {

@@ -62,11 +62,11 @@ def main(argv):
   if bool(_LAYERS.value) == _ALL_LAYERS.value:
     raise errors.ArgumentError("give either --layers or --all_layers")
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
-  config, size = inversion_flags.network_settings(backbone.network)
+  config, size, square = inversion_flags.network_settings(backbone.network)
   result = draw.draw_atlas(
       backbone, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      size, shard=_SHARD.value,
+      size, square=square, shard=_SHARD.value,
       strategy=distribution.make_strategy(_STRATEGY.value), config=config,
       logdir=inversion_flags.LOGDIR.value, overwrite=_OVERWRITE.value)
   for path in result.grids:

@@ -90,11 +90,11 @@ def main(argv):
       model_flags.MODEL.value,
       model_flags.weights_source(model_flags.WEIGHTS.value),
       model_flags.ALPHA.value, model_flags.PREPROCESSING.value)
-  config, size = inversion_flags.network_settings(spec.model)
+  config, size, square = inversion_flags.network_settings(spec.model)
   result = atlas.draw_atlas_beam(
       spec, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      size, pipeline_args=argv[1:], config=config,
+      size, square=square, pipeline_args=argv[1:], config=config,
       overwrite=_OVERWRITE.value, examples_dataset=_EXAMPLES_DATASET.value or None,
       examples_out=_EXAMPLES_OUT.value or None, examples_options={
           "shards": _EXAMPLES_SHARDS.value, "k": _EXAMPLES_K.value,

@@ -24,10 +24,14 @@ LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")
 SIZE = flags.DEFINE_integer(
-    "size", network_defaults.GENERAL_SIZE, "Longer side of the image, "
-    f"pixels; keras.applications networks other than VGG: "
+    "size", network_defaults.GENERAL_SIZE, "Side of the image, pixels (its "
+    "longer side with --nosquare); keras.applications networks other than "
+    "VGG: "
     f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8,
     upper_bound=cli.MAX_SIZE)
+SQUARE = flags.DEFINE_bool(
+    "square", network_defaults.GENERAL.square, "Cut the photo to a central "
+    "square; --nosquare keeps its shape.")
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
                          "How the code is modified.")
 ALPHA = flags.DEFINE_float("alpha", _DEFAULTS.alpha,
@@ -112,13 +116,16 @@ def _flags_by_setting() -> dict:
           "tolerance": TOLERANCE, "patience": PATIENCE}
 
 
-def network_settings(network: str) -> tuple[filters.InversionConfig, int]:
-  """The settings and image size of a run on `network` (its `--model`
-  name): the flags, and the network's defaults (`network_defaults`) for
-  --param and --size where they are not given."""
+def network_settings(network: str
+                     ) -> tuple[filters.InversionConfig, int, bool]:
+  """The settings, image size and shape of a run on `network` (its
+  `--model` name): the flags, and the network's defaults
+  (`network_defaults`) for --param, --size and --square where they are not
+  given."""
   defaults = network_defaults.for_network(network)
   size = SIZE.value if SIZE.present else defaults.size
-  return inversion_config(defaults), size
+  square = SQUARE.value if SQUARE.present else defaults.square
+  return inversion_config(defaults), size, square
 
 
 def out_path() -> str:

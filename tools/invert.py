@@ -41,8 +41,8 @@ def main(argv):
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")
   layer = backbone.canonical_name(_LAYER.value)
-  config, size = inversion_flags.network_settings(backbone.network)
-  image = images.load_image(inversion_flags.IMAGE.value, size)
+  config, size, square = inversion_flags.network_settings(backbone.network)
+  image = images.fit_photo(inversion_flags.IMAGE.value, size, square)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
   filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
@@ -51,7 +51,7 @@ def main(argv):
   outputs.check_creatable(out)
   inversion_flags.log_settings(config, size, backbone.network)
   run = invert_lib.run_record(image, inversion_flags.IMAGE.value, size,
-                              config)
+                              square, config)
   with outputs.removed_on_failure(out):
     out_dir = outputs.prepare_directory(out)
     with progress.Progress(len(filter_ids) * inverter.steps_per_filter,

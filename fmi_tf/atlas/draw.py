@@ -97,6 +97,7 @@ def draw_atlas(net: Any,
           image: Any = None,
           size: Optional[int] = None,
           *,
+          square: Optional[bool] = None,
           shard: "str | tuple[int, int]" = (0, 1),
           strategy: Optional[tf.distribute.Strategy] = None,
           config: Optional[filters_lib.InversionConfig] = None,
@@ -122,8 +123,10 @@ def draw_atlas(net: Any,
       reach.
     out: the atlas directory (created).
     image: whose code is modified (as for `fmi_tf.invert`).
-    size: the longer side of the image, pixels; None: the network's
-      (as for `fmi_tf.invert`).
+    size: the side of the image, pixels; None: the network's (as for
+      `fmi_tf.invert`).
+    square: cut the photo to a square (as for `fmi_tf.invert`); None: the
+      network's.
     shard: `(i, n)` or `"i/n"`: the i-th of n disjoint shards of the (layer,
       filter) list, dealt round-robin.
     strategy: a `tf.distribute` strategy whose local devices share the work
@@ -147,7 +150,8 @@ def draw_atlas(net: Any,
       other settings, or a result that went non-finite.
   """
   backbone = networks.network(net)
-  size, settings = network_defaults.fill(backbone, size, settings,
+  size, square, settings = network_defaults.fill(
+      backbone, size, square, settings,
                                          config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
@@ -155,14 +159,14 @@ def draw_atlas(net: Any,
   shard_index, shard_count = (layout.parse_shard(shard)
                               if isinstance(shard, str)
                               else limits.check_shard(shard))
-  rgb = image_io.as_rgb(image, size)
+  rgb = image_io.fit_photo(image, size, square)
   names = layer_names(backbone, layers)
   strategy = strategy or tf.distribute.get_strategy()
   input_size.check_fits(backbone.model, names, rgb.shape)
   outputs.check_creatable(out)
   writer = summaries.SummaryWriter(logdir)
   num_filters = {n: backbone.num_filters(n) for n in names}
-  run = invert_lib.run_record(rgb, image, size, config)
+  run = invert_lib.run_record(rgb, image, size, square, config)
   kept = resume.kept_by_layer(out, backbone, names, run, overwrite)
   jobs = [(n, k) for n in names for k in range(num_filters[n])]
   mine = layout.shard(jobs, shard_index, shard_count)

@@ -69,7 +69,7 @@ class AtlasPlan:
     image: [H, W, 3] float32 RGB in [0, 1] whose code is modified.
     image_name: what the records call the image (a path, or None for the
       embedded photo; an array for an in-memory image).
-    size: the longer side of the image, pixels.
+    size: the side of the image, pixels.
     config: the inversion settings.
     out: the atlas directory (created) or URL.
     num_filters: {layer: number of filters}, in network order.
@@ -100,6 +100,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
                image: Any = None,
                size: Optional[int] = None,
                *,
+               square: Optional[bool] = None,
                config: Optional[filters_lib.InversionConfig] = None,
                overwrite: bool = False,
                **settings) -> AtlasPlan:
@@ -115,8 +116,10 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
       `gs://`, ...; `storage.configure` first gives its store's options).
     image: a path or URL, None for the embedded photo, or an array or
       Pillow image.
-    size: the longer side of the image, pixels; None: the network's
-      (as for `fmi_tf.invert`).
+    size: the side of the image, pixels; None: the network's (as for
+      `fmi_tf.invert`).
+    square: cut the photo to a square (as for `fmi_tf.invert`); None: the
+      network's.
     config: the settings to start from (default `InversionConfig()`).
     overwrite: invert every filter again, replacing what `out` holds
       (otherwise finished filters of other settings are refused).
@@ -132,12 +135,13 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
   backbone = spec.load()
-  size, settings = network_defaults.fill(backbone, size, settings,
+  size, square, settings = network_defaults.fill(
+      backbone, size, square, settings,
                                          config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
-  rgb = image_io.as_rgb(inputs.local_copy(image), size)
+  rgb = image_io.fit_photo(inputs.local_copy(image), size, square)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)
   if storage.is_url(out):
@@ -145,7 +149,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   else:
     outputs.check_creatable(out)
   num_filters = {n: backbone.num_filters(n) for n in names}
-  run = invert_lib.run_record(rgb, image, size, config)
+  run = invert_lib.run_record(rgb, image, size, square, config)
   stems = [layout.filter_stem("", n, k) for n in names
            for k in range(num_filters[n])]
   with storage.staged(out, [s + ".json" for s in stems],
@@ -169,6 +173,7 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
                     image: Any = None,
                     size: Optional[int] = None,
                     *,
+                    square: Optional[bool] = None,
                     pipeline_args: Sequence[str] = (),
                     config: Optional[filters_lib.InversionConfig] = None,
                     overwrite: bool = False,
@@ -214,7 +219,9 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
       `pipeline_args`.
     image: whose code is modified (as for `fmi_tf.invert`; a path may be a
       URL).
-    size: the longer side of the image, pixels; None: the network's.
+    size: the side of the image, pixels; None: the network's.
+    square: cut the photo to a square; None: the network's (as for
+      `fmi_tf.invert`).
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.
     config: the settings to start from (default `InversionConfig()`).
@@ -249,8 +256,8 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
     examples_plan = examples_lib.plan_examples(
         spec, layers, examples_dataset, examples_out,
         **(examples_options or {}))
-  plan = plan_atlas(net, layers, out, image, size, config=config,
-                    overwrite=overwrite, **settings)
+  plan = plan_atlas(net, layers, out, image, size, square=square,
+                    config=config, overwrite=overwrite, **settings)
   if examples_plan is not None and not examples_plan.written:
     examples_lib.claim(examples_plan)
   logging.info("precision %s (%s); param %s, size %d",

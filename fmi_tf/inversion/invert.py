@@ -97,6 +97,7 @@ def invert(net: "feature_model.Backbone | str | Any",
            image: Any = None,
            size: Optional[int] = None,
            *,
+           square: Optional[bool] = None,
            objective: Optional[objectives.Objective] = None,
            config: Optional[filters_lib.InversionConfig] = None,
            logdir: Optional[str] = None,
@@ -119,9 +120,12 @@ def invert(net: "feature_model.Backbone | str | Any",
     filters: indices, one index, or text such as `"0:64"` or `"all"`.
     image: whose code is modified: a path, an [H, W, 3] array, a Pillow
       image, or None for the embedded photo.
-    size: the longer side of the image, pixels; None: the network's
+    size: the side of the image, pixels; None: the network's
       (`network_defaults`: 128, or 224 for keras.applications networks
       other than VGG).
+    square: cut the photo to a central square of side `size`; False keeps
+      its shape (`size` is then its longer side); None: the network's
+      (`network_defaults`: square).
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
@@ -141,18 +145,20 @@ def invert(net: "feature_model.Backbone | str | Any",
     FmiError: for a bad layer, filter, image or setting.
   """
   backbone = networks.network(net)
-  size, settings = network_defaults.fill(backbone, size, settings,
+  size, square, settings = network_defaults.fill(
+      backbone, size, square, settings,
                                          config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config or filters_lib.InversionConfig(),
                               settings)
-  rgb = image_io.as_rgb(image, size)
+  rgb = image_io.fit_photo(image, size, square)
   writer = summaries.SummaryWriter(logdir)
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
                                         objective)
   ids = _filter_list(filters, inverter.num_filters)
   inverter.check_image(rgb)
-  run = {**inverter.layer_record, **run_record(rgb, image, size, config)}
+  run = {**inverter.layer_record,
+         **run_record(rgb, image, size, square, config)}
   with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
                              unit=progress_lib.FILTER_STEP,
                              description=inverter.layer,
@@ -174,12 +180,14 @@ def image_digest(rgb: np.ndarray) -> str:
   return digest.hexdigest()
 
 
-def run_record(rgb: np.ndarray, image: Any, size: int,
+def run_record(rgb: np.ndarray, image: Any, size: int, square: bool,
                config: filters_lib.InversionConfig) -> dict:
   """The fields every record of a run carries beside the layer's
   (`filters.layer_record`): the image (how it was given, and the digest of
-  the pixels inverted, `image_digest`), its size and every setting."""
+  the pixels inverted, `image_digest`), its size and shape and every
+  setting."""
   return {"image": image if isinstance(image, str) else (
               "default:chelsea" if image is None else "in-memory image"),
           "image_sha256": image_digest(rgb),
-          "size": size, "mode": config.mode, "parameters": config.record()}
+          "size": size, "square": square, "mode": config.mode,
+          "parameters": config.record()}

@@ -1,7 +1,10 @@
 """The inversion settings that give a picture on each kind of network.
 
 VGG, the paper's network, inverts well in pixel space at 128 px: the general
-defaults (`InversionConfig()`, `fmi_tf.invert`'s size). The other
+defaults (`InversionConfig()`, `fmi_tf.invert`'s size). Every network's
+photo is cut to a central square: the faithfulness measure judges square
+pictures, and the site shows them side by side with square dataset
+examples (docs/faithfulness.md, "Defaults chosen by the evidence"). The other
 keras.applications networks are deep stacks of batch-normalised, often
 depthwise, convolutions that downsample 32 times; in pixel space their deep
 layers give saturated noise (MobileNet's `conv_pw_13_relu` at 128 px, with or
@@ -31,10 +34,12 @@ class NetworkDefaults:
 
   Attributes:
     param: the parameterisation's name (`"pixel"` or `"fourier"`).
-    size: the longer side of the image, pixels.
+    size: the side of the image, pixels (its longer side if not square).
+    square: whether the photo is cut to a central square.
   """
   param: str
   size: int
+  square: bool = True
 
   @property
   def general(self) -> bool:
@@ -70,21 +75,25 @@ def for_network(network: str) -> NetworkDefaults:
 
 
 def fill(backbone: feature_model.Backbone, size: Optional[int],
-         settings: dict, config_given: bool) -> tuple[int, dict]:
-  """The size and keyword settings of a run, the network's where not given.
+         square: Optional[bool], settings: dict,
+         config_given: bool) -> tuple[int, bool, dict]:
+  """The size, shape and keyword settings of a run, the network's where not
+  given.
 
   Args:
     backbone: the network.
     size: the caller's image size, or None.
+    square: whether the caller cuts the photo to a square, or None.
     settings: the caller's keyword settings (`InversionConfig` or
       `OptimizerConfig` fields).
     config_given: whether the caller gave a whole config, whose
       parameterisation then stands.
 
   Returns:
-    The size and the settings to apply.
+    The size, whether the photo is square, and the settings to apply.
   """
   defaults = of(backbone)
   if not config_given and "param" not in settings:
     settings = {**settings, "param": defaults.param}
-  return (defaults.size if size is None else size), settings
+  return ((defaults.size if size is None else size),
+          (defaults.square if square is None else bool(square)), settings)

@@ -214,6 +214,25 @@ def resize_longer_side(rgb: np.ndarray, size: int) -> np.ndarray:
   return np.clip(np.stack(channels, axis=-1), 0, 1).astype(np.float32)
 
 
+def fit_photo(image: "str | np.ndarray | Image.Image | None", size: int,
+              square: bool) -> np.ndarray:
+  """The photo an inversion modifies, from anything `as_rgb` takes.
+
+  Args:
+    image: the photo (None: the embedded one).
+    size: its side in pixels.
+    square: scale it to cover a `size` square and cut the centre; else
+      resize its longer side to `size`, keeping its shape.
+
+  Returns:
+    Array [H, W, 3], float32, in [0, 1].
+  """
+  size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
+  if square:
+    return cover_and_crop(as_rgb(image, None), (size, size))
+  return as_rgb(image, size)
+
+
 def cover_and_crop(rgb: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
   """Scales an image to cover `shape`'s height and width; crops the centre."""
   height, width = shape[:2]
