@@ -16,9 +16,10 @@ JUDGES = {"image-statistics": False, "same-network": True}
 
 
 def atlas(root, filters: int = 4, param: str = "pixel",
-          network: dict = None):
+          network: dict = None, steps: int = 60):
   """An atlas of `filters` flat pictures of LAYER, drawn by
-  `invert-<param>-transfer` on NETWORK; returns its directory."""
+  `invert-<param>-transfer` in `steps` steps on NETWORK; returns its
+  directory."""
   directory = root / "atlas"
   directory.mkdir()
   for k in range(filters):
@@ -26,7 +27,8 @@ def atlas(root, filters: int = 4, param: str = "pixel",
         directory / f"{LAYER}_{k:04d}.png")
     (directory / f"{LAYER}_{k:04d}.json").write_text(json.dumps({
         "layer_index": 1, "network": network or NETWORK,
-        "parameters": {"param": param, "mode": "transfer"}}))
+        "parameters": {"param": param, "mode": "transfer",
+                       "steps": steps}}))
   return directory
 
 

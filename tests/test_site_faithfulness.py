@@ -121,6 +121,22 @@ def test_another_condition_is_named_as_such(tmp_path):
   assert "drew the pictures of" in _page(made.out, "index.html")
 
 
+@pytest.mark.parametrize("condition, matched", [
+    ("invert-pixel-transfer@steps=66", True),
+    ("invert-pixel-transfer@steps=66.0,param=pixel", True),
+    ("invert-pixel-transfer@steps=10", False),
+    ("invert-pixel-transfer@init=image", False),
+    ("invert-pixel-gain", False)])
+def test_a_condition_with_its_own_settings_matches_only_the_same_pictures(
+    tmp_path, condition, matched):
+  atlas = records.atlas(tmp_path, steps=66)
+  path = records.write(tmp_path / "f.json",
+                       records.record(_SCORED, condition=condition))
+  scores = site_faithfulness.read(path, [str(atlas)])
+  assert scores.conditions == [(condition, matched)]
+  assert scores.picture(LAYER, 0, 0).matched is matched
+
+
 def _with(record, path, value):
   """A copy of `record` with the field at `path` (keys and indices)
   replaced."""

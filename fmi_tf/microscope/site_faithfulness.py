@@ -3,10 +3,12 @@
 A record (`fmi-faithfulness --out`, `FaithfulnessResult.to_dict`) scores
 conditions, each a way of drawing pictures. The pictures of an atlas
 directory are scored by the record's condition that drew them: the
-directory's inversion settings (`invert-<param>-<mode>`), else the
 directory itself (`pictures:<directory>` is recorded as
-`pictures-<its name>`); failing both, the record's first condition that
-is no natural exemplar stands in, and the pages say so.
+`pictures-<its name>`), else its inversion settings:
+`invert-<param>-<mode>`, or `invert-<param>-<mode>@key=value,...` whose
+every setting equals the directory's (the one naming most settings wins).
+Failing both, the record's first condition that is no natural exemplar
+stands in, and the pages say so.
 
 A picture "beats the null" when, under every judge valid at its layer that
 is not circular (natural exemplars score well under it there), the
@@ -103,9 +105,8 @@ class Scores:
                      if kind != "natural"), None)
     self.conditions = []  # (condition or None, matched), per atlas directory
     for atlas_dir in atlas_dirs:
-      own = [name for name in _names(atlas_dir) if name in
-             record["conditions"]]
-      self.conditions.append((own[0], True) if own else (stand_in, False))
+      own = _drew(atlas_dir, record["conditions"])
+      self.conditions.append((own, True) if own else (stand_in, False))
 
   def headline_judge(self, layer: str) -> Optional[str]:
     """The judge whose score a layer page sorts by: the first that is
@@ -152,16 +153,33 @@ class Scores:
     return lines
 
 
-def _names(atlas_dir: str) -> list[str]:
-  """The condition names that may have drawn a directory's pictures."""
-  names = []
-  record = _first_record(atlas_dir)
-  parameters = record.get("parameters")
-  if isinstance(parameters, dict) and all(
+def _same(setting: str, value) -> bool:
+  """Whether a setting's text in a condition name is the atlas's value."""
+  try:
+    return float(setting) == float(value)
+  except (TypeError, ValueError):
+    return setting == str(value)
+
+
+def _drew(atlas_dir: str, conditions: dict) -> Optional[str]:
+  """The record's condition that drew a directory's pictures, or None."""
+  pictures = f"pictures-{os.path.basename(os.path.normpath(atlas_dir))}"
+  if pictures in conditions:
+    return pictures
+  parameters = _first_record(atlas_dir).get("parameters")
+  if not isinstance(parameters, dict) or not all(
       isinstance(parameters.get(k), str) for k in ("param", "mode")):
-    names.append(f"invert-{parameters['param']}-{parameters['mode']}")
-  names.append(f"pictures-{os.path.basename(os.path.normpath(atlas_dir))}")
-  return names
+    return None
+  inverted = f"invert-{parameters['param']}-{parameters['mode']}"
+  ranked = []
+  for name in conditions:
+    base, _, own = name.partition("@")
+    pairs = [pair.partition("=") for pair in own.split(",")] if own else []
+    if base == inverted and all(key in parameters and _same(value,
+                                                            parameters[key])
+                                for key, _, value in pairs):
+      ranked.append((-len(pairs), name))
+  return min(ranked)[1] if ranked else None
 
 
 def _first_record(atlas_dir: str) -> dict:
