@@ -15,6 +15,7 @@ from fmi_tf.microscope import examples
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site
+from fmi_tf.microscope import site_faithfulness
 from fmi_tf.nets import networks
 from fmi_tf.optim import optimization
 from fmi_tf.recognition import classifier
@@ -22,6 +23,7 @@ from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
+from tests import faithfulness_records
 
 LAYER = "block1_conv1"
 CLASSES = ("rough", "<smooth>")
@@ -30,8 +32,9 @@ SIZE = 24
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory, tiny_backbone, photo):
-  """An atlas of every block1_conv1 filter (one with a faithfulness score),
-  the dataset examples, and a classifier of the same tiny network."""
+  """An atlas of every block1_conv1 filter, a faithfulness record of its
+  filter 0, the dataset examples, and a classifier of the same tiny
+  network."""
   root = tmp_path_factory.mktemp("sources")
   atlas = str(root / "atlas")
   os.makedirs(atlas)
@@ -41,11 +44,11 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   count = tiny_backbone.num_filters(LAYER)
   for result in inverter.invert(photo, list(range(count))):
     layout.save_result(atlas, result, {**inverter.layer_record})
-  record_path = layout.filter_stem(atlas, LAYER, 0) + ".json"
-  with open(record_path) as f:
-    record = json.load(f)
-  with open(record_path, "w") as f:
-    json.dump({**record, "faithfulness": 0.75}, f)
+  scored = faithfulness_records.write(
+      root / "faithfulness.json", faithfulness_records.record(
+          {0: (0.75, 0.5, 0.1)}, condition="pictures-atlas", layer=LAYER,
+          settings={"network": tiny_backbone.network,
+                    "weights": tiny_backbone.source}))
   data = root / "data"
   rng = np.random.default_rng(1)
   for name in ("rough", "smooth"):
@@ -64,12 +67,14 @@ def sources(tmp_path_factory, tiny_backbone, photo):
                             CLASSES)
   clf = training.TextureClassifier(trained_model.TrainedModel(
       model, enc_config, SIZE, fitted, networks.record(tiny_backbone)), {})
-  return atlas, found, clf
+  return atlas, found, clf, scored
 
 
 def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
-  atlas, found, clf = sources
-  listed = recognition_page.classes(clf, atlas, found, k=3)
+  atlas, found, clf, scored = sources
+  scores = site_faithfulness.read(scored, [atlas])
+  listed = recognition_page.classes(clf, atlas, found, k=3,
+                                    faithfulness=scores)
   assert [c["name"] for c in listed] == list(CLASSES)
   units = explanation.descriptor_units(clf.model.encoder)
   for class_id, entry in enumerate(listed):
@@ -79,20 +84,26 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
     for voter in entry["voters"]:
       assert voter["picture"].startswith("data:image/png;base64,")
       assert voter["crops"].startswith("data:image/png;base64,")
-      assert voter["faithfulness"] == (0.75 if voter["filter"] == 0
-                                       else None)
+      assert voter["faithfulness"]["score"] == (
+          0.75 if voter["filter"] == 0 else None)
+      assert voter["faithfulness"]["trust"] == (
+          site_faithfulness.BEATS if voter["filter"] == 0
+          else site_faithfulness.NOT_MEASURED)
   path = recognition_page.write_recognition_page(clf, str(tmp_path), atlas,
-                                                 found, k=3)
+                                                 found, k=3,
+                                                 faithfulness=scored)
   page = open(path, encoding="utf8").read()
+  assert "faithfulness 0.75 [0.65, 0.85] (image-statistics): beats" in page
+  assert page.count("faithfulness not measured") == 5
   assert "&lt;smooth&gt;" in page and "<smooth>" not in page
   assert len(re.findall(r'<div class="voter">', page)) == 6
 
 
 def test_the_site_index_links_the_page_and_the_page_links_filters(
     sources, tmp_path):
-  atlas, found, clf = sources
+  atlas, found, clf, scored = sources
   made = site.make_site(atlas, str(tmp_path / "site"), found,
-                        progress=False, classifier=clf)
+                        progress=False, classifier=clf, faithfulness=scored)
   index = open(made.index, encoding="utf8").read()
   assert 'href="recognition.html"' in index
   page = open(os.path.join(made.out, "recognition.html"),
@@ -100,11 +111,12 @@ def test_the_site_index_links_the_page_and_the_page_links_filters(
   for link in re.findall(r'href="([^"]+\.html)"', page):
     assert os.path.isfile(os.path.join(made.out, link)), link
   assert f'href="{LAYER}/0' in page or f'href="{LAYER}/' in page
+  assert "faithfulness 0.75 [0.65, 0.85]" in page
 
 
 def test_an_atlas_of_another_network_is_refused_and_nothing_written(
     sources, tmp_path):
-  atlas, found, clf = sources
+  atlas, found, clf, _ = sources
   other = tmp_path / "other_atlas"
   other.mkdir()
   (other / f"{LAYER}_0000.json").write_text(json.dumps(
@@ -126,7 +138,7 @@ def test_an_atlas_of_another_network_is_refused_and_nothing_written(
 
 
 def test_explanations_get_their_filters_pictures_and_crops(sources):
-  atlas, found, clf = sources
+  atlas, found, clf, _ = sources
   (why,) = clf.explain(np.full((1, SIZE, SIZE, 3), 0.5, np.float32), k=2)
   (linked,) = filter_links.attach([why], clf.model.network, atlas, found)
   for item in linked.top:

@@ -4,14 +4,18 @@ Usage:
   fmi-site --atlas=atlas/ --out=site/
   fmi-site --atlas=atlas_pixel/ --atlas=atlas_fft/ --examples=examples/ \
       --out=site/
+  fmi-site --atlas=atlas/ --faithfulness=faithfulness.json --out=site/
 
 Writes out/index.html (every layer), out/<layer>/index.html (its filters,
 sorted and filtered by their measures in the browser) and
 out/<layer>/<filter:04d>.html (inversions, measures, top dataset crops,
 class profile, nearest filters), with JPEG copies of the pictures; with
---classifier, also out/recognition.html (each class's voting filters). The
-pages open from disk with no server and no network. Missing or unreadable
-files are shown as gaps and listed on the index.
+--classifier, also out/recognition.html (each class's voting filters). With
+--faithfulness (a record of fmi-faithfulness --out), every filter page shows
+its pictures' faithfulness scores, layer pages sort and filter by them, and
+pictures that do not beat the null are marked. The pages open from disk with
+no server and no network. Missing or unreadable files are shown as gaps and
+listed on the index.
 """
 
 from absl import flags
@@ -29,6 +33,10 @@ _OUT = flags.DEFINE_string("out", None, "Site directory.", required=True)
 _CLASSIFIER = flags.DEFINE_string(
     "classifier", None, "A texture classifier of the atlas's network "
     "(fmi-texture-train's --out): adds its recognition page.")
+_FAITHFULNESS = flags.DEFINE_string(
+    "faithfulness", None, "A faithfulness record of the atlas's network "
+    "(fmi-faithfulness --out, e.g. with --conditions=pictures:<atlas>): "
+    "its scores are shown on the pages.")
 _TITLE = flags.DEFINE_string("title", "Filter atlas", "Title of the index.")
 _NEIGHBOURS = flags.DEFINE_integer(
     "neighbours", 6, "Nearest filters shown on each filter page.",
@@ -39,7 +47,8 @@ def main(argv):
   cli.no_stray_arguments(argv)
   result = site.make_site(_ATLAS.value, _OUT.value, _EXAMPLES.value,
                           title=_TITLE.value, neighbours=_NEIGHBOURS.value,
-                          classifier=_CLASSIFIER.value)
+                          classifier=_CLASSIFIER.value,
+                          faithfulness=_FAITHFULNESS.value)
   logging.info("wrote %d filter pages of %d layers (%.1f MB, %d gaps); open "
                "%s", result.filters, len(result.layers), result.bytes / 1e6,
                len(result.gaps), result.index)

@@ -76,10 +76,10 @@ class _JudgedQueries:
     codes = self.standardiser(self.judge.describe(flat))
     return codes.reshape(*pictures.shape[:2], -1)
 
-  def score(self, codes: np.ndarray,
-            filter_queries: queries_lib.Queries) -> float:
-    """The 2-AFC score of one filter's [P, D] picture codes."""
-    return score_lib.two_afc(
+  def similar(self, codes: np.ndarray, filter_queries: queries_lib.Queries
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """One filter's [P, D] picture codes' similarities to its Q+ and Q-."""
+    return (
         score_lib.set_similarities(codes, self.codes[filter_queries.positive]),
         score_lib.set_similarities(codes, self.codes[filter_queries.negative]))
 
@@ -199,10 +199,11 @@ def measure_faithfulness(
       for name, judge in judged.items():
         codes = judge.describe(pictures)
         for i, k in enumerate(chosen[layer]):
-          scores.append(result_lib.FilterScore(
+          scores.append(result_lib.FilterScore.judged(
               layer, condition.name, name, k,
-              judge.score(codes[i], filter_queries[i]),
-              judge.score(codes[(i + 1) % len(ids)], filter_queries[i])))
+              judge.similar(codes[i], filter_queries[i]),
+              judge.similar(codes[(i + 1) % len(ids)], filter_queries[i]),
+              seed))
       checks += _sanity(backbone, layer, below[layer], condition.name,
                         chosen[layer], pictures, exemplar_means, query_means)
       if other_photos and condition.from_photo:

@@ -8,10 +8,14 @@ share of one natural exemplar's (`natural-top1`), each with a bootstrap
 interval over filters. A judge counts at a layer only where one natural
 exemplar scores well under it: a mean score of at least `VALID_CEILING`
 and a gain over its null whose interval lies above 0; elsewhere the layer
-is untestable with that judge, and its verdicts say so.
+is untestable with that judge, and its verdicts say so. Each filter's
+score and gain also carry an interval over its queries
+(`score.filter_intervals`); its picture beats the null when the gain's
+interval lies above 0.
 """
 
 import dataclasses
+from typing import Optional
 
 import numpy as np
 
@@ -19,7 +23,7 @@ from fmi_tf import errors
 from fmi_tf.faithfulness import sanity as sanity_lib
 from fmi_tf.faithfulness import score as score_lib
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VALID_CEILING = 0.6
 CEILING = "natural-top1"
 UNTESTABLE = "untestable with this judge"
@@ -27,17 +31,40 @@ UNTESTABLE = "untestable with this judge"
 
 @dataclasses.dataclass(frozen=True)
 class FilterScore:
-  """One filter's 2-AFC score under one condition and judge, and its null."""
+  """One filter's 2-AFC score under one condition and judge, and its null,
+  with 95 % intervals of the score and of the gain over the null (None
+  where not measured)."""
   layer: str
   condition: str
   judge: str
   filter: int
   score: float
   null: float
+  score_low: Optional[float] = None
+  score_high: Optional[float] = None
+  gain_low: Optional[float] = None
+  gain_high: Optional[float] = None
 
   @property
   def gain(self) -> float:
     return self.score - self.null
+
+  @property
+  def beats_null(self) -> bool:
+    """Whether the gain's interval lies above 0."""
+    return self.gain_low is not None and self.gain_low > 0
+
+  @classmethod
+  def judged(cls, layer: str, condition: str, judge: str, filter_id: int,
+             own: tuple[np.ndarray, np.ndarray],
+             null: tuple[np.ndarray, np.ndarray],
+             seed: int = 0) -> "FilterScore":
+    """The score of a picture whose similarities to the filter's Q+ and Q-
+    are `own`, against a null picture's (`score.filter_intervals`)."""
+    score, gain = score_lib.filter_intervals(own, null, seed)
+    return cls(layer, condition, judge, filter_id, score.mean,
+               score_lib.two_afc(*null), score.low, score.high, gain.low,
+               gain.high)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,11 +191,13 @@ class FaithfulnessResult:
     Raises:
       ArgumentError: for another schema version or a malformed record.
     """
-    if not isinstance(record, dict) or record.get(
-        "schema_version") != SCHEMA_VERSION:
+    version = (record.get("schema_version") if isinstance(record, dict)
+               else None)
+    if version != SCHEMA_VERSION:
       raise errors.ArgumentError(
-          "not a faithfulness record of schema version "
-          f"{SCHEMA_VERSION}")
+          f"not a faithfulness record of schema version {SCHEMA_VERSION} "
+          f"(schema version {version!r}); measure it again with "
+          "fmi-faithfulness")
     try:
       return cls(
           record["settings"],

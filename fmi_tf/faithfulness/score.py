@@ -8,7 +8,9 @@ picked right, ties counting one half: the area under the ROC curve of the
 similarities, 0.5 at chance. Means over filters carry percentile bootstrap
 intervals that resample the filters; differences between a condition and
 its null, and between two conditions' gains over their nulls, are paired
-by filter.
+by filter. One filter's score and gain carry intervals that resample its
+Q+ and Q- queries instead (`filter_intervals`), the null judged against
+the same resampled queries.
 """
 
 import dataclasses
@@ -91,6 +93,68 @@ def bootstrap(values: np.ndarray, seed: int = 0,
   low, high = np.quantile(draws.mean(axis=1), [tail, 1 - tail])
   return Interval(*(round(float(v), _DIGITS) for v in (values.mean(), low,
                                                        high)))
+
+
+def _drawn_counts(rng: np.random.Generator, resamples: int, size: int
+                  ) -> np.ndarray:
+  """[resamples, size]: how often each item is drawn in each resample of
+  `size` items with replacement."""
+  drawn = rng.integers(0, size, (resamples, size))
+  drawn += size * np.arange(resamples)[:, None]
+  return np.bincount(drawn.ravel(), minlength=resamples * size).reshape(
+      resamples, size).astype(np.float64)
+
+
+def filter_intervals(own: tuple[np.ndarray, np.ndarray],
+                     null: tuple[np.ndarray, np.ndarray], seed: int = 0,
+                     resamples: int = RESAMPLES, level: float = LEVEL
+                     ) -> tuple[Interval, Interval]:
+  """One filter's score and gain over its null, with percentile bootstrap
+  intervals over its queries.
+
+  Each resample draws Q+ and Q- with replacement; the picture and the null
+  are both judged against the drawn queries, so the gain is paired.
+
+  Examples:
+    >>> own = (np.array([3., 2., 4.]), np.array([0., 1., -1.]))
+    >>> null = (np.array([0., 1., 0.]), np.array([1., 0., 2.]))
+    >>> score, gain = filter_intervals(own, null)
+    >>> score.mean, score.low > 0.5, gain.mean
+    (1.0, True, 0.722222222222)
+
+  Args:
+    own: the picture's similarities to each q+ and to each q-.
+    null: the null picture's similarities to the same q+ and q-.
+    seed: seeds the resampling.
+    resamples: how many resamples of the queries.
+    level: the intervals' coverage.
+
+  Returns:
+    (score, gain): `two_afc` of the picture and its difference with the
+    null's, each with its interval.
+  """
+  own_pos, own_neg, null_pos, null_neg = (
+      np.asarray(v, np.float64) for v in (*own, *null))
+  rng = np.random.default_rng(seed)
+  pos = _drawn_counts(rng, resamples, len(own_pos))
+  neg = _drawn_counts(rng, resamples, len(own_neg))
+
+  def afc(positive, negative):  # each resample's share of pairs won
+    difference = positive[:, None] - negative[None, :]
+    won = (difference > 0) + 0.5 * (difference == 0)
+    # np.einsum: for these small products, 5x faster than a BLAS matmul.
+    return np.einsum("rn,rn->r", np.einsum("rp,pn->rn", pos, won),
+                     neg) / (len(positive) * len(negative))
+
+  scores = afc(own_pos, own_neg)
+  gains = scores - afc(null_pos, null_neg)
+  score = two_afc(own_pos, own_neg)
+  gain = score - two_afc(null_pos, null_neg)
+  tail = (1 - level) / 2
+  return tuple(
+      Interval(*(round(float(v), _DIGITS) for v in (
+          mean, *np.quantile(draws, [tail, 1 - tail]))))
+      for mean, draws in ((score, scores), (gain, gains)))
 
 
 def normalised(gains: np.ndarray, ceiling_gains: np.ndarray, seed: int = 0,

@@ -3,8 +3,10 @@
 For every class, the filters that vote most for it: the largest weights of
 the standardised descriptor (`explanation.voters`: what one standard
 deviation of the filter's energy adds to the class score), each with its
-atlas picture, its dataset crops, its record's faithfulness score where the
-atlas has one, and a link to its page where the site has one. The page is
+atlas picture, its dataset crops, its picture's faithfulness score where a
+faithfulness record has one (`site_faithfulness`: under the layer's
+headline judge, with its interval and whether it beats the null), and a
+link to its page where the site has one. The page is
 rendered from the package's Jinja2 template `templates/recognition.html`
 with autoescape, so every name is escaped; pictures are embedded as small
 PNGs, so the page reads the same wherever it is copied. A classifier whose
@@ -18,9 +20,9 @@ from typing import Optional, Union
 import jinja2
 
 from fmi_tf import errors
-from fmi_tf.atlas import layout
 from fmi_tf.io import outputs
 from fmi_tf.microscope import filter_links
+from fmi_tf.microscope import site_faithfulness
 from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import explanation_html
@@ -41,13 +43,22 @@ def _data_uri(path: Optional[str], width: int) -> Optional[str]:
   return explanation_html.data_uri(path, width) if path else None
 
 
-def _faithfulness(atlas: Optional[str], layer: str, filter_id: int):
-  if not atlas:
+def _faithfulness(scores: Optional[site_faithfulness.Scores], layer: str,
+                  filter_id: int) -> Optional[dict]:
+  """The atlas picture's score under the layer's headline judge, as
+  {"score", "low", "high", "judge", "trust"} (score None where not
+  measured), or None without a record."""
+  if scores is None:
     return None
-  record = layout.read_record(layout.filter_stem(atlas, layer, filter_id)
-                              + ".json") or {}
-  value = record.get("faithfulness")
-  return value if isinstance(value, (int, float)) else None
+  picture = scores.picture(layer, filter_id, 0)
+  judge = scores.headline_judge(layer)
+  found = next((j for j in picture.judges if j.judge == judge), None
+               ) if picture else None
+  if found is None:
+    return {"score": None, "low": None, "high": None, "judge": None,
+            "trust": site_faithfulness.NOT_MEASURED}
+  return {"score": found.score, "low": found.score_low,
+          "high": found.score_high, "judge": judge, "trust": picture.trust}
 
 
 def checked_model(model: Model, atlas: Optional[str] = None
@@ -75,14 +86,20 @@ def checked_model(model: Model, atlas: Optional[str] = None
 
 def classes(model: Model, atlas: Optional[str] = None,
             examples: Optional[str] = None, site: Optional[str] = None,
-            k: int = DEFAULT_K) -> list[dict]:
+            k: int = DEFAULT_K,
+            faithfulness: Optional[site_faithfulness.Scores] = None
+            ) -> list[dict]:
   """Every class with its k voting filters (all, if fewer), as the page
   shows them.
+
+  Args:
+    faithfulness: the scores of a faithfulness record of the atlas.
 
   Returns:
     [{"name", "voters": [{"layer", "filter", "weight", "bar", "picture",
     "crops", "faithfulness", "page"}]}], pictures as data URIs (None where
-    missing), page a link relative to the site (None without one).
+    missing), page a link relative to the site (None without one),
+    faithfulness as `_faithfulness` gives it.
 
   Raises:
     ArgumentError: for a gram classifier, k < 1, a classifier saved
@@ -107,7 +124,7 @@ def classes(model: Model, atlas: Optional[str] = None,
                                PICTURE_PIXELS),
           "crops": _data_uri(filter_links.crops(examples, layer, index),
                              _CROPS_WIDTH),
-          "faithfulness": _faithfulness(atlas, layer, index),
+          "faithfulness": _faithfulness(faithfulness, layer, index),
           "page": (parse.quote(page) if site and os.path.isfile(
               os.path.join(site, page)) else None)})
     listed.append({"name": name, "voters": voters})
@@ -129,7 +146,9 @@ def write_recognition_page(model: Model, out: str,
                            atlas: Optional[str] = None,
                            examples: Optional[str] = None,
                            k: int = DEFAULT_K,
-                           title: str = "What each class is made of") -> str:
+                           title: str = "What each class is made of",
+                           faithfulness: "str | site_faithfulness.Scores | "
+                           "None" = None) -> str:
   """Writes `out/recognition.html`; returns its path.
 
   Args:
@@ -139,9 +158,12 @@ def write_recognition_page(model: Model, out: str,
     examples: a dataset-examples directory, for the crops.
     k: the filters shown per class (at most).
     title: the page's title.
+    faithfulness: a faithfulness record of the atlas (its file or its
+      `site_faithfulness.Scores`), whose scores the voters show.
 
   Raises:
-    ArgumentError: as `classes`.
+    ArgumentError: as `classes`, or for a faithfulness record without an
+      atlas or refused by `site_faithfulness.read`.
     OutputError: if the page cannot be written.
 
   Examples:
@@ -149,12 +171,19 @@ def write_recognition_page(model: Model, out: str,
     ...                        examples="examples/")
     'site/recognition.html'
   """
-  listed = classes(model, atlas, examples, out, k)
+  if isinstance(faithfulness, str):
+    if not atlas:
+      raise errors.ArgumentError(
+          "a faithfulness record scores an atlas's pictures: give the atlas")
+    faithfulness = site_faithfulness.read(faithfulness, [atlas])
+  listed = classes(model, atlas, examples, out, k, faithfulness)
   notes = [f"For each class, the {k} filters whose energy raises its score "
            "most (the classifier's weight of the standardised descriptor: "
            "what one standard deviation of the filter's energy adds).",
            f"Pictures from {atlas or 'no atlas'}; crops from "
-           f"{examples or 'no dataset examples'}."]
+           f"{examples or 'no dataset examples'}.",
+           (f"Faithfulness scores from {faithfulness.path}."
+            if faithfulness else site_faithfulness.NO_SCORES)]
   stylesheet = (site_pages.CSS_NAME if os.path.isfile(
       os.path.join(out, site_pages.CSS_NAME)) else None)
   path = os.path.join(outputs.prepare_directory(out), PAGE)

@@ -4,18 +4,23 @@ The site is a directory of plain files, rendered from templates with
 autoescape (`site_pages`); every path in it is joined under `out` by
 `io.paths.join_under`:
 
-* `index.html`: every layer, its filter counts, gaps and receptive field;
+* `index.html`: every layer, its filter counts, gaps and receptive field,
+  and how many of its pictures beat the null of the faithfulness record;
 * `<layer>/index.html`: every filter's inversion as a card, sorted and
-  filtered in the browser by its measures;
+  filtered in the browser by its measures and faithfulness score;
 * `<layer>/<filter:04d>.html`: its inversions (one per atlas directory:
-  pixel and Fourier when both are given), its measures, its top dataset
-  crops, its class profile and its nearest filters;
+  pixel and Fourier when both are given), each with its faithfulness
+  scores, its measures, its top dataset crops, its class profile and its
+  nearest filters;
 * `<layer>/img/`, `thumb/` and `crops/`: JPEG copies of the inversions,
   64-pixel thumbnails and the crops sprites.
 
 Gaps (missing or unreadable files, filters not inverted yet) are shown and
-listed, never fatal (`site_data`). Every file is written atomically and the
-index last.
+listed, never fatal (`site_data`). A faithfulness record, when given, is
+checked before anything is written (`site_faithfulness`); a site without
+one says so on the index and on every filter page, and pictures that do
+not beat the null are marked as such. Every file is written atomically and
+the index last.
 """
 
 import dataclasses
@@ -35,6 +40,7 @@ from fmi_tf.io import untrusted
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site_data
+from fmi_tf.microscope import site_faithfulness
 from fmi_tf.microscope import site_pages
 
 THUMBNAIL = 64
@@ -94,12 +100,15 @@ class _Writer:
 def make_site(atlas: "str | Sequence[str]", out: str,
               examples: Optional[str] = None, *, title: str = "Filter atlas",
               neighbours: int = 6, progress: bool = True,
-              classifier=None) -> SiteResult:
+              classifier=None, faithfulness: Optional[str] = None
+              ) -> SiteResult:
   """Writes a static site of an atlas (and its dataset examples).
 
   Examples:
     >>> fmi_tf.make_site("atlas/", out="site/", examples="examples/")
     >>> fmi_tf.make_site(["atlas_pixel/", "atlas_fft/"], out="site/")
+    >>> fmi_tf.make_site("atlas/", out="site/",
+    ...                  faithfulness="faithfulness.json")
 
   Args:
     atlas: an atlas directory (what fmi-atlas writes), or several of the
@@ -112,14 +121,19 @@ def make_site(atlas: "str | Sequence[str]", out: str,
     classifier: a texture classifier (or its trained model directory) of
       the atlas's network, whose recognition page
       (`recognition_page.write_recognition_page`) the index links to.
+    faithfulness: a faithfulness record of the atlas's network and weights
+      (`fmi-faithfulness --out`, schema version
+      `faithfulness.result.SCHEMA_VERSION`), whose scores the pages show.
 
   Returns:
     What was written, with its gaps and size.
 
   Raises:
     ArgumentError: if an atlas directory is missing or no atlas holds a
-      filter, the examples directory is missing, or `neighbours` is no
-      integer from 0 to `limits.MAX_CHANNELS`.
+      filter, the examples directory is missing, `neighbours` is no
+      integer from 0 to `limits.MAX_CHANNELS`, or the faithfulness record
+      is missing, malformed, of another schema version or of another
+      network or weights.
     OutputError: if `out` cannot be written.
   """
   neighbours = limits.check_count("neighbours", neighbours, 0,
@@ -134,7 +148,10 @@ def make_site(atlas: "str | Sequence[str]", out: str,
   if classifier is not None:
     classifier = recognition_page.checked_model(classifier, dirs[0])
   atlases = site_data.Atlases(dirs, examples)
+  scores = (site_faithfulness.read(faithfulness, dirs)
+            if faithfulness is not None else None)
   notes = [f"Inversions from {', '.join(dirs)}."]
+  notes += (scores.notes(dirs) if scores else [site_faithfulness.NO_SCORES])
   gaps = list(atlases.gaps)
   if examples is not None:
     try:
@@ -155,8 +172,8 @@ def make_site(atlas: "str | Sequence[str]", out: str,
                              description="site", enabled=progress) as bar:
     for name in atlases.layers:
       layer = atlases.layer(name)
-      thumbs = _write_layer(writer, out, layer, neighbours,
-                            atlases.examples_dir)
+      thumbs, trust = _write_layer(writer, out, layer, neighbours,
+                                   atlases.examples_dir, scores)
       pages += len(layer.filters)
       layer_gaps = [f"{name}: {g}" for g in layer.gaps] + [
           f"{name}/{f.index}: {'; '.join(f.gaps)}"
@@ -166,15 +183,18 @@ def make_site(atlas: "str | Sequence[str]", out: str,
       rows.append({"name": name, "filters": len(layer.filters),
                    "shown": len(thumbs), "gaps": len(layer_gaps),
                    "field": field.get("size") if field else None,
+                   "beats": trust.count(site_faithfulness.BEATS),
+                   "measured": len(trust),
                    "preview": sorted(thumbs)[:_PREVIEW]})
       bar.advance(status=name)
   links = []
   if classifier is not None:
     recognition_page.write_recognition_page(classifier, out, dirs[0],
-                                            examples)
+                                            examples, faithfulness=scores)
     links.append((recognition_page.PAGE, "What each texture class is made of"))
   index = paths.join_under(out, "index.html")
-  writer.text(index, site_pages.index_page(title, rows, gaps, notes, links))
+  writer.text(index, site_pages.index_page(title, rows, gaps, notes, links,
+                                           scores is not None))
   if gaps:
     logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
   return SiteResult(out, index, tuple(atlases.layers), pages, tuple(gaps),
@@ -182,13 +202,16 @@ def make_site(atlas: "str | Sequence[str]", out: str,
 
 
 def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
-                 count: int, examples_dir: Optional[str]) -> set[int]:
-  """Writes a layer's pictures and pages; returns the filters with thumbs."""
+                 count: int, examples_dir: Optional[str],
+                 scores: Optional[site_faithfulness.Scores]
+                 ) -> tuple[set[int], list[str]]:
+  """Writes a layer's pictures and pages; returns the filters with thumbs
+  and the trust of each measured card's picture."""
   directory = paths.join_under(out, layer.name)
   for sub in ("img", "thumb", "crops"):
     outputs.prepare_directory(paths.join_under(directory, sub))
   thumbs = set()
-  written = {}
+  written, cards = {}, {}
   for item in layer.filters:
     stem = site_pages.stem(item.index)
     inversions = []
@@ -198,7 +221,10 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
       name = f"{stem}_{i}.jpg"
       width, height = writer.jpeg(paths.join_under(directory, "img", name),
                                   inversion.image)
-      inversions.append((inversion.label, f"img/{name}", width, height))
+      inversions.append((inversion.label, f"img/{name}", width, height,
+                         scores.picture(layer.name, item.index,
+                                        inversion.directory)
+                         if scores else None))
     if item.image is not None:
       writer.jpeg(paths.join_under(directory, "thumb", f"{stem}.jpg"),
                   item.image, THUMBNAIL)
@@ -216,13 +242,18 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
         crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
                  _CROPS_SHOWN)
     written[item.index] = (inversions, crops)
+    if inversions:
+      cards[item.index] = inversions[0][4]
   nearest = site_data.nearest(layer, count)
   for item in layer.filters:
     inversions, crops = written[item.index]
     writer.text(paths.join_under(directory,
                                  f"{site_pages.stem(item.index)}.html"),
                 site_pages.filter_page(layer, item, inversions, crops,
-                                       nearest.get(item.index, []), thumbs))
+                                       nearest.get(item.index, []), thumbs,
+                                       scores is not None))
+  headline = scores.headline_judge(layer.name) if scores else None
   writer.text(paths.join_under(directory, "index.html"),
-              site_pages.layer_page(layer, thumbs))
-  return thumbs
+              site_pages.layer_page(layer, thumbs, cards if scores else None,
+                                    headline))
+  return thumbs, [c.trust for c in cards.values() if c]

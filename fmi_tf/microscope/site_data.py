@@ -59,6 +59,7 @@ class Inversion:
   label: str
   image: Optional[np.ndarray]  # uint8 [H, W, 3], None when unreadable
   source: str
+  directory: int = 0  # the index of its atlas directory
 
 
 @dataclasses.dataclass
@@ -237,7 +238,7 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
     else:
       result.gaps.append("image missing")
     result.inversions.append(Inversion(
-        record.get("param", f"atlas {i + 1}"), image, stem + ".png"))
+        record.get("param", f"atlas {i + 1}"), image, stem + ".png", i))
   _measure(result)
   if examples is not None:
     _attach_examples(result, examples, examples_dir)

@@ -14,6 +14,9 @@ from fmi_tf.io import untrusted
 
 # No network has more filters in a layer (fmi-atlas's channel bound).
 MAX_FILTERS = 65536
+# Scores a faithfulness record may hold: far more than 5 layers x 16
+# conditions x 4 judges x 512 filters.
+MAX_SCORES = 1 << 20
 
 
 class RecordError(untrusted.UntrustedFileError):
@@ -135,3 +138,73 @@ def atlas_record(record: dict) -> dict:
   if isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0:
     result["layer_index"] = depth
   return result
+
+
+def _object(where: str, value) -> dict:
+  if not isinstance(value, dict):
+    _fail(where, "an object")
+  return value
+
+
+def _flag(where: str, value) -> bool:
+  if not isinstance(value, bool):
+    _fail(where, "true or false")
+  return value
+
+
+def _optional_text(where: str, value):
+  return None if value is None else _text(where, value)
+
+
+def _score_entry(where: str, entry) -> dict:
+  entry = _object(where, entry)
+  return {
+      **{key: _text(f"{where}.{key}", entry.get(key))
+         for key in ("layer", "condition", "judge")},
+      "filter": _integer(f"{where}.filter", entry.get("filter"), 0,
+                         MAX_FILTERS),
+      **{key: _number(f"{where}.{key}", entry.get(key))
+         for key in ("score", "null")},
+      **{key: _optional_number(f"{where}.{key}", entry.get(key))
+         for key in ("score_low", "score_high", "gain_low", "gain_high")}}
+
+
+def _summary_row(where: str, row) -> dict:
+  row = _object(where, row)
+  score = _object(f"{where}.score", row.get("score"))
+  return {**{key: _text(f"{where}.{key}", row.get(key))
+             for key in ("layer", "judge", "condition")},
+          "valid": _flag(f"{where}.valid", row.get("valid")),
+          "score": _optional_number(f"{where}.score.mean",
+                                    score.get("mean"))}
+
+
+def faithfulness(record: dict, schema_version: int) -> dict:
+  """The fields of a faithfulness record (`fmi-faithfulness --out`) that a
+  site shows: its network and weights, conditions, judges, per-filter scores
+  and the summary's validity and mean score per (layer, judge, condition).
+  """
+  version = record.get("schema_version")
+  if version != schema_version:
+    raise RecordError(
+        f"not a faithfulness record of schema version {schema_version} "
+        f"(schema version {version!r}); measure it again with "
+        "fmi-faithfulness")
+  settings = _object("settings", record.get("settings"))
+  conditions = [_object(f"conditions[{i}]", c) for i, c in enumerate(
+      _list("conditions", record.get("conditions")))]
+  judges = [_object(f"judges[{i}]", j) for i, j in enumerate(
+      _list("judges", record.get("judges")))]
+  return {
+      "network": _text("settings.network", settings.get("network")),
+      "weights": _optional_text("settings.weights", settings.get("weights")),
+      "conditions": {_text(f"conditions[{i}].name", c.get("name")):
+                     _text(f"conditions[{i}].kind", c.get("kind"))
+                     for i, c in enumerate(conditions)},
+      "judges": {_text(f"judges[{i}].name", j.get("name")):
+                 _flag(f"judges[{i}].circular", j.get("circular"))
+                 for i, j in enumerate(judges)},
+      "scores": [_score_entry(f"scores[{i}]", s) for i, s in enumerate(
+          _list("scores", record.get("scores"), MAX_SCORES))],
+      "summary": [_summary_row(f"summary[{i}]", r) for i, r in enumerate(
+          _list("summary", record.get("summary"), MAX_SCORES))]}

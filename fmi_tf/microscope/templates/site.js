@@ -1,14 +1,17 @@
-// Sorts and filters the filter cards of a layer page by their data-*.
+// Sorts and filters the filter cards of a layer page by their data-*
+// (measures, faithfulness score and trust).
 (function () {
   "use strict";
   var grid = document.getElementById("filters");
   if (!grid) { return; }
   var cards = Array.prototype.slice.call(grid.children);
   var controls = ["sort", "order", "class", "min-colourfulness",
-                  "min-hues", "min-activation"].map(function (id) {
+                  "min-hues", "min-activation", "min-faithfulness",
+                  "trust"].map(function (id) {
     return document.getElementById(id);
   });
   var sortBy = controls[0], order = controls[1], wanted = controls[2];
+  var trust = controls[7];
   var shown = document.getElementById("shown");
 
   function number(card, key) {
@@ -46,7 +49,10 @@
                   card.getAttribute("data-class") === wanted.value) &&
           atLeast(card, "colourfulness", controls[3]) &&
           atLeast(card, "hues", controls[4]) &&
-          atLeast(card, "activation", controls[5]);
+          atLeast(card, "activation", controls[5]) &&
+          atLeast(card, "faithfulness", controls[6]) &&
+          (!trust || trust.value === "" ||
+           card.getAttribute("data-trust") === trust.value);
       card.hidden = !keep;
       if (keep) { count += 1; }
       grid.appendChild(card);
