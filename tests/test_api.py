@@ -174,7 +174,7 @@ def test_draw_atlas_refuses_before_writing(tiny_backbone, tmp_path):
 
 
 def test_stylize_an_in_memory_model_moves_toward_the_style(own_net, photo):
-  style = photo[::-1, ::-1].copy()
+  style = photo[::-1, :, ::-1].copy()  # Upside down, red and blue swapped.
   result = fmi_tf.stylize(own_net, style=style, content=photo,
                           style_layers=(("block1_conv1", 1.0),
                                         ("block2_conv1", 1.0)),
