@@ -17,9 +17,9 @@ size, network, weights digest, layers and k (`examples_run`): a rerun
 resumes it, and a run whose outputs are complete reads nothing; a directory
 holding the examples of another network, other weights or another dataset
 is refused, and so is one that an unfinished run of other settings claimed
-(`examples_run.claim`), before anything of this run is written. `shard=(i, n)` takes every n-th image from the
-i-th: n runs (at once, on machines sharing the directory, or one after
-another) each save their state, and the one that finds all n complete
+(`examples_run.claim`), before anything of this run is written.
+`shard=(i, n)` takes every n-th image from the i-th: n runs (at once, on
+machines sharing the directory, or one after another) each save their state, and the one that finds all n complete
 merges them and writes the outputs, under a lock, as the atlas's last shard
 draws its grids.
 """
