@@ -20,6 +20,9 @@ from fmi_tf.atlas import draw
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import examples_run
+from fmi_tf.microscope import examples_state
 from fmi_tf.microscope import site
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder as texture_encoder
@@ -217,6 +220,90 @@ def test_two_workers_write_the_single_process_examples_into_a_bucket(
   again = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
                                       out, shards=3, **_EXAMPLE_OPTIONS)
   assert again.written and again.items == ()
+
+
+def _shard_dying_mid_pass_class():
+  """A PassShard whose worker dies once, as if killed, in shard 0 just
+  after its first checkpoint (2 of its 3 images), saved in its local view."""
+  # pylint: disable=import-outside-toplevel
+  from fmi_tf.beam import examples_transforms
+
+  class DiesOnce(examples_transforms.PassShard):
+
+    def __init__(self, plan, marker):
+      super().__init__(plan)
+      self._marker = marker
+
+    def process(self, index):
+      if index == 0 and not os.path.exists(self._marker):
+        save = examples_state.save
+
+        def save_then_die(path, state):
+          save(path, state)
+          if not state.complete:
+            open(self._marker, "w", encoding="utf8").close()
+            os._exit(1)
+
+        examples_state.save = save_then_die  # in this worker process only
+      yield from super().process(index)
+
+  return DiesOnce
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_examples_killed_mid_shard_resume_from_the_shards_committed_to_the_url(
+    s3_server, tiny_keras, folder, tmp_path):
+  # pylint: disable=import-outside-toplevel
+  import apache_beam as beam
+  from apache_beam.testing import util
+  from fmi_tf.beam import examples as beam_examples
+  from fmi_tf.beam import examples_store
+  from fmi_tf.beam import examples_transforms
+  from fmi_tf.beam import options
+  expected = str(tmp_path / "single")
+  examples.dataset_examples(networks.load(tiny_keras), _LAYERS,
+                            f"folder:{folder}", expected, progress=False,
+                            **_EXAMPLE_OPTIONS)
+  out = s3_server.bucket("examples-killed") + "/run1"
+  args = _args(s3_server)
+  storage.configure(options.pipeline_options(args))
+  settings = {**_EXAMPLE_OPTIONS, "checkpoint_images": 2}
+  plan = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
+                                     out, shards=3, **settings)
+  beam_examples.claim(plan)
+  marker = str(tmp_path / "killed")
+  with pytest.raises(Exception):
+    with beam.Pipeline(options=options.pipeline_options(args)) as pipeline:
+      examples_transforms.examples_pipeline(
+          pipeline, plan, _shard_dying_mid_pass_class()(plan, marker))
+  assert os.path.exists(marker)
+  left = s3_server.objects("examples-killed", "run1/")
+  states = {examples_store.state_name(plan.key, i, 3): i for i in range(3)}
+  # Only whole objects: the claim and the states of complete shards; the
+  # killed shard's checkpoint stayed on its worker, no output was written.
+  assert set(left) <= {examples_run.CLAIM, *states}
+  assert examples_store.state_name(plan.key, 0, 3) not in left
+  for name in set(left) & set(states):
+    (tmp_path / "state.npz").write_bytes(left[name])
+    assert examples_state.load(str(tmp_path / "state.npz"), _LAYERS).complete
+
+  again = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
+                                      out, shards=3, **settings)
+  assert set(again.items) == {states[n] for n in states if n not in left}
+  # Shard 0 starts again from its first of 3 images (what its checkpoint
+  # had counted is not kept); shards 1 and 2 (2 images each) if not
+  # committed.
+  passed = 3 + 2 * len(set(again.items) - {0})
+  with beam.Pipeline(options=options.pipeline_options(args)) as pipeline:
+    util.assert_that(examples_transforms.examples_pipeline(pipeline, again),
+                     util.equal_to([passed]))
+  objects = s3_server.objects("examples-killed", "run1/")
+  assert {n: b for n, b in objects.items() if not n.startswith(".")} == {
+      n: b for n, b in _local_files(expected).items()
+      if not n.startswith(".")}
+  assert examples_files.SUMMARY in objects
 
 
 def test_the_network_and_image_are_read_from_the_bucket(

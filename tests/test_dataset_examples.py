@@ -19,6 +19,7 @@ from fmi_tf.nets import receptive_field
 from fmi_tf.recognition.datasets import pipeline
 from tests import tiny_mobilenet
 from tests import tiny_vgg
+from tests import tool_runs
 
 _LAYERS = ["block1_conv1", "block3_conv1"]
 _SIZE = 24
@@ -304,3 +305,67 @@ def test_examples_of_other_weights_or_another_dataset_are_refused(
   assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
   assert (out / examples_files.SUMMARY).read_bytes() == summary
   assert _run(tiny_backbone, folder, out, k=2).images == 7  # same source
+
+
+def _files(out) -> dict:
+  """{relative path: bytes} of every file under `out`."""
+  return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
+          if p.is_file()}
+
+
+def test_a_directory_an_unfinished_run_of_other_settings_claimed_is_refused(
+    tiny_backbone, folder, tmp_path):
+  out = tmp_path / "out"
+  assert not _run(tiny_backbone, folder, out, shard="0/2").complete
+  before = _files(out)
+  with pytest.raises(errors.OutputError, match=(
+      r"belongs to another dataset examples run: its k is 3, this run's 2")):
+    _run(tiny_backbone, folder, out, k=2)
+  assert _files(out) == before
+  resumed = _run(tiny_backbone, folder, out, shard="1/2")
+  assert resumed.complete and resumed.images == 3
+  replaced = _run(tiny_backbone, folder, out, k=2)  # its run is finished
+  assert replaced.complete and replaced.images == 7
+  assert examples_files.read_summary(str(out))["k"] == 2
+
+
+@pytest.fixture(scope="module")
+def tiny_keras(tmp_path_factory):
+  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
+  tiny_vgg.tiny_vgg19_model().save(path)
+  return path
+
+
+@pytest.mark.slow
+def test_two_tool_runs_started_together_with_other_settings_do_not_both_win(
+    tiny_keras, folder, tmp_path):
+  out = tmp_path / "out"
+  common = [f"--model={tiny_keras}", f"--dataset=folder:{folder}",
+            "--layers=block1_conv1", "--image_size=24", "--crop_size=8",
+            "--precision=float32", f"--out={out}"]
+  runs = [subprocess.Popen(["fmi-dataset-examples", *common, f"--k={k}",
+                            "--shard=0/2"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+          for k in (2, 3)]
+  results = [(run.wait(timeout=600), run.stderr.read()) for run in runs]
+  for run in runs:
+    run.stdout.close()
+    run.stderr.close()
+  assert sorted(code for code, _ in results) == [0, 2], results
+  winner = (2, 3)[[code for code, _ in results].index(0)]
+  _, refused = next(r for r in results if r[0] == 2)
+  lines = [line for line in refused.splitlines() if line.strip()]
+  assert len(lines) == 1 and lines[0].startswith(
+      "fmi-dataset-examples: error:"), lines
+  assert "belongs to another dataset examples run: its k is" in lines[0]
+  states = [p for p in (out / examples_files.STATE_DIRECTORY).iterdir()
+            if p.suffix == ".npz"]
+  assert len(states) == 1  # the winner's shard, nothing of the other run
+  claim = json.loads((out / examples_files.STATE_DIRECTORY /
+                      ".fmi-claim").read_text())
+  assert claim["k"] == winner and claim["key"] in states[0].name
+  resumed = tool_runs.run_tool("fmi-dataset-examples", *common,
+                               f"--k={winner}", "--shard=1/2")
+  assert resumed.returncode == 0, resumed.stderr
+  assert examples_files.read_summary(str(out))["k"] == winner

@@ -10,19 +10,14 @@ which a directory counts as written, never precedes what it lists.
 """
 
 import contextlib
-import json
 import os
 from typing import Iterator, Optional, Sequence
 
-from fmi_tf.io import ownership
 from fmi_tf.io import outputs
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
-
-
-# The claim, beside the shards' states.
-CLAIM = f"{examples_files.STATE_DIRECTORY}/{ownership.FILENAME}"
 
 
 def state_name(key: str, index: int, count: int) -> str:
@@ -81,9 +76,5 @@ def claim(out: str, record: dict, key: str) -> None:
   if not storage.is_url(out):
     outputs.prepare_directory(
         storage.join(out, examples_files.STATE_DIRECTORY))
-  settings = {**json.loads(json.dumps(record)), "key": key}
   with view(out, states=()) as seen:
-    ownership.claim(out, settings, what="dataset examples",
-                    filename=CLAIM,
-                    finished=lambda held: examples_files.is_complete(
-                        seen, str(held.get("key"))))
+    examples_run.claim(out, record, key, seen)

@@ -3,11 +3,22 @@
 `check_store` asks the store behind a URL one cheap question before a run
 writes anything, and turns what can go wrong (an unreachable endpoint, a
 bucket that does not exist, credentials missing or refused) into one line.
-`create_new` writes an object only if none is at its name: for `s3://` a
-conditional upload (`If-None-Match: *`), which the store decides, for a
-local path a hard link of a finished file, which fails if the name is taken.
-Other schemes have no such request in Beam's clients: there it is a check,
-then an upload, and two runs starting in the same second may both pass.
+`create_new` writes an object only if none is at its name. Two kinds of
+scheme differ in how sure that is:
+
+- atomic: a local path (a hard link of a finished file, which fails if the
+  name is taken) and `s3://` (a conditional upload, `If-None-Match: *`,
+  which the store decides; a store that ignores the header, as some
+  S3-compatible ones do, makes it last-writer-wins);
+- write-then-verify: every other scheme (`gs://`, `hdfs://`, `azfs://`, ...),
+  whose Beam file systems have no conditional create. The object is
+  written if none is there, then read back after `SETTLE_S` seconds: if
+  another writer's bytes replaced ours meanwhile, the call did not create
+  it. Of writers racing for one name, the last to write wins and the
+  others learn it, unless one of them took longer than `SETTLE_S` between
+  finding the name free and writing it (a stalled process): then both
+  may go on. This needs a store whose reads see the latest write, as
+  Google Cloud Storage's and Azure's do.
 
 The S3 client is made from the same options as Beam's S3 file system
 (`--s3_endpoint_url`, `--s3_access_key_id`, ... and the `--aws_*`
@@ -16,6 +27,7 @@ wrong endpoint fails in seconds.
 """
 
 import os
+import time
 import uuid
 
 from fmi_tf import errors
@@ -25,6 +37,9 @@ from fmi_tf.io import storage
 # Seconds to connect and to read, and attempts, of the checks.
 _TIMEOUT_S = 5
 _ATTEMPTS = 2
+# Seconds between writing an object and reading it back, where a store has
+# no conditional create.
+SETTLE_S = 2.0
 
 
 def _bucket_and_key(url: str) -> tuple[str, str]:
@@ -101,11 +116,26 @@ def check_store(url: str, what: str = "output directory") -> None:
         f"cannot use {what} {url}: {str(e).splitlines()[0]}") from None
 
 
+def _write_then_verify(path: str, data: bytes) -> bool:
+  """Writes `data` at `path` if nothing is there, then reads it back after
+  `SETTLE_S` seconds: whether our bytes are still there."""
+  if storage.exists(path):
+    return False
+  storage.write_bytes(path, data)
+  time.sleep(SETTLE_S)
+  return storage.read_bytes(path) == data
+
+
 def create_new(path: str, data: bytes) -> bool:
   """Writes `data` at `path` unless something is there already.
 
+  Atomic for a local path and `s3://`; written, then verified for other
+  schemes (see the module's docstring). A writer of the same bytes racing
+  with this call is not told apart from it.
+
   Returns:
-    Whether this call created it.
+    Whether this call created it (for write-then-verify: whether its bytes
+    are there once the writes have settled).
 
   Raises:
     OutputError: if the store cannot be written.
@@ -135,7 +165,4 @@ def create_new(path: str, data: bytes) -> bool:
     except exceptions.BotoCoreError as e:
       raise _s3_error(path, e, "output") from None
     return True
-  if storage.exists(path):
-    return False
-  storage.write_bytes(path, data)
-  return True
+  return _write_then_verify(path, data)

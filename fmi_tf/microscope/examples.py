@@ -16,9 +16,10 @@ interrupted, into a hidden state file named by a hash of the dataset, image
 size, network, weights digest, layers and k (`examples_run`): a rerun
 resumes it, and a run whose outputs are complete reads nothing; a directory
 holding the examples of another network, other weights or another dataset
-is refused. `shard=(i, n)` takes every n-th image from the
-i-th: n runs (at once, on machines sharing the directory, or one after
-another) each save their state, and the one that finds all n complete
+is refused, and so is one that an unfinished run of other settings claimed
+(`examples_run.claim`), before anything of this run is written.
+`shard=(i, n)` takes every n-th image from the i-th: n runs (at once, on
+machines sharing the directory, or one after another) each save their state, and the one that finds all n complete
 merges them and writes the outputs, under a lock, as the atlas's last shard
 draws its grids.
 """
@@ -188,7 +189,8 @@ def dataset_examples(net: Any,
   Raises:
     FmiError: for a bad layer, dataset, number or shard, an `out` that
       cannot be written, or one holding the examples of another network,
-      other weights or another dataset.
+      other weights or another dataset, or claimed by an unfinished run of
+      other settings.
   """
   index, count = (layout.parse_shard(shard) if isinstance(shard, str)
                   else limits.check_shard(shard))
@@ -199,6 +201,7 @@ def dataset_examples(net: Any,
       **dataset_options)
   out = outputs.prepare_directory(out)
   outputs.prepare_directory(examples_files.state_directory(out))
+  examples_run.claim(out, run.record, run.key)
   names = run.names
   if run.is_written():
     logging.info("dataset examples of %s are in %s already", run.data.name,

@@ -8,16 +8,22 @@ finished examples of another network, other weights or another dataset is
 refused; another k, image size or set of layers of the same network and
 dataset is a new run whose outputs replace the old ones. `dataset_examples`
 and the Beam pipeline (`fmi_tf.beam.examples`) check their runs here.
+
+`claim` makes the directory the run's before it writes anything
+(`fmi_tf.io.ownership`): of two runs of other settings started together on
+one directory, the second is refused while the first is unfinished; once it
+is finished, the new run replaces its outputs.
 """
 
 import dataclasses
 import json
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.atlas import draw
 from fmi_tf.io import outputs
+from fmi_tf.io import ownership
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import feature_model
@@ -33,6 +39,9 @@ DEFAULT_IMAGE_SIZE = 128
 DEFAULT_CROP_SIZE = 64
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_CHECKPOINT_IMAGES = 256
+# The claim of the run a directory is for, beside the shards' states (out of
+# the outputs' listing).
+CLAIM = f"{examples_files.STATE_DIRECTORY}/{ownership.FILENAME}"
 
 
 def parts_of(dataset: split.Dataset) -> list[split.Examples]:
@@ -184,3 +193,27 @@ def check_run(net: Any,
   return Run(backbone, tuple(names), fields, data, parts, image_names,
              record, descriptor_cache.cache_key(record), out, k, image_size,
              crop_size, batch_size, checkpoint_images, compute)
+
+
+def claim(out: str, record: dict, key: str,
+          local: Optional[str] = None) -> None:
+  """Makes `out` the directory of run `key`, before the run writes anything.
+
+  A directory that an unfinished run of other settings claimed is refused;
+  one whose claimed run is finished is taken over (its outputs are replaced,
+  as `check_run` allows).
+
+  Args:
+    out: the examples directory, its state directory created, or a URL.
+    record: the run's record (`Run.record`).
+    key: the run's key (`Run.key`).
+    local: a local directory standing for `out`, where its summary is read
+      (a view of a URL); default `out`.
+
+  Raises:
+    OutputError: naming the first setting that differs.
+  """
+  settings = {**json.loads(json.dumps(record)), "key": key}
+  ownership.claim(out, settings, what="dataset examples", filename=CLAIM,
+                  finished=lambda held: examples_files.is_complete(
+                      local or out, str(held.get("key"))))

@@ -33,6 +33,7 @@ from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import memory
+from fmi_tf.recognition import remote_cache
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition.datasets import pipeline
@@ -268,7 +269,11 @@ def train_texture_classifier(
     tiles_per_side: the Brodatz tiling.
     tfds_data_dir: tensorflow-datasets' data directory.
     tfds_download: whether tensorflow-datasets may download and prepare.
-    cache_dir: a directory caching the images' statistics between runs.
+    cache_dir: a directory caching the images' statistics between runs,
+      or the URL of one that `fmi_tf.beam.encoding.encode_dataset_beam`
+      filled (`s3://`, `gs://`, ...; the store's options given first to
+      `fmi_tf.io.storage.configure`), read through a temporary local copy
+      and not written to (`remote_cache`).
     out: if given, the directory `TextureClassifier.save` writes.
     progress: shows the encoding's progress, e.g.
       `fmi_tf.io.progress.Progress`; None shows nothing.
@@ -279,11 +284,14 @@ def train_texture_classifier(
   Raises:
     ArgumentError: for a bad dataset, encoder or classifier setting (every
       number finite and in range), or scales whose encoding would not fit
-      in the memory available (`memory.check_encoding`).
+      in the memory available (`memory.check_encoding`), or a `cache_dir`
+      URL holding no descriptors of this dataset, image size, network,
+      weights and encoder.
     LayerError, WeightsError: for layers the network lacks or whose
       weights it does not hold.
     OutputError: if `out` cannot be written; it is checked before any
       work and written whole at the end, so a failed run leaves nothing.
+      For a `cache_dir` URL whose store does not answer or refuses.
 
   Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
@@ -291,6 +299,9 @@ def train_texture_classifier(
     ...                                       "gram", image_size=128)
     >>> clf.accuracy
     >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
+    >>> fmi_tf.io.storage.configure(["--s3_endpoint_url=http://store:9000"])
+    >>> clf = fmi_tf.train_texture_classifier(
+    ...     net, "dtd:/data/dtd10", "gram", cache_dir="s3://cache/dtd10")
   """
   config = encoder_config(encoder)
   setup = experiment.Setup(image_size, method, C, batch_size)
@@ -301,8 +312,9 @@ def train_texture_classifier(
   texture_encoder.check_image_sizes(net, [config], image_size)
   if out:
     directories.check(out)
-  cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
-  outcome = experiment.run(data, encoder_model, setup, cache)
+  with remote_cache.opened(cache_dir, data, image_size, net, [config],
+                           progress) as cache:
+    outcome = experiment.run(data, encoder_model, setup, cache)
   classifier = TextureClassifier(
       trained_model.TrainedModel(encoder_model, config, image_size,
                                  outcome.classifier, networks.record(net)),
