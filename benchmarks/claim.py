@@ -8,8 +8,8 @@ Usage:
 For each layer, the first --filters filters that have both an inversion in
 --atlas and dataset examples in --examples (fmi-dataset-examples):
 
-* Specificity. Each inversion and each filter's top crops are described by
-  a texture statistic of VGG19's relu1_1, relu2_1 and relu3_1 (the Gram
+* Specificity. Each inversion and each filter's top crops, resized to 64
+  pixels square, are described by a texture statistic of VGG19's relu1_1, relu2_1 and relu3_1 (the Gram
   matrices, each layer's part L2-normalised; and the energies, the spatial
   means, likewise). A filter's crops are summarised by the mean of their
   descriptors. The rank of a filter's own crops among all the layer's
@@ -57,6 +57,8 @@ _SHUFFLES = flags.DEFINE_integer("shuffles", 1000, "Shuffled baselines.",
 _PLOT = flags.DEFINE_string("plot", None, "Where to write the plot (PNG).")
 
 _STATISTIC_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1")
+# The side inversions and crops are resized to for the statistic.
+_SIZE = 64
 # Crops smaller than this (receptive fields of the first blocks) are too
 # small for their structure to be measured.
 _MIN_STRUCTURE_SIDE = 16
@@ -99,22 +101,16 @@ def _specificity(inversions, prototypes, rng, shuffles) -> dict:
                      / (shuffles + 1))}
 
 
-def _native(crop: np.ndarray, box, image_size: int) -> np.ndarray:
-  """The part of a crop that shows its image, at the image's own scale."""
-  top, left, side = box
-  scale = crop.shape[0] / side
-  y0, x0 = max(0, -top), max(0, -left)
-  y1, x1 = min(side, image_size - top), min(side, image_size - left)
-  inside = crop[int(y0 * scale):int(np.ceil(y1 * scale)),
-                int(x0 * scale):int(np.ceil(x1 * scale))]
-  height, width = max(y1 - y0, 1), max(x1 - x0, 1)
-  return np.asarray(Image.fromarray(image_io.to_uint8(inside)).resize(
-      (width, height), Image.NEAREST if scale > 1 else Image.LANCZOS)) / 255.0
+def _resized(picture: np.ndarray) -> np.ndarray:
+  """A picture resized to the statistic's square side (`_SIZE`)."""
+  picture = Image.fromarray(image_io.to_uint8(picture))
+  return np.asarray(picture.resize((_SIZE, _SIZE), Image.NEAREST if max(
+      picture.size) < _SIZE else Image.LANCZOS)) / 255.0
 
 
-def _layer(name, features, summary, rng):
+def _layer(name, features, rng):
   record = examples_files.read_layer(_EXAMPLES.value, name)
-  size, k = record["crop_size"], record["k"]
+  k = record["k"]
   chosen, inversions, crops, structures = [], [], [], {"inv": [], "crop": []}
   for entry in record["filters"]:
     png = os.path.join(_ATLAS.value, f"{name}_{entry['filter']:04d}.png")
@@ -122,16 +118,14 @@ def _layer(name, features, summary, rng):
       continue
     inversion = image_io.load_image(png)
     structures["inv"].append(structure.measure(inversion))
-    inversions.append(np.asarray(Image.fromarray(image_io.to_uint8(
-        inversion)).resize((size, size), Image.LANCZOS)) / 255.0)
-    sprite = image_io.load_image(examples_files.sprite_path(
-        _EXAMPLES.value, name, entry["filter"]))
-    tiles = [sprite[:, r * size:(r + 1) * size] for r in range(k)]
-    crops.append(tiles)
+    inversions.append(_resized(inversion))
+    sheet = np.asarray(Image.open(examples_files.sheet_path(
+        _EXAMPLES.value, name, entry["filter"])).convert("RGBA"))
+    native = [c / 255.0 for c in examples_files.cut_crops(sheet,
+                                                          entry["top"])]
+    crops.append([_resized(c) for c in native])
     if record["receptive_field"]["size"] >= _MIN_STRUCTURE_SIDE:
-      structures["crop"] += [structure.measure(_native(
-          t, e["box"], summary["image_size"])) for t, e in zip(
-              tiles, entry["top"])]
+      structures["crop"] += [structure.measure(c) for c in native]
     chosen.append(entry["filter"])
     if len(chosen) == _FILTERS.value:
       break
@@ -186,8 +180,9 @@ def main(argv):
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   features = feature_model.feature_model(backbone, _STATISTIC_LAYERS)
   summary = examples_files.read_summary(_EXAMPLES.value)
+  examples_files.check_version(summary, _EXAMPLES.value)
   rng = np.random.default_rng(0)
-  rows = [_layer(n, features, summary, rng) for n in _LAYERS.value]
+  rows = [_layer(n, features, rng) for n in _LAYERS.value]
   print(f"{summary['images']} images of {summary['dataset']} at "
         f"{summary['image_size']} px, k = {summary['k']}; statistics at "
         f"{', '.join(_STATISTIC_LAYERS)}")

@@ -26,7 +26,7 @@ needs_beam = pytest.mark.skipif(
     reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
 
 _LAYERS = ["block1_conv1", "block2_conv1"]
-_OPTIONS = {"k": 3, "image_size": 24, "crop_size": 8, "batch_size": 2}
+_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
 
@@ -82,7 +82,7 @@ def _files(out: str) -> list[str]:
 
 
 def _assert_same_examples(out: str, expected: str) -> None:
-  """The same files, byte for byte (sprites, layer records, summary)."""
+  """The same files, byte for byte (sheets, layer records, summary)."""
   assert _files(out) == _files(expected)
   assert len(_files(expected)) == 1 + len(_LAYERS) + 4 + 6
   for name in _files(expected):

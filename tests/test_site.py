@@ -49,7 +49,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
       Image.fromarray(pixels.astype(np.uint8)).save(data / name / f"{i}.png")
   found = str(root / "examples")
   examples.dataset_examples(tiny_backbone, list(_LAYERS), f"folder:{data}",
-                            found, k=2, image_size=24, crop_size=8,
+                            found, k=2, image_size=24,
                             progress=False)
   return atlas, found
 

@@ -31,7 +31,6 @@ SORT_KEYS = (("filter", "filter index", None),
              ("activation", "mean activation (dataset)", "mean_activation"),
              ("peak", "top activation (dataset)", "max_activation"),
              ("class", "preferred class", "preferred_class"))
-_INVERSION_SHOWN = 256
 _LABELS = {record: label for _, label, record in SORT_KEYS if record}
 
 
@@ -97,12 +96,6 @@ def layer_page(layer: site_data.Layer, thumbs: set[int]) -> str:
                  gaps=sum(1 for f in layer.filters if f.gaps))
 
 
-def _shown(width: int, height: int) -> tuple[int, int]:
-  """Display size: small inversions scaled up to 256 pixels, whole times."""
-  scale = max(1, _INVERSION_SHOWN // max(width, height))
-  return width * scale, height * scale
-
-
 def _profile(class_names: Sequence[str], means: Sequence[float],
              preferred: Optional[str]) -> list[tuple]:
   """(class, mean, bar width, preferred) per class."""
@@ -121,7 +114,7 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
     layer: its layer.
     item: the filter.
     inversions: (label, src, width, height) of each inversion written.
-    crops: (src, width, height) of its crops sprite, or None.
+    crops: (src, width, height) of its crops sheet, or None.
     neighbours: the nearest filters of the layer, nearest first.
     thumbs: the layer's filters that have thumbnails.
   """
@@ -132,8 +125,8 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
   return _render(
       "filter.html", f"{layer.name} filter {item.index}", 1, layer=layer,
       item=item,
-      inversions=[{"label": label, "src": src, "width": w, "height": h,
-                   "shown": _shown(w, h)} for label, src, w, h in inversions],
+      inversions=[{"label": label, "src": src, "width": w, "height": h}
+                  for label, src, w, h in inversions],
       crops=(dict(zip(("src", "width", "height"), crops)) if crops
              else None),
       measures=[(label, item.measures[key]) for key, label in _LABELS.items()
