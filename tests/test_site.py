@@ -104,10 +104,30 @@ def test_thumbnails_are_lazy_and_cards_carry_the_measures(built, sources):
 def test_filter_page_shows_crops_profile_and_its_twin_first(built):
   page = open(os.path.join(built.out, "block3_conv1", "0002.html"),
               encoding="utf8").read()
-  assert 'src="crops/0002.jpg"' in page and "Class profile" in page
+  assert 'src="crops/0002.png"' in page and "Class profile" in page
   assert "rough" in page and "smooth" in page
   nearest = page[page.index("Nearest filters"):]
   assert re.findall(r'href="(\d{4}).html"', nearest)[0] == "0005"
+
+
+def test_crops_and_pictures_are_shown_at_their_own_size(built, sources):
+  atlas, found = sources
+  page = open(os.path.join(built.out, "block3_conv1", "0002.html"),
+              encoding="utf8").read()
+  sheet = Image.open(os.path.join(built.out, "block3_conv1", "crops",
+                                  "0002.png"))
+  assert (f'src="crops/0002.png" width="{sheet.width}" '
+          f'height="{sheet.height}"') in page
+  record = examples_files.read_layer(found, "block3_conv1")
+  shown = examples_files.cut_crops(np.asarray(sheet.convert("RGBA")),
+                                   record["filters"][2]["top"])
+  kept = examples_files.read_crops(found, record, 2)
+  assert len(shown) == len(kept) == 2
+  for crop, original in zip(shown, kept):
+    np.testing.assert_array_equal(crop, original)
+  picture = Image.open(layout.filter_stem(atlas, "block3_conv1", 2) + ".png")
+  assert re.search(rf'<img src="img/0002_0.jpg" width="{picture.width}" '
+                   rf'height="{picture.height}"', page)
 
 
 def test_gaps_are_shown_and_the_rest_is_built(sources, tmp_path):
