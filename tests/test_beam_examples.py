@@ -195,10 +195,11 @@ def test_the_atlas_pipeline_writes_the_examples_and_the_site(
     for f in range(filters):
       with open(os.path.join(site, layer, f"{f:04d}.html"),
                 encoding="utf8") as page:
-        assert f'src="crops/{f:04d}.jpg"' in page.read()
+        assert f'src="crops/{f:04d}.png"' in page.read()
       with Image.open(os.path.join(site, layer, "crops",
-                                   f"{f:04d}.jpg")) as crops:
-        assert crops.size[0] == 3 * crops.size[1]  # k crops in a row
+                                   f"{f:04d}.png")) as shown, Image.open(
+          os.path.join(found, layer, f"{f:04d}.png")) as sheet:
+        np.testing.assert_array_equal(np.asarray(shown), np.asarray(sheet))
   with open(os.path.join(site, "index.html"), encoding="utf8") as index:
     assert "Dataset examples: 3 regions per filter from 7 images" in (
         index.read())
