@@ -47,11 +47,12 @@ def _pictures(path: str, weights: str, wanted, size: int,
               steps: int) -> dict[str, np.ndarray]:
   """The filters' pictures, drawn once and kept in `path`."""
   kept = dict(np.load(path)) if os.path.isfile(path) else {}
-  net = fmi_tf.network("vgg19", weights=weights)
+  net = None
   for layer in sorted({layer for layer, _ in wanted}):
     missing = sorted(k for name, k in wanted if name == layer
                      and f"{layer}/{k}" not in kept)
     if missing:
+      net = net or fmi_tf.network("vgg19", weights=weights)
       result = fmi_tf.invert(net, layer, filters=missing, size=size,
                              steps=steps, progress=False)
       kept.update({f"{layer}/{k}": image_io.to_uint8(image)
@@ -127,7 +128,7 @@ def main():
     draw.line([(0, top + height - 3), (width, top + height - 3)],
               fill=(200, 200, 200))
     top += height
-  figure.save(args.out, quality=85)
+  figure.save(args.out, quality=80)
 
 
 if __name__ == "__main__":
