@@ -83,6 +83,11 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
         (int(units.indices[d]), w) for d, w in expected]
     for voter in entry["voters"]:
       assert voter["picture"].startswith("data:image/png;base64,")
+      drawn = Image.open(layout.filter_stem(atlas, LAYER, voter["filter"])
+                         + ".png")
+      assert max(drawn.size) <= recognition_page.PICTURE_PIXELS
+      assert Image.open(io.BytesIO(base64.b64decode(voter["picture"].split(
+          ",", 1)[1]))).size == drawn.size
       top = record["filters"][voter["filter"]]["top"]
       assert [(c["height"], c["width"]) for c in voter["crops"]] == [
           tuple(t["window"][2:]) for t in top[:recognition_page.CROPS_SHOWN]]
@@ -99,6 +104,7 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
   assert "&lt;smooth&gt;" in page and "<smooth>" not in page
   assert len(re.findall(r'<div class="voter">', page)) == 6
   assert page.count('<div class="crops">') == 6
+  assert f'width="{recognition_page.PICTURE_PIXELS}"' not in page
 
 
 def test_examples_of_an_older_format_are_refused(sources, tmp_path):

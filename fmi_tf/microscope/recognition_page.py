@@ -3,8 +3,9 @@
 For every class, the filters that vote most for it: the largest weights of
 the standardised descriptor (`explanation.voters`: what one standard
 deviation of the filter's energy adds to the class score), each with its
-atlas picture, its first dataset crops (at native size: the pixels the
-network saw, never rescaled), its record's faithfulness score where the
+atlas picture (reduced to `PICTURE_PIXELS` a side if larger, never
+enlarged or stretched), its first dataset crops (at native size: the pixels
+the network saw, never rescaled), its record's faithfulness score where the
 atlas has one, and a link to its page where the site has one. The page is
 rendered from the package's Jinja2 template `templates/recognition.html`
 with autoescape, so every name is escaped; pictures are embedded as small
@@ -153,8 +154,7 @@ def render(title: str, listed: list[dict], notes: list[str],
       loader=jinja2.PackageLoader("fmi_tf.microscope", "templates"),
       autoescape=True, undefined=jinja2.StrictUndefined)
   return environment.get_template(TEMPLATE).render(
-      title=title, classes=listed, notes=notes, stylesheet=stylesheet,
-      picture_size=PICTURE_PIXELS)
+      title=title, classes=listed, notes=notes, stylesheet=stylesheet)
 
 
 def write_recognition_page(model: Model, out: str,
