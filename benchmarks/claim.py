@@ -8,16 +8,16 @@ Usage:
 For each layer, the first --filters filters that have both an inversion in
 --atlas and dataset examples in --examples (fmi-dataset-examples):
 
-* Specificity. Each inversion and each filter's top crops, resized to 64
-  pixels square, are described by a texture statistic of VGG19's relu1_1, relu2_1 and relu3_1 (the Gram
-  matrices, each layer's part L2-normalised; and the energies, the spatial
-  means, likewise). A filter's crops are summarised by the mean of their
-  descriptors. The rank of a filter's own crops among all the layer's
-  filters' crops, by distance to its inversion, is 1 when its own are
+* Specificity. Each inversion and each filter's top crops, resized to 64 pixels
+  square, are described by a texture statistic of VGG19's relu1_1, relu2_1 and
+  relu3_1 (the Gram matrices, each layer's part L2-normalised; and the
+  energies, the spatial means, likewise). A filter's crops are summarised by
+  the mean of their descriptors. The rank of a filter's own crops among all the
+  layer's filters' crops, by distance to its inversion, is 1 when its own are
   nearest. Printed: the share of filters ranked first and the median rank,
-  against a shuffled baseline (crops assigned to filters at random,
-  --shuffles times), and the share of shuffles whose median rank is as
-  good (a permutation p-value).
+  against a shuffled baseline (crops assigned to filters at random, --shuffles
+  times), and the share of shuffles whose median rank is as good (a permutation
+  p-value).
 * Structure. The median compressed bits per pixel and spectral entropy
   (`microscope.structure`) of the layer's inversions and of its crops (the
   part of each crop inside its image, at the image's own scale; not for
@@ -34,6 +34,7 @@ from PIL import Image
 import tensorflow as tf
 
 from fmi_tf.io import images as image_io
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import structure
 from fmi_tf.nets import feature_model
@@ -121,7 +122,7 @@ def _layer(name, features, rng):
     inversions.append(_resized(inversion))
     sheet = np.asarray(Image.open(examples_files.sheet_path(
         _EXAMPLES.value, name, entry["filter"])).convert("RGBA"))
-    native = [c / 255.0 for c in examples_files.cut_crops(sheet,
+    native = [c / 255.0 for c in crop_sheets.cut_crops(sheet,
                                                           entry["top"])]
     crops.append([_resized(c) for c in native])
     if record["receptive_field"]["size"] >= _MIN_STRUCTURE_SIDE:

@@ -12,6 +12,7 @@ import pytest
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
@@ -102,10 +103,10 @@ def test_top_regions_scores_crops_and_class_profile(tiny_backbone, folder,
       assert entry["top"][0]["box"] == list(field.box(y, x))
       sheet = np.asarray(Image.open(
           examples_files.sheet_path(str(tmp_path), layer, c)))
-      crops = examples_files.cut_crops(sheet, entry["top"])
+      crops = crop_sheets.cut_crops(sheet, entry["top"])
       for t, cut, image in zip(entry["top"], crops, shown):
         top, left, height, width = t["window"]
-        assert t["window"] == list(examples_files.window(t["box"], _SIZE))
+        assert t["window"] == list(crop_sheets.window(t["box"], _SIZE))
         # The pass fits images in batches, this test one by one: the
         # resizing may round a channel the other way (exact crops are
         # tested on unresized images below).
@@ -116,7 +117,7 @@ def test_top_regions_scores_crops_and_class_profile(tiny_backbone, folder,
       assert (sheet[..., 3] == 255).sum() == sum(c.shape[0] * c.shape[1]
                                                  for c in crops)
       assert sheet.shape[1] == sum(c.shape[1] for c in crops) + 2 * (
-          examples_files.GAP)
+          crop_sheets.GAP)
 
 
 def test_a_crop_is_its_source_images_window_pixel_for_pixel(
@@ -134,7 +135,7 @@ def test_a_crop_is_its_source_images_window_pixel_for_pixel(
       sheet = np.asarray(Image.open(examples_files.sheet_path(
           str(tmp_path / "out"), layer, entry["filter"])))
       for t, cut in zip(entry["top"],
-                        examples_files.cut_crops(sheet, entry["top"])):
+                        crop_sheets.cut_crops(sheet, entry["top"])):
         top, left, height, width = t["window"]
         np.testing.assert_array_equal(
             cut, sources[t["image"]][top:top + height, left:left + width])
@@ -152,15 +153,15 @@ def test_a_field_crossing_the_edge_is_clipped_not_padded(tiny_backbone,
   for c, rank, t in crossing:
     sheet = np.asarray(Image.open(
         examples_files.sheet_path(str(tmp_path), "block3_conv1", c)))
-    cut = examples_files.cut_crops(sheet, [t])[0]
+    cut = crop_sheets.cut_crops(sheet, [t])[0]
     assert cut.shape[:2] == tuple(t["window"][2:]) and min(cut.shape[:2]) < side
     assert cut.shape[0] <= _SIZE and cut.shape[1] <= _SIZE
 
 
 def test_window_is_the_box_clipped_to_the_image():
-  assert examples_files.window((-2, -3, 8), 6) == (0, 0, 6, 5)
-  assert examples_files.window((1, 2, 3), 6) == (1, 2, 3, 3)
-  assert examples_files.window((4, 5, 3), 6) == (4, 5, 2, 1)
+  assert crop_sheets.window((-2, -3, 8), 6) == (0, 0, 6, 5)
+  assert crop_sheets.window((1, 2, 3), 6) == (1, 2, 3, 3)
+  assert crop_sheets.window((4, 5, 3), 6) == (4, 5, 2, 1)
 
 
 def test_a_directory_of_the_older_format_is_recomputed_not_mixed(

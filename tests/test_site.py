@@ -16,6 +16,7 @@ from fmi_tf.atlas import texture_measures
 from fmi_tf.inversion import filters
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
 from fmi_tf.optim import optimization
@@ -119,7 +120,7 @@ def test_crops_and_pictures_are_shown_at_their_own_size(built, sources):
   assert (f'src="crops/0002.png" width="{sheet.width}" '
           f'height="{sheet.height}"') in page
   record = examples_files.read_layer(found, "block3_conv1")
-  shown = examples_files.cut_crops(np.asarray(sheet.convert("RGBA")),
+  shown = crop_sheets.cut_crops(np.asarray(sheet.convert("RGBA")),
                                    record["filters"][2]["top"])
   kept = examples_files.read_crops(found, record, 2)
   assert len(shown) == len(kept) == 2

@@ -173,7 +173,8 @@ def _hostile_sources(root):
            "filters": [{**_entry(k, image=_PAYLOAD),
                         "preferred_class": names[k % 2]} for k in range(3)]}
   found = _examples(root, layer, {
-      "version": examples_files.VERSION, "class_names": names, "dataset": _PAYLOAD, "k": _PAYLOAD,
+      "version": examples_files.VERSION, "class_names": names,
+      "dataset": _PAYLOAD, "k": _PAYLOAD,
       "images": _PAYLOAD, "image_size": _PAYLOAD, "skipped": [_PAYLOAD]})
   return atlas, found
 

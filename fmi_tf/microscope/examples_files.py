@@ -3,10 +3,10 @@
 Layout:
 
 * `<layer>/<filter:04d>.png`: the filter's sheet, an RGBA PNG holding its
-  top-k crops in a row, strongest first, `GAP` transparent columns apart,
-  each at the top of the sheet: the receptive field of the winning unit
-  clipped to the fitted image (never padded), pixel for pixel as the
-  network saw it (never resampled). Everything else is transparent.
+  top-k crops in a row, strongest first (`crop_sheets`): the receptive
+  field of the winning unit clipped to the fitted image (never padded),
+  pixel for pixel as the network saw it (never resampled). Everything else
+  is transparent.
 * `<layer>.json`: the layer's receptive field and, per filter, its top-k
   (image name, label, score, the field's box in the fitted image, the crop's
   window there and its first column in the sheet), its mean activation over
@@ -21,7 +21,6 @@ Every file is written atomically, so an interrupted run leaves no partial
 file.
 """
 
-import dataclasses
 import io
 import json
 import os
@@ -36,6 +35,7 @@ from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import receptive_field
 
@@ -45,8 +45,6 @@ STATE_DIRECTORY = ".examples_state"
 # sheets (1 resampled them to grey-padded squares). Part of the run's key,
 # so a directory of another format is never resumed or mixed.
 VERSION = 2
-# Transparent columns between two crops of a sheet.
-GAP = 2
 
 
 def state_directory(out: str) -> str:
@@ -121,86 +119,6 @@ def is_complete(out: str, key: str) -> bool:
       os.path.isfile(layer_path(out, n)) for n in summary.get("layers", []))
 
 
-def window(box: tuple[int, int, int], image_size: int
-           ) -> tuple[int, int, int, int]:
-  """The part of a field's box inside the fitted image.
-
-  Args:
-    box: (top, left, side), possibly reaching past the image.
-    image_size: the side of the fitted (square) image.
-
-  Returns:
-    (top, left, height, width): the box clipped to the image, never padded.
-  """
-  top, left, side = box
-  y0, x0 = max(top, 0), max(left, 0)
-  y1, x1 = min(top + side, image_size), min(left + side, image_size)
-  return y0, x0, max(y1 - y0, 0), max(x1 - x0, 0)
-
-
-@dataclasses.dataclass(frozen=True)
-class SheetLayout:
-  """Where each of a layer's crops lies, in the image and in its sheet.
-
-  Attributes:
-    windows: int [C, k, 4] (top, left, height, width) of each crop in the
-      fitted image (zeros for an empty slot).
-    lefts: int [C, k] the crop's first column in the filter's sheet (each
-      crop starts at the sheet's top row).
-    height: the sheets' largest height.
-    width: the sheets' largest width.
-  """
-  windows: np.ndarray
-  lefts: np.ndarray
-  height: int
-  width: int
-
-  def used(self, c: int) -> tuple[int, int]:
-    """(height, width) of filter c's sheet: its crops and nothing else."""
-    height = int(self.windows[c, :, 2].max(initial=0))
-    width = int((self.lefts[c] + self.windows[c, :, 3]).max(initial=0))
-    return max(height, 1), max(width, 1)
-
-
-def sheet_layout(top: top_k.TopK, field: receptive_field.ReceptiveField,
-                 image_size: int) -> SheetLayout:
-  """Each crop's window, placed left to right with `GAP` columns between."""
-  channels, k = top.images.shape
-  windows = np.zeros((channels, k, 4), np.int64)
-  lefts = np.zeros((channels, k), np.int64)
-  for c in range(channels):
-    left = 0
-    for rank in range(k):
-      if top.images[c, rank] == top_k.EMPTY:
-        continue
-      windows[c, rank] = window(field.box(int(top.rows[c, rank]),
-                                          int(top.cols[c, rank])), image_size)
-      lefts[c, rank] = left
-      left += int(windows[c, rank, 3]) + GAP
-  side = min(field.size, image_size)
-  return SheetLayout(windows, lefts, side, k * side + (k - 1) * GAP)
-
-
-def cut_crops(sheet: np.ndarray, entries: Sequence[Mapping]
-              ) -> list[np.ndarray]:
-  """The crops of a filter's sheet, as its layer record places them.
-
-  Args:
-    sheet: uint8 [H, W, 4] or [H, W, 3], the filter's sheet.
-    entries: the filter's `top` entries of its layer record.
-
-  Returns:
-    uint8 [height, width, 3] per entry, the window's pixels as the network
-    saw them.
-  """
-  result = []
-  for entry in entries:
-    _, _, height, width = entry["window"]
-    left = entry["sheet_left"]
-    result.append(np.asarray(sheet[:height, left:left + width, :3]))
-  return result
-
-
 def read_crops(out: str, record: Mapping, filter_id: int
                ) -> list[np.ndarray]:
   """A filter's crops at native scale, strongest first.
@@ -226,7 +144,7 @@ def read_crops(out: str, record: Mapping, filter_id: int
       pixels = np.asarray(sheet.convert("RGBA"))
   except OSError as e:
     raise errors.ArgumentError(f"cannot read {path}: {e}") from None
-  return cut_crops(pixels, filters[filter_id]["top"])
+  return crop_sheets.cut_crops(pixels, filters[filter_id]["top"])
 
 
 # wanted image names -> batches {"name": [B], "image": [B, S, S, 3] float}.
@@ -235,7 +153,7 @@ ImageReader = Callable[[set[str]], Iterable[dict]]
 
 def _write_sheets(out: str, key: str, names: Sequence[str],
                   tops: Mapping[str, top_k.TopK],
-                  layouts: Mapping[str, SheetLayout],
+                  layouts: Mapping[str, crop_sheets.SheetLayout],
                   image_names: Sequence[str],
                   read_images: ImageReader) -> None:
   """Cuts every layer's crops in one reading of the winning images.
@@ -311,7 +229,8 @@ def _layer_record(layer: str, top: top_k.TopK,
                   field: receptive_field.ReceptiveField,
                   class_names: Sequence[str], class_sums: np.ndarray,
                   class_counts: np.ndarray, image_names: Sequence[str],
-                  labels: np.ndarray, layout: SheetLayout) -> dict:
+                  labels: np.ndarray,
+                  layout: crop_sheets.SheetLayout) -> dict:
   labelled = len(class_names) > 1 and class_counts.sum() > 0
   counted = np.maximum(class_counts, 1)[:, None]
   means = class_sums / counted  # [classes, C]
@@ -388,7 +307,8 @@ def write_outputs(out: str, key: str, record: Mapping,
     image_size: the side of the fitted images.
   """
   _remove_earlier_run(out, names)
-  layouts = {n: sheet_layout(tops[n], fields[n], image_size) for n in names}
+  layouts = {n: crop_sheets.sheet_layout(tops[n], fields[n], image_size)
+             for n in names}
   _write_sheets(out, key, names, tops, layouts, image_names, read_images)
   for name in names:
     outputs.write_json(layer_path(out, name), _layer_record(

@@ -1,14 +1,14 @@
 """A dataset-examples run, checked before anything is written.
 
-`check_run` checks the numbers, the network and its layers, the dataset and
-the output directory, and records what the run is (dataset, image size, k,
-layers, precision, network, weights digest): the hash of that record names the
-shards' state files and marks the finished outputs (the format's version
-is part of it, so files of another format are recomputed, never mixed). A directory holding the
-finished examples of another network, other weights or another dataset is
-refused; another k, image size or set of layers of the same network and
-dataset is a new run whose outputs replace the old ones. `dataset_examples`
-and the Beam pipeline (`fmi_tf.beam.examples`) check their runs here.
+`check_run` checks the numbers, the network and its layers, the dataset and the
+output directory, and records what the run is (dataset, image size, k, layers,
+precision, network, weights digest): the hash of that record names the shards'
+state files and marks the finished outputs (the format's version is part of it,
+so files of another format are recomputed, never mixed). A directory holding
+the finished examples of another network, other weights or another dataset is
+refused; another k, image size or set of layers of the same network and dataset
+is a new run whose outputs replace the old ones. `dataset_examples` and the
+Beam pipeline (`fmi_tf.beam.examples`) check their runs here.
 """
 
 import dataclasses
@@ -168,7 +168,8 @@ def check_run(net: Any,
   if not image_names:
     raise errors.ArgumentError(f"dataset {data.name} has no images")
   outputs.check_creatable(out)
-  record = {"version": examples_files.VERSION, "dataset": data.name, "image_size": image_size, "k": k,
+  record = {"version": examples_files.VERSION, "dataset": data.name,
+            "image_size": image_size, "k": k,
             "layers": names, "precision": compute.name,
             "weights": backbone.source,
             "network": networks.record(backbone),
