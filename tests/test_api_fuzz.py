@@ -39,7 +39,7 @@ _ARGUMENTS = {
                "warmup_steps", "filters", "learning_rate", "tolerance"),
     "stylize": ("size", "steps", "learning_rate"),
     "draw_atlas": ("size", "steps", "shard"),
-    "dataset_examples": ("k", "image_size", "crop_size", "batch_size",
+    "dataset_examples": ("k", "image_size", "batch_size",
                          "checkpoint_images", "shard"),
     "reallocate": ("size", "steps"),
     "make_site": ("neighbours",),

@@ -26,7 +26,7 @@ needs_beam = pytest.mark.skipif(
     reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
 
 _LAYERS = ["block1_conv1", "block2_conv1"]
-_OPTIONS = {"k": 3, "image_size": 24, "crop_size": 8, "batch_size": 2}
+_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
 
@@ -82,7 +82,7 @@ def _files(out: str) -> list[str]:
 
 
 def _assert_same_examples(out: str, expected: str) -> None:
-  """The same files, byte for byte (sprites, layer records, summary)."""
+  """The same files, byte for byte (sheets, layer records, summary)."""
   assert _files(out) == _files(expected)
   assert len(_files(expected)) == 1 + len(_LAYERS) + 4 + 6
   for name in _files(expected):
@@ -195,10 +195,11 @@ def test_the_atlas_pipeline_writes_the_examples_and_the_site(
     for f in range(filters):
       with open(os.path.join(site, layer, f"{f:04d}.html"),
                 encoding="utf8") as page:
-        assert f'src="crops/{f:04d}.jpg"' in page.read()
+        assert f'src="crops/{f:04d}.png"' in page.read()
       with Image.open(os.path.join(site, layer, "crops",
-                                   f"{f:04d}.jpg")) as crops:
-        assert crops.size[0] == 3 * crops.size[1]  # k crops in a row
+                                   f"{f:04d}.png")) as shown, Image.open(
+          os.path.join(found, layer, f"{f:04d}.png")) as sheet:
+        np.testing.assert_array_equal(np.asarray(shown), np.asarray(sheet))
   with open(os.path.join(site, "index.html"), encoding="utf8") as index:
     assert "Dataset examples: 3 regions per filter from 7 images" in (
         index.read())

@@ -31,8 +31,7 @@ from tests import tool_runs
 
 _LAYERS = ["block1_conv1", "block2_conv1"]
 _SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
-_EXAMPLE_OPTIONS = {"k": 3, "image_size": 24, "crop_size": 8,
-                    "batch_size": 2}
+_EXAMPLE_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
 

@@ -12,6 +12,7 @@ import pytest
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
@@ -41,7 +42,7 @@ def folder(tmp_path_factory):
 
 
 def _run(backbone, folder, out, **options):
-  options = {"k": 3, "image_size": _SIZE, "crop_size": 8, "batch_size": 2,
+  options = {"k": 3, "image_size": _SIZE, "batch_size": 2,
              "precision": "float32", "progress": False, **options}
   return examples.dataset_examples(backbone, _LAYERS, f"folder:{folder}",
                                    str(out), **options)
@@ -101,44 +102,88 @@ def test_top_regions_scores_crops_and_class_profile(tiny_backbone, folder,
       y, x = np.unravel_index(np.argmax(codes[layer][best, :, :, c]),
                               codes[layer].shape[1:3])
       assert entry["top"][0]["box"] == list(field.box(y, x))
-      sprite = np.asarray(Image.open(
-          examples_files.sprite_path(str(tmp_path), layer, c)))
-      assert sprite.shape == (8, 24, 3)
-      np.testing.assert_array_equal(sprite[:, :8], examples_files.crop(
-          image_io.to_uint8(pictures[best]), field.box(y, x), 8))
+      sheet = np.asarray(Image.open(
+          examples_files.sheet_path(str(tmp_path), layer, c)))
+      crops = crop_sheets.cut_crops(sheet, entry["top"])
+      for t, cut, image in zip(entry["top"], crops, shown):
+        top, left, height, width = t["window"]
+        assert t["window"] == list(crop_sheets.window(t["box"], _SIZE))
+        # The pass fits images in batches, this test one by one: the
+        # resizing may round a channel the other way (exact crops are
+        # tested on unresized images below).
+        np.testing.assert_allclose(cut, image_io.to_uint8(
+            pictures[image])[top:top + height, left:left + width], atol=1)
+        assert (sheet[:height, t["sheet_left"]:t["sheet_left"] + width,
+                      3] == 255).all()
+      assert (sheet[..., 3] == 255).sum() == sum(c.shape[0] * c.shape[1]
+                                                 for c in crops)
+      assert sheet.shape[1] == sum(c.shape[1] for c in crops) + 2 * (
+          crop_sheets.GAP)
 
 
-def test_crop_is_grey_where_the_field_leaves_the_image():
-  image = np.full((4, 4, 3), 200, np.uint8)
-  cut = examples_files.crop(image, (-2, -2, 4), 4)
-  assert (cut[:2] == 128).all() and (cut[:, :2] == 128).all()
-  assert (cut[2:, 2:] == 200).all()
+def test_a_crop_is_its_source_images_window_pixel_for_pixel(
+    tiny_backbone, tmp_path, rng):
+  sources = {}
+  for i in range(3):  # 24 x 30: kept at its scale, the central 24 columns
+    pixels = rng.integers(0, 256, (_SIZE, 30, 3)).astype(np.uint8)
+    os.makedirs(tmp_path / "data" / "one", exist_ok=True)
+    Image.fromarray(pixels).save(tmp_path / "data" / "one" / f"{i}.png")
+    sources[f"one/{i}.png"] = pixels[:, 3:27]
+  _run(tiny_backbone, str(tmp_path / "data"), tmp_path / "out")
+  for layer in _LAYERS:
+    record = examples_files.read_layer(str(tmp_path / "out"), layer)
+    for entry in record["filters"]:
+      sheet = np.asarray(Image.open(examples_files.sheet_path(
+          str(tmp_path / "out"), layer, entry["filter"])))
+      for t, cut in zip(entry["top"],
+                        crop_sheets.cut_crops(sheet, entry["top"])):
+        top, left, height, width = t["window"]
+        np.testing.assert_array_equal(
+            cut, sources[t["image"]][top:top + height, left:left + width])
 
 
-def test_a_small_box_is_enlarged_by_repeating_its_pixels(rng):
-  image = rng.integers(0, 256, (6, 6, 3)).astype(np.uint8)
-  cut = examples_files.crop(image, (1, 2, 3), 6)
-  np.testing.assert_array_equal(
-      cut, image[1:4, 2:5].repeat(2, axis=0).repeat(2, axis=1))
+def test_a_field_crossing_the_edge_is_clipped_not_padded(tiny_backbone,
+                                                         folder, tmp_path):
+  _run(tiny_backbone, folder, tmp_path)
+  record = examples_files.read_layer(str(tmp_path), "block3_conv1")
+  side = record["receptive_field"]["size"]
+  crossing = [(f["filter"], rank, t) for f in record["filters"]
+              for rank, t in enumerate(f["top"])
+              if min(t["box"][:2]) < 0 or max(t["box"][:2]) + side > _SIZE]
+  assert crossing
+  for c, rank, t in crossing:
+    sheet = np.asarray(Image.open(
+        examples_files.sheet_path(str(tmp_path), "block3_conv1", c)))
+    cut = crop_sheets.cut_crops(sheet, [t])[0]
+    assert cut.shape[:2] == tuple(t["window"][2:]) and min(cut.shape[:2]) < side
+    assert cut.shape[0] <= _SIZE and cut.shape[1] <= _SIZE
 
 
-def test_a_large_box_is_cut_from_the_reduced_image_grey_outside():
-  image = (np.add.outer(np.arange(32), np.arange(32))[..., None]
-           * [4, 2, 1] % 256).astype(np.uint8)
-  cropper = examples_files.Cropper(image)
-  boxes = [(0, 0, 16), (8, 4, 16), (-8, 24, 16)]
-  cuts = [cropper(box, 8) for box in boxes]
-  for (top, left, side), cut in zip(boxes, cuts):
-    canvas = np.full((side, side, 3), 128, np.uint8)
-    y0, x0 = max(top, 0), max(left, 0)
-    y1, x1 = min(top + side, 32), min(left + side, 32)
-    canvas[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
-    direct = np.asarray(Image.fromarray(canvas).resize((8, 8),
-                                                       Image.LANCZOS))
-    inside = (slice(max(-top, 0) // 2 + 1, (min(32 - top, side)) // 2 - 1),
-              slice(max(-left, 0) // 2 + 1, (min(32 - left, side)) // 2 - 1))
-    np.testing.assert_allclose(cut[inside], direct[inside], atol=12)
-  assert (cuts[2][:4] == 128).all() and (cuts[2][:, 4:] == 128).all()
+def test_window_is_the_box_clipped_to_the_image():
+  assert crop_sheets.window((-2, -3, 8), 6) == (0, 0, 6, 5)
+  assert crop_sheets.window((1, 2, 3), 6) == (1, 2, 3, 3)
+  assert crop_sheets.window((4, 5, 3), 6) == (4, 5, 2, 1)
+
+
+def test_a_directory_of_the_older_format_is_recomputed_not_mixed(
+    tiny_backbone, folder, tmp_path):
+  _run(tiny_backbone, folder, tmp_path)
+  summary_path = tmp_path / examples_files.SUMMARY
+  older = json.loads(summary_path.read_text())
+  del older["version"]
+  older["key"] = "an older run's key"
+  summary_path.write_text(json.dumps(older))
+  layer_path = examples_files.layer_path(str(tmp_path), "block1_conv1")
+  with open(layer_path, "w", encoding="utf8") as f:
+    json.dump({"layer": "block1_conv1", "filters": []}, f)
+  with pytest.raises(errors.ArgumentError, match="format 1, not 2"):
+    examples_files.check_version(older, str(tmp_path))
+  assert _run(tiny_backbone, folder, tmp_path).complete
+  summary = examples_files.read_summary(str(tmp_path))
+  examples_files.check_version(summary, str(tmp_path))
+  record = examples_files.read_layer(str(tmp_path), "block1_conv1")
+  assert "crop_size" not in record and "window" in record["filters"][0][
+      "top"][0]
 
 
 def test_shards_merge_into_the_single_run(tiny_backbone, folder, tmp_path):
@@ -258,7 +303,7 @@ def test_any_network_tiny_mobilenet(folder, tmp_path):
   layers = ["dw_relu", "swish_conv"]
   result = examples.dataset_examples(
       backbone, layers, f"folder:{folder}", str(tmp_path), k=2,
-      image_size=_SIZE, crop_size=8, precision="float32", progress=False)
+      image_size=_SIZE, precision="float32", progress=False)
   assert result.complete
   _, _, _, codes = _brute_force(backbone, folder, layers)
   for layer in layers:

@@ -75,7 +75,7 @@ def test_texture_tools_write_what_the_docs_say(weights, texture_folder,
 def test_microscope_tools_write_what_the_docs_say(weights, texture_folder,
                                                   tmp_path):
   _run("fmi-dataset-examples", f"--dataset=folder:{texture_folder}",
-       "--layers=block1_conv1", "--image_size=32", "--k=2", "--crop_size=8",
+       "--layers=block1_conv1", "--image_size=32", "--k=2",
        weights, f"--out={tmp_path}/examples")
   assert_documented_names_written("fmi-dataset-examples",
                                   f"{tmp_path}/examples")

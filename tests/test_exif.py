@@ -2,6 +2,7 @@
 
 import io
 import struct
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -34,6 +35,36 @@ def _jpeg(pixels: np.ndarray, orientation: int) -> bytes:
   return buffer.getvalue()
 
 
+def _png(pixels: np.ndarray, orientation: int) -> bytes:
+  tags = Image.Exif()
+  tags[0x0112] = orientation
+  buffer = io.BytesIO()
+  Image.fromarray(np.ascontiguousarray(pixels)).save(
+      buffer, "PNG", exif=tags.tobytes())
+  return buffer.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+  return (struct.pack(">I", len(data)) + kind + data
+          + struct.pack(">I", zlib.crc32(kind + data)))
+
+
+def _big_endian_png(orientation: int) -> bytes:
+  """A PNG whose eXIf chunk is big-endian (MM) and follows a large text
+  chunk, the orientation the 2nd entry."""
+  tiff = (b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 2)
+          + struct.pack(">HHIHH", 0x010F, 2, 1, 0, 0)
+          + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+          + struct.pack(">I", 0))
+  buffer = io.BytesIO()
+  Image.fromarray(UPRIGHT).save(buffer, "PNG")
+  plain = buffer.getvalue()
+  header_end = 8 + 12 + 13  # the signature and IHDR
+  return (plain[:header_end]
+          + _png_chunk(b"tEXt", b"Comment\x00" + b"x" * 3000)
+          + _png_chunk(b"eXIf", tiff) + plain[header_end:])
+
+
 def _big_endian_jpeg(orientation: int) -> bytes:
   """A JPEG whose EXIF is big-endian (MM), the orientation the 2nd entry."""
   tiff = (b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 2)
@@ -48,8 +79,9 @@ def _big_endian_jpeg(orientation: int) -> bytes:
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_the_graph_reads_the_orientation_the_tools_read(orientation):
-  data = _jpeg(STORED[orientation](UPRIGHT), orientation)
+@pytest.mark.parametrize("encode", [_jpeg, _png])
+def test_the_graph_reads_the_orientation_the_tools_read(encode, orientation):
+  data = encode(STORED[orientation](UPRIGHT), orientation)
   assert image_io.header(data, "photo")[2] == orientation
   assert int(exif.orientation(tf.constant(data))) == orientation
   served = export.decode_batch(tf.constant([data]), 24)[0].numpy()
@@ -61,15 +93,19 @@ def test_the_graph_reads_the_orientation_the_tools_read(orientation):
 
 
 @pytest.mark.parametrize("orientation", [3, 6])
-def test_big_endian_exif_is_read(orientation):
-  data = _big_endian_jpeg(orientation)
+@pytest.mark.parametrize("encode", [_big_endian_jpeg, _big_endian_png])
+def test_big_endian_exif_is_read(encode, orientation):
+  data = encode(orientation)
   assert image_io.header(data, "photo")[2] == orientation
   assert int(exif.orientation(tf.constant(data))) == orientation
 
 
 @pytest.mark.parametrize("data", [
     b"", b"\xff\xd8", b"\xff\xd8\xff\xe1\xff\xffExif\x00\x00II",
-    b"\xff\xd8\xff\xe1\x00\x02" * 100, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40])
+    b"\xff\xd8\xff\xe1\x00\x02" * 100, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\x04eXIfII*\x00",
+    b"\x89PNG\r\n\x1a\n\xff\xff\xff\xffIHDR" + b"\x00" * 40,
+    b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x00tEXt\x00\x00\x00\x00" * 100])
 def test_missing_or_malformed_exif_reads_upright(data):
   orient = tf.function(exif.orientation,
                        input_signature=[tf.TensorSpec([], tf.string)])

@@ -149,9 +149,10 @@ def test_a_second_export_is_added_to_the_model_config(exported, model):
   assert text.count("config {") == 6 and '"other_encoder"' in text
 
 
-def test_a_rotated_jpeg_is_served_upright(exported):
-  """A phone photo stored sideways (EXIF orientation 6) answers as the
-  upright photo, through the v1 loader."""
+@pytest.mark.parametrize("kind,tolerance", [("JPEG", 0.02), ("PNG", 1e-5)])
+def test_a_rotated_photo_is_served_upright(exported, kind, tolerance):
+  """A phone photo stored sideways (EXIF orientation 6; in a PNG, its eXIf
+  chunk) answers as the upright photo, through the v1 loader."""
   photo = Image.open(io.BytesIO(warmup.sample_inputs()["image_bytes"][0]))
   photo = photo.convert("RGB").resize((64, 48))
   tags = Image.Exif()
@@ -160,10 +161,13 @@ def test_a_rotated_jpeg_is_served_upright(exported):
   for picture, extra in ((photo, {}), (photo.transpose(Image.ROTATE_270),
                                        {"exif": tags.tobytes()})):
     buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=98, **extra)
+    picture.save(buffer, kind, **extra, **(
+        {"quality": 98} if kind == "JPEG" else {}))
     encoded.append(buffer.getvalue())
   upright, sideways = (
       _run_v1(exported[1]["texture"], "serving_default",
               {"image_bytes": [data]})["probabilities"][0]
       for data in encoded)
-  np.testing.assert_allclose(sideways, upright, atol=0.02)
+  if kind == "PNG":
+    assert b"eXIf" in encoded[1]
+  np.testing.assert_allclose(sideways, upright, atol=tolerance)

@@ -55,7 +55,7 @@ _PLAN = {
     "fmi_tf.tools.classify": ["{photo}", "--saved_model=export"],
     "fmi_tf.tools.dataset_examples": [
         *_MODEL, "--dataset=folder:{dataset}", "--layers=block1_conv1",
-        "--image_size=16", "--crop_size=8", "--out=out"],
+        "--image_size=16", "--out=out"],
     "fmi_tf.tools.site": ["--atlas=atlas", "--out=site"],
     "fmi_tf.tools.render": [
         *_MODEL, "--objective=block1_conv1:0", "--size=16", "--steps=2",

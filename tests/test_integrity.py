@@ -46,23 +46,23 @@ def full_disk(tmp_path):
   subprocess.run(["umount", "--lazy", str(mount)], check=True)
 
 
-def _examples(backbone, layers, dataset, out, image_size=24, crop_size=24):
+def _examples(backbone, layers, dataset, out, image_size=24):
   return fmi_tf.dataset_examples(backbone, layers, dataset, str(out), k=8,
-                                 image_size=image_size, crop_size=crop_size,
+                                 image_size=image_size,
                                  progress=False)
 
 
 def test_dataset_examples_on_a_full_disk_is_an_os_error_not_a_bus_error(
     tiny_backbone, folder, full_disk):
-  with pytest.raises(OSError) as raised:  # sprites of 768 KiB on 192 KiB
+  with pytest.raises(OSError) as raised:  # sheets of 1.6 MiB on 192 KiB
     _examples(tiny_backbone, ["block1_conv1", "block3_conv1"], folder,
-              full_disk / "out", crop_size=64)
+              full_disk / "out", image_size=64)
   assert raised.value.errno == errno.ENOSPC
   state = full_disk / "out" / examples_files.STATE_DIRECTORY
-  assert not [f for f in os.listdir(state) if f.endswith(".sprites.npy")]
+  assert not [f for f in os.listdir(state) if f.endswith(".sheets.npy")]
 
 
-def test_a_sprite_file_that_cannot_be_allocated_is_removed(
+def test_a_sheet_file_that_cannot_be_allocated_is_removed(
     tiny_backbone, folder, tmp_path, monkeypatch):
   def no_space(*unused):
     raise OSError(errno.ENOSPC, "No space left on device")
@@ -70,7 +70,7 @@ def test_a_sprite_file_that_cannot_be_allocated_is_removed(
   with pytest.raises(OSError, match="No space left"):
     _examples(tiny_backbone, ["block1_conv1"], folder, tmp_path / "out")
   state = tmp_path / "out" / examples_files.STATE_DIRECTORY
-  assert not [f for f in os.listdir(state) if f.endswith(".sprites.npy")]
+  assert not [f for f in os.listdir(state) if f.endswith(".sheets.npy")]
   assert not os.path.exists(tmp_path / "out" / examples_files.SUMMARY)
 
 

@@ -89,7 +89,7 @@ def test_every_writer_refuses_a_network_with_a_dotdot_layer(tmp_path):
   with pytest.raises(errors.LayerError, match="rename it"):
     fmi_tf.dataset_examples(model, [".."], f"folder:{data}",
                             str(parent / "out"), k=1, image_size=24,
-                            crop_size=8, progress=False)
+                            progress=False)
   with pytest.raises(errors.LayerError, match="rename it"):
     fmi_tf.draw_atlas(model, [".."], str(parent / "atlas"), size=32,
                       steps=2, progress=False)
@@ -120,7 +120,7 @@ def test_the_examples_writers_stay_under_their_directory(tmp_path):
   outside.mkdir()
   os.symlink(outside, out / "block1_conv1")
   with pytest.raises(errors.OutputError, match="leads out"):
-    examples_files.sprite_path(str(out), "block1_conv1", 0)
+    examples_files.sheet_path(str(out), "block1_conv1", 0)
   os.symlink(outside, out / examples_files.STATE_DIRECTORY)
   with pytest.raises(errors.OutputError, match="leads out"):
     examples_files.state_directory(str(out))
@@ -145,5 +145,5 @@ def test_a_layer_named_as_the_examples_record_is_refused(tmp_path):
   with pytest.raises(errors.LayerError, match="examples.json"):
     fmi_tf.dataset_examples(_network("examples"), ["examples"],
                             f"folder:{data}", str(tmp_path / "out"), k=1,
-                            image_size=24, crop_size=8, progress=False)
+                            image_size=24, progress=False)
   assert not os.path.exists(tmp_path / "out")

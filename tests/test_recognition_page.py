@@ -1,8 +1,11 @@
 """The recognition page, and explanations linked to atlas pictures."""
 
+import base64
+import io
 import json
 import os
 import re
+import shutil
 
 import numpy as np
 from PIL import Image
@@ -12,6 +15,7 @@ from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site
@@ -58,7 +62,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
       Image.fromarray(pixels.astype(np.uint8)).save(data / name / f"{i}.png")
   found = str(root / "examples")
   examples.dataset_examples(tiny_backbone, [LAYER], f"folder:{data}", found,
-                            k=2, image_size=24, crop_size=8, progress=False)
+                            k=2, image_size=24, progress=False)
   enc_config = encoder.EncoderConfig(kind="energy", layers=(LAYER,))
   model = encoder.build(tiny_backbone, enc_config)
   images = rng.uniform(size=(8, SIZE, SIZE, 3)).astype(np.float32)
@@ -76,6 +80,7 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
   listed = recognition_page.classes(clf, atlas, found, k=3,
                                     faithfulness=scores)
   assert [c["name"] for c in listed] == list(CLASSES)
+  record = examples_files.read_layer(found, LAYER)
   units = explanation.descriptor_units(clf.model.encoder)
   for class_id, entry in enumerate(listed):
     expected = explanation.voters(clf.model.classifier, units, class_id, 3)
@@ -83,7 +88,19 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
         (int(units.indices[d]), w) for d, w in expected]
     for voter in entry["voters"]:
       assert voter["picture"].startswith("data:image/png;base64,")
-      assert voter["crops"].startswith("data:image/png;base64,")
+      drawn = Image.open(layout.filter_stem(atlas, LAYER, voter["filter"])
+                         + ".png")
+      assert max(drawn.size) <= recognition_page.PICTURE_PIXELS
+      assert Image.open(io.BytesIO(base64.b64decode(voter["picture"].split(
+          ",", 1)[1]))).size == drawn.size
+      top = record["filters"][voter["filter"]]["top"]
+      assert [(c["height"], c["width"]) for c in voter["crops"]] == [
+          tuple(t["window"][2:]) for t in top[:recognition_page.CROPS_SHOWN]]
+      for crop, pixels in zip(voter["crops"], examples_files.read_crops(
+          found, record, voter["filter"])):
+        shown = Image.open(io.BytesIO(base64.b64decode(
+            crop["src"].split(",", 1)[1])))
+        np.testing.assert_array_equal(np.asarray(shown), pixels)
       assert voter["faithfulness"]["score"] == (
           0.75 if voter["filter"] == 0 else None)
       assert voter["faithfulness"]["trust"] == (
@@ -97,6 +114,21 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
   assert page.count("faithfulness not measured") == 5
   assert "&lt;smooth&gt;" in page and "<smooth>" not in page
   assert len(re.findall(r'<div class="voter">', page)) == 6
+  assert page.count('<div class="crops">') == 6
+  assert f'width="{recognition_page.PICTURE_PIXELS}"' not in page
+
+
+def test_examples_of_an_older_format_are_refused(sources, tmp_path):
+  atlas, found, clf, _ = sources
+  older = tmp_path / "older"
+  shutil.copytree(found, older)
+  summary = json.loads((older / examples_files.SUMMARY).read_text())
+  del summary["version"]
+  (older / examples_files.SUMMARY).write_text(json.dumps(summary))
+  with pytest.raises(errors.ArgumentError, match="of format 1, not 2"):
+    recognition_page.write_recognition_page(clf, str(tmp_path / "page"),
+                                            atlas, str(older))
+  assert not (tmp_path / "page").exists()
 
 
 def test_the_site_index_links_the_page_and_the_page_links_filters(

@@ -16,6 +16,7 @@ from fmi_tf.atlas import texture_measures
 from fmi_tf.inversion import filters
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
 from fmi_tf.optim import optimization
@@ -49,7 +50,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
       Image.fromarray(pixels.astype(np.uint8)).save(data / name / f"{i}.png")
   found = str(root / "examples")
   examples.dataset_examples(tiny_backbone, list(_LAYERS), f"folder:{data}",
-                            found, k=2, image_size=24, crop_size=8,
+                            found, k=2, image_size=24,
                             progress=False)
   return atlas, found
 
@@ -104,10 +105,30 @@ def test_thumbnails_are_lazy_and_cards_carry_the_measures(built, sources):
 def test_filter_page_shows_crops_profile_and_its_twin_first(built):
   page = open(os.path.join(built.out, "block3_conv1", "0002.html"),
               encoding="utf8").read()
-  assert 'src="crops/0002.jpg"' in page and "Class profile" in page
+  assert 'src="crops/0002.png"' in page and "Class profile" in page
   assert "rough" in page and "smooth" in page
   nearest = page[page.index("Nearest filters"):]
   assert re.findall(r'href="(\d{4}).html"', nearest)[0] == "0005"
+
+
+def test_crops_and_pictures_are_shown_at_their_own_size(built, sources):
+  atlas, found = sources
+  page = open(os.path.join(built.out, "block3_conv1", "0002.html"),
+              encoding="utf8").read()
+  sheet = Image.open(os.path.join(built.out, "block3_conv1", "crops",
+                                  "0002.png"))
+  assert (f'src="crops/0002.png" width="{sheet.width}" '
+          f'height="{sheet.height}"') in page
+  record = examples_files.read_layer(found, "block3_conv1")
+  shown = crop_sheets.cut_crops(np.asarray(sheet.convert("RGBA")),
+                                   record["filters"][2]["top"])
+  kept = examples_files.read_crops(found, record, 2)
+  assert len(shown) == len(kept) == 2
+  for crop, original in zip(shown, kept):
+    np.testing.assert_array_equal(crop, original)
+  picture = Image.open(layout.filter_stem(atlas, "block3_conv1", 2) + ".png")
+  assert re.search(rf'<img src="img/0002_0.jpg" width="{picture.width}" '
+                   rf'height="{picture.height}"', page)
 
 
 def test_gaps_are_shown_and_the_rest_is_built(sources, tmp_path):

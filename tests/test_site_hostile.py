@@ -41,7 +41,8 @@ def _examples(root, layer_record, summary=None):
   (found / _LAYER).mkdir(parents=True)
   (found / f"{_LAYER}.json").write_text(json.dumps(layer_record))
   (found / examples_files.SUMMARY).write_text(json.dumps(summary or {
-      "class_names": ["a", "b"], "k": 1, "images": 2, "skipped": []}))
+      "version": examples_files.VERSION, "class_names": ["a", "b"], "k": 1,
+      "images": 2, "skipped": []}))
   for k in range(3):
     _png(found / _LAYER / f"{k:04d}.png")
   return found
@@ -49,7 +50,8 @@ def _examples(root, layer_record, summary=None):
 
 def _entry(k, image="0.png", label=0, score=1.5):
   return {"filter": k, "top": [{"image": image, "label": label,
-                                "score": score, "box": [0, 0, 8]}],
+                                "score": score, "box": [0, 0, 8],
+                                "window": [0, 0, 8, 8], "sheet_left": 0}],
           "mean_activation": 0.5, "max_activation": score,
           "class_mean": [0.25, 0.5], "preferred_class": "b"}
 
@@ -127,6 +129,8 @@ def test_links_out_fifos_devices_and_bombs_are_gaps(tmp_path):
     ({"filters": [_entry(0, score=float("nan"))]}, "finite number"),
     ({"filters": [{**_entry(0), "class_mean": [1]}]}, "one per class"),
     ({"filters": [{**_entry(0), "top": [{"box": [0]}]}]}, "box"),
+    ({"filters": [{**_entry(0), "top": [{**_entry(0)["top"][0],
+                                          "window": [0]}]}]}, "window"),
     ({"filters": [None]}, r"filters\[0\] is not an object"),
     ({"receptive_field": {"size": "<b>"}, "filters": []},
      "receptive_field.size"),
@@ -143,9 +147,18 @@ def test_records_of_the_wrong_types_are_gaps(tmp_path, layer_record, reason):
 
 def test_a_summary_of_the_wrong_types_is_a_gap(tmp_path):
   found = _examples(tmp_path, {"filters": [_entry(k) for k in range(3)]},
-                    {"class_names": [1, 2]})
+                    {"version": examples_files.VERSION,
+                     "class_names": [1, 2]})
   result = _build(_atlas(tmp_path), tmp_path / "site", found)
   assert any("class_names is not text" in g for g in result.gaps)
+
+
+def test_examples_of_an_older_format_are_a_gap(tmp_path):
+  found = _examples(tmp_path, {"filters": [_entry(k) for k in range(3)]},
+                    {"class_names": ["a", "b"], "k": 1, "images": 2})
+  result = _build(_atlas(tmp_path), tmp_path / "site", found)
+  assert any("version is not 2" in g for g in result.gaps)
+  assert not os.path.exists(tmp_path / "site" / _LAYER / "crops" / "0000.png")
 
 
 def _hostile_sources(root):
@@ -160,7 +173,8 @@ def _hostile_sources(root):
            "filters": [{**_entry(k, image=_PAYLOAD),
                         "preferred_class": names[k % 2]} for k in range(3)]}
   found = _examples(root, layer, {
-      "class_names": names, "dataset": _PAYLOAD, "k": _PAYLOAD,
+      "version": examples_files.VERSION, "class_names": names,
+      "dataset": _PAYLOAD, "k": _PAYLOAD,
       "images": _PAYLOAD, "image_size": _PAYLOAD, "skipped": [_PAYLOAD]})
   return atlas, found
 

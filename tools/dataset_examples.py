@@ -7,10 +7,11 @@ Usage:
       --out=examples/
 
 One pass over the dataset's images (both parts of its split) keeps, for
-every filter of the layers, its --k strongest responses, and cuts the
-receptive field of each winning unit out of its image. Writes
-out/<layer>/<filter:04d>.png (the crops in a row), out/<layer>.json (scores,
-boxes, class profile) and out/examples.json. A rerun resumes an interrupted
+every filter of the layers, its --k strongest responses, and copies the
+receptive field of each winning unit, clipped to its image, at the image's
+own scale. Writes out/<layer>/<filter:04d>.png (the crops in a row, on a
+transparent sheet), out/<layer>.json (scores, boxes, windows, class
+profile) and out/examples.json. A rerun resumes an interrupted
 pass and reads nothing once the outputs exist; --shard=i/n takes every n-th
 image, and the last shard to finish writes the outputs.
 """
@@ -39,9 +40,6 @@ _IMAGE_SIZE = flags.DEFINE_integer(
     "image_size", examples.DEFAULT_IMAGE_SIZE, "Side of the square the "
     "images are resized and cropped to.", lower_bound=16,
     upper_bound=cli.MAX_SIZE)
-_CROP_SIZE = flags.DEFINE_integer(
-    "crop_size", examples.DEFAULT_CROP_SIZE, "Side of each crop in the "
-    "sprites.", lower_bound=4, upper_bound=cli.MAX_SIZE)
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 16,
                                    "Images per network call.", lower_bound=1,
                                    upper_bound=cli.MAX_BATCH)
@@ -70,7 +68,7 @@ def main(argv):
       model_flags.backbone(model_flags.WEIGHTS.value),
       draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       _DATASET.value, _OUT.value, k=_K.value, image_size=_IMAGE_SIZE.value,
-      crop_size=_CROP_SIZE.value, batch_size=_BATCH_SIZE.value,
+      batch_size=_BATCH_SIZE.value,
       shard=_SHARD.value, precision=_PRECISION.value, fold=_FOLD.value,
       tiles_per_side=_TILES_PER_SIDE.value, data_dir=_TFDS_DATA_DIR.value,
       download=_TFDS_DOWNLOAD.value)

@@ -35,7 +35,7 @@ _CLASSIFIER = flags.DEFINE_string(
     "(fmi-texture-train's --out): adds its recognition page.")
 _FAITHFULNESS = flags.DEFINE_string(
     "faithfulness", None, "A faithfulness record of the atlas's network "
-    "(fmi-faithfulness --out, e.g. with --conditions=pictures:<atlas>): "
+    "(fmi-faithfulness --out, e.g. with --condition=pictures:<atlas>): "
     "its scores are shown on the pages.")
 _TITLE = flags.DEFINE_string("title", "Filter atlas", "Title of the index.")
 _NEIGHBOURS = flags.DEFINE_integer(

@@ -138,7 +138,7 @@ def plan_examples(net: "network_spec.NetworkSpec | str",
     out: the examples directory, one every worker sees, or a URL.
     shards: the number of shards (work items); None: `DEFAULT_SHARDS`, or
       one per image for fewer images.
-    **options: `k`, `image_size`, `crop_size`, `batch_size`,
+    **options: `k`, `image_size`, `batch_size`,
       `checkpoint_images`, `precision` (`"auto"` is resolved here, on the
       machine that builds the pipeline, for every worker) and the
       dataset's options, as for `dataset_examples`.
@@ -210,7 +210,7 @@ def dataset_examples_beam(net: "network_spec.NetworkSpec | str",
                           **options: Any) -> ExamplesBeamResult:
   """Finds every filter's top dataset regions with an Apache Beam pipeline.
 
-  The same directory as `fmi_tf.dataset_examples` (sprites, layer records,
+  The same directory as `fmi_tf.dataset_examples` (sheets, layer records,
   `examples.json`), the same bytes, on any Beam runner; a rerun resumes.
   Needs `pip install "fmi_tf[beam]"`.
 
@@ -233,7 +233,7 @@ def dataset_examples_beam(net: "network_spec.NetworkSpec | str",
       one per image for fewer images.
     pipeline_args: Beam's own flags (`--runner=...` and the runner's
       options); no `--runner` means `DirectRunner`.
-    **options: `k`, `image_size`, `crop_size`, `batch_size`,
+    **options: `k`, `image_size`, `batch_size`,
       `checkpoint_images` and the dataset's options (`fold`, ...), as for
       `dataset_examples`.
 

@@ -1,7 +1,7 @@
 """A dataset-examples directory at a path or URL, as the pipeline's steps see it.
 
 `fmi_tf.dataset_examples` reads and writes a local directory: the shards'
-states under `examples_files.STATE_DIRECTORY`, then the sprites, the layer
+states under `examples_files.STATE_DIRECTORY`, then the sheets, the layer
 records and the summary. For a directory at a URL each step works on a local
 view of what is committed there (`view`) and uploads what it wrote
 (`commit_state`, `commit_outputs`): a shard's state once the shard is

@@ -81,8 +81,10 @@ def read_json_object(root: str, path: str,
 
 
 def read_rgb(root: str, path: str, max_pixels: int,
-             limit: int = MAX_IMAGE_BYTES) -> np.ndarray:
+             limit: int = MAX_IMAGE_BYTES, mode: str = "RGB") -> np.ndarray:
   """The uint8 [H, W, 3] pixels of the image in `path`.
+
+  `mode="RGBA"` reads [H, W, 4] instead, with the image's transparency.
 
   Its header is read first: an image of more than `max_pixels` pixels is
   refused before any pixel is decoded.
@@ -103,7 +105,7 @@ def read_rgb(root: str, path: str, max_pixels: int,
   try:
     with Image.open(io.BytesIO(data)) as picture:
       picture.load()
-      return np.asarray(picture.convert("RGB"))
+      return np.asarray(picture.convert(mode))
   except (OSError, SyntaxError, ValueError, Image.DecompressionBombError
           ) as e:
     raise UntrustedFileError(f"cannot read image {path}: {e}") from None

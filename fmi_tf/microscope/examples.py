@@ -6,9 +6,9 @@ where it is, and keeps a running top-k (`top_k`): memory is `filters x k`
 whatever the dataset's size. It also sums each filter's spatial mean per
 class, giving the class profile of a labelled dataset (which texture classes
 the filter prefers). Then the winning images of every filter are read again,
-once, and the receptive field of the winning unit (`nets.receptive_field`)
-is cut out of each (grey where the field reaches past the image) and written
-as one sprite per filter (`examples_files`).
+once, and the receptive field of the winning unit (`nets.receptive_field`),
+clipped to the image, is copied out of each pixel for pixel, as the network
+saw it, into one sheet per filter (`examples_files`).
 
 The pass checkpoints its state (`examples_state`: the running top-k, the
 class sums and the images done) every `checkpoint_images` images and when
@@ -48,7 +48,6 @@ from fmi_tf.recognition.datasets import split
 
 DEFAULT_K = examples_run.DEFAULT_K
 DEFAULT_IMAGE_SIZE = examples_run.DEFAULT_IMAGE_SIZE
-DEFAULT_CROP_SIZE = examples_run.DEFAULT_CROP_SIZE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +142,6 @@ def dataset_examples(net: Any,
                      *,
                      k: int = DEFAULT_K,
                      image_size: int = DEFAULT_IMAGE_SIZE,
-                     crop_size: int = DEFAULT_CROP_SIZE,
                      batch_size: int = examples_run.DEFAULT_BATCH_SIZE,
                      shard: "str | tuple[int, int]" = (0, 1),
                      checkpoint_images: int = (
@@ -166,12 +164,11 @@ def dataset_examples(net: Any,
     dataset: a spec (`folder:PATH`, `dtd:PATH`, `brodatz:PATH`,
       `tfds:NAME`) or a `datasets.Dataset`; both parts of its split are
       used.
-    out: the output directory (created): `<layer>.json` and
-      `<layer>/<filter:04d>.png` sprites, then `examples.json`.
+    out: the output directory (created): `<layer>.json` and the crops'
+      sheets `<layer>/<filter:04d>.png`, then `examples.json`.
     k: regions kept per filter.
     image_size: the side of the square the images are fitted to (as for
       recognition: shorter side resized, central crop).
-    crop_size: the side of each crop in the sprites.
     batch_size: images per network call.
     shard: `(i, n)` or `"i/n"`: every n-th image from the i-th.
     checkpoint_images: images between saves of the resumable state.
@@ -196,7 +193,7 @@ def dataset_examples(net: Any,
                   else limits.check_shard(shard))
   run = examples_run.check_run(
       net, layers, dataset, out, k=k, image_size=image_size,
-      crop_size=crop_size, batch_size=batch_size,
+      batch_size=batch_size,
       checkpoint_images=checkpoint_images, precision=precision,
       **dataset_options)
   out = outputs.prepare_directory(out)
@@ -271,5 +268,5 @@ def write_when_all_shards_are_done(run: examples_run.Run, count: int) -> bool:
         run.image_names, merged.labels, skipped,
         lambda wanted: _read(run.parts, wanted, run.image_size,
                              run.batch_size),
-        run.crop_size)
+        run.image_size)
   return True

@@ -2,16 +2,19 @@
 
 Layout:
 
-* `<layer>/<filter:04d>.png`: the filter's sprite, its top-k crops in a
-  row, strongest first, each `crop_size` pixels square (the receptive field
-  of the winning unit, grey where it reaches past the image).
+* `<layer>/<filter:04d>.png`: the filter's sheet, an RGBA PNG holding its
+  top-k crops in a row, strongest first (`crop_sheets`): the receptive
+  field of the winning unit clipped to the fitted image (never padded),
+  pixel for pixel as the network saw it (never resampled). Everything else
+  is transparent.
 * `<layer>.json`: the layer's receptive field and, per filter, its top-k
-  (image name, label, score, box in the fitted image), its mean activation
-  over the dataset, its class profile (the mean activation per class) and
+  (image name, label, score, the field's box in the fitted image, the crop's
+  window there and its first column in the sheet), its mean activation over
+  the dataset, its class profile (the mean activation per class) and
   preferred class.
-* `examples.json`: the run's record (dataset, classes, layers, k, image
-  counts, skipped images), written last: the directory is complete exactly
-  when it exists and names the run.
+* `examples.json`: the run's record (format version, dataset, classes,
+  layers, k, image counts, skipped images), written last: the directory is
+  complete exactly when it exists and names the run.
 * `.examples_state/`: the resumable state of each shard (see `examples`).
 
 Every file is written atomically, so an interrupted run leaves no partial
@@ -32,12 +35,16 @@ from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
+from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import receptive_field
 
 SUMMARY = "examples.json"
 STATE_DIRECTORY = ".examples_state"
-_GREY = 128
+# The format of the files: 2 since crops are kept at native scale in RGBA
+# sheets (1 resampled them to grey-padded squares). Part of the run's key,
+# so a directory of another format is never resumed or mixed.
+VERSION = 2
 
 
 def state_directory(out: str) -> str:
@@ -48,7 +55,7 @@ def layer_path(out: str, layer: str) -> str:
   return paths.join_under(out, f"{layer}.json")
 
 
-def sprite_path(out: str, layer: str, filter_id: int) -> str:
+def sheet_path(out: str, layer: str, filter_id: int) -> str:
   return paths.join_under(out, layer, f"{filter_id:04d}.png")
 
 
@@ -79,6 +86,20 @@ def read_summary(out: str) -> dict:
   return _read_json(path)
 
 
+def check_version(summary: Mapping, out: str) -> None:
+  """Refuses the summary of a directory written in another format.
+
+  Raises:
+    ArgumentError: if `summary` (of the directory `out`) is not of
+      `VERSION`.
+  """
+  if summary.get("version") != VERSION:
+    raise errors.ArgumentError(
+        f"{out} holds dataset examples of format "
+        f"{json.dumps(summary.get('version', 1))}, not {VERSION} (crops at "
+        "native scale): run fmi-dataset-examples into it again")
+
+
 def read_layer(out: str, layer: str) -> dict:
   """A layer's record (see the module docstring).
 
@@ -98,103 +119,64 @@ def is_complete(out: str, key: str) -> bool:
       os.path.isfile(layer_path(out, n)) for n in summary.get("layers", []))
 
 
-def _window(image: np.ndarray, top: int, left: int,
-            side: int) -> np.ndarray:
-  """The square window (top, left, side) of an image, grey outside it."""
-  canvas = np.full((side, side, 3), _GREY, np.uint8)
-  height, width = image.shape[:2]
-  y0, x0 = max(top, 0), max(left, 0)
-  y1, x1 = min(top + side, height), min(left + side, width)
-  if y1 > y0 and x1 > x0:
-    canvas[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
-  return canvas
-
-
-class Cropper:
-  """Cuts boxes out of one uint8 image, each resized to a square.
-
-  A box no larger than the result is cut, then enlarged by repeating its
-  pixels (nearest neighbour); for a larger box the whole image is reduced
-  once per box side (Lanczos) and the box cut from it, so the crops of many
-  units of one layer cost one resize.
-  """
-
-  def __init__(self, image: np.ndarray):
-    """Keeps the image.
-
-    Args:
-      image: uint8 [H, W, 3].
-    """
-    self.image = image
-    self._reduced = {}
-
-  def __call__(self, box: tuple[int, int, int], size: int) -> np.ndarray:
-    """The box (top, left, side), possibly reaching past the image.
-
-    Returns:
-      uint8 [size, size, 3], grey where the box leaves the image.
-    """
-    top, left, side = box
-    if side <= size:
-      window = _window(self.image, top, left, side)
-      index = ((np.arange(size) + 0.5) * side / size).astype(np.int64)
-      return window[index[:, None], index[None, :]]
-    reduced = self._reduced.get((side, size))
-    if reduced is None:
-      height, width = self.image.shape[:2]
-      reduced = np.asarray(Image.fromarray(self.image).resize(
-          (max(1, round(width * size / side)),
-           max(1, round(height * size / side))), Image.LANCZOS))
-      self._reduced[(side, size)] = reduced
-    return _window(reduced, round(top * size / side),
-                   round(left * size / side), size)
-
-
-def crop(image: np.ndarray, box: tuple[int, int, int],
-         size: int) -> np.ndarray:
-  """Cuts a square box out of a uint8 image, grey outside it, resized.
+def read_crops(out: str, record: Mapping, filter_id: int
+               ) -> list[np.ndarray]:
+  """A filter's crops at native scale, strongest first.
 
   Args:
-    image: uint8 [H, W, 3].
-    box: (top, left, side), possibly reaching past the image.
-    size: the side of the result.
+    out: a complete examples directory.
+    record: its layer's record (`read_layer`).
+    filter_id: the filter.
 
   Returns:
-    uint8 [size, size, 3], as `Cropper` cuts it.
+    uint8 [height, width, 3] per crop; none where the directory holds no
+    sheet or record for the filter.
+
+  Raises:
+    ArgumentError: if the sheet cannot be read.
   """
-  return Cropper(image)(box, size)
+  filters = record.get("filters", [])
+  path = sheet_path(out, record["layer"], filter_id)
+  if filter_id >= len(filters) or not os.path.isfile(path):
+    return []
+  try:
+    with Image.open(path) as sheet:
+      pixels = np.asarray(sheet.convert("RGBA"))
+  except OSError as e:
+    raise errors.ArgumentError(f"cannot read {path}: {e}") from None
+  return crop_sheets.cut_crops(pixels, filters[filter_id]["top"])
 
 
 # wanted image names -> batches {"name": [B], "image": [B, S, S, 3] float}.
 ImageReader = Callable[[set[str]], Iterable[dict]]
 
 
-def _write_sprites(out: str, key: str, names: Sequence[str],
-                   tops: Mapping[str, top_k.TopK],
-                   fields: Mapping[str, receptive_field.ReceptiveField],
-                   image_names: Sequence[str], read_images: ImageReader,
-                   crop_size: int) -> None:
+def _write_sheets(out: str, key: str, names: Sequence[str],
+                  tops: Mapping[str, top_k.TopK],
+                  layouts: Mapping[str, crop_sheets.SheetLayout],
+                  image_names: Sequence[str],
+                  read_images: ImageReader) -> None:
   """Cuts every layer's crops in one reading of the winning images.
 
   Each winning image is decoded once and all its crops, of every layer, are
-  cut from it (`Cropper`: one resize per layer whose field is larger than a
-  crop). The sprites are assembled in arrays mapped from files of the state
-  directory, so memory stays small whatever their number; then each is
-  written as a PNG with fast settings (zlib level 1, run-length strategy).
+  copied from it, pixel for pixel. The sheets are assembled in arrays mapped
+  from files of the state directory, so memory stays small whatever their
+  number; then each is written as a PNG with fast settings (zlib level 1,
+  run-length strategy).
   """
-  sprites = {}
+  sheets = {}
   try:
     for i, name in enumerate(names):
-      sprites[name] = _mapped_array(
-          paths.join_under(state_directory(out), f"{key}_{i}.sprites.npy"),
-          (tops[name].scores.shape[0], crop_size, tops[name].k * crop_size,
-           3))
-      sprites[name][:] = _GREY
-    _cut_and_write(out, names, tops, fields, image_names, read_images,
-                   crop_size, sprites)
+      layout = layouts[name]
+      sheets[name] = _mapped_array(
+          paths.join_under(state_directory(out), f"{key}_{i}.sheets.npy"),
+          (tops[name].scores.shape[0], layout.height, layout.width, 4))
+      sheets[name][:] = 0
+    _cut_and_write(out, names, tops, layouts, image_names, read_images,
+                   sheets)
   finally:
-    for name in list(sprites):
-      path = sprites.pop(name).filename
+    for name in list(sheets):
+      path = sheets.pop(name).filename
       os.remove(path)
 
 
@@ -213,9 +195,9 @@ def _mapped_array(path: str, shape: tuple[int, ...]) -> np.ndarray:
   return array
 
 
-def _cut_and_write(out, names, tops, fields, image_names, read_images,
-                   crop_size, sprites) -> None:
-  """Cuts the crops into the mapped sprites, then writes them as PNGs."""
+def _cut_and_write(out, names, tops, layouts, image_names, read_images,
+                   sheets) -> None:
+  """Copies the crops into the mapped sheets, then writes them as PNGs."""
   slots = {}
   for name in names:
     for c, rank in zip(*np.nonzero(tops[name].images != top_k.EMPTY)):
@@ -224,27 +206,31 @@ def _cut_and_write(out, names, tops, fields, image_names, read_images,
   index = {n: i for i, n in enumerate(image_names)}
   for batch in read_images({image_names[i] for i in slots}):
     for name, picture in zip(batch["name"].numpy(), batch["image"].numpy()):
-      cut = Cropper(image_io.to_uint8(picture))
+      pixels = image_io.to_uint8(picture)
       for layer, c, rank in slots[index[name.decode("utf8")]]:
-        top = tops[layer]
-        box = fields[layer].box(int(top.rows[c, rank]),
-                                int(top.cols[c, rank]))
-        sprites[layer][c, :, rank * crop_size:(rank + 1) * crop_size] = cut(
-            box, crop_size)
+        top, left, height, width = (int(v) for v in
+                                    layouts[layer].windows[c, rank])
+        x = int(layouts[layer].lefts[c, rank])
+        sheet = sheets[layer][c]
+        sheet[:height, x:x + width, :3] = pixels[top:top + height,
+                                                 left:left + width]
+        sheet[:height, x:x + width, 3] = 255
   for name in names:
     outputs.prepare_directory(paths.join_under(out, name))
-    for c, sprite in enumerate(sprites[name]):
+    for c, sheet in enumerate(sheets[name]):
+      height, width = layouts[name].used(c)
       buffer = io.BytesIO()
-      Image.fromarray(np.asarray(sprite)).save(
+      Image.fromarray(np.asarray(sheet[:height, :width])).save(
           buffer, format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
-      outputs.write_bytes(sprite_path(out, name, c), buffer.getvalue())
+      outputs.write_bytes(sheet_path(out, name, c), buffer.getvalue())
 
 
 def _layer_record(layer: str, top: top_k.TopK,
                   field: receptive_field.ReceptiveField,
                   class_names: Sequence[str], class_sums: np.ndarray,
                   class_counts: np.ndarray, image_names: Sequence[str],
-                  labels: np.ndarray, crop_size: int) -> dict:
+                  labels: np.ndarray,
+                  layout: crop_sheets.SheetLayout) -> dict:
   labelled = len(class_names) > 1 and class_counts.sum() > 0
   counted = np.maximum(class_counts, 1)[:, None]
   means = class_sums / counted  # [classes, C]
@@ -260,7 +246,9 @@ def _layer_record(layer: str, top: top_k.TopK,
           "image": image_names[image], "label": int(labels[image]),
           "score": float(top.scores[c, rank]),
           "box": list(field.box(int(top.rows[c, rank]),
-                                int(top.cols[c, rank])))})
+                                int(top.cols[c, rank]))),
+          "window": [int(v) for v in layout.windows[c, rank]],
+          "sheet_left": int(layout.lefts[c, rank])})
     record = {"filter": c, "top": entries,
               "mean_activation": float(overall[c]),
               "max_activation": entries[0]["score"] if entries else None}
@@ -270,7 +258,7 @@ def _layer_record(layer: str, top: top_k.TopK,
       record["preferred_class"] = class_names[int(np.argmax(profile))]
     filters.append(record)
   return {"layer": layer, "receptive_field": field.to_dict(),
-          "crop_size": crop_size, "k": top.k, "filters": filters}
+          "k": top.k, "filters": filters}
 
 
 def _remove_earlier_run(out: str, names: Sequence[str]) -> None:
@@ -287,9 +275,9 @@ def _remove_earlier_run(out: str, names: Sequence[str]) -> None:
       continue
     if os.path.isfile(layer_path(out, layer)):
       os.remove(layer_path(out, layer))
-    sprites = paths.join_under(out, layer)
-    if os.path.isdir(sprites) and not os.path.islink(sprites):
-      shutil.rmtree(sprites)
+    sheets = paths.join_under(out, layer)
+    if os.path.isdir(sheets) and not os.path.islink(sheets):
+      shutil.rmtree(sheets)
 
 
 def write_outputs(out: str, key: str, record: Mapping,
@@ -299,8 +287,8 @@ def write_outputs(out: str, key: str, record: Mapping,
                   class_sums: Mapping[str, np.ndarray],
                   class_counts: np.ndarray, image_names: Sequence[str],
                   labels: np.ndarray, skipped: Sequence[str],
-                  read_images: ImageReader, crop_size: int) -> None:
-  """Writes the sprites, the layer records, then the summary.
+                  read_images: ImageReader, image_size: int) -> None:
+  """Writes the sheets, the layer records, then the summary.
 
   Args:
     out: the output directory.
@@ -316,17 +304,17 @@ def write_outputs(out: str, key: str, record: Mapping,
     labels: every image's label.
     skipped: images that could not be decoded.
     read_images: reads the named images again, fitted as in the pass.
-    crop_size: the side of each crop.
+    image_size: the side of the fitted images.
   """
   _remove_earlier_run(out, names)
-  _write_sprites(out, key, names, tops, fields, image_names, read_images,
-                 crop_size)
+  layouts = {n: crop_sheets.sheet_layout(tops[n], fields[n], image_size)
+             for n in names}
+  _write_sheets(out, key, names, tops, layouts, image_names, read_images)
   for name in names:
     outputs.write_json(layer_path(out, name), _layer_record(
         name, tops[name], fields[name], class_names, class_sums[name],
-        class_counts, image_names, labels, crop_size))
+        class_counts, image_names, labels, layouts[name]))
   outputs.write_json(paths.join_under(out, SUMMARY), {
       **record, "key": key, "class_names": list(class_names),
       "class_counts": [int(v) for v in class_counts],
-      "images": int(class_counts.sum()), "skipped": list(skipped),
-      "crop_size": crop_size})
+      "images": int(class_counts.sum()), "skipped": list(skipped)})

@@ -1,13 +1,14 @@
 """A dataset-examples run, checked before anything is written.
 
-`check_run` checks the numbers, the network and its layers, the dataset and
-the output directory, and records what the run is (dataset, image size, k,
-layers, precision, network, weights digest): the hash of that record names the
-shards' state files and marks the finished outputs. A directory holding the
-finished examples of another network, other weights or another dataset is
-refused; another k, image size or set of layers of the same network and
-dataset is a new run whose outputs replace the old ones. `dataset_examples`
-and the Beam pipeline (`fmi_tf.beam.examples`) check their runs here.
+`check_run` checks the numbers, the network and its layers, the dataset and the
+output directory, and records what the run is (dataset, image size, k, layers,
+precision, network, weights digest): the hash of that record names the shards'
+state files and marks the finished outputs (the format's version is part of it,
+so files of another format are recomputed, never mixed). A directory holding
+the finished examples of another network, other weights or another dataset is
+refused; another k, image size or set of layers of the same network and dataset
+is a new run whose outputs replace the old ones. `dataset_examples` and the
+Beam pipeline (`fmi_tf.beam.examples`) check their runs here.
 
 `claim` makes the directory the run's before it writes anything
 (`fmi_tf.io.ownership`): of two runs of other settings started together on
@@ -36,7 +37,6 @@ from fmi_tf.recognition.datasets import split
 
 DEFAULT_K = 8
 DEFAULT_IMAGE_SIZE = 128
-DEFAULT_CROP_SIZE = 64
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_CHECKPOINT_IMAGES = 256
 # The claim of the run a directory is for, beside the shards' states (out of
@@ -62,13 +62,12 @@ class Run:
     data: the dataset.
     parts: its parts read (`parts_of`).
     image_names: every image's name, as the top-k index them.
-    record: what the run is (dataset, image size, k, layers, precision,
-      network, weights), recorded in `examples.json`.
+    record: what the run is (format version, dataset, image size, k,
+      layers, precision, network, weights), recorded in `examples.json`.
     key: the hash of `record`, naming the shards' state files.
     out: the output directory (not created yet).
     k: regions kept per filter.
     image_size: the side of the square the images are fitted to.
-    crop_size: the side of each crop.
     batch_size: images per network call.
     checkpoint_images: images between saves of a shard's state.
     compute: the precision the network computes in, and why.
@@ -84,7 +83,6 @@ class Run:
   out: str
   k: int
   image_size: int
-  crop_size: int
   batch_size: int
   checkpoint_images: int
   compute: precision_lib.Choice
@@ -129,7 +127,6 @@ def check_run(net: Any,
               *,
               k: int = DEFAULT_K,
               image_size: int = DEFAULT_IMAGE_SIZE,
-              crop_size: int = DEFAULT_CROP_SIZE,
               batch_size: int = DEFAULT_BATCH_SIZE,
               checkpoint_images: int = DEFAULT_CHECKPOINT_IMAGES,
               precision: str = precision_lib.AUTO,
@@ -143,7 +140,6 @@ def check_run(net: Any,
     out: the output directory.
     k: regions kept per filter.
     image_size: the side of the square the images are fitted to.
-    crop_size: the side of each crop in the sprites.
     batch_size: images per network call.
     checkpoint_images: images between saves of a shard's state.
     precision: `"auto"`, `"float32"` or `"bfloat16"` (`fmi_tf.nets.precision`).
@@ -157,12 +153,11 @@ def check_run(net: Any,
       written, or one holding the examples of another network, other
       weights or another dataset.
   """
-  k, image_size, crop_size, batch_size, checkpoint_images = (
+  k, image_size, batch_size, checkpoint_images = (
       limits.check_count(what, value, low, high)
       for what, value, low, high in (
           ("k", k, 1, limits.MAX_BATCH),
           ("image_size", image_size, 16, limits.MAX_SIZE),
-          ("crop_size", crop_size, 4, limits.MAX_SIZE),
           ("batch_size", batch_size, 1, limits.MAX_BATCH),
           ("checkpoint_images", checkpoint_images, 1,
            limits.MAX_IMAGES_PER_ITEM)))
@@ -182,7 +177,8 @@ def check_run(net: Any,
   if not image_names:
     raise errors.ArgumentError(f"dataset {data.name} has no images")
   outputs.check_creatable(out)
-  record = {"dataset": data.name, "image_size": image_size, "k": k,
+  record = {"version": examples_files.VERSION, "dataset": data.name,
+            "image_size": image_size, "k": k,
             "layers": names, "precision": compute.name,
             "weights": backbone.source,
             "network": networks.record(backbone),
@@ -192,7 +188,7 @@ def check_run(net: Any,
   _check_same_source(out, json.loads(json.dumps(record)))
   return Run(backbone, tuple(names), fields, data, parts, image_names,
              record, descriptor_cache.cache_key(record), out, k, image_size,
-             crop_size, batch_size, checkpoint_images, compute)
+             batch_size, checkpoint_images, compute)
 
 
 def claim(out: str, record: dict, key: str,

@@ -3,7 +3,7 @@
 An explanation names filters (`recognition.explanation`); an atlas
 (`fmi-atlas`) holds each filter's picture as `<layer>_<filter:04d>.png`
 with its JSON record, and a dataset-examples directory
-(`fmi-dataset-examples`) its crops sprite. `attach` fills those paths into
+(`fmi-dataset-examples`) its crops sheet. `attach` fills those paths into
 explanations, after checking that the atlas is one of the classifier's own
 network: another network's filters would be other textures under the same
 names.
@@ -73,10 +73,10 @@ def picture(atlas: Optional[str], layer: str, filter_id: int
 
 def crops(examples: Optional[str], layer: str, filter_id: int
           ) -> Optional[str]:
-  """The filter's dataset crops sprite, if the directory holds it."""
+  """The filter's dataset crops sheet, if the directory holds it."""
   if not examples:
     return None
-  path = examples_files.sprite_path(examples, layer, filter_id)
+  path = examples_files.sheet_path(examples, layer, filter_id)
   return path if os.path.isfile(path) else None
 
 

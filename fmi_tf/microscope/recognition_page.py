@@ -3,7 +3,9 @@
 For every class, the filters that vote most for it: the largest weights of
 the standardised descriptor (`explanation.voters`: what one standard
 deviation of the filter's energy adds to the class score), each with its
-atlas picture, its dataset crops, its picture's faithfulness score where a
+atlas picture (reduced to `PICTURE_PIXELS` a side if larger, never
+enlarged or stretched), its first dataset crops (at native size: the pixels
+the network saw, never rescaled), its picture's faithfulness score where a
 faithfulness record has one (`site_faithfulness`: under the layer's
 headline judge, with its interval and whether it beats the null), and a
 link to its page where the site has one. The page is
@@ -21,6 +23,7 @@ import jinja2
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import site_faithfulness
 from fmi_tf.microscope import site_pages
@@ -33,7 +36,7 @@ PAGE = "recognition.html"
 TEMPLATE = "recognition.html"
 DEFAULT_K = 8
 PICTURE_PIXELS = 96
-_CROPS_WIDTH = 144
+CROPS_SHOWN = 4
 _BAR_PIXELS = 140
 
 Model = Union[training.TextureClassifier, trained_model.TrainedModel, str]
@@ -41,6 +44,33 @@ Model = Union[training.TextureClassifier, trained_model.TrainedModel, str]
 
 def _data_uri(path: Optional[str], width: int) -> Optional[str]:
   return explanation_html.data_uri(path, width) if path else None
+
+
+class _Crops:
+  """A dataset-examples directory's crops, each layer's record read once."""
+
+  def __init__(self, examples: Optional[str]):
+    self.examples = examples
+    self._records = {}
+    if examples:
+      examples_files.check_version(examples_files.read_summary(examples),
+                                   examples)
+
+  def __call__(self, layer: str, filter_id: int) -> list[dict]:
+    """The filter's first `CROPS_SHOWN` crops: data URIs at native size."""
+    if not self.examples:
+      return []
+    if layer not in self._records:
+      path = examples_files.layer_path(self.examples, layer)
+      self._records[layer] = (examples_files.read_layer(self.examples, layer)
+                              if os.path.isfile(path) else None)
+    record = self._records[layer]
+    if record is None:
+      return []
+    crops = examples_files.read_crops(self.examples, record, filter_id)
+    return [{"src": explanation_html.data_uri(c, max(c.shape[:2])),
+             "width": c.shape[1], "height": c.shape[0]}
+            for c in crops[:CROPS_SHOWN]]
 
 
 def _faithfulness(scores: Optional[site_faithfulness.Scores], layer: str,
@@ -97,16 +127,20 @@ def classes(model: Model, atlas: Optional[str] = None,
 
   Returns:
     [{"name", "voters": [{"layer", "filter", "weight", "bar", "picture",
-    "crops", "faithfulness", "page"}]}], pictures as data URIs (None where
-    missing), page a link relative to the site (None without one),
-    faithfulness as `_faithfulness` gives it.
+    "crops", "faithfulness", "page"}]}], the picture a data URI (None where
+    missing), crops the first `CROPS_SHOWN` dataset crops at native size
+    ({"src", "width", "height"}, none where missing), page a link relative
+    to the site (None without one), faithfulness as `_faithfulness` gives
+    it.
 
   Raises:
     ArgumentError: for a gram classifier, k < 1, a classifier saved
-      before classifiers kept their training mean, or an atlas of another
-      network.
+      before classifiers kept their training mean, an atlas of another
+      network, or an examples directory that is incomplete or of an older
+      format.
   """
   model = checked_model(model, atlas)
+  crops = _Crops(examples)
   units = explanation.descriptor_units(model.encoder)
   listed = []
   for class_id, name in enumerate(model.class_names):
@@ -122,8 +156,7 @@ def classes(model: Model, atlas: Optional[str] = None,
           "bar": round(_BAR_PIXELS * abs(weight) / largest),
           "picture": _data_uri(filter_links.picture(atlas, layer, index),
                                PICTURE_PIXELS),
-          "crops": _data_uri(filter_links.crops(examples, layer, index),
-                             _CROPS_WIDTH),
+          "crops": crops(layer, index),
           "faithfulness": _faithfulness(faithfulness, layer, index),
           "page": (parse.quote(page) if site and os.path.isfile(
               os.path.join(site, page)) else None)})
@@ -138,8 +171,7 @@ def render(title: str, listed: list[dict], notes: list[str],
       loader=jinja2.PackageLoader("fmi_tf.microscope", "templates"),
       autoescape=True, undefined=jinja2.StrictUndefined)
   return environment.get_template(TEMPLATE).render(
-      title=title, classes=listed, notes=notes, stylesheet=stylesheet,
-      picture_size=PICTURE_PIXELS)
+      title=title, classes=listed, notes=notes, stylesheet=stylesheet)
 
 
 def write_recognition_page(model: Model, out: str,

@@ -13,7 +13,8 @@ autoescape (`site_pages`); every path in it is joined under `out` by
   scores, its measures, its top dataset crops, its class profile and its
   nearest filters;
 * `<layer>/img/`, `thumb/` and `crops/`: JPEG copies of the inversions,
-  64-pixel thumbnails and the crops sprites.
+  64-pixel thumbnails, and PNG copies of the crops sheets (shown at their
+  native size: each crop is the pixels the network saw, never rescaled).
 
 Gaps (missing or unreadable files, filters not inverted yet) are shown and
 listed, never fatal (`site_data`). A faithfulness record, when given, is
@@ -46,7 +47,6 @@ from fmi_tf.microscope import site_pages
 THUMBNAIL = 64
 _PREVIEW = 8
 _QUALITY = 90
-_CROPS_SHOWN = 80
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +95,14 @@ class _Writer:
     picture.save(buffer, format="JPEG", quality=_QUALITY)
     self.write(path, buffer.getvalue())
     return picture.size
+
+  def png(self, path: str, pixels: np.ndarray) -> tuple[int, int]:
+    """Writes the pixels (transparency kept) as they are; returns
+    (width, height)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    self.write(path, buffer.getvalue())
+    return pixels.shape[1], pixels.shape[0]
 
 
 def make_site(atlas: "str | Sequence[str]", out: str,
@@ -230,17 +238,16 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
                   item.image, THUMBNAIL)
       thumbs.add(item.index)
     crops = None
-    if item.sprite:
+    if item.sheet:
       try:
-        sprite = untrusted.read_rgb(examples_dir, item.sprite,
-                                    site_data.MAX_SPRITE_PIXELS)
+        sheet = untrusted.read_rgb(examples_dir, item.sheet,
+                                   site_data.MAX_SHEET_PIXELS, mode="RGBA")
       except untrusted.UntrustedFileError as e:
         item.gaps.append(f"dataset crops unreadable: {e}")
       else:
-        width, height = writer.jpeg(
-            paths.join_under(directory, "crops", f"{stem}.jpg"), sprite)
-        crops = (f"crops/{stem}.jpg", width * _CROPS_SHOWN // height,
-                 _CROPS_SHOWN)
+        width, height = writer.png(
+            paths.join_under(directory, "crops", f"{stem}.png"), sheet)
+        crops = (f"crops/{stem}.png", width, height)
     written[item.index] = (inversions, crops)
     if inversions:
       cards[item.index] = inversions[0][4]

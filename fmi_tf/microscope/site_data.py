@@ -21,7 +21,7 @@ The directories are not trusted (`io.untrusted`, `site_records`): a file
 name whose layer is not safely named (`io.paths`) or whose filter index
 passes `site_records.MAX_FILTERS` is ignored and listed; a link out of the
 directory, a special file, a file past its size limit, an image past
-`MAX_INVERSION_PIXELS` (or a sprite past `MAX_SPRITE_PIXELS`) and a record
+`MAX_INVERSION_PIXELS` (or a crops sheet past `MAX_SHEET_PIXELS`) and a record
 with a field of the wrong type are gaps.
 """
 
@@ -48,7 +48,7 @@ _ORIENTATIONS = 8
 # The largest inversion fmi-atlas writes (its size bound), and the largest
 # image any tool reads.
 MAX_INVERSION_PIXELS = 4096 * 4096
-MAX_SPRITE_PIXELS = image_io.MAX_PIXELS
+MAX_SHEET_PIXELS = image_io.MAX_PIXELS
 # Ignored file names listed in full before "and N more".
 _LISTED = 5
 
@@ -71,7 +71,7 @@ class Filter:
   record: dict = dataclasses.field(default_factory=dict)
   measures: dict = dataclasses.field(default_factory=dict)
   examples: Optional[dict] = None
-  sprite: Optional[str] = None
+  sheet: Optional[str] = None
   gaps: list[str] = dataclasses.field(default_factory=list)
 
   @property
@@ -269,8 +269,8 @@ def _attach_examples(result: Filter, examples: dict,
       result.measures[key] = entry[key]
   if entry.get("preferred_class"):
     result.measures["preferred_class"] = entry["preferred_class"]
-  result.sprite = examples_files.sprite_path(examples_dir, result.layer,
-                                            result.index)
+  result.sheet = examples_files.sheet_path(examples_dir, result.layer,
+                                          result.index)
 
 
 def texture_statistics(rgb: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ FAILS = "does not beat the null"
 UNTESTABLE = "untestable"
 NOT_MEASURED = "not measured"
 NO_SCORES = ("No faithfulness scores: run fmi-faithfulness "
-             "--conditions=pictures:ATLAS --out=RECORD.json and build the "
+             "--condition=pictures:ATLAS --out=RECORD.json and build the "
              "site with --faithfulness=RECORD.json to see whether each "
              "picture predicts what its filter does on real images.")
 

@@ -32,7 +32,6 @@ SORT_KEYS = (("filter", "filter index", None),
              ("activation", "mean activation (dataset)", "mean_activation"),
              ("peak", "top activation (dataset)", "max_activation"),
              ("class", "preferred class", "preferred_class"))
-_INVERSION_SHOWN = 256
 _LABELS = {record: label for _, label, record in SORT_KEYS if record}
 # The CSS class of each trust a picture may have.
 TRUST_CLASSES = {site_faithfulness.BEATS: "beats",
@@ -140,12 +139,6 @@ def layer_page(layer: site_data.Layer, thumbs: set[int],
                  gaps=sum(1 for f in layer.filters if f.gaps))
 
 
-def _shown(width: int, height: int) -> tuple[int, int]:
-  """Display size: small inversions scaled up to 256 pixels, whole times."""
-  scale = max(1, _INVERSION_SHOWN // max(width, height))
-  return width * scale, height * scale
-
-
 def _profile(class_names: Sequence[str], means: Sequence[float],
              preferred: Optional[str]) -> list[tuple]:
   """(class, mean, bar width, preferred) per class."""
@@ -186,7 +179,7 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
     inversions: (label, src, width, height, scores) of each inversion
       written, scores a `site_faithfulness.PictureScores` or None where
       not measured.
-    crops: (src, width, height) of its crops sprite, or None.
+    crops: (src, width, height) of its crops sheet, or None.
     neighbours: the nearest filters of the layer, nearest first.
     thumbs: the layer's filters that have thumbnails.
     scored: whether the site has a faithfulness record.
@@ -199,7 +192,6 @@ def filter_page(layer: site_data.Layer, item: site_data.Filter,
       "filter.html", f"{layer.name} filter {item.index}", 1, layer=layer,
       item=item,
       inversions=[{"label": label, "src": src, "width": w, "height": h,
-                   "shown": _shown(w, h),
                    "faithfulness": _faithfulness(picture, scored)}
                   for label, src, w, h, picture in inversions],
       scored=scored, no_scores=site_faithfulness.NO_SCORES,

@@ -11,6 +11,7 @@ import numbers
 from typing import Sequence
 
 from fmi_tf.io import untrusted
+from fmi_tf.microscope import examples_files
 
 # No network has more filters in a layer (fmi-atlas's channel bound).
 MAX_FILTERS = 65536
@@ -68,10 +69,16 @@ def _top_entry(where: str, entry) -> dict:
   box = _list(f"{where}.box", entry.get("box"), 3)
   if len(box) != 3:
     _fail(f"{where}.box", "(top, left, side)")
+  window = _list(f"{where}.window", entry.get("window"), 4)
+  if len(window) != 4:
+    _fail(f"{where}.window", "(top, left, height, width)")
   return {"image": _text(f"{where}.image", entry.get("image")),
           "label": _integer(f"{where}.label", entry.get("label", -1), -1),
           "score": _number(f"{where}.score", entry.get("score")),
-          "box": [_integer(f"{where}.box", v, -2**31) for v in box]}
+          "box": [_integer(f"{where}.box", v, -2**31) for v in box],
+          "window": [_integer(f"{where}.window", v) for v in window],
+          "sheet_left": _integer(f"{where}.sheet_left",
+                                 entry.get("sheet_left"))}
 
 
 def _filter_entry(where: str, entry, class_count: int) -> dict:
@@ -97,7 +104,15 @@ def _filter_entry(where: str, entry, class_count: int) -> dict:
 
 
 def summary(record: dict) -> dict:
-  """The fields of an examples summary that a site shows."""
+  """The fields of an examples summary that a site shows.
+
+  Raises:
+    RecordError: for a summary of another format than
+      `examples_files.VERSION` (its crops would be read wrongly).
+  """
+  if record.get("version") != examples_files.VERSION:
+    _fail("version", f"{examples_files.VERSION} (the crops' format): run "
+          "fmi-dataset-examples into the directory again")
   names = _list("class_names", record.get("class_names", []))
   return {"class_names": [_text("class_names", n) for n in names],
           "skipped": _list("skipped", record.get("skipped", []),
