@@ -386,7 +386,7 @@ def test_two_tool_runs_started_together_with_other_settings_do_not_both_win(
     tiny_keras, folder, tmp_path):
   out = tmp_path / "out"
   common = [f"--model={tiny_keras}", f"--dataset=folder:{folder}",
-            "--layers=block1_conv1", "--image_size=24", "--crop_size=8",
+            "--layers=block1_conv1", "--image_size=24",
             "--precision=float32", f"--out={out}"]
   runs = [subprocess.Popen(["fmi-dataset-examples", *common, f"--k={k}",
                             "--shard=0/2"],
