@@ -264,10 +264,10 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   from fmi_tf.beam import atlas_transforms
   with beam.Pipeline(options=options) as pipeline:
     atlas_transforms.atlas_pipeline(pipeline, plan)
-  paths = [storage.join(plan.out, f"{name}.png")
+  paths = [storage.join_under(plan.out, f"{name}.png")
            for name in plan.num_filters]
   grids = tuple(path for path in paths if storage.exists(path))
-  sheet = storage.join(plan.out, contact_sheet.FILENAME)
+  sheet = storage.join_under(plan.out, contact_sheet.FILENAME)
   logging.info("atlas: %d layer grids and %s", len(grids), sheet)
   if examples_plan is not None:
     examples_lib.run_examples(examples_plan, options)

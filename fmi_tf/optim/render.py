@@ -18,7 +18,6 @@ Examples:
 """
 
 import dataclasses
-import os
 from typing import Any, Optional
 
 import numpy as np
@@ -31,6 +30,7 @@ from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import networks
@@ -96,10 +96,10 @@ class RenderResult:
       outputs.prepare_directory(out)
       for image, record, attribution in zip(self.images, self.records,
                                             self.attribution):
-        name = os.path.join(out, f"image_{record['index']:04d}")
+        name = paths.join_under(out, f"image_{record['index']:04d}")
         outputs.write_png(name + ".png", image)
         outputs.write_json(name + ".json", record)
-        outputs.write_png(os.path.join(
+        outputs.write_png(paths.join_under(
             out, f"attribution_{record['index']:04d}.png"),
                           np.repeat(attribution[..., None], 3, axis=-1))
 

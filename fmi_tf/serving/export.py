@@ -49,6 +49,7 @@ import keras
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.io import paths
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
@@ -315,7 +316,8 @@ def export(model: Union[training.TextureClassifier,
     model: a `training.TextureClassifier`, a `trained_model.TrainedModel`,
       or a directory `trained_model.save` (or `fmi-texture-train`) wrote.
     export_base: the base directory (created if needed).
-    name: the model's name.
+    name: the model's name, a directory of the base (`io.paths`' rule:
+      letters, digits, `_` and `-`).
     max_pixels: the image models refuse a request with an image declaring
       more pixels (height × width) than this, before decoding it.
 
@@ -323,8 +325,8 @@ def export(model: Union[training.TextureClassifier,
     {model name: the version directory written}.
 
   Raises:
-    ArgumentError: for a directory that holds no trained model, or a model
-      of no positive image size.
+    ArgumentError: for a directory that holds no trained model, a model
+      of no positive image size, or a name that cannot name a directory.
     OutputError: if a file is in the way of a model directory.
 
   Examples:
@@ -334,6 +336,7 @@ def export(model: Union[training.TextureClassifier,
      'texture_classifier': 'exports/texture_classifier/1',
      'texture': 'exports/texture/1'}
   """
+  paths.check_name("model", name)
   if isinstance(model, (str, os.PathLike)):
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
