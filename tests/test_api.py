@@ -205,13 +205,16 @@ def test_reallocate_gives_one_image_per_seed(tiny_backbone, photo):
 
 
 def test_settings_apply_sorts_fields_into_their_config():
-  config = settings.apply(filters.InversionConfig(),
-                          {"steps": 50, "alpha": 5.0, "param": "fourier"})
+  default = filters.InversionConfig()
+  config = settings.apply(None, {"steps": 50, "alpha": 5.0,
+                                 "param": "fourier"}, default)
   assert (config.optimizer.steps, config.alpha) == (50, 5.0)
   assert config.optimizer.param == "fourier"
-  assert settings.apply(config, {}) == config
+  assert settings.apply(config, {}, default) == config
   with pytest.raises(errors.ArgumentError, match="valid settings: .*alpha"):
-    settings.apply(config, {"alfa": 1.0})
+    settings.apply(config, {"alfa": 1.0}, default)
+  with pytest.raises(errors.ArgumentError, match="config must be"):
+    settings.apply(config.optimizer, {}, default)
 
 
 def test_a_given_config_is_kept_where_no_setting_overrides_it(tiny_backbone,

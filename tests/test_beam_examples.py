@@ -211,8 +211,8 @@ def test_another_networks_examples_bad_shards_and_options_are_refused(
     beam_examples.plan_examples(other_keras, _LAYERS, folder,
                                 single_process_examples, **_OPTIONS)
   out = str(tmp_path / "out")
-  for shards, phrase in ((0, "shards must be a positive integer"),
-                         ("2", "shards must be a positive integer"),
+  for shards, phrase in ((0, "shards must be an integer from 1 to"),
+                         ("2", "shards must be an integer from 1 to"),
                          (8, "8 shards for 7 images")):
     with pytest.raises(errors.ArgumentError, match=phrase):
       beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,

@@ -135,8 +135,8 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   size, settings = network_defaults.fill(backbone, size, settings,
                                          config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config or filters_lib.InversionConfig(),
-                              settings)
+  config = settings_lib.apply(config, settings,
+                              filters_lib.InversionConfig())
   rgb = image_io.as_rgb(inputs.local_copy(image), size)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)

@@ -144,8 +144,8 @@ def invert(net: "feature_model.Backbone | str | Any",
   size, settings = network_defaults.fill(backbone, size, settings,
                                          config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config or filters_lib.InversionConfig(),
-                              settings)
+  config = settings_lib.apply(config, settings,
+                              filters_lib.InversionConfig())
   rgb = image_io.as_rgb(image, size)
   writer = summaries.SummaryWriter(logdir)
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,

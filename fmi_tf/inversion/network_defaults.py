@@ -17,6 +17,7 @@ Settings the caller gives always win over these.
 import dataclasses
 from typing import Optional
 
+from fmi_tf import limits
 from fmi_tf.nets import applications
 from fmi_tf.nets import feature_model
 
@@ -87,4 +88,5 @@ def fill(backbone: feature_model.Backbone, size: Optional[int],
   defaults = of(backbone)
   if not config_given and "param" not in settings:
     settings = {**settings, "param": defaults.param}
-  return (defaults.size if size is None else size), settings
+  return (defaults.size if size is None else limits.check_count(
+      "size", size, 1, limits.MAX_SIZE)), settings

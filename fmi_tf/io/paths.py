@@ -53,8 +53,8 @@ def check_name(what: str, name, error: type = errors.ArgumentError) -> str:
     error: if the name is not safe.
   """
   if not is_safe_name(name):
-    raise error(f"{what} name {name!r} cannot name a file: a {what} name "
-                f"must be {SAFE_NAME_RULE}")
+    raise error(f"{what} name {errors.shown(name)} cannot name a file: a "
+                f"{what} name must be {SAFE_NAME_RULE}")
   return name
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
@@ -72,7 +73,7 @@ def _decoded(image) -> tf.Tensor:
       rule of `fmi_tf.io.images.array_rgb`.
   """
   if not isinstance(image, (str, os.PathLike)):
-    return tf.convert_to_tensor(image_io.array_rgb(image))
+    return tf.convert_to_tensor(image_io.array_rgb(image, "images"))
   path = os.fspath(image)
   try:
     with open(path, "rb") as f:
@@ -96,6 +97,10 @@ def fitted_images(images: Images, size: int) -> tf.Tensor:
   if isinstance(images, (str, os.PathLike)) or (
       isinstance(images, np.ndarray) and images.ndim == 3):
     images = [images]
+  if not isinstance(images, (list, tuple, np.ndarray)):
+    raise errors.ImageError(
+        "images must be a path, an image array or a list of them, not "
+        f"{errors.shown(images)}")
   fitted = [pipeline.fit_image(_decoded(image), size) for image in images]
   if not fitted:
     return tf.zeros([0, size, size, 3])
@@ -181,6 +186,7 @@ class TextureClassifier:
     Raises:
       ImageError: for a file that cannot be read or decoded.
     """
+    top_k = limits.check_count("top_k", top_k, 1, limits.MAX_CHANNELS)
     ranked = []
     for row in self.probabilities(images):
       best = np.argsort(-row, kind="stable")[:top_k]
