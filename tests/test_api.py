@@ -104,7 +104,7 @@ def test_invert_settings_reach_the_configs(tiny_backbone, photo):
     ({"filters": [99]}, errors.LayerError, "filter 99 is out of range"),
     ({"filters": []}, errors.ArgumentError, "at least one filter"),
     ({"image": np.zeros((4, 4))}, errors.ImageError, r"\[H, W, 3\]"),
-    ({"learning_rate": -1.0}, errors.ArgumentError, "learning rate"),
+    ({"learning_rate": -1.0}, errors.ArgumentError, "learning_rate"),
 ])
 def test_invert_bad_arguments_are_fmi_errors(tiny_backbone, kwargs, error,
                                              phrase):

@@ -198,4 +198,5 @@ def default_conditions(**settings) -> tuple[Condition, ...]:
 def square_photo(image, size: int) -> np.ndarray:
   """A photo (as `fmi_tf.invert` takes it) scaled to cover a square of
   `size` and cut to it: [S, S, 3]."""
-  return image_io.cover_and_crop(image_io.as_rgb(image, None, "photo"), (size, size))
+  return image_io.cover_and_crop(image_io.as_rgb(image, None, "photo"),
+                                 (size, size))

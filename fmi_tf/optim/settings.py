@@ -36,7 +36,7 @@ def apply(config: Optional[Config], settings: Mapping[str, Any],
   """
   if config is None:
     config = default
-  elif type(config) is not type(default):  # pylint: disable=unidiomatic-typecheck
+  elif not isinstance(config, type(default)):
     raise errors.ArgumentError(
         f"config must be a {type(default).__name__} or None, not "
         f"{errors.shown(config)}")
