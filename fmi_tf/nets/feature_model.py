@@ -9,6 +9,7 @@ nothing deeper than the requested layers is built. Batch normalisation runs
 in inference mode.
 """
 
+import collections.abc
 import dataclasses
 import functools
 from typing import Sequence
@@ -94,10 +95,13 @@ class Backbone:
     """Canonical names of `layers`, without duplicates, in given order.
 
     Raises:
-      LayerError: if `layers` is not a list or tuple of names, or one is
+      LayerError: if `layers` is not a collection of names (a list, tuple
+        or set; not text, a mapping, an array or a generator), or one is
         unknown.
     """
-    if not isinstance(layers, (list, tuple)):
+    if (isinstance(layers, (str, bytes, collections.abc.Mapping))
+        or not isinstance(layers, collections.abc.Collection)
+        or hasattr(layers, "shape")):
       raise errors.LayerError(
           f"layers must be a list of layer names, not {errors.shown(layers)}")
     result = []
