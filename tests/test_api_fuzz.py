@@ -276,3 +276,17 @@ def test_a_refused_argument_leaves_nothing_behind(tiny_backbone, tmp_path):
     with pytest.raises(errors.FmiError):
       call()
   assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("out", {"a": 1}), ("out", np.zeros((2, 2))), ("cache_dir", 7),
+    ("cache_dir", True), ("C", np.zeros((4, 4)))])
+def test_training_refuses_paths_and_numbers_of_no_kind(inputs, no_work,
+                                                       argument, value):
+  for train in (fmi_tf.train_texture_classifier,
+                fmi_tf.evaluate_texture_encoders):
+    with pytest.raises(errors.FmiError) as raised:
+      train(inputs["net"], inputs["data"], image_size=16, test_fraction=0.5,
+            **{argument: value})
+    message = str(raised.value)
+    assert "\n" not in message and argument in message

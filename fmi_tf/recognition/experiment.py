@@ -68,6 +68,8 @@ def cache_for(dataset: datasets.Dataset, image_size: int,
   layers' values (the others are random), computed only with a directory.
   `progress` shows the encoding's progress (None: nothing is shown).
   """
+  if directory is not None:
+    directory = errors.check_path("cache_dir", directory)
   record = {"dataset": dataset.name, "image_size": image_size,
             "weights": backbone.source, "network": networks.record(backbone)}
   if directory:

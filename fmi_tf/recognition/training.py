@@ -305,7 +305,7 @@ def train_texture_classifier(
                           tfds_data_dir, tfds_download)
   encoder_model = texture_encoder.build(net, config)
   texture_encoder.check_image_sizes(net, [config], image_size)
-  if out:
+  if out is not None:
     directories.check(out)
   cache = experiment.cache_for(data, image_size, net, cache_dir, progress)
   outcome = experiment.run(data, encoder_model, setup, cache)
@@ -313,6 +313,6 @@ def train_texture_classifier(
       trained_model.TrainedModel(encoder_model, config, image_size,
                                  outcome.classifier, networks.record(net)),
       outcome.report)
-  if out:
+  if out is not None:
     classifier.save(out)
   return classifier
