@@ -49,7 +49,7 @@ _BAD_INVERT_ARGS = [
     (["--param=lucid"], "--param"),
     (["--precision=float16"], "--precision"),
     (["stray"], "unexpected arguments"),
-    (["--logdir={bad}/a_file/logs"], "cannot create log directory"),
+    (["--logdir={bad}/a_file/logs"], "cannot create logdir"),
     ([f"--seed={2**64}"], "--seed"),
 ]
 

@@ -205,7 +205,8 @@ def test_an_export_name_that_is_no_plain_name_is_refused(tmp_path, name):
 
 
 def test_the_beam_atlas_refuses_a_network_with_a_dotdot_layer(tmp_path):
-  from fmi_tf.beam import atlas as beam_atlas  # pylint: disable=import-outside-toplevel
+  # pylint: disable-next=import-outside-toplevel
+  from fmi_tf.beam import atlas as beam_atlas
   path = str(tmp_path / "net.keras")
   _network("..").save(path)
   parent = tmp_path / "parent"
