@@ -102,7 +102,7 @@ def main(argv):
     ids = [i * num_filters // _FILTERS for i in range(_FILTERS)]
     rows = []
     for label, settings in ROWS:
-      config = settings_lib.apply(defaults, settings)
+      config = settings_lib.apply(defaults, settings, defaults)
       began = time.process_time()
       results = list(filters.FilterInverter(backbone, layer, config).invert(
           photo, ids))

@@ -6,6 +6,7 @@ here, and the tools' integer flags take the same numbers as their upper
 bounds, so a notebook and a command line refuse the same values.
 """
 
+import itertools
 import numbers
 
 from fmi_tf import errors
@@ -15,6 +16,11 @@ MAX_STEPS = 1_000_000
 MAX_BATCH = 4096
 MAX_CHANNELS = 65536
 MAX_IMAGES_PER_ITEM = 1_000_000
+# The most pixels a served image may declare (4096 x 4096 at most by
+# default; this is the ceiling of `fmi_tf.export`'s max_pixels).
+MAX_PIXELS = 8192 * 8192
+# Random seeds: what tf.random and numpy both take.
+MAX_SEED = 2**31 - 1
 
 
 def check_count(what: str, value, low: int = 1, high: int = MAX_STEPS) -> int:
@@ -39,8 +45,42 @@ def check_count(what: str, value, low: int = 1, high: int = MAX_STEPS) -> int:
   if not (isinstance(value, numbers.Integral) and not isinstance(value, bool)
           and low <= value <= high):
     raise errors.ArgumentError(
-        f"{what} must be an integer from {low} to {high}, not {value!r}")
+        f"{what} must be an integer from {low} to {high}, not "
+        f"{errors.shown(value)}")
   return int(value)
+
+
+def check_counts(what: str, values, low: int, high: int,
+                 most: int = MAX_IMAGES_PER_ITEM) -> list[int]:
+  """`values` as a list of ints, each by `check_count`, at most `most`.
+
+  Any iterable is read, lazily: an endless generator or `range(10**12)` is
+  refused after `most + 1` items, before any list of them is built.
+
+  Examples:
+    >>> check_counts("seeds", range(3), 0, MAX_SEED)
+    [0, 1, 2]
+
+  Raises:
+    ArgumentError: for no iterable, no item, too many items or an item
+      that `check_count` refuses.
+  """
+  try:
+    items = iter(values)
+  except TypeError:
+    raise errors.ArgumentError(
+        f"{what} must be a list of integers, not "
+        f"{errors.shown(values)}") from None
+  if isinstance(values, (str, bytes)) or hasattr(values, "shape") and (
+      len(getattr(values, "shape")) != 1):
+    raise errors.ArgumentError(
+        f"{what} must be a list of integers, not {errors.shown(values)}")
+  result = [check_count(what, value, low, high)
+            for value in itertools.islice(items, most + 1)]
+  if not result or len(result) > most:
+    raise errors.ArgumentError(
+        f"{what} must list 1 to {most} integers, not {errors.shown(values)}")
+  return result
 
 
 def check_shard(shard) -> tuple[int, int]:
@@ -51,6 +91,7 @@ def check_shard(shard) -> tuple[int, int]:
   """
   if not (isinstance(shard, (tuple, list)) and len(shard) == 2):
     raise errors.ArgumentError(
-        f"shard must be (i, n) or 'i/n' with 0 <= i < n, not {shard!r}")
+        f"shard must be (i, n) or 'i/n' with 0 <= i < n, not "
+        f"{errors.shown(shard)}")
   count = check_count("shard count n", shard[1], 1, MAX_IMAGES_PER_ITEM)
   return check_count("shard index i", shard[0], 0, count - 1), count

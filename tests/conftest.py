@@ -1,5 +1,6 @@
 """Shared fixtures: the tiny backbone, the real weights, the shared data."""
 
+import importlib.util
 import os
 
 import numpy as np
@@ -14,6 +15,19 @@ from tests import tiny_vgg
 # the test's runfiles, where @bazel_tools has a `tools` package of its own;
 # it must not leak into them (tests that start Python themselves set it).
 os.environ.pop("PYTHONPATH", None)
+
+
+# The extras of setup.cfg that some tests need beyond [test], and the modules
+# that show each is installed. A test marked with an extra's name is skipped
+# without it, the skip naming the extra; `pytest -m beam` selects them.
+EXTRA_MODULES = {"beam": ("apache_beam", "boto3")}
+
+
+def pytest_runtest_setup(item):
+  for extra, modules in EXTRA_MODULES.items():
+    if item.get_closest_marker(extra) and any(
+        importlib.util.find_spec(m) is None for m in modules):
+      pytest.skip(f'needs the [{extra}] extra: pip install -e ".[{extra}]"')
 
 
 @pytest.fixture(scope="session")

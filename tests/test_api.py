@@ -104,7 +104,7 @@ def test_invert_settings_reach_the_configs(tiny_backbone, photo):
     ({"filters": [99]}, errors.LayerError, "filter 99 is out of range"),
     ({"filters": []}, errors.ArgumentError, "at least one filter"),
     ({"image": np.zeros((4, 4))}, errors.ImageError, r"\[H, W, 3\]"),
-    ({"learning_rate": -1.0}, errors.ArgumentError, "learning rate"),
+    ({"learning_rate": -1.0}, errors.ArgumentError, "learning_rate"),
 ])
 def test_invert_bad_arguments_are_fmi_errors(tiny_backbone, kwargs, error,
                                              phrase):
@@ -205,13 +205,16 @@ def test_reallocate_gives_one_image_per_seed(tiny_backbone, photo):
 
 
 def test_settings_apply_sorts_fields_into_their_config():
-  config = settings.apply(filters.InversionConfig(),
-                          {"steps": 50, "alpha": 5.0, "param": "fourier"})
+  default = filters.InversionConfig()
+  config = settings.apply(None, {"steps": 50, "alpha": 5.0,
+                                 "param": "fourier"}, default)
   assert (config.optimizer.steps, config.alpha) == (50, 5.0)
   assert config.optimizer.param == "fourier"
-  assert settings.apply(config, {}) == config
+  assert settings.apply(config, {}, default) == config
   with pytest.raises(errors.ArgumentError, match="valid settings: .*alpha"):
-    settings.apply(config, {"alfa": 1.0})
+    settings.apply(config, {"alfa": 1.0}, default)
+  with pytest.raises(errors.ArgumentError, match="config must be"):
+    settings.apply(config.optimizer, {}, default)
 
 
 def test_a_given_config_is_kept_where_no_setting_overrides_it(tiny_backbone,

@@ -1,68 +1,243 @@
 """The Python API's arguments walked as tests/test_flag_fuzz.py walks the
-flags: every bad value is an FmiError with one clear line, never a raw
-TypeError or ValueError, a hang or a silently wrong run."""
+flags: the public functions of `fmi_tf.__all__` that need no dataset
+(`network`, `invert`, `render`, `draw_atlas`, `stylize`, `reallocate`,
+`natural_spectrum`, `export`, `make_site`) and a classifier's `classify` and
+`explain`, every argument, given
+misuse values (None, dicts, generators, sets, text where numbers go, True,
+NaN, infinities, -1, 0, 10**12, arrays of the wrong dtype, range or shape,
+an object). Each case either is taken or ends in an `FmiError` whose
+message is one line naming the argument; never a raw TypeError, ValueError
+or TensorFlow error, a hang or a huge allocation. The work itself (the
+optimisation, the encoding, the export) is replaced by `_Reached`, so a
+value that is taken costs no more than its checks; numpy integers and floats
+are taken wherever Python's are."""
 
 import itertools
+import math
+import os
 
 import numpy as np
+from PIL import Image
 import pytest
 
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.microscope import examples as examples_lib
+from fmi_tf.optim import optimization
+from fmi_tf.recognition import experiment
+from fmi_tf.recognition import trained_model
+from fmi_tf.recognition import training
+from fmi_tf.serving import versions
+from tests import tiny_vgg
+from tests import trained_tiny
 
-_BAD = {"inf": float("inf"), "-inf": float("-inf"), "nan": float("nan"),
-        "1e308": 1e308, "2**64": 2**64, "-1": -1, "empty": "",
-        "text": "text", "1.5": 1.5, "true": True, "dict": {"a": 1},
-        "list": [1, 2], "object": object()}
-_CALLS = {
-    "invert": lambda net, out, **kw: fmi_tf.invert(
-        net, "block1_conv1", **{"filters": [0], "steps": 1, "size": 32,
-                                **kw}, progress=False),
-    "stylize": lambda net, out, **kw: fmi_tf.stylize(
-        net, content=None, style=None,
-        **{"steps": 1, "size": 32, **kw}, progress=False),
-    "draw_atlas": lambda net, out, **kw: fmi_tf.draw_atlas(
-        net, ["block1_conv1"], out, **{"size": 32, "steps": 1, **kw},
-        progress=False),
-    "dataset_examples": lambda net, out, **kw: fmi_tf.dataset_examples(
-        net, ["block1_conv1"], "folder:/nonexistent-dataset", out,
-        **kw, progress=False),
-    "reallocate": lambda net, out, **kw: fmi_tf.reallocate(
-        net, None, **{"seeds": [0], "steps": 1, "size": 32, **kw},
-        progress=False),
-    "make_site": lambda net, out, **kw: fmi_tf.make_site(
-        "/nonexistent-atlas", out, **kw, progress=False),
+
+class _Reached(Exception):
+  """The arguments were all taken: the work began."""
+
+
+def _reached(*_, **__):
+  raise _Reached()
+
+
+_MISUSES = {
+    "None": lambda: None, "dict": lambda: {"a": 1},
+    "generator": lambda: (k for k in range(3)), "set": lambda: {1, 2},
+    "text": lambda: "text", "True": lambda: True,
+    "NaN": lambda: math.nan, "inf": lambda: math.inf, "-1": lambda: -1,
+    "0": lambda: 0, "10**12": lambda: 10**12,
+    "int64 image": lambda: np.full((8, 8, 3), 3, np.int64),
+    "0-255 float image": lambda: np.full((8, 8, 3), 200.0),
+    "2-d array": lambda: np.zeros((8, 8)),
+    "NaN image": lambda: np.full((8, 8, 3), np.nan, np.float32),
+    "object": object,
 }
-_ARGUMENTS = {
-    "invert": ("size", "steps", "steps_per_call", "patience",
-               "warmup_steps", "filters", "learning_rate", "tolerance"),
-    "stylize": ("size", "steps", "learning_rate"),
-    "draw_atlas": ("size", "steps", "shard"),
-    "dataset_examples": ("k", "image_size", "batch_size",
-                         "checkpoint_images", "shard"),
-    "reallocate": ("size", "steps"),
-    "make_site": ("neighbours",),
-}
-# Values of _BAD that are valid for an argument.
-_VALID = {"learning_rate": {"2**64", "1.5"}, "filters": {"list"},
-          "shard": {"list"}}
-_CASES = [(call, argument, name) for call, arguments in _ARGUMENTS.items()
-          for argument in arguments for name in _BAD
-          if name not in _VALID.get(argument, ())]
+# The words a message may name an argument by, beside its own name.
+_NAMED_AS = {"net": ("model", "network"), "filters": ("filter",),
+             "seeds": ("seed",), "layers": ("layer",),
+             "encoders": ("encoder",), "export_base": ("export",),
+             "images": ("image",), "model": ("trained model",),
+             "atlas": ("atlas",), "examples": ("examples",),
+             "classifier": ("trained model",), "conditions": ("condition",),
+             "judges": ("judge",), "invariance_photos": ("photo",),
+             "source": ("dataset",), "dataset": ("dataset",),
+             "encoder": ("encoder",), "weights": ("weights",),
+             "style": ("style",), "strategy": ("strategy",),
+             "content_layer": ("layer",), "style_layers": ("style layer",)}
 
 
-@pytest.mark.parametrize("call, argument, name", _CASES)
-def test_a_bad_argument_is_one_clear_fmi_error(tiny_backbone, tmp_path, call,
-                                                argument, name):
-  with pytest.raises(errors.FmiError) as raised:
-    _CALLS[call](tiny_backbone, str(tmp_path / "out"),
-                 **{argument: _BAD[name]})
-  message = str(raised.value)
-  assert message and "\n" not in message
-  if call == "make_site":  # checked before the atlas is looked for
-    assert argument in message
-  assert not list(tmp_path.iterdir())
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+  """A tiny network, a two-class folder dataset, an atlas and a trained
+  model on disk, and a trained classifier in memory."""
+  root = tmp_path_factory.mktemp("inputs")
+  data = root / "data"
+  for label in ("a", "b"):
+    os.makedirs(data / label)
+    for i in range(4):
+      Image.fromarray(np.random.default_rng(i).integers(
+          0, 256, (20, 20, 3), dtype=np.uint8)).save(data / label / f"{i}.png")
+  net = tiny_vgg.tiny_backbone()
+  atlas = str(root / "atlas")
+  fmi_tf.draw_atlas(net, ["block1_conv1"], atlas, size=16, steps=1,
+                    progress=False)
+  model_dir = trained_tiny.saved_model_dir(root, 16)
+  classifier = training.TextureClassifier(
+      trained_model.load(model_dir), {"class_names": ["a", "b"]})
+  return {"net": net, "data": f"folder:{data}", "atlas": atlas,
+          "model_dir": model_dir, "classifier": classifier,
+          "photo": np.random.default_rng(0).uniform(
+              size=(16, 16, 3)).astype(np.float32)}
+
+
+def _calls(i):
+  """{name: (call(**argument), its arguments)} over the inputs `i`."""
+  net, photo = i["net"], i["photo"]
+  return {
+      "network": (lambda **kw: fmi_tf.network(**{
+          "model": tiny_vgg.tiny_vgg19_model(), **kw}),
+                  ("model", "weights", "alpha", "preprocessing")),
+      "invert": (lambda **kw: fmi_tf.invert(**{
+          "net": net, "layer": "block1_conv1", "filters": [0],
+          "image": photo, "size": 16, "steps": 1, "progress": False, **kw}),
+                 ("net", "layer", "filters", "image", "size", "objective",
+                  "config", "logdir", "progress", "steps", "steps_per_call",
+                  "patience", "warmup_steps", "learning_rate", "tolerance",
+                  "seed", "batch_size", "tv_weight", "alpha", "beta",
+                  "l2_weight", "noise_std", "mode", "pooling", "param",
+                  "precision")),
+      "render": (lambda **kw: fmi_tf.render(**{
+          "net": net, "objective": "block1_conv1:0", "size": 16, "steps": 1,
+          "progress": False, **kw}),
+                 ("net", "objective", "size", "images", "init", "seed",
+                  "batch_size", "transforms", "precision", "relu_gradient",
+                  "config", "logdir", "progress", "steps", "learning_rate",
+                  "param")),
+      "draw_atlas": (lambda **kw: fmi_tf.draw_atlas(**{
+          "net": net, "layers": ["block1_conv1"], "out": "atlas",
+          "image": photo, "size": 16, "steps": 1, "progress": False, **kw}),
+                     ("net", "layers", "out", "image", "size", "shard",
+                      "strategy", "config", "logdir", "progress", "overwrite",
+                      "steps", "batch_size")),
+      "stylize": (lambda **kw: fmi_tf.stylize(**{
+          "net": net, "style": photo, "content": photo, "size": 16,
+          "steps": 1, "progress": False, **kw}),
+                  ("net", "style", "content", "method", "size", "objective",
+                   "config", "logdir", "progress", "steps", "style_weight",
+                   "content_weight", "tv_weight", "seed", "learning_rate",
+                   "content_layer", "style_layers")),
+      "reallocate": (lambda **kw: fmi_tf.reallocate(**{
+          "net": net, "image": photo, "seeds": [0], "size": 16, "steps": 1,
+          "progress": False, **kw}),
+                     ("net", "image", "seeds", "mode", "style", "size",
+                      "objective", "config", "logdir", "progress", "steps",
+                      "concentration", "batch_size", "tv_weight")),
+      "natural_spectrum": (lambda **kw: fmi_tf.natural_spectrum(**{
+          "source": i["data"], "height": 8, "limit": 2, **kw}),
+                           ("source", "height", "width", "limit")),
+      "export": (lambda **kw: fmi_tf.export(**{
+          "model": i["model_dir"], "export_base": "exports", **kw}),
+                 ("model", "export_base", "name", "max_pixels")),
+      "make_site": (lambda **kw: fmi_tf.make_site(**{
+          "atlas": i["atlas"], "out": "site", "progress": False, **kw}),
+                    ("atlas", "out", "examples", "title", "neighbours",
+                     "progress", "classifier")),
+      "TextureClassifier.classify": (
+          lambda **kw: i["classifier"].classify(**{"images": [photo], **kw}),
+          ("images", "top_k")),
+      "TextureClassifier.explain": (
+          lambda **kw: i["classifier"].explain(**{"images": [photo], **kw}),
+          ("images", "k")),
+  }
+
+
+# Every (call, argument) of the table; the table's own test checks that it
+# covers every public function.
+_CASES = [(call, argument) for call, (_, arguments) in _calls(
+    {"net": None, "photo": None, "data": None, "atlas": None,
+     "model_dir": None, "classifier": None}).items()
+          for argument in arguments]
+
+
+@pytest.fixture
+def no_work(monkeypatch, tmp_path):
+  """Replaces the work of every call by `_Reached`, in a scratch directory."""
+  monkeypatch.chdir(tmp_path)
+  monkeypatch.setattr(optimization.Minimizer, "minimize", _reached)
+  monkeypatch.setattr(experiment, "run", _reached)
+  monkeypatch.setattr(examples_lib, "_read", _reached)
+  monkeypatch.setattr(versions, "write_all", _reached)
+
+
+def _problem(call, argument: str, name: str) -> str:
+  """What is wrong with passing misuse `name` as `argument`; "" if nothing."""
+  try:
+    call(**{argument: _MISUSES[name]()})
+  except _Reached:
+    return ""
+  except errors.FmiError as e:
+    message = str(e)
+    if not message or "\n" in message:
+      return f"not one line: {message!r}"
+    words = (argument, *_NAMED_AS.get(argument, ()))
+    plain = message.replace("_", " ")
+    if not any(word.replace("_", " ") in plain for word in words):
+      return f"does not name {argument}: {message}"
+    return ""
+  except Exception as e:  # pylint: disable=broad-except  # what it catches
+    return f"raw {type(e).__name__}: {str(e)[:200]}"
+  return ""
+
+
+@pytest.mark.parametrize("call, argument", _CASES)
+def test_a_misused_argument_is_taken_or_one_clear_fmi_error(
+    inputs, no_work, call, argument):
+  function = _calls(inputs)[call][0]
+  problems = [f"{argument}={name}: {problem}" for name in _MISUSES
+              if (problem := _problem(function, argument, name))]
+  assert not problems, "\n".join(problems)
+
+
+# Integer and float arguments: numpy's scalars are taken as Python's.
+_NUMPY_SCALARS = [
+    ("invert", {"steps": np.int64(1), "size": np.int32(16),
+                "learning_rate": np.float32(0.05), "seed": np.uint8(3),
+                "tv_weight": np.float64(0.1), "batch_size": np.int16(2)}),
+    ("render", {"size": np.int64(16), "images": np.int64(1),
+                "seed": np.int32(0), "batch_size": np.int64(1)}),
+    ("draw_atlas", {"size": np.int64(16), "shard": (np.int64(0),
+                                                    np.int64(1))}),
+    ("stylize", {"size": np.int64(16), "style_weight": np.float32(2.0),
+                 "seed": np.int64(1)}),
+    ("reallocate", {"seeds": [np.int64(0)], "size": np.int64(16),
+                    "concentration": np.float32(0.5)}),
+    ("natural_spectrum", {"height": np.int64(8), "limit": np.int32(2)}),
+    ("export", {"max_pixels": np.int64(4096)}),
+    ("make_site", {"neighbours": np.int64(2)}),
+    ("TextureClassifier.classify", {"top_k": np.int64(1)}),
+    ("TextureClassifier.explain", {"k": np.int64(1)}),
+]
+
+
+@pytest.mark.parametrize("call, arguments", _NUMPY_SCALARS,
+                         ids=[call for call, _ in _NUMPY_SCALARS])
+def test_numpy_scalars_are_taken_where_python_numbers_are(
+    inputs, no_work, call, arguments):
+  try:
+    result = _calls(inputs)[call][0](**arguments)
+  except _Reached:
+    return
+  assert result is not None
+
+
+def test_numpy_integers_are_taken_as_integers(tiny_backbone):
+  result = fmi_tf.invert(tiny_backbone, "block1_conv1",
+                         filters=np.arange(2), steps=np.int64(2),
+                         size=np.int32(32), progress=False)
+  assert result.images.shape[0] == 2 and max(result.images.shape[1:3]) == 32
+  assert [r["steps"] for r in result.records] == [2, 2]
+  assert type(result.records[0]["parameters"]["steps"]) is int
 
 
 @pytest.mark.parametrize("filters", [range(10**12), itertools.count(),
@@ -73,15 +248,6 @@ def test_unbounded_or_wrong_filter_lists_are_refused_at_once(tiny_backbone,
   with pytest.raises(errors.FmiError):
     fmi_tf.invert(tiny_backbone, "block1_conv1", filters=filters, steps=1,
                   size=32, progress=False)
-
-
-def test_numpy_integers_are_taken_as_integers(tiny_backbone):
-  result = fmi_tf.invert(tiny_backbone, "block1_conv1",
-                         filters=np.arange(2), steps=np.int64(2),
-                         size=np.int32(32), progress=False)
-  assert result.images.shape[0] == 2 and max(result.images.shape[1:3]) == 32
-  assert [r["steps"] for r in result.records] == [2, 2]
-  assert type(result.records[0]["parameters"]["steps"]) is int
 
 
 @pytest.mark.parametrize("shard", [(5, 2), (2, 2), (0, 0), (-1, 2), (0.5, 2),
@@ -99,3 +265,28 @@ def test_an_image_side_past_the_tools_bound_is_refused(tiny_backbone, size):
     fmi_tf.invert(tiny_backbone, "block1_conv1", size=size, progress=False)
   with pytest.raises(errors.ArgumentError, match="from 1 to 4096"):
     fmi_tf.stylize(tiny_backbone, style=None, size=size, progress=False)
+
+
+def test_a_refused_argument_leaves_nothing_behind(tiny_backbone, tmp_path):
+  for call in (lambda: fmi_tf.draw_atlas(
+      tiny_backbone, ["block1_conv1"], str(tmp_path / "atlas"), size=16,
+      steps=math.inf, progress=False), lambda: fmi_tf.dataset_examples(
+          tiny_backbone, ["block1_conv1"], "folder:/nonexistent",
+          str(tmp_path / "examples"), k={"a": 1}, progress=False)):
+    with pytest.raises(errors.FmiError):
+      call()
+  assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("out", {"a": 1}), ("out", np.zeros((2, 2))), ("cache_dir", 7),
+    ("cache_dir", True), ("C", np.zeros((4, 4)))])
+def test_training_refuses_paths_and_numbers_of_no_kind(inputs, no_work,
+                                                       argument, value):
+  for train in (fmi_tf.train_texture_classifier,
+                fmi_tf.evaluate_texture_encoders):
+    with pytest.raises(errors.FmiError) as raised:
+      train(inputs["net"], inputs["data"], image_size=16, test_fraction=0.5,
+            **{argument: value})
+    message = str(raised.value)
+    assert "\n" not in message and argument in message

@@ -1,12 +1,11 @@
 """The atlas as a Beam pipeline: the bytes of draw_atlas, on 2 processes.
 
 The pipelines run on Beam's DirectRunner with 2 worker processes
-(`multi_processing`); the tests that need Apache Beam are skipped without it
-(`pip install "fmi_tf[beam]"`).
+(`multi_processing`); the tests that need Apache Beam are marked `beam`:
+skipped without the [beam] extra, selected by `pytest -m beam`.
 """
 
 import filecmp
-import importlib.util
 import json
 import os
 import sys
@@ -22,10 +21,6 @@ from fmi_tf.io import outputs
 from fmi_tf.nets import networks
 from tests import tiny_vgg
 from tests import tool_runs
-
-needs_beam = pytest.mark.skipif(
-    importlib.util.find_spec("apache_beam") is None,
-    reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
 
 _LAYERS = ["block1_conv1", "block2_conv1"]
 _SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
@@ -68,7 +63,7 @@ def _assert_same_atlas(out: str, expected: str) -> None:
                          os.path.join(expected, name), shallow=False), name
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_two_worker_processes_write_the_single_process_atlas(
     tiny_keras, single_process_atlas, tmp_path):
@@ -107,7 +102,7 @@ def _dying_chunk_class():
   return DiesOnce
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 @pytest.mark.filterwarnings(
     "ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -138,7 +133,7 @@ def test_an_item_of_a_killed_worker_is_redone_with_nothing_written_twice(
   assert not [n for n in os.listdir(out) if n.endswith(".part")]
 
 
-@needs_beam
+@pytest.mark.beam
 def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
                                                 single_process_atlas):
   # pylint: disable=import-outside-toplevel
@@ -157,7 +152,7 @@ def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
   assert plan.num_filters == {"block1_conv1": 4, "block2_conv1": 6}
 
 
-@needs_beam
+@pytest.mark.beam
 def test_a_rerun_of_other_settings_is_refused_unless_overwriting(
     tiny_keras, single_process_atlas):
   # pylint: disable=import-outside-toplevel
@@ -173,7 +168,7 @@ def test_a_rerun_of_other_settings_is_refused_unless_overwriting(
   assert sorted(os.listdir(single_process_atlas)) == before
 
 
-@needs_beam
+@pytest.mark.beam
 def test_an_output_holding_another_networks_atlas_is_refused(
     single_process_atlas, tmp_path):
   # pylint: disable=import-outside-toplevel
@@ -187,7 +182,7 @@ def test_an_output_holding_another_networks_atlas_is_refused(
   assert sorted(os.listdir(single_process_atlas)) == before
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.parametrize("args,phrase", [
     (["--runner=SparkRunnr"], "runner must be one of DirectRunner"),
     (["--no_such_option=1"], "unknown Beam option --no_such_option=1"),
@@ -198,7 +193,7 @@ def test_bad_pipeline_options_are_refused(args, phrase):
     options.pipeline_options(args)
 
 
-@needs_beam
+@pytest.mark.beam
 def test_pipeline_options_pass_through():
   parsed = options.pipeline_options(_TWO_PROCESSES).get_all_options()
   assert parsed["runner"] == "DirectRunner"
@@ -236,14 +231,15 @@ def _run_tool(*args, hidden_beam=None):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("args,hide_beam,phrase", [
-    (["--runner=Nope"], False, "runner must be one of"),
-    (["--not_a_beam_flag"], False, "unknown Beam option --not_a_beam_flag"),
+    pytest.param(["--runner=Nope"], False, "runner must be one of",
+                 marks=pytest.mark.beam),
+    pytest.param(["--not_a_beam_flag"], False,
+                 "unknown Beam option --not_a_beam_flag",
+                 marks=pytest.mark.beam),
     ([], True, 'pip install "fmi_tf[beam]"'),
 ])
 def test_bad_tool_input_is_one_line_and_writes_nothing(
     args, hide_beam, phrase, tiny_keras, tmp_path):
-  if not hide_beam and importlib.util.find_spec("apache_beam") is None:
-    pytest.skip('Apache Beam is not installed: pip install "fmi_tf[beam]"')
   out = tmp_path / "out"
   process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
                       "--size=16", "--steps=2", f"--out={out}", *args,
@@ -252,7 +248,7 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
   assert not out.exists()
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_the_tool_refuses_another_networks_atlas(single_process_atlas,
                                                  tmp_path):

@@ -1,10 +1,9 @@
 """Dataset encoding as a Beam pipeline: shards that training then reads.
 
 The pipelines run on Beam's DirectRunner with 2 worker processes; the tests
-that need Apache Beam are skipped without it.
+that need Apache Beam are marked `beam` (skipped without the [beam] extra).
 """
 
-import importlib.util
 import os
 
 import numpy as np
@@ -18,10 +17,6 @@ from fmi_tf.recognition import experiment
 from fmi_tf.recognition import datasets
 from tests import tiny_vgg
 from tests import tool_runs
-
-needs_beam = pytest.mark.skipif(
-    importlib.util.find_spec("apache_beam") is None,
-    reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
 
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
@@ -60,7 +55,7 @@ def _encoded(tiny_keras, folder, cache_dir, kind):
                                                             data.test)]
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_two_worker_processes_fill_the_cache_training_reads(
     tiny_keras, folder, tmp_path):
@@ -92,7 +87,7 @@ def test_two_worker_processes_fill_the_cache_training_reads(
   assert plan.items == () and plan.shards == 3  # a rerun has nothing to do
 
 
-@needs_beam
+@pytest.mark.beam
 def test_a_rerun_plans_only_the_missing_shards(tiny_keras, folder, tmp_path):
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import encoding
@@ -126,15 +121,14 @@ def _run_tool(*args, hidden_beam=None):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("args,hide_beam,phrase", [
-    (["--runner=Nope"], False, "runner must be one of"),
-    (["--direct_num_workers=2", "--nope=1"], False,
-     "unknown Beam option --nope=1"),
+    pytest.param(["--runner=Nope"], False, "runner must be one of",
+                 marks=pytest.mark.beam),
+    pytest.param(["--direct_num_workers=2", "--nope=1"], False,
+                 "unknown Beam option --nope=1", marks=pytest.mark.beam),
     (["--image_size=16"], True, 'pip install "fmi_tf[beam]"'),
 ])
 def test_bad_tool_input_is_one_line_and_writes_nothing(
     args, hide_beam, phrase, tiny_keras, folder, tmp_path):
-  if not hide_beam and importlib.util.find_spec("apache_beam") is None:
-    pytest.skip('Apache Beam is not installed: pip install "fmi_tf[beam]"')
   cache_dir = tmp_path / "cache"
   process = _run_tool(f"--model={tiny_keras}", f"--dataset={folder}",
                       f"--cache_dir={cache_dir}", *args,

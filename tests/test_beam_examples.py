@@ -1,12 +1,11 @@
 """Dataset examples and the site from the Beam atlas pipeline, on 2 processes.
 
 The pipelines run on Beam's DirectRunner with 2 worker processes
-(`multi_processing`); the tests that need Apache Beam are skipped without it
-(`pip install "fmi_tf[beam]"`).
+(`multi_processing`); the tests that need Apache Beam are marked `beam`:
+skipped without the [beam] extra, selected by `pytest -m beam`.
 """
 
 import filecmp
-import importlib.util
 import os
 
 import numpy as np
@@ -20,10 +19,6 @@ from fmi_tf.microscope import examples_state
 from fmi_tf.nets import networks
 from tests import tiny_vgg
 from tests import tool_runs
-
-needs_beam = pytest.mark.skipif(
-    importlib.util.find_spec("apache_beam") is None,
-    reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')
 
 _LAYERS = ["block1_conv1", "block2_conv1"]
 _OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
@@ -92,7 +87,7 @@ def _assert_same_examples(out: str, expected: str) -> None:
               if n.endswith(".part")]
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_two_worker_processes_write_the_single_process_examples(
     tiny_keras, folder, single_process_examples, tmp_path):
@@ -137,7 +132,7 @@ def _dying_shard_class():
   return DiesOnce
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 @pytest.mark.filterwarnings(
     "ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -178,7 +173,7 @@ def test_a_killed_workers_shard_resumes_with_nothing_counted_twice(
   _assert_same_examples(out, single_process_examples)
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_the_atlas_pipeline_writes_the_examples_and_the_site(
     tiny_keras, folder, single_process_examples, tmp_path):
@@ -205,7 +200,7 @@ def test_the_atlas_pipeline_writes_the_examples_and_the_site(
         index.read())
 
 
-@needs_beam
+@pytest.mark.beam
 def test_another_networks_examples_bad_shards_and_options_are_refused(
     tiny_keras, other_keras, folder, single_process_examples, tmp_path):
   # pylint: disable=import-outside-toplevel
@@ -217,8 +212,8 @@ def test_another_networks_examples_bad_shards_and_options_are_refused(
     beam_examples.plan_examples(other_keras, _LAYERS, folder,
                                 single_process_examples, **_OPTIONS)
   out = str(tmp_path / "out")
-  for shards, phrase in ((0, "shards must be a positive integer"),
-                         ("2", "shards must be a positive integer"),
+  for shards, phrase in ((0, "shards must be an integer from 1 to"),
+                         ("2", "shards must be an integer from 1 to"),
                          (8, "8 shards for 7 images")):
     with pytest.raises(errors.ArgumentError, match=phrase):
       beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
@@ -245,7 +240,7 @@ def test_another_networks_examples_bad_shards_and_options_are_refused(
   assert _files(single_process_examples) == before
 
 
-@needs_beam
+@pytest.mark.beam
 def test_an_unreadable_shard_state_is_refused_when_planning(
     tiny_keras, folder, tmp_path):
   # pylint: disable=import-outside-toplevel
@@ -263,6 +258,7 @@ def test_an_unreadable_shard_state_is_refused_when_planning(
                                 **_OPTIONS)
 
 
+@pytest.mark.beam
 @pytest.mark.slow
 @pytest.mark.parametrize("args,phrase", [
     (["--examples_shards=50"], "50 shards for 7 images"),
@@ -272,8 +268,6 @@ def test_an_unreadable_shard_state_is_refused_when_planning(
 ])
 def test_bad_tool_input_is_one_line_and_writes_nothing(
     args, phrase, tiny_keras, folder, tmp_path):
-  if importlib.util.find_spec("apache_beam") is None:
-    pytest.skip('Apache Beam is not installed: pip install "fmi_tf[beam]"')
   out, found = tmp_path / "atlas", tmp_path / "examples"
   process = tool_runs.run_tool(
       "fmi-atlas-beam", f"--model={tiny_keras}", "--layers=block1_conv1",
@@ -283,7 +277,7 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
   assert not out.exists() and not found.exists()
 
 
-@needs_beam
+@pytest.mark.beam
 @pytest.mark.slow
 def test_the_tool_refuses_another_networks_examples(
     other_keras, folder, single_process_examples, tmp_path):

@@ -2,7 +2,6 @@
 the files left are whole and a rerun resumes."""
 
 import glob
-import importlib.util
 import os
 import signal
 import subprocess
@@ -15,11 +14,7 @@ import pytest
 from tests import tiny_vgg
 from tests import tool_runs
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        importlib.util.find_spec("apache_beam") is None,
-        reason='Apache Beam is not installed: pip install "fmi_tf[beam]"')]
+pytestmark = [pytest.mark.slow, pytest.mark.beam]
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
 

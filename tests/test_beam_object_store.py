@@ -4,7 +4,7 @@ an object store.
 A local S3-compatible server (moto's, on 127.0.0.1; `tests.s3_server`)
 stands for the store, and Beam's own S3 file system talks to it over
 loopback, from the 2 worker processes of a multi-processing DirectRunner.
-Skipped without `moto[server]` or Beam.
+Marked `beam`: skipped without the [beam] extra.
 """
 
 import io
@@ -29,6 +29,7 @@ from fmi_tf.recognition import encoder as texture_encoder
 from tests import tiny_vgg
 from tests import tool_runs
 
+pytestmark = pytest.mark.beam
 _LAYERS = ["block1_conv1", "block2_conv1"]
 _SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
 _EXAMPLE_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}

@@ -114,7 +114,7 @@ def test_bad_specs_raise_argument_errors(tmp_path):
     datasets.load(f"folder:{tmp_path}/missing")
   with pytest.raises(errors.ArgumentError, match="no <class>"):
     datasets.load(str(tmp_path))
-  with pytest.raises(errors.ArgumentError, match="test fraction"):
+  with pytest.raises(errors.ArgumentError, match="test_fraction"):
     _write_folder(tmp_path / "x", {"a": 2})
     datasets.load(str(tmp_path / "x"), test_fraction=1.5)
 

@@ -98,7 +98,7 @@ def test_deleting_the_top_units_lowers_the_score_most(clf):
 
 @pytest.mark.parametrize("k", [0, 10**6, 2.5, True])
 def test_k_outside_the_descriptor_is_refused(clf, k):
-  with pytest.raises(errors.ArgumentError, match=r"k must be 1 to the "
+  with pytest.raises(errors.ArgumentError, match=r"k \(1 to the "
                      r"descriptor's \d+ dimensions"):
     clf.explain(np.zeros((1, SIZE, SIZE, 3), np.float32), k=k)
 

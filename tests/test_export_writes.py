@@ -93,7 +93,7 @@ def test_a_bad_image_size_in_the_model_writes_nothing(model_dir, tmp_path,
 @pytest.mark.slow
 @pytest.mark.parametrize("case,phrase", [
     ("truncated classifier", "cannot read classifier"),
-    ("image_size -5", "image size must be a positive integer, not -5"),
+    ("image_size -5", "image size must be an integer from 1 to 4096, not -5"),
     ("image_size text", "cannot read"),
     ("texture in the way", "texture is not a directory"),
     ("export_base under a file", "is not a directory"),

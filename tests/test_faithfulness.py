@@ -268,9 +268,9 @@ def test_a_judge_counts_only_where_natural_exemplars_score_well():
     ({"judges": ["mobilenet:/nonexistent.h5"]}, "nonexistent"),
     ({"conditions": ["pictures:/nonexistent"]}, "does not exist"),
     ({"invariance_photos": [None]}, "at least 2 photos"),
-    ({"filters": 1}, "filters must be an integer of at least 2"),
-    ({"exemplar_fraction": 1.0}, "exemplar fraction"),
-    ({"images": -1}, "positive integer"),
+    ({"filters": 1}, "filters must be an integer from 2 to"),
+    ({"exemplar_fraction": 1.0}, "exemplar_fraction"),
+    ({"images": -1}, "images must be an integer from 1 to"),
     ({"layers": ["block5_conv1"], "size": 8}, "too small for block5_conv1"),
 ])
 def test_bad_input_is_one_clear_error(tiny_backbone, textures, tmp_path,

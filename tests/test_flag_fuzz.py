@@ -8,11 +8,12 @@ traceback, and nothing written in the working directory; values that
 cannot be parsed or are not finite are refused by a line naming the flag.
 The few values that are valid settings succeed (`_ACCEPTED`). The tools run
 in one process on a tiny network, so no real weights are needed; the walk
-of some 400 cases takes 30 to 70 s on two busy cores (hence `slow`).
+of some 400 cases takes 30 to 70 s on two busy cores (hence `slow`). The
+Beam tools are walked in a run of their own, marked `beam` (they need the
+[beam] extra).
 """
 
 import configparser
-import importlib.util
 import json
 import os
 import subprocess
@@ -70,12 +71,9 @@ _HUGE = str(2**64)
 # Valid settings among the extremes: 2**64 (1.8e19) is a finite weight,
 # gain, concentration or step size within float32, and any finite C above
 # its floor is a (vanishing) regularisation; these runs succeed.
-# (the Beam tools run without apache_beam installed only to refuse: the
-# README's `pip install -e ".[test]"` does not install the [beam] extra.)
-_BEAM = importlib.util.find_spec("apache_beam") is not None
 _ACCEPTED = {
     *((tool, flag, _HUGE) for tool in ("fmi-invert", "fmi-atlas",
-                                       *(("fmi-atlas-beam",) if _BEAM else ()))
+                                       "fmi-atlas-beam")
       for flag in ("alpha", "beta", "l2_weight", "tv_weight",
                    "learning_rate")),
     ("fmi-render", "learning_rate", _HUGE),
@@ -85,10 +83,11 @@ _ACCEPTED = {
       for flag in ("content_weight", "style_weight", "tv_weight",
                    "learning_rate")),
     *((tool, "C", value) for tool in (
-        "fmi-texture-train", "fmi-texture-eval",
-        *(("fmi-texture-encode-beam",) if _BEAM else ()))
+        "fmi-texture-train", "fmi-texture-eval", "fmi-texture-encode-beam")
       for value in ("1e308", _HUGE)),
 }
+# The tools that need the [beam] extra, walked apart (marked `beam`).
+_BEAM_TOOLS = {"fmi_tf.tools.atlas_beam", "fmi_tf.tools.texture_encode_beam"}
 # Values that no parser takes, or that are not finite: named in the line.
 _UNPARSED = {"inf", "-inf", "nan", "", "abc", "1.5"}
 
@@ -101,12 +100,12 @@ def _console_modules() -> set[str]:
           for line in scripts.strip().splitlines()}
 
 
-@pytest.fixture(scope="module")
-def walk(tmp_path_factory):
-  """{tool: [case result]} of the whole walk, run once."""
+def _walk(tmp_path_factory, beam: bool) -> dict:
+  """{tool: [case result]} of the walk of the Beam tools or the others."""
   directory = tmp_path_factory.mktemp("walk")
   plan, results = directory / "plan.json", directory / "results.json"
-  plan.write_text(json.dumps(_PLAN))
+  plan.write_text(json.dumps({module: line for module, line in _PLAN.items()
+                              if (module in _BEAM_TOOLS) == beam}))
   process = subprocess.run(
       [sys.executable, "-m", "tests.flag_fuzz_runner", str(plan),
        str(results)], cwd=_ROOT, capture_output=True, text=True,
@@ -116,6 +115,18 @@ def walk(tmp_path_factory):
   for case in json.loads(results.read_text()):
     by_tool.setdefault(case["tool"], []).append(case)
   return by_tool
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory):
+  """The walk of every tool but the Beam tools, run once."""
+  return _walk(tmp_path_factory, beam=False)
+
+
+@pytest.fixture(scope="module")
+def beam_walk(tmp_path_factory):
+  """The walk of the Beam tools, run once."""
+  return _walk(tmp_path_factory, beam=True)
 
 
 def _problem(case: dict) -> str:
@@ -156,8 +167,12 @@ def test_the_walk_finds_each_tools_own_flags(walk):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", sorted(_PLAN))
-def test_bad_values_end_in_one_line_and_write_nothing(walk, module):
+@pytest.mark.parametrize("module", [
+    pytest.param(module, marks=pytest.mark.beam) if module in _BEAM_TOOLS
+    else module for module in sorted(_PLAN)])
+def test_bad_values_end_in_one_line_and_write_nothing(request, module):
+  walk = request.getfixturevalue(
+      "beam_walk" if module in _BEAM_TOOLS else "walk")
   tool = "fmi-" + module.rsplit(".", 1)[1].replace("_", "-")
   cases = walk.get(tool, [])
   assert bool(cases) != (tool in _NO_NUMERIC_FLAGS)

@@ -44,12 +44,12 @@ _BAD_INVERT_ARGS = [
     (["--out={bad}/a_file/sub"], "cannot create output directory"),
     (["--steps=-3"], "--steps"),
     (["--size=0"], "--size"),
-    (["--learning_rate=-1"], "learning rate"),
+    (["--learning_rate=-1"], "learning_rate"),
     (["--batch_size=0"], "--batch_size"),
     (["--param=lucid"], "--param"),
     (["--precision=float16"], "--precision"),
     (["stray"], "unexpected arguments"),
-    (["--logdir={bad}/a_file/logs"], "cannot create log directory"),
+    (["--logdir={bad}/a_file/logs"], "cannot create logdir"),
     ([f"--seed={2**64}"], "--seed"),
 ]
 

@@ -95,11 +95,12 @@ def test_chunks_cover_every_filter_in_order(tiny_backbone, photo):
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"steps": 0}, "steps"), ({"learning_rate": -1.0}, "learning rate"),
-    ({"learning_rate": float("nan")}, "learning rate"),
+    ({"steps": 0}, "steps"), ({"learning_rate": -1.0}, "learning_rate"),
+    ({"learning_rate": float("nan")}, "learning_rate"),
     ({"schedule": "exp"}, "schedule"), ({"tolerance": 1.5}, "tolerance"),
-    ({"steps_per_call": 0}, "per call"), ({"patience": 0}, "patience"),
-    ({"warmup_steps": 100}, "warm-up"), ({"warmup_steps": -1}, "warm-up"),
+    ({"steps_per_call": 0}, "steps_per_call"), ({"patience": 0}, "patience"),
+    ({"warmup_steps": 100}, "warmup_steps"),
+    ({"warmup_steps": -1}, "warmup_steps"),
     ({"beta_1": 1.0}, "beta_1"), ({"beta_2": float("nan")}, "beta_2"),
     ({"epsilon": 0.0}, "epsilon"), ({"epsilon": float("inf")}, "epsilon")])
 def test_nonsense_optimizer_settings_are_refused(kwargs, match):
@@ -135,7 +136,7 @@ def test_warm_up_raises_the_rate_linearly_to_its_peak(tiny_backbone, photo,
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    ({"batch_size": 0}, "batch size"), ({"init": "zeros"}, "init"),
+    ({"batch_size": 0}, "batch_size"), ({"init": "zeros"}, "init"),
     ({"alpha": -1.0}, "alpha"), ({"mode": "boost"}, "mode")])
 def test_nonsense_inversion_settings_are_refused(kwargs, match):
   with pytest.raises(errors.ArgumentError, match=match):

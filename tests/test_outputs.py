@@ -81,7 +81,7 @@ def test_a_directory_under_a_regular_file_is_refused_creating_nothing(
     outputs.check_creatable(str(tmp_path / "file" / "a" / "b"))
   with pytest.raises(errors.OutputError, match="it is a file"):
     outputs.check_creatable(str(tmp_path / "file"))
-  with pytest.raises(errors.OutputError, match="log directory"):
+  with pytest.raises(errors.OutputError, match="logdir"):
     summaries.SummaryWriter(str(tmp_path / "file" / "logs"))
   outputs.check_creatable(str(tmp_path / "new" / "deeper"))
   assert sorted(os.listdir(tmp_path)) == ["file"]

@@ -12,7 +12,10 @@ import fmi_tf
 from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
+from fmi_tf.io import inputs
+from fmi_tf.io import object_store
 from fmi_tf.io import paths
+from fmi_tf.io import storage
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
 from fmi_tf.nets import graph
@@ -147,3 +150,68 @@ def test_a_layer_named_as_the_examples_record_is_refused(tmp_path):
                             f"folder:{data}", str(tmp_path / "out"), k=1,
                             image_size=24, progress=False)
   assert not os.path.exists(tmp_path / "out")
+
+
+@pytest.mark.parametrize("relative", ["..", "../x.png", "a/../../x", "",
+                                      "a//b", "/etc/passwd", "a\0b"])
+@pytest.mark.parametrize("base", ["s3://bucket/atlas", "gs://b/a/"])
+def test_storage_join_under_refuses_a_name_leaving_a_url(base, relative):
+  with pytest.raises(errors.OutputError, match="one plain"):
+    storage.join_under(base, relative)
+
+
+def test_storage_join_under_joins_plain_names_under_a_path_or_url(tmp_path):
+  assert storage.join_under("gs://b/a/", "state/x_0.npy") == (
+      "gs://b/a/state/x_0.npy")
+  assert storage.join_under(str(tmp_path), "state/x.npy") == str(
+      tmp_path / "state" / "x.npy")
+  os.symlink(tmp_path.parent, tmp_path / "up")
+  with pytest.raises(errors.OutputError, match="leads out"):
+    storage.join_under(str(tmp_path), "up/x.png")
+
+
+def test_a_commit_of_a_hostile_name_uploads_nothing(tmp_path, monkeypatch):
+  uploaded = []
+  monkeypatch.setattr(storage, "write_bytes",
+                      lambda path, data: uploaded.append(path))
+  (tmp_path / "block1_conv1_0000.png").write_bytes(b"png")
+  with pytest.raises(errors.OutputError, match="one plain"):
+    storage.commit(str(tmp_path), "s3://bucket/atlas",
+                   ["../block1_conv1_0000.png"])
+  assert not uploaded
+
+
+def test_a_listed_object_named_like_a_path_is_not_copied_out(tmp_path,
+                                                             monkeypatch):
+  """`inputs.local_copy` of a directory URL writes each listed object under
+  its copy: an object `../../x` of a hostile store is refused."""
+  monkeypatch.setattr(object_store, "check_store", lambda *_: None)
+  monkeypatch.setattr(storage, "exists", lambda _: False)
+  monkeypatch.setattr(storage, "list_names",
+                      lambda _: {"a/0.png", "../../escaped.png"})
+  monkeypatch.setattr(storage, "read_bytes", lambda _: b"bytes")
+  cache = tmp_path / "cache"
+  with pytest.raises(errors.OutputError, match="one plain"):
+    inputs.local_copy("s3://bucket/data/", cache=str(cache))
+  assert not [f for _, _, files in os.walk(tmp_path) for f in files]
+
+
+@pytest.mark.parametrize("name", ["..", "../texture", "a/b", "", None])
+def test_an_export_name_that_is_no_plain_name_is_refused(tmp_path, name):
+  with pytest.raises(errors.ArgumentError, match="model name"):
+    fmi_tf.export(str(tmp_path / "model"), str(tmp_path / "exports"),
+                  name=name)
+  assert os.listdir(tmp_path) == []
+
+
+def test_the_beam_atlas_refuses_a_network_with_a_dotdot_layer(tmp_path):
+  # pylint: disable-next=import-outside-toplevel
+  from fmi_tf.beam import atlas as beam_atlas
+  path = str(tmp_path / "net.keras")
+  _network("..").save(path)
+  parent = tmp_path / "parent"
+  parent.mkdir()
+  with pytest.raises(errors.LayerError, match="rename it"):
+    beam_atlas.plan_atlas(path, [".."], str(parent / "atlas"), size=32,
+                          steps=2)
+  assert os.listdir(parent) == []

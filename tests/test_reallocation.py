@@ -235,5 +235,5 @@ def test_seeds_in_chunks_give_the_images_of_one_batch(tiny_backbone, photo):
 
 @pytest.mark.parametrize("batch_size", [0, -1, 1.5])
 def test_a_bad_seed_batch_is_refused(batch_size):
-  with pytest.raises(errors.ArgumentError, match="batch size"):
+  with pytest.raises(errors.ArgumentError, match="batch_size"):
     reallocation.ReallocationConfig(batch_size=batch_size)

@@ -67,7 +67,7 @@ _BAD_STYLIZE_ARGS = [
     (["--param=wavelet"], "--param"),
     (["--out={pictures}/result.gif"], "cannot tell the image format"),
     (["--logdir={pictures}/text.png/logs", "--style_layer=relu1_1",
-      "--content_layer=relu1_2"], "cannot create log directory"),
+      "--content_layer=relu1_2"], "cannot create logdir"),
     (["--content={pictures}/strip.png", "--style_layer=relu3_1",
       "--content_layer=relu3_2"],
      "content image is 16x1 pixels (width x height), too small for "
@@ -127,7 +127,7 @@ _BAD_REALLOCATE_ARGS = [
      "which needs at least 4x4"),
     (["--mode=rank", "--style={pictures}/strip.png", "--layers=relu3_1"],
      "style image is 16x1"),
-    (["--logdir={pictures}/text.png/logs"], "cannot create log directory"),
+    (["--logdir={pictures}/text.png/logs"], "cannot create logdir"),
 ]
 
 

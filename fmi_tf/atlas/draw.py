@@ -84,7 +84,7 @@ def layer_names(backbone: feature_model.Backbone,
         names[0], names[-1], sum(backbone.num_filters(n) for n in names))
     return names
   names = backbone.canonical_names([layers] if isinstance(layers, str)
-                                   else list(layers))
+                                   else layers)
   if not names:
     raise errors.ArgumentError("give at least one layer, or 'all'")
   feature_model.check_covered(backbone, names)
@@ -151,17 +151,22 @@ def draw_atlas(net: Any,
   """
   backbone = networks.network(net)
   size, square, settings = network_defaults.fill(
-      backbone, size, square, settings,
-                                         config_given=config is not None)
+      backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config or filters_lib.InversionConfig(),
-                              settings)
+  config = settings_lib.apply(config, settings,
+                              filters_lib.InversionConfig())
   shard_index, shard_count = (layout.parse_shard(shard)
                               if isinstance(shard, str)
                               else limits.check_shard(shard))
   rgb = image_io.fit_photo(image, size, square)
   names = layer_names(backbone, layers)
-  strategy = strategy or tf.distribute.get_strategy()
+  if strategy is None:
+    strategy = tf.distribute.get_strategy()
+  elif not isinstance(strategy, tf.distribute.Strategy):
+    raise errors.ArgumentError(
+        "strategy must be a tf.distribute.Strategy or None, not "
+        f"{errors.shown(strategy)}")
+  overwrite = errors.check_flag("overwrite", overwrite)
   input_size.check_fits(backbone.model, names, rgb.shape)
   outputs.check_creatable(out)
   writer = summaries.SummaryWriter(logdir)

@@ -136,11 +136,10 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
           else network_spec.NetworkSpec(str(net)))
   backbone = spec.load()
   size, square, settings = network_defaults.fill(
-      backbone, size, square, settings,
-                                         config_given=config is not None)
+      backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config or filters_lib.InversionConfig(),
-                              settings)
+  config = settings_lib.apply(config, settings,
+                              filters_lib.InversionConfig())
   rgb = image_io.fit_photo(inputs.local_copy(image), size, square)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)
@@ -271,10 +270,10 @@ def draw_atlas_beam(net: "network_spec.NetworkSpec | str",
   from fmi_tf.beam import atlas_transforms
   with beam.Pipeline(options=options) as pipeline:
     atlas_transforms.atlas_pipeline(pipeline, plan)
-  paths = [storage.join(plan.out, f"{name}.png")
+  paths = [storage.join_under(plan.out, f"{name}.png")
            for name in plan.num_filters]
   grids = tuple(path for path in paths if storage.exists(path))
-  sheet = storage.join(plan.out, contact_sheet.FILENAME)
+  sheet = storage.join_under(plan.out, contact_sheet.FILENAME)
   logging.info("atlas: %d layer grids and %s", len(grids), sheet)
   if examples_plan is not None:
     examples_lib.run_examples(examples_plan, options)

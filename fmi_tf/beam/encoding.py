@@ -178,7 +178,7 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
                    for (scale, key), path in files.items())
     if not all(name in committed for _, _, name in shards):
       items.append((fold, part, names, tuple(
-          (scale, key, storage.join(cache_dir, name))
+          (scale, key, storage.join_under(cache_dir, name))
           for scale, key, name in shards)))
   return EncodingPlan(spec, data_spec, image_size, batch_size, statistics,
                       tuple(items), len(chunks), len(seen))

@@ -39,6 +39,7 @@ from typing import Any, Optional, Sequence
 from absl import logging
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.beam import examples_store
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
@@ -104,9 +105,7 @@ class ExamplesBeamResult:
 def _shard_count(shards: Optional[int], images: int) -> int:
   if shards is None:
     return min(DEFAULT_SHARDS, images)
-  if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
-    raise errors.ArgumentError(
-        f"shards must be a positive integer, not {shards!r}")
+  shards = limits.check_count("shards", shards, 1, limits.MAX_IMAGES_PER_ITEM)
   if shards > images:
     raise errors.ArgumentError(
         f"{shards} shards for {images} images: give at most one shard per "

@@ -59,7 +59,7 @@ def commit_outputs(local: str, out: str) -> None:
   written = sorted(
       n for n in storage.list_names(local)
       if not n.startswith(examples_files.STATE_DIRECTORY + "/") and
-      os.path.getsize(os.path.join(local, n)) and
+      os.path.getsize(storage.join_under(local, n)) and
       n != examples_files.SUMMARY)
   storage.commit(local, out, [*written, examples_files.SUMMARY])
 

@@ -91,7 +91,7 @@ def inversion(param: str = "pixel", mode: str = "transfer",
     name: how results name it (default `invert-<param>-<mode>`).
     **settings: further settings of `fmi_tf.invert` (`steps=`, ...).
   """
-  settings_lib.apply(filters_lib.InversionConfig(), settings)
+  settings_lib.apply(None, settings, filters_lib.InversionConfig())
 
   def draw(request: Request) -> np.ndarray:
     result = invert_lib.invert(
@@ -117,7 +117,7 @@ def maximisation(param: str = "fourier", name: Optional[str] = None,
     name: how results name it (default `maximise-<param>`).
     **settings: further settings of `fmi_tf.render` (`steps=`, ...).
   """
-  settings_lib.apply(optimization.OptimizerConfig(), settings)
+  settings_lib.apply(None, settings, optimization.OptimizerConfig())
 
   def draw(request: Request) -> np.ndarray:
     result = render_lib.render(
@@ -244,4 +244,4 @@ def default_conditions(**settings) -> tuple[Condition, ...]:
 def square_photo(image, size: int) -> np.ndarray:
   """A photo (as `fmi_tf.invert` takes it) scaled to cover a square of
   `size` and cut to it: [S, S, 3]."""
-  return image_io.fit_photo(image, size, square=True)
+  return image_io.fit_photo(image, size, square=True, what="photo")

@@ -17,6 +17,7 @@ from absl import logging
 import numpy as np
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.faithfulness import conditions as conditions_lib
 from fmi_tf.faithfulness import judges as judges_lib
 from fmi_tf.faithfulness import queries as queries_lib
@@ -143,11 +144,10 @@ def measure_faithfulness(
   """
   backbone = networks.network(net)
   layers = backbone.network_order(backbone.canonical_names(layers))
-  for name, value, low in (("filters", filters, 2), ("queries", queries, 1),
-                           ("size", size, 8)):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-      raise errors.ArgumentError(f"{name} must be an integer of at least "
-                                 f"{low}, not {value!r}")
+  filters = limits.check_count("filters", filters, 2, limits.MAX_CHANNELS)
+  queries = limits.check_count("queries", queries, 1,
+                               limits.MAX_IMAGES_PER_ITEM)
+  size = limits.check_count("size", size, 8, limits.MAX_SIZE)
   input_size.check_fits(backbone.model, layers, (size, size),
                         "picture size")
   if len(invariance_photos) == 1:

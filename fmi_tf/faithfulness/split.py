@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition.datasets import pipeline
@@ -99,13 +100,10 @@ def split_images(source: "datasets.Source | np.ndarray", size: int,
       is not positive, an array of another shape, or too few images for
       the split.
   """
-  if not 0.0 < exemplar_fraction < 1.0:  # False for NaN as well.
-    raise errors.ArgumentError(
-        f"the exemplar fraction must be in (0, 1), not {exemplar_fraction}")
-  if images is not None and (isinstance(images, bool) or not isinstance(
-      images, int) or images < 1):
-    raise errors.ArgumentError(
-        f"images must be None or a positive integer, not {images!r}")
+  errors.check_fraction("exemplar_fraction", exemplar_fraction)
+  if images is not None:
+    images = limits.check_count("images", images, 1,
+                                limits.MAX_IMAGES_PER_ITEM)
   rng = np.random.default_rng(seed)
   skipped: tuple[str, ...] = ()
   if isinstance(source, np.ndarray):

@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf import texture
 from fmi_tf.inversion import modified_code
 from fmi_tf.optim import objectives
@@ -83,9 +84,7 @@ class InversionConfig:
       errors.check_choice("an inversion's param", self.optimizer.param,
                           parameterization.CODE_PARAMS)
     precision_lib.check(self.precision)
-    if self.batch_size < 1:
-      raise errors.ArgumentError(
-          f"batch size must be at least 1, not {self.batch_size}")
+    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
     for name in ("alpha", "beta", "tv_weight", "l2_weight", "noise_std"):
       errors.check_non_negative(name, getattr(self, name))
     optimization.check_seed(self.seed)
@@ -273,7 +272,7 @@ class FilterInverter:
     if config.l2_weight:
       total += config.l2_weight * objectives.l2()
     if objective is not None:
-      total += objective
+      total += objectives.as_objective(objective)
     self._renderer = renderer.Renderer(
         backbone, total, config.optimizer,
         measure=filter_energy_share(self.layer), writer=writer,

@@ -146,11 +146,10 @@ def invert(net: "feature_model.Backbone | str | Any",
   """
   backbone = networks.network(net)
   size, square, settings = network_defaults.fill(
-      backbone, size, square, settings,
-                                         config_given=config is not None)
+      backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config or filters_lib.InversionConfig(),
-                              settings)
+  config = settings_lib.apply(config, settings,
+                              filters_lib.InversionConfig())
   rgb = image_io.fit_photo(image, size, square)
   writer = summaries.SummaryWriter(logdir)
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,

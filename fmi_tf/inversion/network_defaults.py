@@ -20,6 +20,8 @@ Settings the caller gives always win over these.
 import dataclasses
 from typing import Optional
 
+from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import applications
 from fmi_tf.nets import feature_model
 
@@ -95,5 +97,7 @@ def fill(backbone: feature_model.Backbone, size: Optional[int],
   defaults = of(backbone)
   if not config_given and "param" not in settings:
     settings = {**settings, "param": defaults.param}
-  return ((defaults.size if size is None else size),
-          (defaults.square if square is None else bool(square)), settings)
+  return ((defaults.size if size is None else limits.check_count(
+      "size", size, 1, limits.MAX_SIZE)),
+          (defaults.square if square is None
+           else errors.check_flag("square", square)), settings)

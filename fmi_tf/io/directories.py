@@ -24,9 +24,11 @@ def check(path: str) -> str:
   Nothing is created.
 
   Raises:
+    ArgumentError: if `path` is no path (`errors.check_path`).
     OutputError: if path is no directory, or its nearest existing parent
       is no writable directory.
   """
+  path = errors.check_path("out", path)
   existing = os.path.abspath(path)
   while not os.path.lexists(existing):
     existing = os.path.dirname(existing)

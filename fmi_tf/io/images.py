@@ -78,12 +78,14 @@ def header(source: Union[str, bytes], name: Optional[str] = None
   return width, height, (orientation if orientation in range(1, 9) else 1)
 
 
-def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
+def load_image(path: Optional[str], size: Optional[int] = None,
+               what: str = "image") -> np.ndarray:
   """Reads an image as float32 RGB in [0, 1].
 
   Args:
     path: the image file, or None for the embedded default photo.
     size: if given, the longer side is resized to this many pixels.
+    what: the argument's name, for the messages.
 
   Returns:
     Array [H, W, 3], float32, in [0, 1].
@@ -96,7 +98,7 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
   if size is not None:
     size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
   if not os.path.isfile(path):
-    raise errors.ImageError(f"image not found: {path}")
+    raise errors.ImageError(f"{what} not found: {path}")
   header(path)  # Refuses a bomb before Pillow decodes it.
   try:
     with Image.open(path) as image:
@@ -110,7 +112,7 @@ def load_image(path: Optional[str], size: Optional[int] = None) -> np.ndarray:
 
 
 def as_rgb(image: "str | np.ndarray | Image.Image | None",
-           size: Optional[int] = None) -> np.ndarray:
+           size: Optional[int] = None, what: str = "image") -> np.ndarray:
   """An image given any way the Python API takes one, as float32 RGB.
 
   Args:
@@ -118,6 +120,7 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
       array [H, W, 3] by the rule of `array_rgb` (uint8, or floats in
       [0, 1]).
     size: if given, the longer side is resized to this many pixels.
+    what: the argument's name, for the messages (`style`, `init`, ...).
 
   Returns:
     Array [H, W, 3], float32, in [0, 1].
@@ -128,19 +131,20 @@ def as_rgb(image: "str | np.ndarray | Image.Image | None",
     ArgumentError: if size is no integer from 1 to `limits.MAX_SIZE`.
   """
   if image is None or isinstance(image, (str, os.PathLike)):
-    return load_image(os.fspath(image) if image is not None else None, size)
+    return load_image(os.fspath(image) if image is not None else None, size,
+                      what)
   if isinstance(image, Image.Image):
     check_pixels(*image.size, "given")
     rgb = _to_rgb_float(ImageOps.exif_transpose(image))
   else:
-    rgb = array_rgb(image)
+    rgb = array_rgb(image, what)
   if size is not None:
     rgb = resize_longer_side(rgb, limits.check_count("image size", size, 1,
                                                      limits.MAX_SIZE))
   return rgb
 
 
-def array_rgb(image) -> np.ndarray:
+def array_rgb(image, what: str = "image") -> np.ndarray:
   """An image array by the one rule for arrays, as float32 RGB in [0, 1].
 
   The rule: an array [H, W, 3] (at most `MAX_PIXELS` pixels) of dtype uint8
@@ -153,33 +157,45 @@ def array_rgb(image) -> np.ndarray:
     >>> array_rgb(np.full((2, 2, 3), 255, np.uint8)).max()
     1.0
 
+  Args:
+    image: an array, or nested lists, of [H, W, 3].
+    what: the argument's name, for the messages.
+
   Raises:
-    ImageError: for any array outside the rule, saying what to give.
+    ImageError: for any array outside the rule, saying what to give, and
+      for anything that is no array (a number, a dict, a generator...).
   """
+  if not (isinstance(image, (np.ndarray, list, tuple))
+          or hasattr(image, "__array__")):
+    raise errors.ImageError(
+        f"{what} must be a file path, None, a Pillow image or an array "
+        f"[H, W, 3], not {errors.shown(image)}")
   try:
     array = np.asarray(image)
   except (TypeError, ValueError) as e:
-    raise errors.ImageError(f"cannot read an image array from "
+    raise errors.ImageError(f"{what}: cannot read an image array from "
                             f"{type(image).__name__}: {e}") from None
   if array.ndim != 3 or array.shape[-1] != 3 or 0 in array.shape:
     raise errors.ImageError(
-        f"an image array must be [H, W, 3], not {list(array.shape)}")
-  check_pixels(array.shape[1], array.shape[0], "given")
+        f"{what}: an image array must be [H, W, 3], not "
+        f"{list(array.shape)}")
+  check_pixels(array.shape[1], array.shape[0], f"{what} given")
   if array.dtype == np.uint8:
     return array.astype(np.float32) / 255.0
   if not np.issubdtype(array.dtype, np.floating):
     raise errors.ImageError(
-        f"an image array of dtype {array.dtype} is ambiguous (0 to 255, or "
-        "0 to 65535?): give uint8 in [0, 255] or floats in [0, 1]")
+        f"{what}: an image array of dtype {array.dtype} is ambiguous (0 to "
+        "255, or 0 to 65535?): give uint8 in [0, 255] or floats in [0, 1]")
   if not np.isfinite(array).all():
     raise errors.ImageError(
-        "a float image array must hold finite values in [0, 1]; this one "
-        "holds NaN or an infinity")
+        f"{what}: a float image array must hold finite values in [0, 1]; "
+        "this one holds NaN or an infinity")
   low, high = float(array.min()), float(array.max())
   if low < 0 or high > 1:
     raise errors.ImageError(
-        f"a float image array must hold values in [0, 1], not {low:.4g} to "
-        f"{high:.4g} (divide 0-255 values by 255, or give uint8)")
+        f"{what}: a float image array must hold values in [0, 1], not "
+        f"{low:.4g} to {high:.4g} (divide 0-255 values by 255, or give "
+        "uint8)")
   return array.astype(np.float32)
 
 
@@ -215,7 +231,7 @@ def resize_longer_side(rgb: np.ndarray, size: int) -> np.ndarray:
 
 
 def fit_photo(image: "str | np.ndarray | Image.Image | None", size: int,
-              square: bool) -> np.ndarray:
+              square: bool, what: str = "image") -> np.ndarray:
   """The photo an inversion modifies, from anything `as_rgb` takes.
 
   Args:
@@ -223,14 +239,15 @@ def fit_photo(image: "str | np.ndarray | Image.Image | None", size: int,
     size: its side in pixels.
     square: scale it to cover a `size` square and cut the centre; else
       resize its longer side to `size`, keeping its shape.
+    what: the argument's name, for errors.
 
   Returns:
     Array [H, W, 3], float32, in [0, 1].
   """
   size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
   if square:
-    return cover_and_crop(as_rgb(image, None), (size, size))
-  return as_rgb(image, size)
+    return cover_and_crop(as_rgb(image, None, what), (size, size))
+  return as_rgb(image, size, what)
 
 
 def cover_and_crop(rgb: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

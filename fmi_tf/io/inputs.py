@@ -61,11 +61,12 @@ def local_copy(path, cache: Optional[str] = None):
     names = storage.list_names(path)
     if not names:
       raise errors.ArgumentError(f"input not found: nothing is at {path}")
-    for name in sorted(names):
-      destination = os.path.join(target, *name.split("/"))
+    # Every name is checked before anything is copied.
+    copies = [(storage.join_under(path, name),
+               storage.join_under(target, name)) for name in sorted(names)]
+    for source, destination in copies:
       outputs.prepare_file(destination)
-      outputs.write_bytes(destination,
-                          storage.read_bytes(storage.join(path, name)))
+      outputs.write_bytes(destination, storage.read_bytes(source))
   _COPIES[path] = target
   return target
 

@@ -39,8 +39,10 @@ def check_creatable(path: str, what: str = "output directory") -> None:
   under a regular file is refused before any work).
 
   Raises:
+    ArgumentError: if `path` is no path (`errors.check_path`).
     OutputError: if `path` or an ancestor is a file, or it is not writable.
   """
+  path = errors.check_path(what, path)
   if os.path.exists(path) and not os.path.isdir(path):
     raise errors.OutputError(f"cannot use {what} {path}: it is a file")
   existing = os.path.abspath(path)
@@ -111,9 +113,11 @@ def check_image_file(path: str) -> str:
   """Checks, creating nothing, that an image can be written at `path`.
 
   Raises:
+    ArgumentError: if `path` is no path (`errors.check_path`).
     OutputError: for a directory, an unknown suffix (see `image_format`),
       or a directory that cannot be made or written.
   """
+  path = errors.check_path("output file", path)
   if os.path.isdir(path):
     raise errors.OutputError(
         f"{path} is a directory: name the file to write, e.g. "
@@ -127,9 +131,11 @@ def check_json_file(path: str) -> str:
   """Checks, creating nothing, that a JSON file can be written at `path`.
 
   Raises:
+    ArgumentError: if `path` is no path (`errors.check_path`).
     OutputError: for a directory, a name not ending in `.json`, or a
       directory that cannot be made or written.
   """
+  path = errors.check_path("output file", path)
   if os.path.isdir(path):
     raise errors.OutputError(
         f"{path} is a directory: name the file to write, e.g. "
@@ -167,10 +173,17 @@ def write_bytes(path: str, data: bytes) -> None:
     raise
 
 
+def _plain(value):
+  """A numpy scalar (a setting given as np.int64, say) as Python's."""
+  if isinstance(value, np.generic):
+    return value.item()
+  raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def write_json(path: str, record) -> None:
-  """Writes a JSON document atomically."""
-  write_bytes(path, (json.dumps(record, indent=2, sort_keys=True) + "\n")
-              .encode("utf8"))
+  """Writes a JSON document atomically; numpy scalars as Python's."""
+  write_bytes(path, (json.dumps(record, indent=2, sort_keys=True,
+                                default=_plain) + "\n").encode("utf8"))
 
 
 def write_png(path: str, image) -> None:

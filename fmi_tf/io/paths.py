@@ -10,7 +10,8 @@ every path that is built from a name under its root:
   `..` and no name that collides with a file such as `index.html`;
 * every writer joins its paths with `join_under`, which refuses empty, `.`,
   `..` and separated components and then proves, with every symbolic link
-  resolved, that the result lies under the root.
+  resolved, that the result lies under the root (`storage.join_under` does
+  the same for a root that may be a URL of Beam's file systems).
 
 Readers of directories that others wrote (the site's atlas and examples)
 ask `is_under` before following a file that may be a link out of its root.
@@ -52,8 +53,8 @@ def check_name(what: str, name, error: type = errors.ArgumentError) -> str:
     error: if the name is not safe.
   """
   if not is_safe_name(name):
-    raise error(f"{what} name {name!r} cannot name a file: a {what} name "
-                f"must be {SAFE_NAME_RULE}")
+    raise error(f"{what} name {errors.shown(name)} cannot name a file: a "
+                f"{what} name must be {SAFE_NAME_RULE}")
   return name
 
 
@@ -69,6 +70,32 @@ def is_under(root: str, path: str) -> bool:
     True
   """
   return _inside(os.path.realpath(root), os.path.realpath(path))
+
+
+def check_parts(root: str, parts) -> None:
+  """Raises unless each of `parts` is one plain path component.
+
+  A plain component is a non-empty string, not `.` or `..`, without `/`,
+  the OS's separators or NUL: joined to any root, local or a URL, it names
+  an entry directly inside it.
+
+  Examples:
+    >>> check_parts("s3://bucket/atlas", ["block1_conv1_0000.png"])
+
+  Args:
+    root: the directory or URL the parts go under, for the message.
+    parts: the components.
+
+  Raises:
+    OutputError: naming the first part that is not plain.
+  """
+  for part in parts:
+    if (not isinstance(part, str) or part in ("", ".", "..") or "\0" in part
+        or "/" in part or os.sep in part
+        or (os.altsep and os.altsep in part)):
+      raise errors.OutputError(
+          f"refusing to build a path under {root} from {part!r}: each part "
+          "must be one plain file or directory name")
 
 
 def join_under(root: str, *parts: str) -> str:
@@ -94,12 +121,7 @@ def join_under(root: str, *parts: str) -> str:
     OutputError: if a part is not one plain component or the path leads
       out of `root`.
   """
-  for part in parts:
-    if (not isinstance(part, str) or part in ("", ".", "..") or "\0" in part
-        or os.sep in part or (os.altsep and os.altsep in part)):
-      raise errors.OutputError(
-          f"refusing to build a path under {root} from {part!r}: each part "
-          "must be one plain file or directory name")
+  check_parts(root, parts)
   path = os.path.join(root, *parts)
   if not is_under(root, path):
     raise errors.OutputError(

@@ -9,6 +9,8 @@ import sys
 
 from tqdm import auto as tqdm_auto
 
+from fmi_tf import errors
+
 # The unit of inversions: one step of one filter. Filters finish a batch at
 # a time and may stop early, so counting filters would make the rate and the
 # time left wrong until many batches have ended; counting the step budget
@@ -28,8 +30,12 @@ class Progress:
       total: the items of the run.
       unit: what an item is, for the rate.
       description: shown before the counts.
-      enabled: False shows nothing.
+      enabled: False shows nothing (the API's `progress` argument).
+
+    Raises:
+      ArgumentError: if `enabled` is not True or False.
     """
+    enabled = errors.check_flag("progress", enabled)
     self._bar = tqdm_auto.tqdm(total=total, unit=unit, desc=description,
                                file=sys.stderr, dynamic_ncols=True,
                                mininterval=1.0, disable=not enabled)

@@ -30,6 +30,7 @@ from typing import Iterable, Iterator, Sequence
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 
 _URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 _BEAM = 'pip install "fmi_tf[beam]"'
@@ -48,10 +49,37 @@ def scheme(url: str) -> str:
 
 
 def join(base: str, *names: str) -> str:
-  """`base/name/...`: a URL's parts joined by `/`, a path's by the OS's."""
+  """`base/name/...`: a URL's parts joined by `/`, a path's by the OS's.
+
+  For fixed names only: a path built from a name (a layer's, a class's, a
+  listed file's) is joined by `join_under`.
+  """
   if not is_url(base):
     return os.path.join(base, *names)
   return "/".join([base.rstrip("/"), *names])
+
+
+def join_under(base: str, relative: str) -> str:
+  """`base/relative`, proven to stay under `base`, a path or a URL.
+
+  `relative` is `/`-separated (as `list_names` gives names); each of its
+  parts must be one plain component (`paths.check_parts`), and a local
+  result must lie under `base` with every link resolved
+  (`paths.join_under`).
+
+  Examples:
+    >>> join_under("s3://bucket/atlas", "block1_conv1_0000.png")
+    's3://bucket/atlas/block1_conv1_0000.png'
+
+  Raises:
+    OutputError: if a part is `..`, empty or not plain, or the path leads
+      out of `base`.
+  """
+  parts = relative.split("/") if isinstance(relative, str) else [relative]
+  if not is_url(base):
+    return paths.join_under(base, *parts)
+  paths.check_parts(base, parts)
+  return "/".join([base.rstrip("/"), *parts])
 
 
 def _file_systems():
@@ -193,13 +221,14 @@ def staged(base: str, names: Iterable[str] = (),
     committed = list_names(base) if names or present else set()
     for name in names:
       if name in committed:
-        outputs.prepare_file(os.path.join(local, name))
-        outputs.write_bytes(os.path.join(local, name),
-                            read_bytes(join(base, name)))
+        path = join_under(local, name)
+        outputs.prepare_file(path)
+        outputs.write_bytes(path, read_bytes(join_under(base, name)))
     for name in present:
       if name in committed and name not in names:
-        outputs.prepare_file(os.path.join(local, name))
-        outputs.write_bytes(os.path.join(local, name), b"")
+        path = join_under(local, name)
+        outputs.prepare_file(path)
+        outputs.write_bytes(path, b"")
     yield local
   except errors.FmiError as e:
     if local not in str(e):
@@ -217,4 +246,4 @@ def commit(local: str, base: str, names: Sequence[str]) -> None:
   if local == base:
     return
   for name in names:
-    write_bytes(join(base, name), read_bytes(os.path.join(local, name)))
+    write_bytes(join_under(base, name), read_bytes(join_under(local, name)))

@@ -4,6 +4,7 @@ The log directory is created with the first summary, not before, so a run
 refused for a bad argument leaves no empty log directory behind.
 """
 
+import os
 from typing import Mapping, Optional
 
 import numpy as np
@@ -19,11 +20,18 @@ class SummaryWriter:
   def __init__(self, logdir: Optional[str]):
     """Checks, creating nothing yet, that `logdir` can be made.
 
+    Args:
+      logdir: the directory, or None (or "") for none.
+
     Raises:
+      ArgumentError: if `logdir` is no path.
       OutputError: if it is under a regular file or cannot be written.
     """
-    if logdir:
-      outputs.check_creatable(logdir, "log directory")
+    if isinstance(logdir, str) and not logdir:
+      logdir = None
+    if logdir is not None:
+      outputs.check_creatable(logdir, "logdir")
+      logdir = os.fspath(logdir)
     self._logdir = logdir
     self._created = None
 

@@ -104,6 +104,10 @@ def checked_model(model: Model, atlas: Optional[str] = None
     model = model.model
   elif isinstance(model, (str, os.PathLike)):
     model = trained_model.load(os.fspath(model))
+  elif not isinstance(model, trained_model.TrainedModel):
+    raise errors.ArgumentError(
+        "classifier must be a TextureClassifier, a TrainedModel or a "
+        f"trained model directory, not {errors.shown(model)}")
   if model.config.kind == "gram":
     raise errors.ArgumentError(
         "a gram classifier's dimensions are Gram entries, not filters: it "

@@ -146,12 +146,15 @@ def make_site(atlas: "str | Sequence[str]", out: str,
   """
   neighbours = limits.check_count("neighbours", neighbours, 0,
                                   limits.MAX_CHANNELS)
-  if not isinstance(title, str):
-    raise errors.ArgumentError(f"title must be text, not {title!r}")
-  dirs = [atlas] if isinstance(atlas, str) else list(atlas)
+  errors.check_text("title", title)
+  dirs = [errors.check_path("atlas", a) for a in (
+      [atlas] if isinstance(atlas, (str, os.PathLike))
+      else atlas if isinstance(atlas, (list, tuple)) else [atlas])]
   if not dirs:
     raise errors.ArgumentError("give at least one atlas directory")
-  if examples is not None and not os.path.isdir(examples):
+  errors.check_path("out", out)
+  if examples is not None and not os.path.isdir(
+      errors.check_path("examples", examples)):
     raise errors.ArgumentError(f"examples directory not found: {examples}")
   if classifier is not None:
     classifier = recognition_page.checked_model(classifier, dirs[0])

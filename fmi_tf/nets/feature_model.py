@@ -9,6 +9,7 @@ nothing deeper than the requested layers is built. Batch normalisation runs
 in inference mode.
 """
 
+import collections.abc
 import dataclasses
 import functools
 from typing import Sequence
@@ -79,10 +80,10 @@ class Backbone:
     Raises:
       LayerError: if the network has no such layer.
     """
+    name = errors.check_text("layer", layer, errors.LayerError).strip()
     if self.network == VGG19 and (self.logits is None
                                   or layer != self.logits[0]):
       return vgg_layers.canonical_name(layer)
-    name = layer.strip()
     if name not in self._order:
       raise errors.LayerError(
           f"unknown layer {name!r} for {self.network}; valid layers: "
@@ -91,7 +92,18 @@ class Backbone:
     return name
 
   def canonical_names(self, layers: Sequence[str]) -> list[str]:
-    """Canonical names of `layers`, without duplicates, in given order."""
+    """Canonical names of `layers`, without duplicates, in given order.
+
+    Raises:
+      LayerError: if `layers` is not a collection of names (a list, tuple
+        or set; not text, a mapping, an array or a generator), or one is
+        unknown.
+    """
+    if (isinstance(layers, (str, bytes, collections.abc.Mapping))
+        or not isinstance(layers, collections.abc.Collection)
+        or hasattr(layers, "shape")):
+      raise errors.LayerError(
+          f"layers must be a list of layer names, not {errors.shown(layers)}")
     result = []
     for layer in layers:
       name = self.canonical_name(layer)

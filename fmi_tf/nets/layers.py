@@ -46,7 +46,7 @@ def canonical_name(name: str) -> str:
   Raises:
     LayerError: if the name is not a VGG19 feature layer.
   """
-  name = name.strip()
+  name = errors.check_text("layer", name, errors.LayerError).strip()
   if match := _PAPER_CONV.match(name):
     name = f"block{match[1]}_conv{match[2]}"
   elif match := _PAPER_POOL.match(name):
@@ -67,7 +67,7 @@ def spelling(name: str) -> str:
   Raises:
     LayerError: for a VGG19-style name that VGG19 does not have.
   """
-  name = name.strip()
+  name = errors.check_text("layer", name, errors.LayerError).strip()
   if any(p.match(name) for p in (_PAPER_CONV, _PAPER_POOL, _KERAS_VGG)):
     return canonical_name(name)
   return name

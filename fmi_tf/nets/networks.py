@@ -58,6 +58,10 @@ def network(model: "str | keras.Model | feature_model.Backbone" = DEFAULT,
   """
   if isinstance(model, feature_model.Backbone):
     return model
+  if weights is not None:
+    weights = errors.check_path("weights", weights)
+  if preprocessing is not None:
+    errors.check_text("preprocessing", preprocessing)
   if isinstance(model, keras.Model):
     if alpha is not None:
       raise errors.ArgumentError("alpha applies to keras.applications models")

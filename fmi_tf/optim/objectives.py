@@ -148,7 +148,7 @@ def as_objective(spec) -> Objective:
     layer, colon, filters = spec.partition(":")
     if not colon or not layer.strip() or not filters.strip():
       raise errors.ArgumentError(
-          f"objective {spec!r}: write 'layer:filter' (e.g. "
+          f"objective {errors.shown(spec)}: write 'layer:filter' (e.g. "
           "'block4_conv1:7' or 'block4_conv1:0:16'), or build one with "
           "fmi_tf.objectives")
     ids = index_lists.parse(filters, "filter", "7, 0,5,9 or 0:16",
@@ -164,5 +164,5 @@ def as_objective(spec) -> Objective:
       return channel(layer, [int(item.partition(":")[2]) for item in spec])
     return per_image(parts)
   raise errors.ArgumentError(
-      f"an objective must be an fmi_tf.objectives value, a 'layer:filter' "
-      f"string or a list of them, not {spec!r}")
+      f"objective must be an fmi_tf.objectives value, a 'layer:filter' "
+      f"string or a list of them, not {errors.shown(spec)}")

@@ -29,7 +29,6 @@ below the share it started from.
 import dataclasses
 import functools
 import math
-import numbers
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 import keras
@@ -47,15 +46,12 @@ from fmi_tf.optim import parameterization
 SCHEDULES = ("cosine", "constant")
 METHODS = ("adam", "sgd")
 # Seeds are int32 in the stateless random ops.
-MAX_SEED = 2**31 - 1
+MAX_SEED = limits.MAX_SEED
 
 
 def check_seed(seed) -> None:
   """Raises ArgumentError unless `seed` is an integer in [0, MAX_SEED]."""
-  if not (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-          and 0 <= seed <= MAX_SEED):
-    raise errors.ArgumentError(
-        f"seed must be an integer from 0 to {MAX_SEED}, not {seed!r}")
+  limits.check_count("seed", seed, 0, MAX_SEED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,20 +92,18 @@ class OptimizerConfig:
   param: "str | parameterization.ParamFactory" = "pixel"
 
   def __post_init__(self):
-    for field, what, low in (("steps", "steps", 1),
-                             ("warmup_steps", "warm-up steps", 0),
-                             ("steps_per_call", "steps per call", 1),
-                             ("patience", "patience", 1)):
+    for field, low in (("steps", 1), ("warmup_steps", 0),
+                       ("steps_per_call", 1), ("patience", 1)):
       object.__setattr__(self, field, limits.check_count(
-          what, getattr(self, field), low, limits.MAX_STEPS))
-    errors.check_non_negative("learning rate", self.learning_rate)
+          field, getattr(self, field), low, limits.MAX_STEPS))
+    errors.check_non_negative("learning_rate", self.learning_rate)
     if not self.learning_rate > 0:
       raise errors.ArgumentError(
-          f"learning rate must be positive, not {self.learning_rate}")
+          f"learning_rate must be positive, not {self.learning_rate}")
     errors.check_choice("schedule", self.schedule, SCHEDULES)
     if not 0 <= self.warmup_steps < self.steps:
       raise errors.ArgumentError(
-          f"warm-up steps must be in [0, steps), not {self.warmup_steps}")
+          f"warmup_steps must be in [0, steps), not {self.warmup_steps}")
     if isinstance(self.method, str):
       errors.check_choice("method", self.method, METHODS)
     else:

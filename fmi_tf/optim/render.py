@@ -18,7 +18,6 @@ Examples:
 """
 
 import dataclasses
-import os
 from typing import Any, Optional
 
 import numpy as np
@@ -31,6 +30,7 @@ from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
+from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import networks
@@ -96,10 +96,10 @@ class RenderResult:
       outputs.prepare_directory(out)
       for image, record, attribution in zip(self.images, self.records,
                                             self.attribution):
-        name = os.path.join(out, f"image_{record['index']:04d}")
+        name = paths.join_under(out, f"image_{record['index']:04d}")
         outputs.write_png(name + ".png", image)
         outputs.write_json(name + ".json", record)
-        outputs.write_png(os.path.join(
+        outputs.write_png(paths.join_under(
             out, f"attribution_{record['index']:04d}.png"),
                           np.repeat(attribution[..., None], 3, axis=-1))
 
@@ -183,7 +183,7 @@ def render(net: Any,
   backbone = networks.network(net)
   objective = objectives.as_objective(objective)
   config = settings_lib.apply(
-      config or optimization.OptimizerConfig(param=DEFAULT_PARAM), settings)
+      config, settings, optimization.OptimizerConfig(param=DEFAULT_PARAM))
   count = _image_count(objective, images)
   optimization.check_seed(seed)
   batch_size = limits.check_count("batch_size", batch_size,
@@ -245,11 +245,11 @@ def render(net: Any,
 
 def _with_transforms(param, transforms: list) -> parameterization.ParamFactory:
   """The parameterisation `param` with `transforms` instead of its own."""
-  for transform in transforms:
-    if not callable(transform):
-      raise errors.ArgumentError(
-          f"a transform must be a function (images, seeds, steps) -> images "
-          f"(see fmi_tf.transforms), not {transform!r}")
+  if not isinstance(transforms, (list, tuple)) or not all(
+      callable(transform) for transform in transforms):
+    raise errors.ArgumentError(
+        "transforms must be a list of functions (images, seeds, steps) -> "
+        f"images (see fmi_tf.transforms), not {errors.shown(transforms)}")
 
   def factory(height: int, width: int) -> parameterization.Parameterization:
     base = parameterization.make(param, height, width)
@@ -265,7 +265,7 @@ def _start_images(init: Any, size: int) -> np.ndarray:
   size = limits.check_count("size", size, high=limits.MAX_SIZE)
   if isinstance(init, str) and init == "noise":
     return np.full((size, size, 3), 0.5, np.float32)
-  return image_io.as_rgb(init, size)
+  return image_io.as_rgb(init, size, "init")
 
 
 def _initial(init: Any, start: np.ndarray, seeds) -> tf.Tensor:

@@ -5,14 +5,14 @@
 into the right one and refuses a name that neither has.
 
 Examples:
-  >>> config = settings.apply(filters.InversionConfig(), {"steps": 50,
-  ...                                                     "alpha": 5.0})
+  >>> config = settings.apply(None, {"steps": 50, "alpha": 5.0},
+  ...                         filters.InversionConfig())
   >>> config.optimizer.steps, config.alpha
   (50, 5.0)
 """
 
 import dataclasses
-from typing import Any, Mapping, TypeVar
+from typing import Any, Mapping, Optional, TypeVar
 
 from fmi_tf import errors
 
@@ -20,16 +20,26 @@ Config = TypeVar("Config")
 _NESTED = "optimizer"
 
 
-def apply(config: Config, settings: Mapping[str, Any]) -> Config:
+def apply(config: Optional[Config], settings: Mapping[str, Any],
+          default: Config) -> Config:
   """Returns `config` with `settings` replaced, in it or in its optimizer.
 
   Args:
-    config: a frozen dataclass, possibly with an `optimizer` config field.
+    config: the API's `config` argument: None, or a config of `default`'s
+      class (a frozen dataclass, possibly with an `optimizer` config field).
     settings: field names and values.
+    default: the config that None stands for.
 
   Raises:
-    ArgumentError: for a name of no field, or a value the config refuses.
+    ArgumentError: for a config of another class, a name of no field, or a
+      value the config refuses.
   """
+  if config is None:
+    config = default
+  elif not isinstance(config, type(default)):
+    raise errors.ArgumentError(
+        f"config must be a {type(default).__name__} or None, not "
+        f"{errors.shown(config)}")
   own = {field.name for field in dataclasses.fields(config)} - {_NESTED}
   nested = getattr(config, _NESTED, None)
   inner = ({field.name for field in dataclasses.fields(nested)}

@@ -136,7 +136,8 @@ def check_regularization(regularization: float) -> None:
   if not (isinstance(regularization, numbers.Real)
           and math.isfinite(regularization) and regularization > 0):
     raise errors.ArgumentError(
-        f"C must be a finite positive number, not {regularization}")
+        f"C must be a finite positive number, not "
+        f"{errors.shown(regularization)}")
 
 
 def _span_basis(x: np.ndarray) -> np.ndarray:

@@ -162,11 +162,13 @@ def evaluate_texture_encoders(
   models = {label: texture_encoder.build(net, config)
             for label, config in configs.items()}
   texture_encoder.check_image_sizes(net, list(configs.values()), image_size)
-  if out:
+  if out is not None:
+    out = errors.check_path("out", out)
     if os.path.isdir(out):
       raise errors.OutputError(f"{out} is a directory: name the JSON file")
     directories.check(os.path.dirname(os.path.abspath(out)))
-  if report_dir:
+  if report_dir is not None:
+    report_dir = errors.check_path("report_dir", report_dir)
     directories.check(report_dir)
   cache = experiment.cache_for(parts[0], image_size, net, cache_dir,
                                progress)
@@ -187,10 +189,10 @@ def evaluate_texture_encoders(
       reports[label].append(experiment.run(part, model, setup, cache).report)
       logging.info("%s fold %d: accuracy %.4f", label, number,
                    reports[label][-1]["accuracy"])
-  if out:
+  if out is not None:
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     outputs.write_json(out, reports)
-  if report_dir:
+  if report_dir is not None:
     write_report(report_dir, reports, parts[0].class_names)
   rows = []
   for label, folded in reports.items():

@@ -8,7 +8,6 @@ into the report.
 """
 
 import dataclasses
-import numbers
 import time
 from typing import Optional
 
@@ -16,6 +15,7 @@ import keras
 import numpy as np
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
@@ -45,12 +45,8 @@ class Setup:
   batch_size: int = 16
 
   def __post_init__(self):
-    for name in ("image_size", "batch_size"):
-      value = getattr(self, name)
-      if (isinstance(value, bool) or not isinstance(value, numbers.Integral)
-          or value < 1):
-        raise errors.ArgumentError(
-            f"{name} must be a positive integer, not {value!r}")
+    limits.check_count("image_size", self.image_size, 1, limits.MAX_SIZE)
+    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
     errors.check_choice("classifier", self.method, linear.METHODS)
     linear.check_regularization(self.regularization)
 
@@ -72,6 +68,8 @@ def cache_for(dataset: datasets.Dataset, image_size: int,
   layers' values (the others are random), computed only with a directory.
   `progress` shows the encoding's progress (None: nothing is shown).
   """
+  if directory is not None:
+    directory = errors.check_path("cache_dir", directory)
   record = {"dataset": dataset.name, "image_size": image_size,
             "weights": backbone.source, "network": networks.record(backbone)}
   if directory:

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import explanation_html
@@ -117,11 +118,8 @@ def contributions(classifier: linear.LinearClassifier,
 
 def check_k(k: int, units: Units) -> None:
   """Raises ArgumentError unless 1 <= k <= the descriptor's size."""
-  if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(
-      units):
-    raise errors.ArgumentError(
-        f"k must be 1 to the descriptor's {len(units)} dimensions "
-        f"({units.kind}s), not {k!r}")
+  limits.check_count(f"k (1 to the descriptor's {len(units)} dimensions, "
+                     f"{units.kind}s)", k, 1, len(units))
 
 
 @dataclasses.dataclass(frozen=True)

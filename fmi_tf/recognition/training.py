@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
@@ -73,7 +74,7 @@ def _decoded(image) -> tf.Tensor:
       rule of `fmi_tf.io.images.array_rgb`.
   """
   if not isinstance(image, (str, os.PathLike)):
-    return tf.convert_to_tensor(image_io.array_rgb(image))
+    return tf.convert_to_tensor(image_io.array_rgb(image, "images"))
   path = os.fspath(image)
   try:
     with open(path, "rb") as f:
@@ -97,6 +98,10 @@ def fitted_images(images: Images, size: int) -> tf.Tensor:
   if isinstance(images, (str, os.PathLike)) or (
       isinstance(images, np.ndarray) and images.ndim == 3):
     images = [images]
+  if not isinstance(images, (list, tuple, np.ndarray)):
+    raise errors.ImageError(
+        "images must be a path, an image array or a list of them, not "
+        f"{errors.shown(images)}")
   fitted = [pipeline.fit_image(_decoded(image), size) for image in images]
   if not fitted:
     return tf.zeros([0, size, size, 3])
@@ -182,6 +187,7 @@ class TextureClassifier:
     Raises:
       ImageError: for a file that cannot be read or decoded.
     """
+    top_k = limits.check_count("top_k", top_k, 1, limits.MAX_CHANNELS)
     ranked = []
     for row in self.probabilities(images):
       best = np.argsort(-row, kind="stable")[:top_k]
@@ -310,7 +316,7 @@ def train_texture_classifier(
                           tfds_data_dir, tfds_download)
   encoder_model = texture_encoder.build(net, config)
   texture_encoder.check_image_sizes(net, [config], image_size)
-  if out:
+  if out is not None:
     directories.check(out)
   with remote_cache.opened(cache_dir, data, image_size, net, [config],
                            progress) as cache:
@@ -319,6 +325,6 @@ def train_texture_classifier(
       trained_model.TrainedModel(encoder_model, config, image_size,
                                  outcome.classifier, networks.record(net)),
       outcome.report)
-  if out:
+  if out is not None:
     classifier.save(out)
   return classifier

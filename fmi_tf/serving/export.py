@@ -49,6 +49,8 @@ import keras
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
+from fmi_tf.io import paths
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.recognition.datasets import pipeline
@@ -222,11 +224,9 @@ def signatures(module: tf.Module) -> dict:
 
 
 def _check_sizes(image_size, max_pixels) -> None:
-  """Raises ArgumentError unless both are positive integers."""
-  for what, value in (("image size", image_size), ("max_pixels", max_pixels)):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-      raise errors.ArgumentError(
-          f"{what} must be a positive integer, not {value!r}")
+  """Raises ArgumentError unless both are counts within their limits."""
+  limits.check_count("image size", image_size, 1, limits.MAX_SIZE)
+  limits.check_count("max_pixels", max_pixels, 1, limits.MAX_PIXELS)
 
 
 def _check_encoder_takes(encoder: keras.Model, image_size: int) -> None:
@@ -315,7 +315,8 @@ def export(model: Union[training.TextureClassifier,
     model: a `training.TextureClassifier`, a `trained_model.TrainedModel`,
       or a directory `trained_model.save` (or `fmi-texture-train`) wrote.
     export_base: the base directory (created if needed).
-    name: the model's name.
+    name: the model's name, a directory of the base (`io.paths`' rule:
+      letters, digits, `_` and `-`).
     max_pixels: the image models refuse a request with an image declaring
       more pixels (height × width) than this, before decoding it.
 
@@ -323,8 +324,8 @@ def export(model: Union[training.TextureClassifier,
     {model name: the version directory written}.
 
   Raises:
-    ArgumentError: for a directory that holds no trained model, or a model
-      of no positive image size.
+    ArgumentError: for a directory that holds no trained model, a model
+      of no positive image size, or a name that cannot name a directory.
     OutputError: if a file is in the way of a model directory.
 
   Examples:
@@ -334,10 +335,17 @@ def export(model: Union[training.TextureClassifier,
      'texture_classifier': 'exports/texture_classifier/1',
      'texture': 'exports/texture/1'}
   """
+  paths.check_name("model", name)
+  errors.check_path("export_base", export_base)
+  limits.check_count("max_pixels", max_pixels, 1, limits.MAX_PIXELS)
   if isinstance(model, (str, os.PathLike)):
     model = trained_model.load(os.fspath(model))
   elif isinstance(model, training.TextureClassifier):
     model = model.model
+  elif not isinstance(model, trained_model.TrainedModel):
+    raise errors.ArgumentError(
+        "model must be a TextureClassifier, a TrainedModel or a trained "
+        f"model directory, not {errors.shown(model)}")
   built = modules(model, max_pixels)
   unexplained = explain_signature.unexplained_because(model)
   if unexplained:

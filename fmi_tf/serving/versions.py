@@ -15,6 +15,7 @@ from typing import Callable
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.io import paths
 
 STAGING_PREFIX = ".export-"
 
@@ -77,7 +78,7 @@ def write_all(base: str, writers: dict[str, Callable[[str], None]]
   """
   created = []
   for name in writers:
-    for directory in _missing_directories(os.path.join(base, name)):
+    for directory in _missing_directories(paths.join_under(base, name)):
       if directory not in created:
         created.append(directory)
   placed = {}
@@ -87,11 +88,11 @@ def write_all(base: str, writers: dict[str, Callable[[str], None]]
       os.mkdir(directory)
     staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=base)
     for name, write in writers.items():
-      _write_checked(write, os.path.join(staging, name), name, base)
+      _write_checked(write, paths.join_under(staging, name), name, base)
     for name in writers:
-      model_base = os.path.join(base, name)
+      model_base = paths.join_under(base, name)
       path = os.path.join(model_base, str(next_version(model_base)))
-      os.rename(os.path.join(staging, name), path)
+      os.rename(paths.join_under(staging, name), path)
       placed[name] = path
   except BaseException:
     for path in placed.values():

@@ -89,10 +89,11 @@ def stylize(net: Any, style: Any, content: Any = None, *,
     FmiError: for a bad image, layer or setting.
   """
   backbone = networks.network(net)
-  config = settings_lib.apply(config or stylization.StyleConfig(),
-                              _given(method=method, **settings))
-  style_rgb = _capped(style, size)
-  content_rgb = None if content is None else _capped(content, size)
+  config = settings_lib.apply(config, _given(method=method, **settings),
+                              stylization.StyleConfig())
+  style_rgb = _capped(style, size, "style")
+  content_rgb = None if content is None else _capped(content, size,
+                                                      "content")
   writer = summaries.SummaryWriter(logdir)
   stylizer = stylization.Stylizer(backbone, config, writer, objective)
   with progress_lib.Progress(config.optimizer.steps, unit="step",
@@ -176,13 +177,14 @@ def reallocate(net: Any, image: Any = None,
     FmiError: for a bad image, seed, layer or setting.
   """
   backbone = networks.network(net)
-  config = settings_lib.apply(config or reallocation.ReallocationConfig(),
-                              _given(mode=mode, **settings))
+  config = settings_lib.apply(config, _given(mode=mode, **settings),
+                              reallocation.ReallocationConfig())
   seed_list = (reallocation.parse_seeds(seeds) if isinstance(seeds, str)
-               else [int(s) for s in seeds])
+               else limits.check_counts("seeds", seeds, 0, limits.MAX_SEED))
   rgb = image_io.as_rgb(image, size)
   reallocation.check_style(config.mode, style is not None)
-  style_rgb = None if style is None else image_io.as_rgb(style, size)
+  style_rgb = None if style is None else image_io.as_rgb(style, size,
+                                                         "style")
   writer = summaries.SummaryWriter(logdir)
   reallocator = reallocation.Reallocator(backbone, config, objective)
   with progress_lib.Progress(reallocator.total_steps(len(seed_list)),
@@ -207,10 +209,10 @@ def _given(**settings) -> dict:
   return {k: v for k, v in settings.items() if v is not None}
 
 
-def _capped(image: Any, size: int) -> np.ndarray:
+def _capped(image: Any, size: int, what: str) -> np.ndarray:
   """The image with its longer side capped at `size` (never enlarged)."""
   size = limits.check_count("image size", size, 1, limits.MAX_SIZE)
-  rgb = image_io.as_rgb(image)
+  rgb = image_io.as_rgb(image, what=what)
   if max(rgb.shape[:2]) > size:
     rgb = image_io.resize_longer_side(rgb, size)
   return rgb

@@ -21,13 +21,13 @@ the layers.
 """
 
 import dataclasses
-import numbers
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -175,10 +175,7 @@ class ReallocationConfig:
       errors.check_non_negative(name, getattr(self, name))
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
-    if not (isinstance(self.batch_size, numbers.Integral)
-            and self.batch_size >= 1):
-      raise errors.ArgumentError(
-          f"batch size must be at least 1, not {self.batch_size!r}")
+    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
 
 
 class Reallocator:
@@ -206,7 +203,7 @@ class Reallocator:
     if config.tv_weight:
       total += config.tv_weight * objectives.total_variation()
     if objective is not None:
-      total += objective
+      total += objectives.as_objective(objective)
     self._minimizer = optimization.Minimizer.for_objective(
         backbone, total, config.optimizer, pooling=config.pooling)
     self._features = self._minimizer.features

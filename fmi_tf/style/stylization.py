@@ -69,8 +69,12 @@ class StyleConfig:
   def __post_init__(self):
     style_losses.check_method(self.method)
     errors.check_choice("init", self.init, INITS)
-    if not self.style_layers:
-      raise errors.ArgumentError("at least one style layer is needed")
+    if not (isinstance(self.style_layers, (list, tuple)) and self.style_layers
+            and all(isinstance(pair, (list, tuple)) and len(pair) == 2
+                    for pair in self.style_layers)):
+      raise errors.ArgumentError(
+          "style_layers must be one or more (layer, weight) pairs, not "
+          f"{errors.shown(self.style_layers)}")
     vgg_layers.spellings([self.content_layer,
                                 *(layer for layer, _ in self.style_layers)])
     for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
@@ -152,7 +156,8 @@ class Stylizer:
                                      config.energy_order)
          for layer, weight in self.style_layers.items()),
         objectives.Objective(()))
-    self._user_objective = objective or objectives.Objective(())
+    self._user_objective = (objectives.Objective(()) if objective is None
+                            else objectives.as_objective(objective))
     self._layers = backbone.canonical_names(
         [*self.objective(True).layers, self.content_layer])
     self.features = vgg_feature_model.feature_model(

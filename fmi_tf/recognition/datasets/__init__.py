@@ -5,10 +5,10 @@ A spec names the source: `tfds:NAME`, `folder:PATH`, `dtd:PATH`,
 an image folder.
 """
 
-import numbers
 from typing import Optional, Union
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.recognition.datasets import brodatz
 from fmi_tf.recognition.datasets import dtd
 from fmi_tf.recognition.datasets import folder
@@ -45,13 +45,8 @@ def load(spec: str, fold: int = 1, test_fraction: float = 0.25,
     ArgumentError: for an unknown kind, a missing directory or bad split
       (a test fraction outside (0, 1), a negative seed).
   """
-  if not (isinstance(test_fraction, numbers.Real)
-          and 0.0 < test_fraction < 1.0):  # False for NaN as well.
-    raise errors.ArgumentError(
-        f"test fraction must be in (0, 1), not {test_fraction}")
-  if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-    raise errors.ArgumentError(
-        f"the split's seed must be a non-negative integer, not {seed!r}")
+  errors.check_fraction("test_fraction", test_fraction)
+  limits.check_count("seed", seed, 0, limits.MAX_SEED)
   kind, _, location = spec.partition(":")
   if kind not in KINDS:
     kind, location = ("dtd" if dtd.is_dtd_layout(spec) else "folder"), spec

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.optim import parameterization
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition.datasets import pipeline
@@ -46,11 +47,9 @@ def natural_spectrum(source: datasets.Source, height: int,
       image.
   """
   width = height if width is None else width
-  for what, value in (("height", height), ("width", width),
-                      ("limit", limit)):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-      raise errors.ArgumentError(
-          f"the spectrum's {what} must be a positive integer, not {value!r}")
+  height, width = (limits.check_count(what, value, 1, limits.MAX_SIZE)
+                   for what, value in (("height", height), ("width", width)))
+  limit = limits.check_count("limit", limit, 1, limits.MAX_IMAGES_PER_ITEM)
   examples = datasets.resolve(source).train
   side = max(height, width)
   top, left = (side - height) // 2, (side - width) // 2
