@@ -172,7 +172,7 @@ def _central(pictures: np.ndarray, side: int) -> np.ndarray:
   return pictures[..., top:top + side, top:top + side, :]
 
 
-def _structure(results: list, side: int) -> None:
+def _structure(result, side: int) -> None:
   print(f"\nstructure and colour with depth, at {side} x {side} px (the "
         "central window of larger pictures): median [quartiles] over "
         "pictures")
@@ -181,18 +181,16 @@ def _structure(results: list, side: int) -> None:
               "spectral_entropy": structure.spectral_entropy}
   for measure_name, function in measures.items():
     print(f"  {measure_name}")
-    for result in results:
-      for layer in result.filters:
-        cells = []
-        for name in _STRUCTURE_CONDITIONS:
-          if (layer, name) not in result.pictures:
-            continue
-          pictures = _central(result.pictures[layer, name], side)
-          values = [function(p) for p in pictures.reshape(
-              -1, side, side, 3)]
-          q1, median, q3 = np.percentile(values, [25, 50, 75])
-          cells.append(f"{name} {median:.2f} [{q1:.2f}, {q3:.2f}]")
-        print(f"    {layer}: {'; '.join(cells)}")
+    for layer in result.filters:
+      cells = []
+      for name in _STRUCTURE_CONDITIONS:
+        if (layer, name) not in result.pictures:
+          continue
+        pictures = _central(result.pictures[layer, name], side)
+        values = [function(p) for p in pictures.reshape(-1, side, side, 3)]
+        q1, median, q3 = np.percentile(values, [25, 50, 75])
+        cells.append(f"{name} {median:.2f} [{q1:.2f}, {q3:.2f}]")
+      print(f"    {layer}: {'; '.join(cells)}")
 
 
 def _out_file(size: int, several: bool) -> "str | None":
@@ -215,13 +213,11 @@ def main(argv):
   seconds = {}
   timed = [_timed(c, seconds) for c in chosen]
   groups = _sizes(backbone, backbone.canonical_names(_LAYERS.value))
-  results = []
   for size, layers in groups.items():
     result = measure.measure_faithfulness(
         backbone, layers, _DATASET.value, conditions=timed,
         judges=_JUDGES.value, filters=_FILTERS.value, queries=_QUERIES.value,
         size=size, images=_IMAGES.value, out=_out_file(size, len(groups) > 1))
-    results.append(result)
     run = result.settings
     print(f"\n== {', '.join(layers)} at {size} x {size} px: "
           f"{run['exemplars']} exemplars and {run['query_images']} query "
@@ -233,7 +229,7 @@ def main(argv):
     _targets(result)
     _cost(result, seconds)
     _sanity(result)
-  _structure(results, min(groups))
+    _structure(result, min(groups))
   wall, cpu = (time.perf_counter() - started[0],
                time.process_time() - started[1])
   print(f"\nwhole run: {wall / 60:.1f} min wall, {cpu / 60:.1f} min CPU")
