@@ -17,6 +17,7 @@ from fmi_tf.microscope import examples
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import networks
+from tests import dying_shards
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -104,34 +105,6 @@ def test_two_worker_processes_write_the_single_process_examples(
   assert again.written and again.items == ()
 
 
-def _dying_shard_class():
-  """A PassShard whose worker dies once, as if killed, in shard 0 just
-  after its first checkpoint (2 of its 3 images)."""
-  # pylint: disable=import-outside-toplevel
-  from fmi_tf.beam import examples_transforms
-
-  class DiesOnce(examples_transforms.PassShard):
-
-    def __init__(self, plan, marker):
-      super().__init__(plan)
-      self._marker = marker
-
-    def process(self, index):
-      if index == 0 and not os.path.exists(self._marker):
-        save = examples_state.save
-
-        def save_then_die(path, state):
-          save(path, state)
-          if not state.complete:
-            open(self._marker, "w", encoding="utf8").close()
-            os._exit(1)
-
-        examples_state.save = save_then_die  # in this worker process only
-      yield from super().process(index)
-
-  return DiesOnce
-
-
 @pytest.mark.beam
 @pytest.mark.slow
 @pytest.mark.filterwarnings(
@@ -153,7 +126,7 @@ def test_a_killed_workers_shard_resumes_with_nothing_counted_twice(
     with beam.Pipeline(
         options=options.pipeline_options(_TWO_PROCESSES)) as pipeline:
       examples_transforms.examples_pipeline(
-          pipeline, plan, _dying_shard_class()(plan, marker))
+          pipeline, plan, dying_shards.dying_shard_class()(plan, marker))
   assert os.path.exists(marker)
   assert not os.path.exists(os.path.join(out, examples_files.SUMMARY))
   state = examples_state.load(examples_state.path(out, plan.key, 0, 3),

@@ -26,6 +26,7 @@ from fmi_tf.microscope import examples_state
 from fmi_tf.microscope import site
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder as texture_encoder
+from tests import dying_shards
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -222,34 +223,6 @@ def test_two_workers_write_the_single_process_examples_into_a_bucket(
   assert again.written and again.items == ()
 
 
-def _shard_dying_mid_pass_class():
-  """A PassShard whose worker dies once, as if killed, in shard 0 just
-  after its first checkpoint (2 of its 3 images), saved in its local view."""
-  # pylint: disable=import-outside-toplevel
-  from fmi_tf.beam import examples_transforms
-
-  class DiesOnce(examples_transforms.PassShard):
-
-    def __init__(self, plan, marker):
-      super().__init__(plan)
-      self._marker = marker
-
-    def process(self, index):
-      if index == 0 and not os.path.exists(self._marker):
-        save = examples_state.save
-
-        def save_then_die(path, state):
-          save(path, state)
-          if not state.complete:
-            open(self._marker, "w", encoding="utf8").close()
-            os._exit(1)
-
-        examples_state.save = save_then_die  # in this worker process only
-      yield from super().process(index)
-
-  return DiesOnce
-
-
 @pytest.mark.slow
 @pytest.mark.filterwarnings(
     "ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -277,7 +250,7 @@ def test_examples_killed_mid_shard_resume_from_the_shards_committed_to_the_url(
   with pytest.raises(Exception):
     with beam.Pipeline(options=options.pipeline_options(args)) as pipeline:
       examples_transforms.examples_pipeline(
-          pipeline, plan, _shard_dying_mid_pass_class()(plan, marker))
+          pipeline, plan, dying_shards.dying_shard_class()(plan, marker))
   assert os.path.exists(marker)
   left = s3_server.objects("examples-killed", "run1/")
   states = {examples_store.state_name(plan.key, i, 3): i for i in range(3)}
