@@ -37,7 +37,8 @@ def _invert_all(strategy) -> list[filters.FilterResult]:
   """The filters, inverted on the strategy's replicas, in order."""
   inverter = distribution.DistributedInverter(
       tiny_vgg.tiny_backbone(), _LAYER, _config(), strategy)
-  return sorted(inverter.invert(images.load_image(None, 32), _FILTERS),
+  return sorted(inverter.invert(images.fit_photo(None, 32, square=True),
+                                _FILTERS),
                 key=lambda r: r.filter)
 
 

@@ -75,7 +75,7 @@ def test_the_api_refuses_a_strip_before_any_work(tiny_backbone, tmp_path):
   strip = np.full((1, 64, 3), 0.5, np.float32)
   with pytest.raises(errors.ImageError, match="too small for block3_conv1"):
     fmi_tf.invert(tiny_backbone, "block3_conv1", filters=[0], image=strip,
-                  size=64, steps=1, progress=False)
+                  size=64, square=False, steps=1, progress=False)
   with pytest.raises(errors.ImageError, match="needs at least 16x16"):
     fmi_tf.draw_atlas(tiny_backbone, ["block5_conv1"], str(tmp_path / "a"),
                       size=8, steps=1, progress=False)

@@ -125,7 +125,7 @@ def test_invert_writes_png_and_record(real_weights_path, tmp_path):
 @pytest.mark.real_weights
 def test_atlas_resumes_and_survives_interruption(real_weights_path, tmp_path):
   args = [
-      "fmi-atlas", "--layers=block1_conv1", "--size=16", "--steps=40",
+      "fmi-atlas", "--layers=block1_conv1", "--size=16", "--steps=200",
       "--batch_size=4", "--tolerance=0", f"--out={tmp_path}",
       f"--weights={real_weights_path}"
   ]

@@ -166,7 +166,7 @@ def _code_distance(codes, targets):
 
 def test_random_inversion_approaches_the_reallocated_code(tiny_backbone,
                                                           photo):
-  reallocator = _reallocator(tiny_backbone, "random", 60)
+  reallocator = _reallocator(tiny_backbone, "random", 150)
   targets = reallocator.targets(photo, [0, 1])
   result = reallocator.invert(photo, [0, 1])
   assert result.images.shape == (2, *photo.shape)
@@ -179,7 +179,7 @@ def test_random_inversion_approaches_the_reallocated_code(tiny_backbone,
 
 def test_fourier_reallocation_approaches_the_code_whatever_its_batch(
     tiny_backbone, photo):
-  reallocator = _reallocator(tiny_backbone, "random", 60, param="fourier")
+  reallocator = _reallocator(tiny_backbone, "random", 150, param="fourier")
   targets = reallocator.targets(photo, [0, 1])
   both = reallocator.invert(photo, [0, 1]).images
   alone = reallocator.invert(photo, [1]).images

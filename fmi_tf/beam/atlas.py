@@ -70,6 +70,7 @@ class AtlasPlan:
     image_name: what the records call the image (a path, or None for the
       embedded photo; an array for an in-memory image).
     size: the side of the image, pixels.
+    square: whether the photo was cut to a square.
     config: the inversion settings.
     out: the atlas directory (created) or URL.
     num_filters: {layer: number of filters}, in network order.
@@ -79,6 +80,7 @@ class AtlasPlan:
   image: np.ndarray
   image_name: Any
   size: int
+  square: bool
   config: filters_lib.InversionConfig
   out: str
   num_filters: dict
@@ -163,7 +165,8 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
       for chunk in _chunks(range(num_filters[name]), config.batch_size)
       if set(chunk) - kept[name])
   return AtlasPlan(spec, rgb, rgb if image is not None and not isinstance(
-      image, str) else image, size, config, out, num_filters, items)
+      image, str) else image, size, square, config, out, num_filters,
+                   items)
 
 
 def draw_atlas_beam(net: "network_spec.NetworkSpec | str",

@@ -41,6 +41,7 @@ class InvertChunk(beam.DoFn):
     self._image = plan.image
     self._image_name = plan.image_name
     self._size = plan.size
+    self._square = plan.square
     self._config = plan.config
     self._out = plan.out
     self._storage = storage.carried()
@@ -57,7 +58,8 @@ class InvertChunk(beam.DoFn):
     # The record is made where the work runs: `auto` precision is the
     # worker's.
     self._run = invert_lib.run_record(self._image, self._image_name,
-                                      self._size, self._config)
+                                      self._size, self._square,
+                                      self._config)
 
   def _inverter(self, layer: str) -> filters.FilterInverter:
     if layer not in self._inverters:
