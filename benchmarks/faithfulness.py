@@ -13,7 +13,7 @@ Prints the machine, then, per picture size (a layer whose receptive field
 is wider than `--size` is measured at `--large_size`), every condition's
 2-AFC score, its gain over the method-matched null and that gain as a share
 of one natural exemplar's (95 % bootstrap intervals over filters); the
-issue's targets: does fmi_tf's default picture (pixel, transfer) beat the
+verdict: does fmi_tf's default picture (pixel, transfer) beat the
 null at no less than half of one natural exemplar's normalised score under
 every independent judge, and how it compares, paired by filter, with every
 other condition; the seconds each condition took per filter; the sanity
@@ -71,7 +71,7 @@ _OUT = flags.DEFINE_string(
     "`<stem>-<size>px.json`, when the layers need two sizes).")
 
 DEFAULT = "invert-pixel-transfer"
-# The issue's target: at least half of one natural exemplar's gain.
+# The verdict's threshold: half of one natural exemplar's gain.
 TARGET_SHARE = 0.5
 # Structure and colour with depth: on these conditions' pictures.
 _STRUCTURE_CONDITIONS = (DEFAULT, "maximise-pixel", "maximise-maco",

@@ -27,7 +27,7 @@ value range: [0, 255] for tf-keras-vis, [0, 1] for xplique.
     `custom_shape`, set to the size.
 
 Usage (as peers.py runs it):
-  /work/venv-peers/bin/python benchmarks/peer_tools.py TOOL WEIGHTS LAYER \
+  $HOME/venv-peers/bin/python benchmarks/peer_tools.py TOOL WEIGHTS LAYER \
       SIZE FILTERS OUT.npy
 """
 

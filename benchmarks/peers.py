@@ -43,7 +43,7 @@ statistics and its gain is measured against the photo it started from.
 
 Usage:
   python benchmarks/peers.py --weights=PATH \
-      --peer_python=/work/venv-peers/bin/python \
+      --peer_python=$HOME/venv-peers/bin/python \
       [--layers=block2_conv1,block4_conv1,block5_conv1] \
       [--pictures=docs/peers] [--runs=DIR [--tools=xplique]]
   python benchmarks/peers.py --weights=PATH --peer_python=... \

@@ -9,7 +9,7 @@ over two (FV-CNN style). Prints one row per candidate, mean +- std over the
 folds, best first.
 
 Usage:
-  python benchmarks/recognition.py --dataset=dtd:../shared/data/dtd10 \
+  python benchmarks/recognition.py --dataset=dtd:$FMI_DTD10 \
       --weights=$FMI_VGG19_WEIGHTS --cache_dir=/tmp/fmi_cache
 """
 

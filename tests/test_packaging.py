@@ -1,4 +1,5 @@
-"""The wheel holds every fmi_tf package, the tools as fmi_tf.tools, the photo.
+"""The wheel holds every fmi_tf package, the tools as fmi_tf.tools, the photo
+and the licence.
 
 Built from a copy of the work tree's packaging files and sources, with the
 interpreter's own setuptools (no download).
@@ -14,7 +15,7 @@ import zipfile
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml", "README.md")
+_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml", "README.md", "LICENSE")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,7 @@ def test_wheel_holds_every_package_and_no_top_level_tools(wheel_files):
   tools = {f for f in os.listdir(os.path.join(ROOT, "tools"))
            if f.endswith(".py")}
   assert {f"fmi_tf/tools/{f}" for f in tools} <= names
+  assert any(".dist-info/" in n and n.endswith("/LICENSE") for n in names)
 
 
 @pytest.mark.slow
