@@ -145,6 +145,19 @@ def check_path(what: str, value) -> str:
   return path
 
 
+def check_callable(what: str, value):
+  """`value` if it is None or callable, else raises ArgumentError.
+
+  Examples:
+    >>> check_callable("progress", None) is None
+    True
+  """
+  if value is not None and not callable(value):
+    raise ArgumentError(f"{what} must be None or a callable, not "
+                        f"{shown(value)}")
+  return value
+
+
 # The largest float32: the networks compute in float32 (or less), where a
 # larger setting would be infinite.
 LARGEST_SETTING = 3.4028234663852886e38

@@ -19,6 +19,8 @@ MAX_IMAGES_PER_ITEM = 1_000_000
 # The most pixels a served image may declare (4096 x 4096 at most by
 # default; this is the ceiling of `fmi_tf.export`'s max_pixels).
 MAX_PIXELS = 8192 * 8192
+# The most folds one evaluation runs (DTD has 10).
+MAX_FOLDS = 100
 # Random seeds: what tf.random and numpy both take.
 MAX_SEED = 2**31 - 1
 

@@ -1,17 +1,17 @@
 """The Python API's arguments walked as tests/test_flag_fuzz.py walks the
-flags: the public functions of `fmi_tf.__all__` that need no dataset
-(`network`, `invert`, `render`, `draw_atlas`, `stylize`, `reallocate`,
-`natural_spectrum`, `export`, `make_site`) and a classifier's `classify` and
-`explain`, every argument, given
-misuse values (None, dicts, generators, sets, text where numbers go, True,
+flags: every public function of `fmi_tf.__all__` (a test checks the table
+covers them) and a classifier's `classify` and `explain`, every argument,
+given misuse values (None, dicts, generators, sets, text where numbers go, True,
 NaN, infinities, -1, 0, 10**12, arrays of the wrong dtype, range or shape,
 an object). Each case either is taken or ends in an `FmiError` whose
 message is one line naming the argument; never a raw TypeError, ValueError
 or TensorFlow error, a hang or a huge allocation. The work itself (the
-optimisation, the encoding, the export) is replaced by `_Reached`, so a
+optimisation, the training, the encoding, the export, the dataset reading
+of the examples and the faithfulness measure) is replaced by `_Reached`, so a
 value that is taken costs no more than its checks; numpy integers and floats
 are taken wherever Python's are."""
 
+import inspect
 import itertools
 import math
 import os
@@ -23,6 +23,7 @@ import pytest
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.faithfulness import split as faithfulness_split
 from fmi_tf.microscope import examples as examples_lib
 from fmi_tf.optim import optimization
 from fmi_tf.recognition import experiment
@@ -64,7 +65,13 @@ _NAMED_AS = {"net": ("model", "network"), "filters": ("filter",),
              "source": ("dataset",), "dataset": ("dataset",),
              "encoder": ("encoder",), "weights": ("weights",),
              "style": ("style",), "strategy": ("strategy",),
-             "content_layer": ("layer",), "style_layers": ("style layer",)}
+             "content_layer": ("layer",), "style_layers": ("style layer",),
+             "image_size": ("image size",), "fold": ("fold",),
+             "folds": ("fold",), "tiles_per_side": ("tiles",),
+             "report_dir": ("report",), "cache_dir": ("cache",),
+             "tfds_data_dir": ("tfds",), "checkpoint_images": ("checkpoint",),
+             "photo": ("photo",), "method": ("classifier",),
+             "out": ("output",)}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +95,9 @@ def inputs(tmp_path_factory):
   return {"net": net, "data": f"folder:{data}", "atlas": atlas,
           "model_dir": model_dir, "classifier": classifier,
           "photo": np.random.default_rng(0).uniform(
-              size=(16, 16, 3)).astype(np.float32)}
+              size=(16, 16, 3)).astype(np.float32),
+          "images": np.random.default_rng(1).uniform(
+              size=(40, 16, 16, 3)).astype(np.float32)}
 
 
 def _calls(i):
@@ -101,7 +110,8 @@ def _calls(i):
       "invert": (lambda **kw: fmi_tf.invert(**{
           "net": net, "layer": "block1_conv1", "filters": [0],
           "image": photo, "size": 16, "steps": 1, "progress": False, **kw}),
-                 ("net", "layer", "filters", "image", "size", "objective",
+                 ("net", "layer", "filters", "image", "size", "square",
+                  "objective",
                   "config", "logdir", "progress", "steps", "steps_per_call",
                   "patience", "warmup_steps", "learning_rate", "tolerance",
                   "seed", "batch_size", "tv_weight", "alpha", "beta",
@@ -117,7 +127,8 @@ def _calls(i):
       "draw_atlas": (lambda **kw: fmi_tf.draw_atlas(**{
           "net": net, "layers": ["block1_conv1"], "out": "atlas",
           "image": photo, "size": 16, "steps": 1, "progress": False, **kw}),
-                     ("net", "layers", "out", "image", "size", "shard",
+                     ("net", "layers", "out", "image", "size", "square",
+                      "shard",
                       "strategy", "config", "logdir", "progress", "overwrite",
                       "steps", "batch_size")),
       "stylize": (lambda **kw: fmi_tf.stylize(**{
@@ -142,7 +153,36 @@ def _calls(i):
       "make_site": (lambda **kw: fmi_tf.make_site(**{
           "atlas": i["atlas"], "out": "site", "progress": False, **kw}),
                     ("atlas", "out", "examples", "title", "neighbours",
-                     "progress", "classifier")),
+                     "progress", "classifier", "faithfulness")),
+      "train_texture_classifier": (
+          lambda **kw: fmi_tf.train_texture_classifier(**{
+              "net": net, "dataset": i["data"], "image_size": 16,
+              "test_fraction": 0.5, **kw}),
+          ("net", "dataset", "encoder", "image_size", "fold",
+           "test_fraction", "C", "method", "batch_size", "seed",
+           "tiles_per_side", "tfds_data_dir", "tfds_download", "cache_dir",
+           "out", "progress")),
+      "evaluate_texture_encoders": (
+          lambda **kw: fmi_tf.evaluate_texture_encoders(**{
+              "net": net, "dataset": i["data"], "encoders": ["gap"],
+              "image_size": 16, "test_fraction": 0.5, "folds": 1, **kw}),
+          ("net", "dataset", "encoders", "folds", "image_size",
+           "test_fraction", "C", "method", "batch_size", "seed",
+           "tiles_per_side", "tfds_data_dir", "tfds_download", "cache_dir",
+           "out", "report_dir", "progress")),
+      "dataset_examples": (lambda **kw: fmi_tf.dataset_examples(**{
+          "net": net, "layers": ["block1_conv1"], "dataset": i["data"],
+          "out": "examples", "image_size": 16, "progress": False, **kw}),
+                           ("net", "layers", "dataset", "out", "k",
+                            "image_size", "batch_size", "shard",
+                            "checkpoint_images", "precision", "progress")),
+      "measure_faithfulness": (lambda **kw: fmi_tf.measure_faithfulness(**{
+          "net": net, "layers": ["block1_conv1"], "dataset": i["images"],
+          "filters": 2, "queries": 1, "size": 16, **kw}),
+                               ("net", "layers", "dataset", "conditions",
+                                "judges", "filters", "queries", "size",
+                                "images", "exemplar_fraction", "photo",
+                                "invariance_photos", "seed", "out")),
       "TextureClassifier.classify": (
           lambda **kw: i["classifier"].classify(**{"images": [photo], **kw}),
           ("images", "top_k")),
@@ -156,7 +196,7 @@ def _calls(i):
 # covers every public function.
 _CASES = [(call, argument) for call, (_, arguments) in _calls(
     {"net": None, "photo": None, "data": None, "atlas": None,
-     "model_dir": None, "classifier": None}).items()
+     "model_dir": None, "classifier": None, "images": None}).items()
           for argument in arguments]
 
 
@@ -166,8 +206,24 @@ def no_work(monkeypatch, tmp_path):
   monkeypatch.chdir(tmp_path)
   monkeypatch.setattr(optimization.Minimizer, "minimize", _reached)
   monkeypatch.setattr(experiment, "run", _reached)
+  monkeypatch.setattr(experiment, "cache_for", _reached)
   monkeypatch.setattr(examples_lib, "_read", _reached)
   monkeypatch.setattr(versions, "write_all", _reached)
+  monkeypatch.setattr(faithfulness_split, "spatial_means", _reached)
+
+
+def test_the_table_covers_every_public_function_and_its_arguments():
+  calls = _calls({"net": None, "photo": None, "data": None, "atlas": None,
+                  "model_dir": None, "classifier": None, "images": None})
+  public = {name for name in fmi_tf.__all__
+            if inspect.isfunction(getattr(fmi_tf, name))}
+  assert public <= set(calls), sorted(public - set(calls))
+  for name in public:
+    parameters = {p.name for p in inspect.signature(
+        getattr(fmi_tf, name)).parameters.values()
+                  if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    missing = parameters - set(calls[name][1])
+    assert not missing, f"{name}: {sorted(missing)}"
 
 
 def _problem(call, argument: str, name: str) -> str:

@@ -34,6 +34,27 @@ DEFAULT_JUDGES = ("image-statistics", "same-network")
 _CEILING_TOPS = (1, 9)
 
 
+def _listed(what: str, value, kind: "type | tuple[type, ...]",
+            items: str) -> Optional[list]:
+  """`value` as a list of strings or `kind`s (`items` says which, for the
+  message); None stays None.
+
+  Raises:
+    ArgumentError: for anything but a name, a `kind`, or a list or tuple of
+      them.
+  """
+  if value is None:
+    return None
+  if isinstance(value, (str, kind)):
+    return [value]
+  if not isinstance(value, (list, tuple)) or not all(
+      isinstance(item, (str, kind)) for item in value):
+    raise errors.ArgumentError(
+        f"{what} must be a list of {items}, not "
+        f"{errors.shown(value)}")
+  return list(value)
+
+
 def _with_ceiling(conditions: Sequence["str | conditions_lib.Condition"],
                   settings: dict) -> tuple[conditions_lib.Condition, ...]:
   conditions = [c if isinstance(c, conditions_lib.Condition)
@@ -143,6 +164,15 @@ def measure_faithfulness(
       for the split, or a layer without two filters that fire on it.
   """
   backbone = networks.network(net)
+  seed = limits.check_count("seed", seed, 0, limits.MAX_SEED)
+  conditions = _listed("conditions", conditions, conditions_lib.Condition,
+                       "condition names or Conditions")
+  judges = _listed("judges", judges, judges_lib.Judge,
+                   "judge names or Judges")
+  invariance_photos = _listed(
+      "invariance_photos", () if invariance_photos is None
+      else invariance_photos, (np.ndarray, type(None)),
+      "photo paths, arrays or None (the embedded photo)")
   layers = backbone.network_order(backbone.canonical_names(layers))
   filters = limits.check_count("filters", filters, 2, limits.MAX_CHANNELS)
   queries = limits.check_count("queries", queries, 1,

@@ -109,7 +109,8 @@ def split_images(source: "datasets.Source | np.ndarray", size: int,
   if isinstance(source, np.ndarray):
     if source.ndim != 4 or source.shape[1:] != (size, size, 3):
       raise errors.ArgumentError(
-          f"images must be [N, {size}, {size}, 3], not {list(source.shape)}")
+          f"dataset images must be [N, {size}, {size}, 3], not "
+          f"{list(source.shape)}")
     pool = source.astype(np.float32)
     names = [f"image/{i}" for i in range(len(pool))]
     order = rng.permutation(len(pool))[:images]

@@ -141,7 +141,7 @@ def check_json_file(path: str) -> str:
         f"{path} is a directory: name the file to write, e.g. "
         f"{os.path.join(path, 'result.json')}")
   if not path.endswith(".json"):
-    raise errors.OutputError(f"{path}: name a .json file to write")
+    raise errors.OutputError(f"the output file {path} must end in .json")
   check_creatable(os.path.dirname(os.path.abspath(path)))
   return path
 

@@ -226,7 +226,8 @@ def read(path: str, atlas_dirs: Sequence[str]) -> Scores:
       another schema version, or of another network or weights.
   """
   if not isinstance(path, str) or not os.path.isfile(path):
-    raise errors.ArgumentError(f"faithfulness record not found: {path}")
+    raise errors.ArgumentError(
+        f"faithfulness record not found: {errors.shown(path)}")
   try:
     record = site_records.faithfulness(
         untrusted.read_json_object(os.path.dirname(path) or ".", path),

@@ -103,8 +103,8 @@ def build(name: str, weights: str,
   """
   if name not in APPLICATIONS:
     raise errors.ArgumentError(
-        f"unknown model {name!r}; known: vgg19, {', '.join(APPLICATIONS)}, "
-        "or the path of a .keras file")
+        f"unknown model {errors.shown(name)}; known: vgg19, "
+        f"{', '.join(APPLICATIONS)}, or the path of a .keras file")
   application = APPLICATIONS[name]
   options = {}
   if application.has_alpha:

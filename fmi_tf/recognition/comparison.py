@@ -14,9 +14,11 @@ from absl import logging
 import numpy as np
 
 from fmi_tf import errors
+from fmi_tf import limits
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
@@ -42,6 +44,12 @@ def _labelled(encoders: Encoders
   Raises:
     ArgumentError: for no encoder, an unknown kind or a label given twice.
   """
+  if isinstance(encoders, (str, texture_encoder.EncoderConfig)):
+    encoders = [encoders]
+  if not isinstance(encoders, (Mapping, list, tuple)):
+    raise errors.ArgumentError(
+        "encoders must be a list of encoder kinds or configurations, or "
+        f"{{label: encoder}}, not {errors.shown(encoders)}")
   if isinstance(encoders, Mapping):
     labelled = {label: training.encoder_config(e)
                 for label, e in encoders.items()}
@@ -64,6 +72,11 @@ def _folds(dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
             for fold in range(1, folds + 1)]
   if isinstance(dataset, datasets.Dataset):
     return [dataset]
+  if not (isinstance(dataset, (list, tuple)) and dataset and all(
+      isinstance(d, datasets.Dataset) for d in dataset)):
+    raise errors.ArgumentError(
+        "dataset must be a spec such as folder:PATH, a Dataset or a list of "
+        f"Datasets, not {errors.shown(dataset)}")
   return [datasets.resolve(fold) for fold in dataset]
 
 
@@ -111,14 +124,15 @@ def evaluate_texture_encoders(
   """Trains and scores each encoder on every fold.
 
   Args:
-    net: the network.
+    net: the network: a Backbone from `fmi_tf.network`, or what it takes
+      (a name such as `vgg19`, a `keras.Model`).
     dataset: a spec as `fmi-texture-eval --dataset` takes it, whose folds
       1..`folds` are evaluated (DTD has 10; other datasets have one split,
       evaluated `folds` times); or one `datasets.Dataset`, or a sequence of
       them, evaluated as the folds (`folds` is then unused).
     encoders: kinds (`energy`, `gram`, `gap`), `encoder.EncoderConfig`s,
       or {label: kind or configuration}.
-    folds: how many folds of a spec to evaluate.
+    folds: how many folds of a spec to evaluate (1 to 100).
     image_size: the side of the square the images are resized and cropped
       to.
     test_fraction: the held-out share of datasets without a test split.
@@ -152,6 +166,11 @@ def evaluate_texture_encoders(
     ...     net, "dtd:/data/dtd10", ("energy", "gap"), folds=3)
     >>> [(r["encoder"], round(r["accuracy_mean"], 3)) for r in rows]
   """
+  net = networks.network(net)
+  progress = errors.check_callable("progress", progress)
+  folds = limits.check_count("folds", folds, 1, limits.MAX_FOLDS)
+  if cache_dir is not None:
+    cache_dir = errors.check_path("cache_dir", cache_dir)
   configs = _labelled(encoders)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, [s for c in configs.values() for s in c.scales],

@@ -256,8 +256,8 @@ def train_texture_classifier(
   """Encodes a dataset, fits a linear classifier, evaluates it.
 
   Args:
-    net: the network, e.g. `networks.load("vgg19")` or a Backbone of the
-      user's own Keras model.
+    net: the network: a Backbone from `fmi_tf.network`, or what it takes
+      (a name such as `vgg19`, a `keras.Model`).
     dataset: a spec as `fmi-texture-train --dataset` takes it
       (`folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
       directory) or a `datasets.Dataset`.
@@ -309,6 +309,10 @@ def train_texture_classifier(
     >>> clf = fmi_tf.train_texture_classifier(
     ...     net, "dtd:/data/dtd10", "gram", cache_dir="s3://cache/dtd10")
   """
+  net = networks.network(net)
+  progress = errors.check_callable("progress", progress)
+  if cache_dir is not None:
+    cache_dir = errors.check_path("cache_dir", cache_dir)
   config = encoder_config(encoder)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, config.scales, image_size, batch_size)
