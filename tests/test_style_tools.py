@@ -5,7 +5,7 @@ import os
 from PIL import Image
 import pytest
 
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
 from tests import tool_runs
 
 
@@ -14,7 +14,7 @@ def block1_3_weights(tmp_path_factory):
   """VGG19-shaped random weights covering blocks 1 to 3, like the real file."""
   return tool_runs.random_vgg19_weights(
       str(tmp_path_factory.mktemp("weights") / "block1-3.h5"),
-      layers.CONV_LAYERS[:8])
+      vgg19_names.CONV_LAYERS[:8])
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,9 @@ import keras
 from fmi_tf import errors
 from fmi_tf.nets import activations
 from fmi_tf.nets import graph
-from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.nets import precision as precision_lib
 from fmi_tf.nets import preprocessing
+from fmi_tf.nets import vgg19_names
 from fmi_tf.nets import weights as vgg_weights
 
 POOLING_MODES = ("max", "avg")
@@ -83,7 +83,7 @@ class Backbone:
     name = errors.check_text("layer", layer, errors.LayerError).strip()
     if self.network == VGG19 and (self.logits is None
                                   or layer != self.logits[0]):
-      return vgg_layers.canonical_name(layer)
+      return vgg19_names.canonical_name(layer)
     if name not in self._order:
       raise errors.LayerError(
           f"unknown layer {name!r} for {self.network}; valid layers: "
@@ -150,7 +150,7 @@ def vgg19(weights: str = vgg_weights.IMAGENET) -> Backbone:
   """
   path = vgg_weights.resolve_weights(weights)
   loaded = vgg_weights.read_weights(path)
-  if not loaded.covered_layers & frozenset(vgg_layers.CONV_LAYERS):
+  if not loaded.covered_layers & frozenset(vgg19_names.CONV_LAYERS):
     raise errors.WeightsError(f"{path} holds no VGG19 convolution weights")
   model = keras.applications.VGG19(include_top=False, weights=None)
   return Backbone(model, vgg_weights.assign(model, loaded), path)

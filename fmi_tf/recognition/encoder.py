@@ -44,7 +44,7 @@ from fmi_tf import errors
 from fmi_tf import texture
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import vgg19_names
 
 KINDS = ("energy", "gram", "gap")
 STATISTICS = ("energy", "gram")
@@ -310,4 +310,4 @@ def statistics_layer(backbone: feature_model.Backbone,
 def layer_list(names: Sequence[str]) -> tuple[str, ...]:
   """Keras-spelled layer names, VGG19's in network order (for flags and
   records); other networks' layers keep the order given."""
-  return tuple(vgg_layers.network_order(vgg_layers.spellings(names)))
+  return tuple(vgg19_names.network_order(vgg19_names.spellings(names)))

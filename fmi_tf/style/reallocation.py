@@ -32,9 +32,9 @@ from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import vgg19_names
 
 MODES = ("random", "rank")
 
@@ -170,7 +170,7 @@ class ReallocationConfig:
     errors.check_choice("mode", self.mode, MODES)
     if not self.layers:
       raise errors.ArgumentError("at least one layer is needed")
-    vgg_layers.spellings(self.layers)
+    vgg19_names.spellings(self.layers)
     for name in ("concentration", "tv_weight", "noise_std"):
       errors.check_non_negative(name, getattr(self, name))
     if not self.concentration > 0:
@@ -181,7 +181,7 @@ class ReallocationConfig:
 class Reallocator:
   """Reallocates an image's energies and inverts the codes to images."""
 
-  def __init__(self, backbone: vgg_feature_model.Backbone,
+  def __init__(self, backbone: feature_model.Backbone,
                config: ReallocationConfig = ReallocationConfig(),
                objective: Optional[objectives.Objective] = None):
     """Builds the feature model and the compiled loop.

@@ -22,9 +22,9 @@ from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import vgg19_names
 from fmi_tf.style import losses as style_losses
 
 INITS = ("content", "noise")
@@ -75,7 +75,7 @@ class StyleConfig:
       raise errors.ArgumentError(
           "style_layers must be one or more (layer, weight) pairs, not "
           f"{errors.shown(self.style_layers)}")
-    vgg_layers.spellings([self.content_layer,
+    vgg19_names.spellings([self.content_layer,
                                 *(layer for layer, _ in self.style_layers)])
     for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
       errors.check_non_negative(name, getattr(self, name))
@@ -96,7 +96,7 @@ def parse_style_layer(spec: str) -> tuple[str, float]:
     LayerError: for an unknown layer.
   """
   name, _, weight_text = spec.partition("=")
-  layer = vgg_layers.spelling(name)
+  layer = vgg19_names.spelling(name)
   if not weight_text.strip():
     return layer, 1.0
   try:
@@ -129,7 +129,7 @@ class StyleResult(NamedTuple):
 class Stylizer:
   """Builds the feature model, objective and compiled loop once; reusable."""
 
-  def __init__(self, backbone: vgg_feature_model.Backbone,
+  def __init__(self, backbone: feature_model.Backbone,
                config: StyleConfig = StyleConfig(),
                writer: Optional[summaries.SummaryWriter] = None,
                objective: Optional[objectives.Objective] = None):
@@ -160,7 +160,7 @@ class Stylizer:
                             else objectives.as_objective(objective))
     self._layers = backbone.canonical_names(
         [*self.objective(True).layers, self.content_layer])
-    self.features = vgg_feature_model.feature_model(
+    self.features = feature_model.feature_model(
         backbone, self._layers, config.pooling)
     self._model = backbone.model
     self._minimizers = {}
