@@ -91,7 +91,7 @@ def main(argv):
   data = _images(datasets.load(_DATASET.value), _IMAGES.value)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   size = _SIZE.value
-  config = encoder.EncoderConfig()
+  config = encoder.EncoderConfig().for_network(backbone)
   cache = experiment.cache_for(data, size, backbone, None)
   clock = _Clock()
   encoded = cache.encode(encoder.build(backbone, config), data.train, size)

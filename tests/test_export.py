@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
@@ -81,7 +82,8 @@ def model(tiny_backbone):
   train = generator.uniform(size=(9, SIZE, SIZE, 3)).astype(np.float32)
   descriptors = encoder_model(train).numpy()
   fitted = classifier.train(descriptors, np.arange(9) % 3, CLASSES)
-  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted)
+  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted,
+                                   networks.record(tiny_backbone))
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +161,8 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
       np.float32)
   fitted = classifier.train(encoder_model(train).numpy(), np.arange(6) % 3,
                             CLASSES)
-  model = trained_model.TrainedModel(encoder_model, config, size, fitted)
+  model = trained_model.TrainedModel(encoder_model, config, size, fitted,
+                                     networks.record(real_backbone))
   trained_model.save(str(tmp_path / "model"), model)
   paths = export.export(str(tmp_path / "model"), str(tmp_path / "exports"),
                         "deep")

@@ -108,7 +108,7 @@ def test_weights_file_loads_by_name_and_records_coverage(tmp_path):
 def test_layer_beyond_coverage_is_refused_with_covered_names():
   backbone = feature_model.Backbone(tiny_vgg.tiny_vgg19_model(),
                                     frozenset({"block1_conv1", "block1_conv2"}),
-                                    "partial.h5")
+                                    "partial.h5", feature_model.VGG19)
   feature_model.feature_model(backbone, ["block1_conv2"])
   with pytest.raises(
       errors.WeightsError,

@@ -36,9 +36,11 @@ def tiny_vgg19_model(seed: int = 0) -> keras.Model:
 
 
 def tiny_backbone(seed: int = 0) -> feature_model.Backbone:
-  """Returns the tiny network as a backbone covering every convolution."""
+  """Returns the tiny network as a backbone covering every convolution,
+  known as vgg19 (so VGG19's names, paper spellings and defaults apply)."""
   return feature_model.Backbone(tiny_vgg19_model(seed),
-                                frozenset(vgg19_names.CONV_LAYERS), "tiny")
+                                frozenset(vgg19_names.CONV_LAYERS), "tiny",
+                                feature_model.VGG19)
 
 
 def save_legacy_h5(model: keras.Model, path: str, layer_names) -> None:

@@ -1,8 +1,8 @@
 """Networks sliced into multi-output feature models.
 
-A `Backbone` is a Keras CNN without its top (VGG19 by default, any
-keras.applications network, a user's model, or the tiny networks the tests
-build) together with the layers whose weights were loaded and the
+A `Backbone` is a Keras CNN without its top (VGG19, any keras.applications
+network, a user's model, or the tiny networks the tests build), the name it
+goes by, together with the layers whose weights were loaded and the
 preprocessing its input needs. `feature_model` slices it: RGB images in
 [0, 1] go in, a dict of the requested layers' activations comes out, and
 nothing deeper than the requested layers is built. Batch normalisation runs
@@ -39,8 +39,9 @@ class Backbone:
     model: a functional Keras model with one image input, in network order.
     covered_layers: layers whose weights were loaded from `source`.
     source: where the weights came from, for messages.
-    network: `vgg19` (layer names also in the paper's spelling), a
-      keras.applications name, or the path of a .keras file.
+    network: what the network is: `vgg19` (layer names also in the paper's
+      spelling), a keras.applications name, the path of a .keras file, or
+      a user's model's name (`networks.network`).
     preprocessing: how RGB [0, 1] becomes the model's input (a mode of
       `preprocessing.MODES`).
     options: the network's construction options, e.g. (("alpha", 0.25),).
@@ -48,7 +49,7 @@ class Backbone:
   model: keras.Model
   covered_layers: frozenset[str]
   source: str
-  network: str = VGG19
+  network: str
   preprocessing: str = preprocessing.CAFFE
   options: tuple[tuple[str, float], ...] = ()
 
@@ -153,7 +154,7 @@ def vgg19(weights: str = vgg_weights.IMAGENET) -> Backbone:
   if not loaded.covered_layers & frozenset(vgg19_names.CONV_LAYERS):
     raise errors.WeightsError(f"{path} holds no VGG19 convolution weights")
   model = keras.applications.VGG19(include_top=False, weights=None)
-  return Backbone(model, vgg_weights.assign(model, loaded), path)
+  return Backbone(model, vgg_weights.assign(model, loaded), path, VGG19)
 
 
 def check_covered(backbone: Backbone, layer_names: Sequence[str]) -> None:

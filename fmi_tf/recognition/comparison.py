@@ -35,18 +35,19 @@ DEFAULT_FOLDS = 10
 Encoders = Union[Sequence[training.Encoder], Mapping[str, training.Encoder]]
 
 
-def _labelled(encoders: Encoders
+def _labelled(encoders: Encoders, net: feature_model.Backbone
               ) -> dict[str, texture_encoder.EncoderConfig]:
-  """{label: configuration}; a kind or configuration is labelled by kind.
+  """{label: configuration on the network}; a kind or configuration is
+  labelled by kind.
 
   Raises:
     ArgumentError: for no encoder, an unknown kind or a label given twice.
   """
   if isinstance(encoders, Mapping):
-    labelled = {label: training.encoder_config(e)
+    labelled = {label: training.encoder_config(e, net)
                 for label, e in encoders.items()}
   else:
-    configs = [training.encoder_config(e) for e in encoders]
+    configs = [training.encoder_config(e, net) for e in encoders]
     labelled = {config.kind: config for config in configs}
     if len(labelled) < len(configs):
       raise errors.ArgumentError(
@@ -152,7 +153,7 @@ def evaluate_texture_encoders(
     ...     net, "dtd:/data/dtd10", ("energy", "gap"), folds=3)
     >>> [(r["encoder"], round(r["accuracy_mean"], 3)) for r in rows]
   """
-  configs = _labelled(encoders)
+  configs = _labelled(encoders, net)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, [s for c in configs.values() for s in c.scales],
                         image_size, batch_size)
