@@ -140,7 +140,7 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
 def test_the_cache_reads_the_shard_files_beside_its_file(tmp_path):
   cache = descriptor_cache.DescriptorCache(str(tmp_path), {"dataset": "d"})
   key = texture_encoder.statistic_keys(
-      texture_encoder.EncoderConfig(kind="gap"))[0]
+      texture_encoder.EncoderConfig(kind="gap", layers=("block5_conv4",)))[0]
   path = cache.path(1.0, key)
   values = {f"img{i}": (i % 2, np.full(3, i, np.float32)) for i in range(4)}
   for index, names in enumerate((["img0", "img1"], ["img2", "img3"])):
