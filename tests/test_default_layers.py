@@ -25,6 +25,8 @@ def test_vgg19_keeps_the_layers_of_gatys_et_al(tiny_backbone):
       "block5_conv1")
   assert default_layers.content_layer(tiny_backbone) == "block4_conv2"
   assert default_layers.deepest(tiny_backbone) == "block5_conv4"
+  assert default_layers.shallowest(tiny_backbone, 3) == (
+      "block1_conv1", "block2_conv1", "block3_conv1")
 
 
 def test_another_network_spreads_its_style_layers_over_its_depth():
@@ -33,6 +35,7 @@ def test_another_network_spreads_its_style_layers_over_its_depth():
   assert default_layers.style_layers(chain) == ("c0", "c2", "c4", "c6", "c8")
   assert default_layers.content_layer(chain) == "c5"
   assert default_layers.deepest(chain) == "c8"
+  assert default_layers.shallowest(chain, 3) == ("c0", "c1", "c2")
 
 
 def test_a_shallow_network_gives_each_layer_once():

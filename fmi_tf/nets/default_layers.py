@@ -2,12 +2,13 @@
 read unless told otherwise, for each network.
 
 VGG19's style layers are those of Gatys et al.: relu1_1, relu2_1, relu3_1,
-relu4_1 and relu5_1 (the first convolution of each block). Another network's are derived from its invertible layers in depth
-order (`Backbone.invertible_layers`): five style layers spread evenly from
-the first to the deepest. Every network's content layer is the invertible
+relu4_1 and relu5_1 (the first convolution of each block). Another
+network's are derived from its invertible layers in depth order
+(`Backbone.invertible_layers`): five spread evenly from the first to the
+deepest. Every network's content layer is the invertible
 layer three fifths of the way down, which on VGG19 is relu4_2. The stages
-derive their own defaults from `style_layers`, `content_layer` and
-`deepest`.
+derive their own defaults from `style_layers`, `content_layer`, `deepest`
+and `shallowest`.
 """
 
 from fmi_tf import errors
@@ -47,6 +48,16 @@ def content_layer(backbone: feature_model.Backbone) -> str:
   """
   layers = _invertible(backbone)
   return layers[round(_CONTENT_DEPTH * (len(layers) - 1))]
+
+
+def shallowest(backbone: feature_model.Backbone,
+               count: int) -> tuple[str, ...]:
+  """The network's `count` shallowest layers to describe a picture with:
+  VGG19's first style layers (relu1_1, relu2_1, ...: one per scale),
+  another network's first `count` invertible layers."""
+  if backbone.network == feature_model.VGG19:
+    return _VGG19_STYLE[:count]
+  return _invertible(backbone)[:count]
 
 
 def deepest(backbone: feature_model.Backbone) -> str:

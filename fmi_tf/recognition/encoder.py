@@ -17,9 +17,9 @@ Three descriptors are built from per-layer statistics (`texture`):
   the ReLU, so these are post-ReLU). It equals the first-order energy of
   that one layer; `energy` differs by concatenating several layers.
 
-Each kind has its own default layers (`default_layers`), taken from the
-network's style layers (`fmi_tf.nets.default_layers`): `energy` all of them,
-`gram` the two deepest, `gap` the network's deepest invertible layer. On
+Each kind has its own default layers (`default_layers_of_kind`), taken from
+the network's style layers (`fmi_tf.nets.default_layers`): `energy` all of
+them, `gram` the two deepest, `gap` the network's deepest invertible layer. On
 VGG19 (relu1_1 ... relu5_1; relu4_1 and relu5_1; relu5_4) these were chosen
 by 10-fold accuracy on dtd10 (README, texture recognition).
 
@@ -45,7 +45,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
-from fmi_tf.nets import default_layers as network_layers
+from fmi_tf.nets import default_layers
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
 
@@ -63,8 +63,8 @@ class EncoderConfig:
   Attributes:
     kind: `energy`, `gram` or `gap`.
     layers: layers (VGG19's names in either spelling); `gap` uses the
-      deepest only; empty for the kind's `default_layers` of the network,
-      filled in by `for_network`.
+      deepest only; empty for the kind's `default_layers_of_kind` on the
+      network, filled in by `for_network`.
     order: energy order, 1 (mean) or 2 (root mean square).
     scales: image resize factors whose statistics are averaged.
     signed_sqrt: apply sign(x) sqrt(|x|) to each statistic.
@@ -94,14 +94,14 @@ class EncoderConfig:
     errors.check_choice("energy order", self.order, texture.ORDERS)
 
   def for_network(self, backbone: feature_model.Backbone) -> "EncoderConfig":
-    """This config with the kind's `default_layers` of the network if no
-    layers are given, and every layer under the network's own name, in
-    network order.
+    """This config with the kind's `default_layers_of_kind` if no layers
+    are given, and every layer under the network's own name, in network
+    order.
 
     Raises:
       LayerError: for a layer the network does not have.
     """
-    layers = self.layers or default_layers(backbone, self.kind)
+    layers = self.layers or default_layers_of_kind(backbone, self.kind)
     return dataclasses.replace(self, layers=tuple(
         backbone.network_order(backbone.canonical_names(layers))))
 
@@ -325,12 +325,12 @@ def statistics_layer(backbone: feature_model.Backbone,
                          scale)
 
 
-def default_layers(backbone: feature_model.Backbone,
-                   kind: str) -> tuple[str, ...]:
+def default_layers_of_kind(backbone: feature_model.Backbone,
+                           kind: str) -> tuple[str, ...]:
   """The layers an encoder of `kind` reads on the network unless told.
 
   Examples:
-    >>> encoder.default_layers(fmi_tf.network("vgg19"), "gram")
+    >>> encoder.default_layers_of_kind(fmi_tf.network("vgg19"), "gram")
     ('block4_conv1', 'block5_conv1')
 
   Raises:
@@ -338,8 +338,8 @@ def default_layers(backbone: feature_model.Backbone,
   """
   errors.check_choice("encoder", kind, KINDS)
   if kind == "gap":
-    return (network_layers.deepest(backbone),)
-  style = network_layers.style_layers(backbone)
+    return (default_layers.deepest(backbone),)
+  style = default_layers.style_layers(backbone)
   return style[-2:] if kind == "gram" else style
 
 

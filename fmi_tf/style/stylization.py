@@ -24,8 +24,8 @@ from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model
 from fmi_tf.nets import default_layers
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
 from fmi_tf.style import losses as style_losses
 
@@ -118,10 +118,9 @@ def parse_style_layer(spec: str) -> tuple[str, float]:
 
   Raises:
     ArgumentError: if the weight is not a number.
-    LayerError: for an empty layer name.
   """
   name, _, weight_text = spec.partition("=")
-  layer = errors.check_text("style layer", name, errors.LayerError).strip()
+  layer = name.strip()
   if not weight_text.strip():
     return layer, 1.0
   try:
