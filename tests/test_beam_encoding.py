@@ -67,10 +67,12 @@ def test_two_worker_processes_fill_the_cache_training_reads(
       pipeline_args=_TWO_PROCESSES, **_SIZES)
   assert (result.images, result.shards, result.encoded) == (12, 3, 12)
   shards = [n for n in os.listdir(cache_dir) if "-of-00003.npz" in n]
-  # One file per shard and statistic: energy and gram of their layers.
+  # One file per shard and statistic: energy and gram of the network's
+  # default layers.
+  net = networks.load(tiny_keras)
   keys = {k.name for kind in ("energy", "gram")
           for k in texture_encoder.statistic_keys(
-              texture_encoder.EncoderConfig(kind=kind))}
+              texture_encoder.EncoderConfig(kind=kind).for_network(net))}
   assert len(shards) == 3 * len(keys)
   for kind in ("energy", "gram"):
     from_shards = _encoded(tiny_keras, folder, cache_dir, kind)
