@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+from PIL import Image
 import pytest
 
 import fmi_tf
@@ -191,3 +192,31 @@ def test_a_default_texture_encoder_encodes_mobilenet_features(mobilenet,
   np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
                              rtol=1e-5)
   assert not np.allclose(descriptors[0], descriptors[1], atol=1e-3)
+
+
+@pytest.mark.slow
+def test_texture_train_defaults_to_mobilenets_layers(mobilenet,
+                                                     mobilenet_weights_path,
+                                                     tmp_path):
+  generator = np.random.default_rng(3)
+  for name in ("striped", "noisy"):
+    os.makedirs(tmp_path / "data" / name)
+    for i in range(4):
+      pixels = (_stripes(64) if name == "striped"
+                else generator.uniform(size=(64, 64, 3)))
+      Image.fromarray(images.to_uint8(pixels)).save(
+          tmp_path / "data" / name / f"{i}.png")
+  out = tmp_path / "run"
+  process = tool_runs.run_tool(
+      "fmi-texture-train", "--model=mobilenet",
+      f"--weights={mobilenet_weights_path}",
+      f"--dataset=folder:{tmp_path / 'data'}", "--test_fraction=0.5",
+      "--encoder=energy", "--image_size=64", f"--out={out}")
+  assert process.returncode == 0, process.stderr[-3000:]
+  record = json.loads((out / "model" / "encoder.json").read_text())
+  layers = ["conv1_relu", "conv_pw_3_relu", "conv_dw_7_relu",
+            "conv_dw_10_relu", "conv_pw_13_relu"]
+  assert record["encoder"]["layers"] == layers
+  assert record["network"]["network"] == "mobilenet"
+  report = json.loads((out / "report.json").read_text())
+  assert report["descriptor_size"] == sum(map(mobilenet.num_filters, layers))
