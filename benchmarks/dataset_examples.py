@@ -26,7 +26,7 @@ from absl import flags
 from fmi_tf.microscope import examples
 from fmi_tf.nets import precision
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import vgg19_names
 from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
@@ -91,7 +91,7 @@ def main(argv):
   data = _images(datasets.load(_DATASET.value), _IMAGES.value)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   size = _SIZE.value
-  config = encoder.EncoderConfig()
+  config = encoder.EncoderConfig().for_network(backbone)
   cache = experiment.cache_for(data, size, backbone, None)
   clock = _Clock()
   encoded = cache.encode(encoder.build(backbone, config), data.train, size)
@@ -106,7 +106,7 @@ def main(argv):
     with tempfile.TemporaryDirectory() as out:
       clock = _Clock()
       result = examples.dataset_examples(
-          backbone, list(vgg_layers.CONV_LAYERS), data, out, image_size=size,
+          backbone, list(vgg19_names.CONV_LAYERS), data, out, image_size=size,
           precision=asked, progress=False)
       whole, whole_cpu = clock.read()
     name = precision.resolve(asked).name

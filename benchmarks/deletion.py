@@ -98,7 +98,7 @@ def main(argv):
   cli.no_stray_arguments(argv)
   ks = [int(k) for k in _KS.value]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
-  config = encoder.EncoderConfig(kind="energy")
+  config = encoder.EncoderConfig(kind="energy").for_network(backbone)
   keys = encoder.statistic_keys(config)
   statistics = encoder.statistics_layer(backbone, keys, 1.0)
   rng = np.random.default_rng(0)

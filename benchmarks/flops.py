@@ -7,7 +7,7 @@ import numpy as np
 
 from fmi_tf.inversion import filters
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
 
 # Output channels of VGG19's convolutions, per block.
 VGG19_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
@@ -20,7 +20,7 @@ def conv_flops_per_step(layer: str, height: int, width: int) -> float:
   for the gradient with respect to the input; no weight gradients are taken.
   """
   channels, total = 3, 0.0
-  for name in layers.FEATURE_LAYERS[:layers.FEATURE_LAYERS.index(layer) + 1]:
+  for name in vgg19_names.FEATURE_LAYERS[:vgg19_names.FEATURE_LAYERS.index(layer) + 1]:
     if name.endswith("pool"):
       height, width = height // 2, width // 2
       continue

@@ -24,7 +24,7 @@ from absl import flags
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
 
 import machine
 
@@ -34,7 +34,7 @@ _SIZE = flags.DEFINE_integer("size", 64, "Longer side of the photo, pixels.")
 _PRECISIONS = flags.DEFINE_list("precision", ["float32", "bfloat16"],
                                 "Precisions to compare.")
 _PARAMS = flags.DEFINE_list("param", ["pixel"], "Parameterisations.")
-_LAYERS = flags.DEFINE_list("layers", list(layers.CONV_LAYERS),
+_LAYERS = flags.DEFINE_list("layers", list(vgg19_names.CONV_LAYERS),
                             "Layers; default all 16 convolutions.")
 _FILTERS = 16
 

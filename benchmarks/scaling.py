@@ -117,11 +117,11 @@ def atlas_flops() -> None:
   """Prints the convolution FLOPs of the whole atlas at --size=224."""
   # pylint: disable=g-import-not-at-top
   from fmi_tf.io import images
-  from fmi_tf.nets import layers
+  from fmi_tf.nets import vgg19_names
   # pylint: enable=g-import-not-at-top
   height, width = images.load_image(None, 224).shape[:2]
   total = square = 0.0
-  for name in layers.CONV_LAYERS:
+  for name in vgg19_names.CONV_LAYERS:
     per_step = flops.conv_flops_per_step(name, height, width)
     count = flops.VGG19_WIDTHS[int(name[5])]
     total += per_step * count * 100

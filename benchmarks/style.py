@@ -160,7 +160,8 @@ def time_and_memory() -> None:
           f"peak memory {gram['peak_mb'] / energy['peak_mb']:.2f}")
 
 
-def tutorial_objective(layers, image_pixels: int) -> objectives.Objective:
+def tutorial_objective(layers, content_layer: str,
+                       image_pixels: int) -> objectives.Objective:
   """The Keras tutorial's loss, in caffe pixel units, as an Objective.
 
   Its style term per layer is ||F F^T - S S^T||^2 / (4 * 3^2 * N^2), F the
@@ -181,9 +182,9 @@ def tutorial_objective(layers, image_pixels: int) -> objectives.Objective:
 
   def content_term(activations, images_, targets):
     del images_
-    key = style_losses.content_key(stylization.DEFAULT_CONTENT_LAYER)
+    key = style_losses.content_key(content_layer)
     return tf.reduce_sum(tf.square(
-        activations[stylization.DEFAULT_CONTENT_LAYER] - targets[key]),
+        activations[content_layer] - targets[key]),
                          axis=[1, 2, 3])
 
   def tv_term(activations, images_, targets):
@@ -214,7 +215,8 @@ def race() -> None:
   content, style = _images(_RACE_SIZE.value)
   targets = stylizer.targets(style, content)
   objective = tutorial_objective(
-      list(stylizer.style_layers), int(np.prod(content.shape[:2])))
+      list(stylizer.style_layers), stylizer.content_layer,
+      int(np.prod(content.shape[:2])))
   features = stylizer.features
   start = tf.constant(content[None])
   goal = 0.1 * _style_level(objective, features, start, targets)

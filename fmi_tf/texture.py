@@ -12,16 +12,13 @@ import tensorflow as tf
 from fmi_tf import errors
 
 ORDERS = (1, 2)
-# relu1_1 ... relu5_1, the layers of Gatys et al.
-DEFAULT_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1",
-                  "block4_conv1", "block5_conv1")
 
 
 def energies(code: tf.Tensor, order: int = 1) -> tf.Tensor:
   """Returns the energy of each map of [B, H, W, C] activations: [B, C].
 
   Args:
-    code: activations (non-negative after VGG's ReLU).
+    code: activations (non-negative after a ReLU).
     order: 1 for the spatial mean, 2 for the root mean square.
 
   Raises:

@@ -63,6 +63,66 @@ def test_reallocation_inverts_towards_its_targets(keras_backbone, photo):
   assert after < 0.8 * before
 
 
+def test_style_transfer_defaults_to_the_networks_own_layers(keras_backbone,
+                                                           photo, rng):
+  stylizer = stylization.Stylizer(keras_backbone, stylization.StyleConfig(
+      optimizer=_OPTIMIZER))
+  assert list(stylizer.style_layers) == list(tiny_mobilenet.INVERTIBLE)
+  assert stylizer.content_layer == "pw_relu"
+  style = rng.uniform(size=(20, 24, 3)).astype(np.float32)
+  result = stylizer.stylize(style, photo)
+  style_loss = {
+      when: sum(value for name, value in losses.items()
+                if name.startswith("loss/style/"))
+      for when, losses in (("before", result.initial_losses),
+                           ("after", result.losses))}
+  assert style_loss["after"] < 0.8 * style_loss["before"]
+
+
+def test_a_vgg19_name_is_checked_against_the_network(keras_backbone):
+  with pytest.raises(errors.LayerError,
+                     match="unknown layer 'relu4_2' for .*mine.keras"):
+    stylization.Stylizer(keras_backbone, stylization.StyleConfig(
+        content_layer="relu4_2"))
+  with pytest.raises(errors.LayerError, match="unknown layer 'block1_conv1'"):
+    reallocation.ReallocationConfig(layers=("block1_conv1",)).for_network(
+        keras_backbone)
+
+
+def test_reallocation_defaults_to_the_two_shallowest_style_layers(
+    keras_backbone, photo):
+  reallocator = reallocation.Reallocator(
+      keras_backbone, reallocation.ReallocationConfig(optimizer=_OPTIMIZER))
+  assert reallocator.layers == ["conv1_relu", "dw_relu"]
+  targets = reallocator.targets(photo, [0])
+  grey = np.full((1, *photo.shape), 0.5, np.float32)
+  result = reallocator.invert(photo, [0])
+  distance = {
+      when: sum(np.sum(np.square(reallocator.codes(images)[layer] - target))
+                for layer, target in targets.items())
+      for when, images in (("before", grey), ("after", result.images))}
+  assert distance["after"] < 0.8 * distance["before"]
+
+
+@pytest.mark.parametrize("kind,layers", [
+    ("energy", tuple(tiny_mobilenet.INVERTIBLE)),
+    ("gram", ("sum_relu", "swish_conv")), ("gap", ("swish_conv",))])
+def test_each_encoder_defaults_to_the_networks_layers(keras_backbone, kind,
+                                                      layers):
+  config = encoder.EncoderConfig(kind=kind)
+  assert config.for_network(keras_backbone).statistic_layers == layers
+  images = np.random.default_rng(2).uniform(
+      size=(2, SIZE, SIZE, 3)).astype(np.float32)
+  descriptors = encoder.build(keras_backbone, config)(images).numpy()
+  assert descriptors.shape == (
+      2, encoder.descriptor_size(keras_backbone, config))
+  assert descriptors.shape[1] == encoder.descriptor_size(
+      keras_backbone, encoder.EncoderConfig(kind=kind, layers=layers))
+  assert not np.allclose(descriptors[0], descriptors[1])
+  np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
+                             rtol=1e-5)
+
+
 def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
   config = encoder.EncoderConfig(kind="energy", layers=_LAYERS)
   encoder_model = encoder.build(keras_backbone, config)

@@ -67,10 +67,12 @@ def test_two_worker_processes_fill_the_cache_training_reads(
       pipeline_args=_TWO_PROCESSES, **_SIZES)
   assert (result.images, result.shards, result.encoded) == (12, 3, 12)
   shards = [n for n in os.listdir(cache_dir) if "-of-00003.npz" in n]
-  # One file per shard and statistic: energy and gram of their layers.
+  # One file per shard and statistic: energy and gram of the network's
+  # default layers.
+  net = networks.load(tiny_keras)
   keys = {k.name for kind in ("energy", "gram")
           for k in texture_encoder.statistic_keys(
-              texture_encoder.EncoderConfig(kind=kind))}
+              texture_encoder.EncoderConfig(kind=kind).for_network(net))}
   assert len(shards) == 3 * len(keys)
   for kind in ("energy", "gram"):
     from_shards = _encoded(tiny_keras, folder, cache_dir, kind)
@@ -140,7 +142,7 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
 def test_the_cache_reads_the_shard_files_beside_its_file(tmp_path):
   cache = descriptor_cache.DescriptorCache(str(tmp_path), {"dataset": "d"})
   key = texture_encoder.statistic_keys(
-      texture_encoder.EncoderConfig(kind="gap"))[0]
+      texture_encoder.EncoderConfig(kind="gap", layers=("block5_conv4",)))[0]
   path = cache.path(1.0, key)
   values = {f"img{i}": (i % 2, np.full(3, i, np.float32)) for i in range(4)}
   for index, names in enumerate((["img0", "img1"], ["img2", "img3"])):

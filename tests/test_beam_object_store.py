@@ -385,7 +385,8 @@ def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
   expected = {n: b for n, b in _local_files(local).items()}
   assert sorted(objects) == sorted(expected)
   statistics = texture_encoder.statistic_keys(
-      texture_encoder.EncoderConfig(kind="energy"))
+      texture_encoder.EncoderConfig(kind="energy").for_network(
+          networks.load(tiny_keras)))
   assert sum(n.endswith("-of-00003.npz") for n in objects) == 3 * len(
       statistics)
   for name, data in expected.items():

@@ -48,7 +48,7 @@ def test_energy_concatenates_every_layer_in_network_order(tiny_backbone,
                                                           images):
   config = encoder.EncoderConfig(
       kind="energy", order=2, layers=("relu3_1", "relu1_1"),
-      signed_sqrt=False, l2=False)
+      signed_sqrt=False, l2=False).for_network(tiny_backbone)
   assert config.layers == ("block1_conv1", "block3_conv1")
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   codes = feature_model.feature_model(tiny_backbone, config.layers)(images)
@@ -147,13 +147,17 @@ def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
               if f.endswith(".npz")]) == 2 * files_per_cache
 
 
-def test_each_kind_has_its_own_default_layers():
-  assert encoder.EncoderConfig(kind="gap").statistic_layers == (
-      "block5_conv4",)
-  assert encoder.EncoderConfig(kind="energy").layers == (
-      texture.DEFAULT_LAYERS)
-  assert encoder.EncoderConfig(kind="gram", layers=("relu1_1",)).layers == (
-      "block1_conv1",)
+def test_each_kind_has_its_own_default_layers_on_vgg19(tiny_backbone):
+  def layers(kind, **given):
+    return encoder.EncoderConfig(kind=kind, **given).for_network(
+        tiny_backbone).statistic_layers
+
+  assert layers("gap") == ("block5_conv4",)
+  assert layers("energy") == ("block1_conv1", "block2_conv1", "block3_conv1",
+                              "block4_conv1", "block5_conv1")
+  assert layers("gram") == ("block4_conv1", "block5_conv1")
+  assert layers("gram", layers=("relu2_1", "relu1_1")) == (
+      "block1_conv1", "block2_conv1")
 
 
 def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
@@ -253,9 +257,10 @@ def test_the_cache_encodes_with_the_encoders_own_layers(
 
 def test_statistics_are_structured_keys_named_one_way(tmp_path,
                                                       tiny_backbone):
-  gram = encoder.EncoderConfig(kind="gram", layers=("relu2_1",), gram_dim=8)
+  gram = encoder.EncoderConfig(kind="gram", layers=("relu2_1",),
+                               gram_dim=8).for_network(tiny_backbone)
   gap = encoder.EncoderConfig(kind="gap", layers=("relu1_1", "relu3_1"),
-                              order=2)
+                              order=2).for_network(tiny_backbone)
   assert encoder.statistic_keys(gram) == (
       encoder.Statistic("block2_conv1", "gram", gram_dim=8),)
   assert encoder.statistic_keys(gap) == (encoder.Statistic("block3_conv1"),)

@@ -15,6 +15,7 @@ from tensorflow_serving.apis import predict_pb2
 from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
@@ -156,11 +157,14 @@ def exports(tiny_backbone, tmp_path_factory):
   old = classifier.LinearClassifier(fitted.weights, fitted.bias, CLASSES,
                                     fitted.temperature)
   base = str(tmp_path_factory.mktemp("exports"))
-  new_model = trained_model.TrainedModel(encoder_model, config, SIZE, fitted)
+  network = networks.record(tiny_backbone)
+  new_model = trained_model.TrainedModel(encoder_model, config, SIZE, fitted,
+                                         network)
   return (new_model,
           export.export(new_model, base, "texture")["texture"],
           export.export(trained_model.TrainedModel(
-              encoder_model, config, SIZE, old), base, "old")["old"])
+              encoder_model, config, SIZE, old, network), base,
+              "old")["old"])
 
 
 def _photos(tmp_path):

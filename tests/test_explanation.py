@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from fmi_tf import errors
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
@@ -23,7 +24,8 @@ def clf(tiny_backbone):
   descriptors = model(images.astype(np.float32)).numpy()
   fitted = classifier.train(descriptors, np.arange(12) % 3, CLASSES)
   return training.TextureClassifier(
-      trained_model.TrainedModel(model, config, SIZE, fitted), {})
+      trained_model.TrainedModel(model, config, SIZE, fitted,
+                                 networks.record(tiny_backbone)), {})
 
 
 def test_a_hand_computed_contribution():

@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
@@ -81,7 +82,8 @@ def model(tiny_backbone):
   train = generator.uniform(size=(9, SIZE, SIZE, 3)).astype(np.float32)
   descriptors = encoder_model(train).numpy()
   fitted = classifier.train(descriptors, np.arange(9) % 3, CLASSES)
-  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted)
+  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted,
+                                   networks.record(tiny_backbone))
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +153,8 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
 @pytest.mark.parametrize("kind", encoder.KINDS)
 def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                                               tmp_path):
-  config = encoder.EncoderConfig(kind=kind, scales=(1.0, 0.5))
+  config = encoder.EncoderConfig(kind=kind, scales=(1.0, 0.5)).for_network(
+      real_backbone)
   assert config.statistic_layers[-1] in ("block5_conv1", "block5_conv4")
   encoder_model = encoder.build(real_backbone, config)
   size = 48
@@ -159,7 +162,8 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
       np.float32)
   fitted = classifier.train(encoder_model(train).numpy(), np.arange(6) % 3,
                             CLASSES)
-  model = trained_model.TrainedModel(encoder_model, config, size, fitted)
+  model = trained_model.TrainedModel(encoder_model, config, size, fitted,
+                                     networks.record(real_backbone))
   trained_model.save(str(tmp_path / "model"), model)
   paths = export.export(str(tmp_path / "model"), str(tmp_path / "exports"),
                         "deep")
@@ -173,6 +177,27 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
       model.encoder(export.fit_batch(photos[0], size)).numpy())
   for name in ("serving_default", "serving_uint8"):
     _assert_ranked_and_aligned(answer[name], expected)
+
+
+@pytest.mark.real_weights
+def test_a_record_naming_no_network_is_read_as_vgg19s(real_backbone,
+                                                       tmp_path):
+  config = encoder.EncoderConfig(kind="energy", layers=("relu1_1",))
+  encoder_model = encoder.build(real_backbone, config)
+  images = np.random.default_rng(4).uniform(size=(4, 16, 16, 3)).astype(
+      np.float32)
+  fitted = classifier.train(encoder_model(images).numpy(), np.arange(4) % 2,
+                            ("a", "b"))
+  directory = tmp_path / "model"
+  trained_model.save(str(directory), trained_model.TrainedModel(
+      encoder_model, config, 16, fitted, networks.record(real_backbone)))
+  record = json.loads((directory / trained_model.CONFIG_FILE).read_text())
+  del record["network"]  # as written before records named their network
+  (directory / trained_model.CONFIG_FILE).write_text(json.dumps(record))
+  loaded = trained_model.load(str(directory))
+  assert loaded.network == networks.record(real_backbone)
+  np.testing.assert_allclose(loaded.encoder(images), encoder_model(images),
+                             rtol=1e-5, atol=1e-6)
 
 
 def test_encoder_and_classifier_exports_compose(exported, model, photos):

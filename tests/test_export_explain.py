@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.config import model_server_config_pb2
 
+from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
@@ -33,7 +34,8 @@ def _model(backbone, kind="energy", mean=True):
   if not mean:
     fitted = classifier.LinearClassifier(fitted.weights, fitted.bias,
                                          CLASSES, fitted.temperature)
-  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted)
+  return trained_model.TrainedModel(encoder_model, config, SIZE, fitted,
+                                   networks.record(backbone))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
 from fmi_tf.nets import preprocessing
 from fmi_tf.nets import weights
 from tests import tiny_vgg
@@ -19,20 +19,20 @@ from tests import tiny_vgg
                                            ("pool4", "block4_pool"),
                                            (" relu1_1 ", "block1_conv1")])
 def test_canonical_name_accepts_both_spellings(name, expected):
-  assert layers.canonical_name(name) == expected
+  assert vgg19_names.canonical_name(name) == expected
 
 
 @pytest.mark.parametrize("name", ["conv6_1", "block3_conv5", "fc6", ""])
 def test_unknown_layer_lists_valid_names(name):
   with pytest.raises(errors.LayerError, match="block5_conv4"):
-    layers.canonical_name(name)
+    vgg19_names.canonical_name(name)
 
 
 def test_vgg19_has_16_convolutions_in_order():
-  assert len(layers.CONV_LAYERS) == 16
+  assert len(vgg19_names.CONV_LAYERS) == 16
   model = keras.applications.VGG19(include_top=False, weights=None)
   names = [layer.name for layer in model.layers[1:]]
-  assert names == list(layers.FEATURE_LAYERS)
+  assert names == list(vgg19_names.FEATURE_LAYERS)
 
 
 def test_preprocessing_round_trips(rng):
@@ -108,7 +108,7 @@ def test_weights_file_loads_by_name_and_records_coverage(tmp_path):
 def test_layer_beyond_coverage_is_refused_with_covered_names():
   backbone = feature_model.Backbone(tiny_vgg.tiny_vgg19_model(),
                                     frozenset({"block1_conv1", "block1_conv2"}),
-                                    "partial.h5")
+                                    "partial.h5", feature_model.VGG19)
   feature_model.feature_model(backbone, ["block1_conv2"])
   with pytest.raises(
       errors.WeightsError,
@@ -161,7 +161,7 @@ def test_failed_download_names_the_file_to_get(monkeypatch, tmp_path):
 
 @pytest.mark.real_weights
 def test_real_weights_cover_the_whole_network(real_backbone):
-  assert real_backbone.covered_layers == set(layers.CONV_LAYERS)
+  assert real_backbone.covered_layers == set(vgg19_names.CONV_LAYERS)
   kernel = real_backbone.model.get_layer("block1_conv1").kernel.numpy()
   # Trained first-layer filters are smooth: neighbouring taps correlate.
   flat = kernel.transpose(3, 2, 0, 1).reshape(-1, 9)
@@ -175,7 +175,7 @@ def test_real_weights_cover_the_whole_network(real_backbone):
 def test_partial_real_weights_refuse_deeper_layers(block1_3_weights_path):
   backbone = feature_model.vgg19(block1_3_weights_path)
   assert backbone.covered_layers == {
-      name for name in layers.CONV_LAYERS if name[5] in "123"
+      name for name in vgg19_names.CONV_LAYERS if name[5] in "123"
   }
   with pytest.raises(errors.WeightsError, match="block4_conv1"):
     feature_model.feature_model(backbone, ["relu4_1"])

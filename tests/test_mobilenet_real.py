@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+from PIL import Image
 import pytest
 
 import fmi_tf
@@ -15,6 +16,8 @@ from fmi_tf.io import images
 from fmi_tf.io import progress
 from fmi_tf.nets import networks
 from fmi_tf.optim import optimization
+from fmi_tf.recognition import encoder
+from fmi_tf.style import reallocation
 from tests import tool_runs
 
 pytestmark = pytest.mark.real_weights
@@ -126,3 +129,94 @@ def test_a_bad_model_is_one_line(mobilenet_weights_path, tmp_path):
       f"--out={tmp_path}")
   tool_runs.assert_one_line_error(process, "fmi-invert",
                                   "unknown model 'mobilenet_v9'")
+
+
+def _stripes(size: int) -> np.ndarray:
+  """Diagonal stripes, [size, size, 3] RGB in [0, 1]: a style unlike a cat."""
+  phase = np.add.outer(np.arange(size), np.arange(size)) // 4 % 2
+  return np.repeat(phase[..., None], 3, axis=2).astype(np.float32) * 0.8 + 0.1
+
+
+@pytest.mark.slow
+def test_stylize_with_the_defaults_moves_towards_the_style(mobilenet):
+  styled = fmi_tf.stylize(mobilenet, _stripes(64), images.load_image(None, 64),
+                          size=64, steps=40, progress=False)
+  style_terms = [name for name in styled.losses
+                 if name.startswith("loss/style/")]
+  assert [name.split("/")[-1] for name in style_terms] == [
+      "conv1_relu", "conv_pw_3_relu", "conv_dw_7_relu", "conv_dw_10_relu",
+      "conv_pw_13_relu"]
+  assert "loss/content/conv_pw_8_relu" in styled.losses
+  before, after = (sum(losses[name] for name in style_terms)
+                   for losses in (styled.initial_losses, styled.losses))
+  assert after < 0.7 * before
+
+
+@pytest.mark.slow
+def test_reallocate_with_the_defaults_approaches_its_codes(mobilenet):
+  cat = images.load_image(None, 64)
+  result = fmi_tf.reallocate(mobilenet, cat, seeds=[0], size=64, steps=100,
+                             progress=False)
+  assert result.layers == ("conv1_relu", "conv_pw_3_relu")
+  reallocator = reallocation.Reallocator(mobilenet,
+                                         reallocation.ReallocationConfig())
+  targets = reallocator.targets(cat, [0])
+
+  def distances(images_):
+    codes = reallocator.codes(images_)
+    return np.asarray([float(np.sum(np.square(codes[layer] - target))
+                             / np.sum(np.square(target)))
+                       for layer, target in targets.items()])
+
+  # ReLU6 caps every map at 6, and random shares (concentration 0.1) ask
+  # some maps for more: the codes are approached at every layer, not reached.
+  grey = np.full((1, *cat.shape), 0.5, np.float32)
+  assert np.all(distances(result.images) < 0.97 * distances(grey))
+
+
+@pytest.mark.parametrize("kind", encoder.KINDS)
+def test_a_default_texture_encoder_encodes_mobilenet_features(mobilenet,
+                                                             kind):
+  config = encoder.EncoderConfig(kind=kind).for_network(mobilenet)
+  layers = {"energy": ("conv1_relu", "conv_pw_3_relu", "conv_dw_7_relu",
+                       "conv_dw_10_relu", "conv_pw_13_relu"),
+            "gram": ("conv_dw_10_relu", "conv_pw_13_relu"),
+            "gap": ("conv_pw_13_relu",)}[kind]
+  assert config.statistic_layers == layers
+  pictures = np.stack([images.cover_and_crop(images.load_image(None),
+                                             (64, 64, 3)),
+                       _stripes(64)])
+  descriptors = encoder.build(mobilenet, encoder.EncoderConfig(kind=kind))(
+      pictures).numpy()
+  assert descriptors.shape == (2, encoder.descriptor_size(mobilenet, config))
+  np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
+                             rtol=1e-5)
+  assert not np.allclose(descriptors[0], descriptors[1], atol=1e-3)
+
+
+@pytest.mark.slow
+def test_texture_train_defaults_to_mobilenets_layers(mobilenet,
+                                                     mobilenet_weights_path,
+                                                     tmp_path):
+  generator = np.random.default_rng(3)
+  for name in ("striped", "noisy"):
+    os.makedirs(tmp_path / "data" / name)
+    for i in range(4):
+      pixels = (_stripes(64) if name == "striped"
+                else generator.uniform(size=(64, 64, 3)))
+      Image.fromarray(images.to_uint8(pixels)).save(
+          tmp_path / "data" / name / f"{i}.png")
+  out = tmp_path / "run"
+  process = tool_runs.run_tool(
+      "fmi-texture-train", "--model=mobilenet",
+      f"--weights={mobilenet_weights_path}",
+      f"--dataset=folder:{tmp_path / 'data'}", "--test_fraction=0.5",
+      "--encoder=energy", "--image_size=64", f"--out={out}")
+  assert process.returncode == 0, process.stderr[-3000:]
+  record = json.loads((out / "model" / "encoder.json").read_text())
+  layers = ["conv1_relu", "conv_pw_3_relu", "conv_dw_7_relu",
+            "conv_dw_10_relu", "conv_pw_13_relu"]
+  assert record["encoder"]["layers"] == layers
+  assert record["network"]["network"] == "mobilenet"
+  report = json.loads((out / "report.json").read_text())
+  assert report["descriptor_size"] == sum(map(mobilenet.num_filters, layers))

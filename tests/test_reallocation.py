@@ -237,3 +237,16 @@ def test_seeds_in_chunks_give_the_images_of_one_batch(tiny_backbone, photo):
 def test_a_bad_seed_batch_is_refused(batch_size):
   with pytest.raises(errors.ArgumentError, match="batch_size"):
     reallocation.ReallocationConfig(batch_size=batch_size)
+
+
+def test_layers_default_to_the_networks_two_shallowest_style_layers(
+    tiny_backbone):
+  def layers(**given):
+    return reallocation.ReallocationConfig(**given).for_network(
+        tiny_backbone).layers
+
+  assert layers() == ("block1_conv1", "block2_conv1")
+  assert layers(layers=("relu3_1", "conv1_1")) == ("block1_conv1",
+                                                   "block3_conv1")
+  with pytest.raises(errors.LayerError, match="unknown layer 'fc7'"):
+    layers(layers=("fc7",))

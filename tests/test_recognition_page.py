@@ -186,7 +186,8 @@ def test_a_gram_classifier_has_no_recognition_page(tiny_backbone, tmp_path):
   images = np.random.default_rng(2).uniform(size=(4, SIZE, SIZE, 3))
   fitted = classifier.train(model(images.astype(np.float32)).numpy(),
                             np.arange(4) % 2, CLASSES)
-  gram = trained_model.TrainedModel(model, config, SIZE, fitted)
+  gram = trained_model.TrainedModel(model, config, SIZE, fitted,
+                                    networks.record(tiny_backbone))
   with pytest.raises(errors.ArgumentError, match="Gram entries"):
     recognition_page.write_recognition_page(gram, str(tmp_path / "page"))
   assert not (tmp_path / "page").exists()

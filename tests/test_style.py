@@ -13,6 +13,7 @@ from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.io import summaries
+from fmi_tf.nets import default_layers
 from fmi_tf.nets import feature_model
 from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
@@ -60,20 +61,30 @@ def test_losses_come_as_total_and_named_terms(tiny_backbone, photo, rng):
 
 
 @pytest.mark.parametrize("spec,expected", [
-    ("relu1_1=0.5", ("block1_conv1", 0.5)), ("conv2_1", ("block2_conv1", 1.0)),
+    ("relu1_1=0.5", ("relu1_1", 0.5)), (" conv2_1", ("conv2_1", 1.0)),
     ("block3_conv1=2e-1", ("block3_conv1", 0.2)),
-    ("relu1_1=0", ("block1_conv1", 0.0))])
+    ("relu1_1=0", ("relu1_1", 0.0))])
 def test_parse_style_layer(spec, expected):
   assert stylization.parse_style_layer(spec) == expected
 
 
 @pytest.mark.parametrize("spec,error,phrase", [
     ("relu1_1=heavy", errors.ArgumentError, "not a number"),
-    ("relu1_1=nan", errors.ArgumentError, "finite"),
-    ("relu9_1=1", errors.LayerError, "unknown layer")])
+    ("relu1_1=nan", errors.ArgumentError, "finite")])
 def test_parse_style_layer_refuses(spec, error, phrase):
   with pytest.raises(error, match=phrase):
     stylization.parse_style_layer(spec)
+
+
+def test_parsed_layers_are_checked_against_the_network(tiny_backbone):
+  config = stylization.StyleConfig(
+      style_layers=(stylization.parse_style_layer("conv1_1=1"),))
+  assert config.for_network(tiny_backbone).style_layers == (
+      ("block1_conv1", 1.0),)
+  with pytest.raises(errors.LayerError, match="unknown layer 'block9_conv1'"):
+    stylization.StyleConfig(
+        style_layers=(stylization.parse_style_layer("relu9_1=1"),)
+    ).for_network(tiny_backbone)
 
 
 @pytest.mark.parametrize("settings,phrase", [
@@ -92,7 +103,7 @@ def test_config_refuses_bad_settings(settings, phrase):
 def test_uncovered_layer_is_refused(tiny_backbone):
   partial = feature_model.Backbone(tiny_backbone.model,
                                    frozenset({"block1_conv1", "block1_conv2"}),
-                                   "partial")
+                                   "partial", feature_model.VGG19)
   with pytest.raises(errors.WeightsError, match="block2_conv1"):
     stylization.Stylizer(partial, stylization.StyleConfig(
         style_layers=_LAYERS, content_layer="relu1_2"))
@@ -168,11 +179,11 @@ def test_energy_synthesis_cuts_energy_distance_by_90_percent(
   stylizer = stylization.Stylizer(real_backbone, config)
   start = stylizer.initial_image(style, None)
   result = stylizer.stylize(style)
-  model = feature_model.feature_model(real_backbone, texture.DEFAULT_LAYERS,
-                                      config.pooling)
+  layers = default_layers.style_layers(real_backbone)
+  model = feature_model.feature_model(real_backbone, layers, config.pooling)
   def distance(image):
     vectors = [tf.concat([texture.energies(model(x)[layer])
-                          for layer in texture.DEFAULT_LAYERS], axis=-1)
+                          for layer in layers], axis=-1)
                for x in (image, style[None])]
     return float(tf.norm(vectors[0] - vectors[1]) / tf.norm(vectors[1]))
 
@@ -193,7 +204,9 @@ def test_default_transfer_carries_the_style_and_keeps_the_content(
                           steps_per_call=50)))
   stylizer = stylization.Stylizer(real_backbone, config)
   assert stylizer.content_layer == "block4_conv2"
-  assert list(stylizer.style_layers) == list(texture.DEFAULT_LAYERS)
+  assert list(stylizer.style_layers) == [
+      "block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1",
+      "block5_conv1"]
   result = stylizer.stylize(style, content)
   moved, ratio = stylizer.carried(content, style, result.image)
   assert moved >= 0.65

@@ -5,7 +5,8 @@ import os
 from PIL import Image
 import pytest
 
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
+from tests import tiny_mobilenet
 from tests import tool_runs
 
 
@@ -14,7 +15,7 @@ def block1_3_weights(tmp_path_factory):
   """VGG19-shaped random weights covering blocks 1 to 3, like the real file."""
   return tool_runs.random_vgg19_weights(
       str(tmp_path_factory.mktemp("weights") / "block1-3.h5"),
-      layers.CONV_LAYERS[:8])
+      vgg19_names.CONV_LAYERS[:8])
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,42 @@ def test_reallocate_writes_one_png_per_seed_and_a_grid(param, block1_3_weights,
   assert process.returncode == 0, process.stderr
   assert sorted(os.listdir(
       tmp_path / "out")) == ["grid.png", "seed_0002.png", "seed_0003.png"]
+
+
+@pytest.fixture(scope="module")
+def tiny_other_network(tmp_path_factory):
+  """A network that is not VGG19, as a .keras file."""
+  path = str(tmp_path_factory.mktemp("model") / "tiny_mobilenet.keras")
+  tiny_mobilenet.tiny_mobilenet_model(seed=2).save(path)
+  return path
+
+
+@pytest.mark.slow
+def test_the_tools_default_to_the_layers_of_the_network_given(
+    tiny_other_network, pictures, tmp_path):
+  model = [f"--model={tiny_other_network}", "--preprocessing=tf"]
+  stylized = tool_runs.run_tool(
+      "fmi-stylize", *model, f"--style={pictures}/style.png", "--size=24",
+      "--steps=2", f"--logdir={tmp_path}/log", f"--out={tmp_path}/out.png")
+  assert stylized.returncode == 0, stylized.stderr
+  assert (tmp_path / "out.png").is_file()
+  reallocated = tool_runs.run_tool(
+      "fmi-reallocate", *model, "--seeds=0", "--size=24", "--steps=2",
+      f"--out={tmp_path}/reallocated")
+  assert reallocated.returncode == 0, reallocated.stderr
+  assert sorted(os.listdir(tmp_path / "reallocated")) == [
+      "grid.png", "seed_0000.png"]
+
+
+@pytest.mark.slow
+def test_a_vgg19_layer_on_another_network_is_one_line(tiny_other_network,
+                                                      pictures, tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-stylize", f"--model={tiny_other_network}", "--preprocessing=tf",
+      f"--style={pictures}/style.png", "--size=24", "--steps=1",
+      "--content_layer=relu4_2", f"--out={tmp_path}/out.png")
+  tool_runs.assert_one_line_error(process, "fmi-stylize",
+                                  "unknown layer 'relu4_2'")
 
 
 _BAD_STYLIZE_ARGS = [

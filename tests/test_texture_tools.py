@@ -116,8 +116,8 @@ def test_eval_prints_one_row_per_encoder(small_folder, real_weights_path,
       if line.split()[:1] in (["energy"], ["gap"])
   ]
   assert [(r[0], r[1]) for r in rows] == [
-      ("energy", str(sum(_WIDTHS[layer] for layer in
-                         encoder.DEFAULT_LAYERS["energy"]))),
+      ("energy", str(sum(_WIDTHS[f"block{block}_conv1"]
+                         for block in range(1, 6)))),
       ("gap", "512")]
   assert all(r[3] == "±" for r in rows)
 

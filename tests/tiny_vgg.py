@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from fmi_tf.nets import feature_model
-from fmi_tf.nets import layers
+from fmi_tf.nets import vgg19_names
 
 WIDTHS = {1: 4, 2: 6, 3: 8, 4: 8, 5: 8}
 
@@ -20,7 +20,7 @@ def tiny_vgg19_model(seed: int = 0) -> keras.Model:
   inputs = keras.Input((None, None, 3), name="input_layer")
   x = inputs
   rng = np.random.default_rng(seed)
-  for name in layers.FEATURE_LAYERS:
+  for name in vgg19_names.FEATURE_LAYERS:
     block = int(name[5])
     if name.endswith("pool"):
       x = keras.layers.MaxPooling2D(2, 2, name=name)(x)
@@ -36,9 +36,11 @@ def tiny_vgg19_model(seed: int = 0) -> keras.Model:
 
 
 def tiny_backbone(seed: int = 0) -> feature_model.Backbone:
-  """Returns the tiny network as a backbone covering every convolution."""
+  """Returns the tiny network as a backbone covering every convolution,
+  known as vgg19 (so VGG19's names, paper spellings and defaults apply)."""
   return feature_model.Backbone(tiny_vgg19_model(seed),
-                                frozenset(layers.CONV_LAYERS), "tiny")
+                                frozenset(vgg19_names.CONV_LAYERS), "tiny",
+                                feature_model.VGG19)
 
 
 def save_legacy_h5(model: keras.Model, path: str, layer_names) -> None:

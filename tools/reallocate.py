@@ -33,8 +33,9 @@ _MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, reallocation.MODES,
                           "random shares, or the style's energies by rank.")
 _STYLE = flags.DEFINE_string("style", None, "Style image (--mode=rank only).")
 _SEEDS = flags.DEFINE_string("seeds", "0:8", "Seeds: 0:8 or 0,4,7.")
-_LAYERS = flags.DEFINE_list("layers", list(_DEFAULTS.layers),
-                            "Layers reallocated and matched.")
+_LAYERS = flags.DEFINE_list(
+    "layers", [], "Layers reallocated and matched; default: the network's "
+    "two shallowest style layers (VGG19: relu1_1, relu2_1).")
 _CONCENTRATION = flags.DEFINE_float(
     "concentration", _DEFAULTS.concentration, "Dirichlet parameter of the "
     "random shares: 1 is uniform on the simplex; lower values give each "

@@ -31,12 +31,13 @@ _OUT = flags.DEFINE_string(
     "out", None, "Output image: .png, or .jpg/.jpeg for JPEG.", required=True)
 _METHOD = flags.DEFINE_enum("method", _DEFAULTS.method, style_losses.METHODS,
                             "Match energy vectors or Gram matrices.")
-_CONTENT_LAYER = flags.DEFINE_string("content_layer", _DEFAULTS.content_layer,
-                                     "Layer whose code keeps the content.")
+_CONTENT_LAYER = flags.DEFINE_string(
+    "content_layer", None, "Layer whose code keeps the content; default: "
+    "the network's (VGG19: relu4_2).")
 _STYLE_LAYER = flags.DEFINE_multi_string(
-    "style_layer", [f"{layer}={weight:g}"
-                    for layer, weight in _DEFAULTS.style_layers],
-    "Style layer and weight, layer=weight; repeat the flag for each layer.")
+    "style_layer", [], "Style layer and weight, layer=weight; repeat the "
+    "flag for each layer. Default: the network's, weight 1 each (VGG19: "
+    "relu1_1 to relu5_1).")
 _CONTENT_WEIGHT = flags.DEFINE_float(
     "content_weight", _DEFAULTS.content_weight, "Weight of the content term.",
     lower_bound=0)

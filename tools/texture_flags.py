@@ -42,9 +42,9 @@ TFDS_DOWNLOAD = flags.DEFINE_boolean(
     "Let tensorflow-datasets download and prepare.")
 LAYERS = flags.DEFINE_list(
     "layers", [], "Layers of the descriptor (gap: the deepest); default "
-    "the encoder's own: " + "; ".join(
-        f"{kind} {','.join(layers)}"
-        for kind, layers in encoder.DEFAULT_LAYERS.items()) + ".")
+    "the encoder's own on the network: energy its style layers, gram the "
+    "two deepest of them, gap its deepest invertible layer (VGG19: energy "
+    "relu1_1,...,relu5_1; gram relu4_1,relu5_1; gap relu5_4).")
 GRAM_DIM = flags.DEFINE_integer(
     "gram_dim", encoder.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
     "this many channels by a fixed 1x1 projection (0: never).",

@@ -147,7 +147,7 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
   data_spec = (dataset if isinstance(dataset, DatasetSpec)
                else DatasetSpec(dataset))
   backbone = spec.load()
-  configs = [training.encoder_config(e) for e in encoders]
+  configs = [training.encoder_config(e, backbone) for e in encoders]
   if not configs:
     raise errors.ArgumentError("give at least one encoder")
   for config in configs:  # Checks the layers against the network.

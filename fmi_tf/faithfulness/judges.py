@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.nets import default_layers
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 
@@ -26,8 +27,8 @@ from fmi_tf.nets import networks
 _BATCH = 16
 # The default layers of the second network (keras.applications' MobileNet).
 MOBILENET_LAYERS = ("conv_pw_1_relu", "conv_pw_3_relu", "conv_pw_5_relu")
-# The layers of the same-network statistic (relu1_1, relu2_1, relu3_1).
-SAME_NETWORK_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1")
+# Layers of the same-network statistic: on VGG19 relu1_1, relu2_1, relu3_1.
+_SAME_NETWORK_LAYERS = 3
 # Oriented band energies: octave bands of the spectrum by orientation.
 _BANDS = 4
 _ORIENTATIONS = 4
@@ -157,8 +158,7 @@ def same_network_judge(net, layers: Optional[Sequence[str]] = None
   """
   backbone = networks.network(net)
   if layers is None:
-    layers = (SAME_NETWORK_LAYERS if backbone.network == feature_model.VGG19
-              else backbone.invertible_layers[:3])
+    layers = default_layers.shallowest(backbone, _SAME_NETWORK_LAYERS)
   return network_judge(backbone, layers, "same-network", circular=True)
 
 

@@ -26,7 +26,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import feature_model
 
 STRATEGIES = ("default", "mirrored")
 
@@ -68,8 +68,8 @@ def replica_devices(strategy: tf.distribute.Strategy) -> list[Optional[str]]:
     return [None]
 
 
-def _backbone_on(backbone: vgg_feature_model.Backbone,
-                 device: Optional[str]) -> vgg_feature_model.Backbone:
+def _backbone_on(backbone: feature_model.Backbone,
+                 device: Optional[str]) -> feature_model.Backbone:
   """Returns a copy of the backbone whose weights live on `device`."""
   if device is None:
     return backbone
@@ -82,7 +82,7 @@ def _backbone_on(backbone: vgg_feature_model.Backbone,
 class DistributedInverter:
   """Inverts one layer's filters on every local replica of a strategy."""
 
-  def __init__(self, backbone: vgg_feature_model.Backbone, layer: str,
+  def __init__(self, backbone: feature_model.Backbone, layer: str,
                config: filters.InversionConfig,
                strategy: tf.distribute.Strategy,
                writer: Optional[summaries.SummaryWriter] = None):

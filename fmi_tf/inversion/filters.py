@@ -29,7 +29,7 @@ from fmi_tf.optim import parameterization
 from fmi_tf.optim import renderer
 from fmi_tf.io import index_lists
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
@@ -191,7 +191,7 @@ def check_filter(index: int, num_filters: int) -> None:
         f"filters (0 to {num_filters - 1})")
 
 
-def layer_record(backbone: vgg_feature_model.Backbone, layer: str) -> dict:
+def layer_record(backbone: feature_model.Backbone, layer: str) -> dict:
   """Returns what every record of a layer's inverted filters carries.
 
   Args:
@@ -243,7 +243,7 @@ class FilterInverter:
   batch of filters.
   """
 
-  def __init__(self, backbone: vgg_feature_model.Backbone, layer: str,
+  def __init__(self, backbone: feature_model.Backbone, layer: str,
                config: InversionConfig = InversionConfig(),
                writer: Optional[summaries.SummaryWriter] = None,
                objective: Optional[objectives.Objective] = None):

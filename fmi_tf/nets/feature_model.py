@@ -1,8 +1,8 @@
 """Networks sliced into multi-output feature models.
 
-A `Backbone` is a Keras CNN without its top (VGG19 by default, any
-keras.applications network, a user's model, or the tiny networks the tests
-build) together with the layers whose weights were loaded and the
+A `Backbone` is a Keras CNN without its top (VGG19, any keras.applications
+network, a user's model, or the tiny networks the tests build), the name it
+goes by, together with the layers whose weights were loaded and the
 preprocessing its input needs. `feature_model` slices it: RGB images in
 [0, 1] go in, a dict of the requested layers' activations comes out, and
 nothing deeper than the requested layers is built. Batch normalisation runs
@@ -19,9 +19,9 @@ import keras
 from fmi_tf import errors
 from fmi_tf.nets import activations
 from fmi_tf.nets import graph
-from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.nets import precision as precision_lib
 from fmi_tf.nets import preprocessing
+from fmi_tf.nets import vgg19_names
 from fmi_tf.nets import weights as vgg_weights
 
 POOLING_MODES = ("max", "avg")
@@ -39,8 +39,9 @@ class Backbone:
     model: a functional Keras model with one image input, in network order.
     covered_layers: layers whose weights were loaded from `source`.
     source: where the weights came from, for messages.
-    network: `vgg19` (layer names also in the paper's spelling), a
-      keras.applications name, or the path of a .keras file.
+    network: what the network is: `vgg19` (layer names also in the paper's
+      spelling), a keras.applications name, the path of a .keras file, or
+      a user's model's name (`networks.network`).
     preprocessing: how RGB [0, 1] becomes the model's input (a mode of
       `preprocessing.MODES`).
     options: the network's construction options, e.g. (("alpha", 0.25),).
@@ -48,7 +49,7 @@ class Backbone:
   model: keras.Model
   covered_layers: frozenset[str]
   source: str
-  network: str = VGG19
+  network: str
   preprocessing: str = preprocessing.CAFFE
   options: tuple[tuple[str, float], ...] = ()
 
@@ -83,7 +84,7 @@ class Backbone:
     name = errors.check_text("layer", layer, errors.LayerError).strip()
     if self.network == VGG19 and (self.logits is None
                                   or layer != self.logits[0]):
-      return vgg_layers.canonical_name(layer)
+      return vgg19_names.canonical_name(layer)
     if name not in self._order:
       raise errors.LayerError(
           f"unknown layer {name!r} for {self.network}; valid layers: "
@@ -150,10 +151,10 @@ def vgg19(weights: str = vgg_weights.IMAGENET) -> Backbone:
   """
   path = vgg_weights.resolve_weights(weights)
   loaded = vgg_weights.read_weights(path)
-  if not loaded.covered_layers & frozenset(vgg_layers.CONV_LAYERS):
+  if not loaded.covered_layers & frozenset(vgg19_names.CONV_LAYERS):
     raise errors.WeightsError(f"{path} holds no VGG19 convolution weights")
   model = keras.applications.VGG19(include_top=False, weights=None)
-  return Backbone(model, vgg_weights.assign(model, loaded), path)
+  return Backbone(model, vgg_weights.assign(model, loaded), path, VGG19)
 
 
 def check_covered(backbone: Backbone, layer_names: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ from fmi_tf import errors
 from fmi_tf.nets import applications
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import keras_file
-from fmi_tf.nets import layers as vgg_layers
+from fmi_tf.nets import vgg19_names
 from fmi_tf.nets import weights as weights_files
 
 DEFAULT = feature_model.VGG19
@@ -182,7 +182,7 @@ def layer_table(backbone: feature_model.Backbone) -> list[str]:
   width = max(len(name) for name in invertible)
   lines = []
   for name in invertible:
-    alias = (f"  {vgg_layers.paper_name(name)}"
+    alias = (f"  {vgg19_names.paper_name(name)}"
              if backbone.network == feature_model.VGG19 else "")
     lines.append(f"{name:<{width}}{alias}  {backbone.num_filters(name)}")
   return lines

@@ -37,9 +37,10 @@ DEFAULT_FOLDS = 10
 Encoders = Union[Sequence[training.Encoder], Mapping[str, training.Encoder]]
 
 
-def _labelled(encoders: Encoders
+def _labelled(encoders: Encoders, net: feature_model.Backbone
               ) -> dict[str, texture_encoder.EncoderConfig]:
-  """{label: configuration}; a kind or configuration is labelled by kind.
+  """{label: configuration on the network}; a kind or configuration is
+  labelled by kind.
 
   Raises:
     ArgumentError: for no encoder, an unknown kind or a label given twice.
@@ -51,10 +52,10 @@ def _labelled(encoders: Encoders
         "encoders must be a list of encoder kinds or configurations, or "
         f"{{label: encoder}}, not {errors.shown(encoders)}")
   if isinstance(encoders, Mapping):
-    labelled = {label: training.encoder_config(e)
+    labelled = {label: training.encoder_config(e, net)
                 for label, e in encoders.items()}
   else:
-    configs = [training.encoder_config(e) for e in encoders]
+    configs = [training.encoder_config(e, net) for e in encoders]
     labelled = {config.kind: config for config in configs}
     if len(labelled) < len(configs):
       raise errors.ArgumentError(
@@ -171,7 +172,7 @@ def evaluate_texture_encoders(
   folds = limits.check_count("folds", folds, 1, limits.MAX_FOLDS)
   if cache_dir is not None:
     cache_dir = errors.check_path("cache_dir", cache_dir)
-  configs = _labelled(encoders)
+  configs = _labelled(encoders, net)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, [s for c in configs.values() for s in c.scales],
                         image_size, batch_size)

@@ -17,8 +17,11 @@ Three descriptors are built from per-layer statistics (`texture`):
   the ReLU, so these are post-ReLU). It equals the first-order energy of
   that one layer; `energy` differs by concatenating several layers.
 
-Each kind has its own default layers (`DEFAULT_LAYERS`), chosen by 10-fold
-accuracy on dtd10 (README, texture recognition).
+Each kind has its own default layers (`default_layers_of_kind`), taken from
+the network's style layers (`fmi_tf.nets.default_layers`): `energy` all of
+them, `gram` the two deepest, `gap` the network's deepest invertible layer. On
+VGG19 (relu1_1 ... relu5_1; relu4_1 and relu5_1; relu5_4) these were chosen
+by 10-fold accuracy on dtd10 (README, texture recognition).
 
 Multi-scale (as FV-CNN): the statistics are averaged over copies of the
 image resized by each factor in `scales`. Then each layer's part is
@@ -42,17 +45,12 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.nets import default_layers
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
 
 KINDS = ("energy", "gram", "gap")
 STATISTICS = ("energy", "gram")
-DEFAULT_LAYERS = {
-    "energy": texture.DEFAULT_LAYERS,
-    "gram": ("block4_conv1", "block5_conv1"),
-    "gap": ("block5_conv4",),
-}
 DEFAULT_GRAM_DIM = 64
 DESCRIPTOR = "descriptor"
 _PROJECTION_SEED = 1608
@@ -64,9 +62,9 @@ class EncoderConfig:
 
   Attributes:
     kind: `energy`, `gram` or `gap`.
-    layers: layers (VGG19's in either spelling; other networks' in network
-      order); `gap` uses the last (deepest) only; empty for the kind's
-      `DEFAULT_LAYERS` (VGG19's).
+    layers: layers (VGG19's names in either spelling); `gap` uses the
+      deepest only; empty for the kind's `default_layers_of_kind` on the
+      network, filled in by `for_network`.
     order: energy order, 1 (mean) or 2 (root mean square).
     scales: image resize factors whose statistics are averaged.
     signed_sqrt: apply sign(x) sqrt(|x|) to each statistic.
@@ -83,8 +81,6 @@ class EncoderConfig:
 
   def __post_init__(self):
     errors.check_choice("encoder", self.kind, KINDS)
-    if not self.layers:
-      object.__setattr__(self, "layers", DEFAULT_LAYERS[self.kind])
     if self.gram_dim < 0:
       raise errors.ArgumentError(
           f"gram_dim must be 0 or positive, not {self.gram_dim}")
@@ -93,13 +89,30 @@ class EncoderConfig:
         for s in self.scales):
       raise errors.ArgumentError(
           f"scales must be finite positive factors, not {self.scales}")
-    object.__setattr__(self, "layers", layer_list(self.layers))
+    object.__setattr__(self, "layers", layer_names(self.layers))
     object.__setattr__(self, "scales", tuple(float(s) for s in self.scales))
     errors.check_choice("energy order", self.order, texture.ORDERS)
 
+  def for_network(self, backbone: feature_model.Backbone) -> "EncoderConfig":
+    """This config with the kind's `default_layers_of_kind` if no layers
+    are given, and every layer under the network's own name, in network
+    order.
+
+    Raises:
+      LayerError: for a layer the network does not have.
+    """
+    layers = self.layers or default_layers_of_kind(backbone, self.kind)
+    return dataclasses.replace(self, layers=tuple(
+        backbone.network_order(backbone.canonical_names(layers))))
+
   @property
   def statistic_layers(self) -> tuple[str, ...]:
-    """The layers whose statistics form the descriptor."""
+    """The layers whose statistics form the descriptor, once `for_network`
+    gave the config its layers."""
+    if not self.layers:
+      raise errors.LayerError(
+          f"the {self.kind} encoder's layers are its network's defaults: "
+          "call for_network(backbone) first")
     return self.layers[-1:] if self.kind == "gap" else self.layers
 
   def to_dict(self) -> dict:
@@ -237,6 +250,7 @@ class TextureDescriptor(keras.layers.Layer):
 def descriptor_size(backbone: feature_model.Backbone,
                     config: EncoderConfig) -> int:
   """The length of the descriptors `build(backbone, config)` computes."""
+  config = config.for_network(backbone)
   sizes = [backbone.num_filters(layer) for layer in config.statistic_layers]
   if config.kind == "gram":
     if config.gram_dim:
@@ -249,9 +263,12 @@ def build(backbone: feature_model.Backbone,
           config: EncoderConfig) -> keras.Model:
   """Builds the encoder: images [B, H, W, 3] RGB [0, 1] -> [B, D].
 
+  Its `TextureDescriptor` holds `config.for_network(backbone)`.
+
   Raises:
     LayerError, WeightsError: for layers unknown or not covered by weights.
   """
+  config = config.for_network(backbone)
   features = feature_model.feature_model(backbone, config.statistic_layers)
   inputs = keras.Input((None, None, 3), name="images")
   outputs = TextureDescriptor(features, config, name=DESCRIPTOR)(inputs)
@@ -278,6 +295,7 @@ def check_image_sizes(backbone: feature_model.Backbone,
   """Raises ArgumentError if a scale makes the images too small for the
   encoder's layers (`smallest_image_size`)."""
   for config in configs:
+    config = config.for_network(backbone)
     needed = smallest_image_size(backbone, config.statistic_layers)
     for scale in config.scales:
       side = round(image_size * scale)
@@ -307,7 +325,34 @@ def statistics_layer(backbone: feature_model.Backbone,
                          scale)
 
 
-def layer_list(names: Sequence[str]) -> tuple[str, ...]:
-  """Keras-spelled layer names, VGG19's in network order (for flags and
-  records); other networks' layers keep the order given."""
-  return tuple(vgg_layers.network_order(vgg_layers.spellings(names)))
+def default_layers_of_kind(backbone: feature_model.Backbone,
+                           kind: str) -> tuple[str, ...]:
+  """The layers an encoder of `kind` reads on the network unless told.
+
+  Examples:
+    >>> encoder.default_layers_of_kind(fmi_tf.network("vgg19"), "gram")
+    ('block4_conv1', 'block5_conv1')
+
+  Raises:
+    ArgumentError: for an unknown kind.
+  """
+  errors.check_choice("encoder", kind, KINDS)
+  if kind == "gap":
+    return (default_layers.deepest(backbone),)
+  style = default_layers.style_layers(backbone)
+  return style[-2:] if kind == "gram" else style
+
+
+def layer_names(names: Sequence[str]) -> tuple[str, ...]:
+  """The layer names as given, stripped, without duplicates; the network
+  checks them (`EncoderConfig.for_network`).
+
+  Raises:
+    LayerError: if `names` is not a list of texts.
+  """
+  if (isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple))):
+    raise errors.LayerError(
+        f"layers must be a list of layer names, not {errors.shown(names)}")
+  return tuple(dict.fromkeys(
+      errors.check_text("layer", name, errors.LayerError).strip()
+      for name in names))

@@ -28,8 +28,10 @@ from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.io import directories
 
 RUN_SUBDIRECTORY = "model"
-_VGG19 = {"network": feature_model.VGG19, "preprocessing": "caffe",
-          "options": {}}
+# A record written before records named their network is VGG19's, the only
+# network fmi_tf then knew.
+_UNNAMED_NETWORK = {"network": feature_model.VGG19, "preprocessing": "caffe",
+                    "options": {}}
 CONFIG_FILE = "encoder.json"
 WEIGHTS_FILE = "encoder.weights.h5"
 
@@ -40,7 +42,8 @@ class TrainedModel:
 
   Attributes:
     encoder: the encoder model.
-    config: what the encoder computes.
+    config: what the encoder computes; a config without layers takes the
+      encoder's (its network's defaults, `EncoderConfig.for_network`).
     image_size: the side of the square images it was trained on.
     classifier: the linear classifier.
     network: the encoder's network, as `networks.record` describes it.
@@ -49,7 +52,12 @@ class TrainedModel:
   config: texture_encoder.EncoderConfig
   image_size: int
   classifier: linear.LinearClassifier
-  network: dict = dataclasses.field(default_factory=lambda: dict(_VGG19))
+  network: dict
+
+  def __post_init__(self):
+    if not self.config.layers:
+      object.__setattr__(self, "config", texture_encoder.descriptor_layer(
+          self.encoder).config)
 
   @property
   def class_names(self) -> tuple[str, ...]:
@@ -102,7 +110,7 @@ def load(directory: str) -> TrainedModel:
       record = json.load(f)
     config = texture_encoder.EncoderConfig.from_dict(record["encoder"])
     image_size = int(record["image_size"])
-    network = record.get("network", _VGG19)
+    network = record.get("network", _UNNAMED_NETWORK)
     backbone = networks.architecture(network, directory)
   except (ValueError, KeyError, TypeError) as e:
     raise errors.ArgumentError(f"cannot read {config_path}: {e}") from None

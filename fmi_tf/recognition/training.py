@@ -51,15 +51,19 @@ Images = Union[str, os.PathLike, np.ndarray, Sequence]
 Encoder = Union[str, texture_encoder.EncoderConfig]
 
 
-def encoder_config(encoder: Encoder) -> texture_encoder.EncoderConfig:
-  """The configuration of an encoder kind, or the configuration itself.
+def encoder_config(encoder: Encoder, backbone: feature_model.Backbone
+                   ) -> texture_encoder.EncoderConfig:
+  """The configuration of an encoder kind, or the configuration itself,
+  with the network's default layers where it names none
+  (`EncoderConfig.for_network`).
 
   Raises:
     ArgumentError: for an unknown kind.
+    LayerError: for a layer the network does not have.
   """
-  if isinstance(encoder, texture_encoder.EncoderConfig):
-    return encoder
-  return texture_encoder.EncoderConfig(kind=encoder)
+  if not isinstance(encoder, texture_encoder.EncoderConfig):
+    encoder = texture_encoder.EncoderConfig(kind=encoder)
+  return encoder.for_network(backbone)
 
 
 def _decoded(image) -> tf.Tensor:
@@ -313,7 +317,7 @@ def train_texture_classifier(
   progress = errors.check_callable("progress", progress)
   if cache_dir is not None:
     cache_dir = errors.check_path("cache_dir", cache_dir)
-  config = encoder_config(encoder)
+  config = encoder_config(encoder, net)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, config.scales, image_size, batch_size)
   data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,

@@ -17,7 +17,8 @@ uniform map, so the target code always holds exactly the energies asked for.
 
 The reallocated codes are inverted to images with `optimization.Minimizer`,
 one batch element per seed, minimising `objectives.code_distance` summed over
-the layers.
+the layers: by default the network's two shallowest style layers
+(`default_layers.style_layers`; on VGG19 relu1_1 and relu2_1).
 """
 
 import dataclasses
@@ -32,9 +33,9 @@ from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import default_layers
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
 
 MODES = ("random", "rank")
 
@@ -145,7 +146,9 @@ class ReallocationConfig:
 
   Attributes:
     mode: `"random"` or `"rank"`.
-    layers: layers whose codes are reallocated and matched.
+    layers: layers whose codes are reallocated and matched (VGG19's names
+      in either spelling); empty for the network's two shallowest style
+      layers (`default_layers.style_layers`).
     concentration: Dirichlet parameter of the random shares (`random` only):
       below 1 the energy gathers on a few maps per layer.
     tv_weight: weight of the total-variation prior.
@@ -157,7 +160,7 @@ class ReallocationConfig:
     optimizer: the loop's settings.
   """
   mode: str = "random"
-  layers: tuple[str, ...] = ("block1_conv1", "block2_conv1")
+  layers: tuple[str, ...] = ()
   concentration: float = 0.1
   tv_weight: float = 0.0
   noise_std: float = 0.1
@@ -168,20 +171,36 @@ class ReallocationConfig:
 
   def __post_init__(self):
     errors.check_choice("mode", self.mode, MODES)
-    if not self.layers:
-      raise errors.ArgumentError("at least one layer is needed")
-    vgg_layers.spellings(self.layers)
+    if (isinstance(self.layers, (str, bytes))
+        or not isinstance(self.layers, (list, tuple))):
+      raise errors.LayerError(
+          f"layers must be a list of layer names, not "
+          f"{errors.shown(self.layers)}")
+    for layer in self.layers:
+      errors.check_text("layer", layer, errors.LayerError)
     for name in ("concentration", "tv_weight", "noise_std"):
       errors.check_non_negative(name, getattr(self, name))
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
     limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
 
+  def for_network(self, backbone: feature_model.Backbone
+                  ) -> "ReallocationConfig":
+    """This config with the network's default layers if none are given,
+    and every layer under the network's own name, in network order.
+
+    Raises:
+      LayerError: for a layer the network does not have.
+    """
+    layers = self.layers or default_layers.style_layers(backbone)[:2]
+    return dataclasses.replace(self, layers=tuple(
+        backbone.network_order(backbone.canonical_names(layers))))
+
 
 class Reallocator:
   """Reallocates an image's energies and inverts the codes to images."""
 
-  def __init__(self, backbone: vgg_feature_model.Backbone,
+  def __init__(self, backbone: feature_model.Backbone,
                config: ReallocationConfig = ReallocationConfig(),
                objective: Optional[objectives.Objective] = None):
     """Builds the feature model and the compiled loop.
@@ -193,11 +212,12 @@ class Reallocator:
         layers it reads join the feature model.
 
     Raises:
+      LayerError: for a layer the network does not have.
       WeightsError: for a layer the weights do not cover.
     """
+    config = config.for_network(backbone)
     self.config = config
-    self.layers = backbone.network_order(
-        backbone.canonical_names(config.layers))
+    self.layers = list(config.layers)
     total = sum((objectives.code_distance(layer) for layer in self.layers),
                 objectives.Objective(()))
     if config.tv_weight:

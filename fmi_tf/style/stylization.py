@@ -5,10 +5,12 @@ content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
 Without a content image it is a texture synthesised from the style's
 representation alone, at the style image's size, from mid-grey plus noise.
 
-Defaults: style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 (Gatys et
-al.) and content at relu4_2, starting from the content image; the weights
-were chosen with `benchmarks/style.py --part=transfer` on real photos and
-DTD styles (README, style transfer).
+Defaults: the network's style and content layers (`default_layers`: on
+VGG19 style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 as Gatys et al.,
+content at relu4_2; on another network five style layers spread over its
+invertible layers and content three fifths of the way down), starting from
+the content image; the weights were chosen with `benchmarks/style.py
+--part=transfer` on real photos and DTD styles (README, style transfer).
 """
 
 import dataclasses
@@ -22,14 +24,12 @@ from fmi_tf import texture
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
-from fmi_tf.nets import feature_model as vgg_feature_model
+from fmi_tf.nets import default_layers
+from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
-from fmi_tf.nets import layers as vgg_layers
 from fmi_tf.style import losses as style_losses
 
 INITS = ("content", "noise")
-DEFAULT_STYLE_LAYERS = tuple((layer, 1.0) for layer in texture.DEFAULT_LAYERS)
-DEFAULT_CONTENT_LAYER = "block4_conv2"
 DEFAULT_OPTIMIZER = optimization.OptimizerConfig(
     steps=300, learning_rate=0.02, schedule="cosine", steps_per_call=25,
     tolerance=0.0)
@@ -41,8 +41,10 @@ class StyleConfig:
 
   Attributes:
     method: `"energy"` or `"gram"`.
-    style_layers: (layer, weight) pairs, either spelling of the names.
-    content_layer: the layer whose code keeps the content.
+    style_layers: (layer, weight) pairs (VGG19's names in either spelling);
+      empty for the network's `default_layers.style_layers`, weight 1 each.
+    content_layer: the layer whose code keeps the content; None for the
+      network's `default_layers.content_layer`.
     content_weight: weight of the content term.
     style_weight: weight of the sum of style terms.
     tv_weight: weight of the total-variation prior.
@@ -54,8 +56,8 @@ class StyleConfig:
     optimizer: the loop's settings.
   """
   method: str = "energy"
-  style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
-  content_layer: str = DEFAULT_CONTENT_LAYER
+  style_layers: tuple[tuple[str, float], ...] = ()
+  content_layer: Optional[str] = None
   content_weight: float = 3.0
   style_weight: float = 10.0
   tv_weight: float = 1.0
@@ -69,34 +71,56 @@ class StyleConfig:
   def __post_init__(self):
     style_losses.check_method(self.method)
     errors.check_choice("init", self.init, INITS)
-    if not (isinstance(self.style_layers, (list, tuple)) and self.style_layers
+    if not (isinstance(self.style_layers, (list, tuple))
             and all(isinstance(pair, (list, tuple)) and len(pair) == 2
                     for pair in self.style_layers)):
       raise errors.ArgumentError(
-          "style_layers must be one or more (layer, weight) pairs, not "
+          "style_layers must be (layer, weight) pairs, not "
           f"{errors.shown(self.style_layers)}")
-    vgg_layers.spellings([self.content_layer,
-                                *(layer for layer, _ in self.style_layers)])
+    for layer, _ in self.style_layers:
+      errors.check_text("style layer", layer, errors.LayerError)
+    if self.content_layer is not None:
+      errors.check_text("content layer", self.content_layer,
+                        errors.LayerError)
     for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
       errors.check_non_negative(name, getattr(self, name))
     for layer, weight in self.style_layers:
       errors.check_non_negative(f"the weight of style layer {layer}", weight)
     optimization.check_seed(self.seed)
-    if not any(weight > 0 for _, weight in self.style_layers):
+    if self.style_layers and not any(
+        weight > 0 for _, weight in self.style_layers):
       raise errors.ArgumentError("all style layer weights are zero")
     if self.style_weight == 0:
       raise errors.ArgumentError("style weight is zero: nothing to match")
+
+  def for_network(self, backbone: feature_model.Backbone) -> "StyleConfig":
+    """This config with the network's default layers where none are given
+    and every layer under the network's own name.
+
+    Raises:
+      LayerError: for a layer the network does not have.
+    """
+    style_layers = self.style_layers or tuple(
+        (layer, 1.0) for layer in default_layers.style_layers(backbone))
+    return dataclasses.replace(
+        self, style_layers=tuple(
+            (backbone.canonical_name(layer), weight)
+            for layer, weight in style_layers),
+        content_layer=backbone.canonical_name(
+            self.content_layer or default_layers.content_layer(backbone)))
 
 
 def parse_style_layer(spec: str) -> tuple[str, float]:
   """Parses `relu1_1=1.0` (or a bare `relu1_1`, weight 1) into (layer, weight).
 
+  The layer is checked against the network when the config meets it
+  (`StyleConfig.for_network`).
+
   Raises:
     ArgumentError: if the weight is not a number.
-    LayerError: for an unknown layer.
   """
   name, _, weight_text = spec.partition("=")
-  layer = vgg_layers.spelling(name)
+  layer = name.strip()
   if not weight_text.strip():
     return layer, 1.0
   try:
@@ -129,7 +153,7 @@ class StyleResult(NamedTuple):
 class Stylizer:
   """Builds the feature model, objective and compiled loop once; reusable."""
 
-  def __init__(self, backbone: vgg_feature_model.Backbone,
+  def __init__(self, backbone: feature_model.Backbone,
                config: StyleConfig = StyleConfig(),
                writer: Optional[summaries.SummaryWriter] = None,
                objective: Optional[objectives.Objective] = None):
@@ -143,14 +167,15 @@ class Stylizer:
         terms; the layers it reads join the feature model.
 
     Raises:
+      LayerError: for a layer the network does not have.
       WeightsError: for a layer the weights do not cover.
     """
+    config = config.for_network(backbone)
     self.config = config
     self._writer = writer or summaries.SummaryWriter(None)
-    self.style_layers = {backbone.canonical_name(layer): weight
-                         for layer, weight in config.style_layers
+    self.style_layers = {layer: weight for layer, weight in config.style_layers
                          if weight > 0}
-    self.content_layer = backbone.canonical_name(config.content_layer)
+    self.content_layer = config.content_layer
     self._style_objective = sum(
         (weight * style_losses.style(layer, config.method,
                                      config.energy_order)
@@ -160,7 +185,7 @@ class Stylizer:
                             else objectives.as_objective(objective))
     self._layers = backbone.canonical_names(
         [*self.objective(True).layers, self.content_layer])
-    self.features = vgg_feature_model.feature_model(
+    self.features = feature_model.feature_model(
         backbone, self._layers, config.pooling)
     self._model = backbone.model
     self._minimizers = {}
