@@ -2,6 +2,7 @@
 refused, unreadable records are redone, and the same run gives the same
 bytes."""
 
+import dataclasses
 import json
 import logging
 
@@ -57,7 +58,7 @@ def test_another_image_under_any_name_is_refused(tiny_backbone, photo, atlas):
 
 def test_other_weights_are_refused(photo, atlas):
   other = tiny_vgg.tiny_backbone(seed=1)
-  other = type(other)(other.model, other.covered_layers, "other weights")
+  other = dataclasses.replace(other, source="other weights")
   with pytest.raises(errors.OutputError, match="network.weights"):
     fmi_tf.draw_atlas(other, [_LAYER], str(atlas), image=photo, **_FAST)
 
