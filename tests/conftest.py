@@ -83,6 +83,14 @@ def brodatz_root():
 
 
 @pytest.fixture(scope="session")
+def tiny_keras(tmp_path_factory):
+  """The tiny VGG-named model saved as a `.keras` file, as a user gives one."""
+  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
+  tiny_vgg.tiny_vgg19_model().save(path)
+  return path
+
+
+@pytest.fixture(scope="session")
 def photo():
   """The embedded default photo as inversions take it by default: cut to a
   32 px square."""

@@ -29,13 +29,6 @@ _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
 
 
 @pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
-
-
-@pytest.fixture(scope="module")
 def single_process_atlas(tiny_keras, tmp_path_factory):
   out = str(tmp_path_factory.mktemp("single"))
   draw.draw_atlas(networks.load(tiny_keras), _LAYERS, out, progress=False,

@@ -15,19 +15,11 @@ from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import datasets
-from tests import tiny_vgg
 from tests import tool_runs
 
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
 _SIZES = {"image_size": 16, "batch_size": 4}
-
-
-@pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
 
 
 @pytest.fixture(scope="module")

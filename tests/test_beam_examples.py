@@ -18,6 +18,7 @@ from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import networks
 from tests import dying_shards
+from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -25,13 +26,6 @@ _LAYERS = ["block1_conv1", "block2_conv1"]
 _OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
-
-
-@pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +38,9 @@ def other_keras(tmp_path_factory):
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
   """Seven 30 x 36 pictures of two classes: dark noise and bright stripes."""
-  root = tmp_path_factory.mktemp("data")
-  rng = np.random.default_rng(0)
-  for name, count in (("dark", 3), ("stripes", 4)):
-    (root / name).mkdir()
-    for i in range(count):
-      pixels = rng.uniform(0, 80 if name == "dark" else 255, (30, 36, 3))
-      if name == "stripes":
-        pixels[::4] = 255
-      Image.fromarray(pixels.astype(np.uint8)).save(root / name / f"{i}.png")
-  return f"folder:{root}"
+  return "folder:" + noise_folders.noise_classes(
+      tmp_path_factory.mktemp("data"), {"dark": 3, "stripes": 4},
+      striped=("stripes",))
 
 
 def _single_process(model, folder, out):

@@ -11,19 +11,11 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from tests import tiny_vgg
 from tests import tool_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.beam]
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
                   "--direct_running_mode=multi_processing"]
-
-
-@pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
 
 
 def _interrupt(command, written: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,6 @@ import json
 import os
 
 import numpy as np
-from PIL import Image
 import pytest
 
 from fmi_tf import errors
@@ -27,6 +26,7 @@ from fmi_tf.microscope import site
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder as texture_encoder
 from tests import dying_shards
+from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -39,23 +39,10 @@ _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
 
 
 @pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
-
-
-@pytest.fixture(scope="module")
 def folder(tmp_path_factory):
   """Seven 30 x 36 noise pictures of two classes."""
-  root = tmp_path_factory.mktemp("data")
-  rng = np.random.default_rng(0)
-  for name, count in (("dark", 3), ("bright", 4)):
-    (root / name).mkdir()
-    for i in range(count):
-      pixels = rng.uniform(0, 80 if name == "dark" else 255, (30, 36, 3))
-      Image.fromarray(pixels.astype(np.uint8)).save(root / name / f"{i}.png")
-  return str(root)
+  return noise_folders.noise_classes(tmp_path_factory.mktemp("data"),
+                                     {"dark": 3, "bright": 4})
 
 
 @pytest.fixture(scope="module")

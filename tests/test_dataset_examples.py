@@ -374,13 +374,6 @@ def test_a_directory_an_unfinished_run_of_other_settings_claimed_is_refused(
   assert examples_files.read_summary(str(out))["k"] == 2
 
 
-@pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
-
-
 @pytest.mark.slow
 def test_two_tool_runs_started_together_with_other_settings_do_not_both_win(
     tiny_keras, folder, tmp_path):

@@ -20,7 +20,6 @@ from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from tests import hostile_images
-from tests import tiny_vgg
 from tests import tool_runs
 
 
@@ -225,13 +224,6 @@ def test_a_corrupt_descriptor_cache_is_encoded_again(tiny_backbone, tmp_path,
   assert not [r for r in caplog.records if "corrupt" in r.getMessage()]
 
 
-@pytest.fixture(scope="module")
-def tiny_keras_file(tmp_path_factory):
-  path = tmp_path_factory.mktemp("model") / "tiny.keras"
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return str(path)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("flag,phrase", [
     ("--C=nan", "--C=nan: must be a finite number"),
@@ -242,12 +234,12 @@ def tiny_keras_file(tmp_path_factory):
     ("--out=FILE/out", "is not a directory"),
 ])
 def test_texture_train_refuses_in_one_line_and_writes_nothing(
-    tiny_keras_file, tmp_path, flag, phrase):
+    tiny_keras, tmp_path, flag, phrase):
   dataset = _stripes(tmp_path / "data")
   (tmp_path / "FILE").write_text("")
   out_flag = [] if flag.startswith("--out") else [f"--out={tmp_path}/out"]
   finished = tool_runs.run_tool(
-      "fmi-texture-train", f"--dataset={dataset}", f"--model={tiny_keras_file}",
+      "fmi-texture-train", f"--dataset={dataset}", f"--model={tiny_keras}",
       "--image_size=16", *out_flag, flag.replace("FILE", f"{tmp_path}/FILE"))
   tool_runs.assert_one_line_error(finished, "fmi-texture-train", phrase)
   assert sorted(os.listdir(tmp_path)) == ["FILE", "data"]

@@ -12,13 +12,13 @@ import json
 import os
 
 import numpy as np
-from PIL import Image
 import pytest
 
 from fmi_tf import errors
 from fmi_tf.io import storage
 from fmi_tf.nets import networks
 from fmi_tf.recognition import training
+from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -26,23 +26,10 @@ _SIZES = {"image_size": 16, "test_fraction": 0.5}
 
 
 @pytest.fixture(scope="module")
-def tiny_keras(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
-  tiny_vgg.tiny_vgg19_model().save(path)
-  return path
-
-
-@pytest.fixture(scope="module")
 def folder(tmp_path_factory):
   """Eight 30 x 36 noise pictures of two classes, dark and bright."""
-  root = tmp_path_factory.mktemp("data")
-  rng = np.random.default_rng(0)
-  for name in ("dark", "bright"):
-    (root / name).mkdir()
-    for i in range(4):
-      pixels = rng.uniform(0, 80 if name == "dark" else 255, (30, 36, 3))
-      Image.fromarray(pixels.astype(np.uint8)).save(root / name / f"{i}.png")
-  return str(root)
+  return noise_folders.noise_classes(tmp_path_factory.mktemp("data"),
+                                     {"dark": 4, "bright": 4})
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from PIL import Image
 import pytest
 
 from fmi_tf.recognition import comparison
-from fmi_tf.recognition import encoder
 from fmi_tf.recognition import training
 from tests import tool_runs
 
