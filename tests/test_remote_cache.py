@@ -5,7 +5,7 @@ S3-compatible server (moto's, on 127.0.0.1; `tests.s3_server`);
 `fmi_tf.train_texture_classifier` and `fmi-texture-train` read them from
 the URL, encoding nothing, and fit the classifier the local copy gives. A
 URL cache of another network, image size or encoder is refused in one line.
-Skipped without `moto[server]` or Beam.
+Marked `beam`: skipped without `moto[server]` or the [beam] extra.
 """
 
 import json
@@ -21,6 +21,8 @@ from fmi_tf.recognition import training
 from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
+
+pytestmark = pytest.mark.beam
 
 _SIZES = {"image_size": 16, "test_fraction": 0.5}
 

@@ -17,6 +17,7 @@ from fmi_tf.io import object_store
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
 
+pytestmark = pytest.mark.beam
 localfilesystem = pytest.importorskip("apache_beam.io.localfilesystem")
 
 # The directory `localtest://` names; set by the `root` fixture.
