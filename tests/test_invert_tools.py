@@ -129,7 +129,11 @@ def test_atlas_resumes_and_survives_interruption(real_weights_path, tmp_path):
       "--batch_size=4", "--tolerance=0", f"--out={tmp_path}",
       f"--weights={real_weights_path}"
   ]
-  process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+  # SIGINT as a terminal's Ctrl-C delivers it, also when the tests run as a
+  # background job, whose shell starts children with SIGINT ignored.
+  process = subprocess.Popen(
+      args, stderr=subprocess.PIPE, text=True,
+      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
   deadline = time.time() + 120
   while not list(tmp_path.glob("*.json")) and time.time() < deadline:
     time.sleep(0.2)
