@@ -46,7 +46,7 @@ DEFAULT_SIZE = 128
 DEFAULT_PARAM = "fourier"
 DEFAULT_BATCH_SIZE = 16
 # Channel maximisation ran faster in float32 than in bfloat16 even on a CPU
-# with bfloat16 arithmetic (docs/speed.md#channel-maximisation-against-xplique).
+# with bfloat16 arithmetic (docs/results/speed.md#channel-maximisation-against-xplique).
 DEFAULT_PRECISION = precision_lib.FLOAT32
 NOISE_STD = 0.1
 IMAGE_STEP = "image-step"

@@ -21,7 +21,7 @@ Each kind has its own default layers (`default_layers_of_kind`), taken from
 the network's style layers (`fmi_tf.nets.default_layers`): `energy` all of
 them, `gram` the two deepest, `gap` the network's deepest invertible layer. On
 VGG19 (relu1_1 ... relu5_1; relu4_1 and relu5_1; relu5_4) these were chosen
-by 10-fold accuracy on dtd10 (README, texture recognition).
+by 10-fold accuracy on dtd10 (docs/results/recognition.md).
 
 Multi-scale (as FV-CNN): the statistics are averaged over copies of the
 image resized by each factor in `scales`. Then each layer's part is

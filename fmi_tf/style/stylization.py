@@ -10,7 +10,7 @@ VGG19 style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 as Gatys et al.,
 content at relu4_2; on another network five style layers spread over its
 invertible layers and content three fifths of the way down), starting from
 the content image; the weights were chosen with `benchmarks/style.py
---part=transfer` on real photos and DTD styles (README, style transfer).
+--part=transfer` on real photos and DTD styles (docs/results/style.md).
 """
 
 import dataclasses
