@@ -35,6 +35,7 @@ from fmi_tf import errors
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
+from fmi_tf.io import records
 from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import receptive_field
@@ -59,22 +60,13 @@ def sheet_path(out: str, layer: str, filter_id: int) -> str:
   return paths.join_under(out, layer, f"{filter_id:04d}.png")
 
 
-def _read_json(path: str) -> dict:
-  try:
-    with open(path, encoding="utf8") as f:
-      record = json.load(f)
-  except (OSError, ValueError) as e:
-    raise errors.ArgumentError(f"cannot read {path}: {e}") from None
-  if not isinstance(record, dict):
-    raise errors.ArgumentError(f"{path} is not a JSON object")
-  return record
-
-
 def read_summary(out: str) -> dict:
   """The record of a complete examples directory.
 
   Raises:
-    ArgumentError: if the directory holds no complete, readable run.
+    ArgumentError: if the directory holds no complete run.
+    RecordError: if its record does not read as a JSON object
+      (`io.records`).
   """
   if not os.path.isdir(out):
     raise errors.ArgumentError(f"examples directory not found: {out}")
@@ -83,7 +75,7 @@ def read_summary(out: str) -> dict:
     raise errors.ArgumentError(
         f"{out} holds no complete dataset examples ({SUMMARY} is missing: "
         "a run or a shard is unfinished)")
-  return _read_json(path)
+  return records.read_object(path)
 
 
 def check_version(summary: Mapping, out: str) -> None:
@@ -104,16 +96,17 @@ def read_layer(out: str, layer: str) -> dict:
   """A layer's record (see the module docstring).
 
   Raises:
-    ArgumentError: if it is missing or unreadable.
+    RecordError: if it is missing or does not read as a JSON object
+      (`io.records`).
   """
-  return _read_json(layer_path(out, layer))
+  return records.read_object(layer_path(out, layer))
 
 
 def is_complete(out: str, key: str) -> bool:
   """Whether the directory holds the finished outputs of run `key`."""
   try:
     summary = read_summary(out)
-  except errors.ArgumentError:
+  except (errors.ArgumentError, errors.RecordError):
     return False
   return summary.get("key") == key and all(
       os.path.isfile(layer_path(out, n)) for n in summary.get("layers", []))
@@ -266,7 +259,7 @@ def _remove_earlier_run(out: str, names: Sequence[str]) -> None:
   that this run does not write again, so none is shown as this run's."""
   try:
     earlier = read_summary(out)
-  except errors.ArgumentError:
+  except (errors.ArgumentError, errors.RecordError):
     return
   os.remove(paths.join_under(out, SUMMARY))
   layers = earlier.get("layers")

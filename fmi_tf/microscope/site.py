@@ -172,7 +172,7 @@ def make_site(atlas: "str | Sequence[str]", out: str,
           f"{summary.get('images')} images of {summary.get('dataset')} at "
           f"{summary.get('image_size')} px ({len(summary.get('skipped', []))}"
           " skipped).")
-    except untrusted.UntrustedFileError as e:
+    except errors.RecordError as e:
       gaps.append(f"dataset examples unreadable: {e}")
   out = outputs.prepare_directory(out)
   writer = _Writer()

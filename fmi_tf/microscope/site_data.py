@@ -17,12 +17,12 @@ describes an inversion for the nearest filters of its layer: its log power
 in 8 octave bands of spatial frequency, its gradient orientations in 8 bins
 (both as shares), and the mean and spread of each colour channel.
 
-The directories are not trusted (`io.untrusted`, `site_records`): a file
-name whose layer is not safely named (`io.paths`) or whose filter index
-passes `site_records.MAX_FILTERS` is ignored and listed; a link out of the
-directory, a special file, a file past its size limit, an image past
-`MAX_INVERSION_PIXELS` (or a crops sheet past `MAX_SHEET_PIXELS`) and a record
-with a field of the wrong type are gaps.
+The directories are not trusted (`io.untrusted`, `io.records`,
+`site_records`): a file name whose layer is not safely named (`io.paths`) or
+whose filter index passes `site_records.MAX_FILTERS` is ignored and listed;
+a link out of the directory, a special file, a file past its size limit, an
+image past `MAX_INVERSION_PIXELS` (or a crops sheet past `MAX_SHEET_PIXELS`)
+and a record with a field of the wrong type are gaps.
 """
 
 import dataclasses
@@ -38,6 +38,7 @@ from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import images as image_io
 from fmi_tf.io import paths
+from fmi_tf.io import records
 from fmi_tf.io import untrusted
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site_records
@@ -68,7 +69,8 @@ class Filter:
   layer: str
   index: int
   inversions: list[Inversion] = dataclasses.field(default_factory=list)
-  record: dict = dataclasses.field(default_factory=dict)
+  record: records.FilterRecord = dataclasses.field(
+      default_factory=records.FilterRecord)
   measures: dict = dataclasses.field(default_factory=dict)
   examples: Optional[dict] = None
   sheet: Optional[str] = None
@@ -108,11 +110,6 @@ def _scan(atlas_dir: str, ignored: list[str]
     found.setdefault(match["layer"], {}).setdefault(index, set()).add(
         match["ext"])
   return found
-
-
-def _read_record(atlas_dir: str, path: str) -> dict:
-  return site_records.atlas_record(
-      untrusted.read_json_object(atlas_dir, path))
 
 
 class Atlases:
@@ -160,12 +157,12 @@ class Atlases:
         if "json" not in scan[name][k]:
           continue
         try:
-          record = _read_record(atlas_dir, paths.join_under(
-              atlas_dir, f"{name}_{k:04d}.json"))
-        except untrusted.UntrustedFileError:
+          record = records.read_filter_record(paths.join_under(
+              atlas_dir, f"{name}_{k:04d}.json"), atlas_dir)
+        except errors.RecordError:
           continue
-        if "layer_index" in record:
-          return record["layer_index"]
+        if record.run.layer_index is not None:
+          return record.run.layer_index
     return None
 
   def layer(self, name: str) -> Layer:
@@ -192,9 +189,9 @@ def _layer_examples(examples_dir: Optional[str],
     return None, f"no dataset examples in {examples_dir}"
   try:
     summary = read_summary(examples_dir)
-    record = untrusted.read_json_object(examples_dir, path)
+    record = records.read_object(path, examples_dir)
     return site_records.examples_layer(record, summary["class_names"]), None
-  except untrusted.UntrustedFileError as e:
+  except errors.RecordError as e:
     return None, f"dataset examples unreadable: {e}"
 
 
@@ -202,10 +199,10 @@ def read_summary(examples_dir: str) -> dict:
   """The fields of an examples directory's summary that a site shows.
 
   Raises:
-    UntrustedFileError: if it is missing, unsafe to read or malformed.
+    RecordError: if it is missing, unsafe to read or malformed.
   """
-  return site_records.summary(untrusted.read_json_object(
-      examples_dir, paths.join_under(examples_dir, examples_files.SUMMARY)))
+  return site_records.summary(records.read_object(
+      paths.join_under(examples_dir, examples_files.SUMMARY), examples_dir))
 
 
 def _filter(layer: str, k: int, atlas_dirs, scans, examples,
@@ -218,11 +215,11 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
       if i == 0 or len(atlas_dirs) == 1:
         result.gaps.append("not inverted (no PNG, no record)")
       continue
-    record = {}
+    record = records.FilterRecord()
     if "json" in present:
       try:
-        record = _read_record(atlas_dir, stem + ".json")
-      except untrusted.UntrustedFileError as e:
+        record = records.read_filter_record(stem + ".json", atlas_dir)
+      except errors.RecordError as e:
         result.gaps.append(f"record unreadable: {e}")
     else:
       result.gaps.append("record missing")
@@ -238,7 +235,7 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
     else:
       result.gaps.append("image missing")
     result.inversions.append(Inversion(
-        record.get("param", f"atlas {i + 1}"), image, stem + ".png", i))
+        record.run.param or f"atlas {i + 1}", image, stem + ".png", i))
   _measure(result)
   if examples is not None:
     _attach_examples(result, examples, examples_dir)
@@ -246,14 +243,14 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
 
 
 def _measure(result: Filter) -> None:
-  stored = result.record.get("texture_measures")
-  if isinstance(stored, dict) and set(texture_measures.MEASURES) <= set(
-      stored):
+  stored = result.record.texture_measures or {}
+  if set(texture_measures.MEASURES) <= set(stored) and all(
+      site_records.is_number(stored[m]) for m in texture_measures.MEASURES):
     result.measures.update({m: stored[m] for m in texture_measures.MEASURES})
   elif result.image is not None:
     result.measures.update(texture_measures.measure(result.image / 255.0))
-  if "energy_share_gain" in result.record:
-    result.measures["energy_share_gain"] = result.record["energy_share_gain"]
+  if result.record.finite_gain is not None:
+    result.measures["energy_share_gain"] = result.record.finite_gain
 
 
 def _attach_examples(result: Filter, examples: dict,
