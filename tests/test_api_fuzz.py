@@ -292,8 +292,8 @@ def test_numpy_integers_are_taken_as_integers(tiny_backbone):
                          filters=np.arange(2), steps=np.int64(2),
                          size=np.int32(32), progress=False)
   assert result.images.shape[0] == 2 and max(result.images.shape[1:3]) == 32
-  assert [r["steps"] for r in result.records] == [2, 2]
-  assert type(result.records[0]["parameters"]["steps"]) is int
+  assert [r.steps for r in result.records] == [2, 2]
+  assert type(result.records[0].run.parameters["steps"]) is int
 
 
 @pytest.mark.parametrize("filters", [range(10**12), itertools.count(),

@@ -47,7 +47,8 @@ def test_the_readme_python_example_runs_and_draws_its_grid(
   rows = [row for row in printed if len(row) == 3]
   filters = re.search(r"filters=range\((\d+)\)", block)
   assert filters and len(rows) == int(filters[1])
-  # Each row: filter, gain, activated; an inversion raises its filter's share.
-  gains = [float(row[1]) for row in rows]
+  # Each row: filter, gain (None for a silent filter), activated; an
+  # inversion raises its filter's share.
+  gains = [float(row[1]) if row[1] != "None" else 0.0 for row in rows]
   assert sorted(int(row[0]) for row in rows) == list(range(len(rows)))
   assert sum(gain > 1 for gain in gains) >= len(gains) // 2
