@@ -11,7 +11,7 @@ is printed: 4x is linear in the pixels.
 Part 2: Gram style transfer from the content image, on the loss of the common
 Keras tutorial (style weight 1e-6 over the layers, content 2.5e-8, TV 1e-6,
 in the caffe pixel units of VGG's input), optimised by
-`optimization.Minimizer` (Adam, `stylization.DEFAULT_OPTIMIZER`) and by the
+`minimizer_lib.Minimizer` (Adam, `stylization.DEFAULT_OPTIMIZER`) and by the
 tutorial's plain SGD (learning rate 100, x0.96 every 100 steps, in caffe
 pixel units). Prints steps and seconds until the tutorial's style term is 10%
 of its initial value.
@@ -48,8 +48,8 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
-from fmi_tf.optim import optimization
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.style import losses as style_losses
@@ -237,7 +237,7 @@ def race() -> None:
 
 
 def _race_adam(objective, features, start, targets, goal):
-  minimizer = optimization.Minimizer(features, objective, dataclasses.replace(
+  minimizer = minimizer_lib.Minimizer(features, objective, dataclasses.replace(
       stylization.DEFAULT_OPTIMIZER, steps=_RACE_STEPS.value,
       steps_per_call=_CHECK_EVERY))
   reached = {}

@@ -23,6 +23,7 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf import texture
 from fmi_tf.inversion import modified_code
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
@@ -208,7 +209,7 @@ def layer_record(backbone: feature_model.Backbone, layer: str) -> dict:
           "layer_index": backbone.depth(layer)}
 
 
-def filter_energy_share(layer: str) -> optimization.MeasureFn:
+def filter_energy_share(layer: str) -> minimizer.MeasureFn:
   """The progress measure of filter inversion: the enhanced map's share.
 
   Args:
@@ -232,7 +233,7 @@ def initial_images(image: np.ndarray, filter_ids: Sequence[int],
   """Returns the starting images, one per filter, independent of batching."""
   if config.init == "image":
     return tf.repeat(tf.convert_to_tensor(image)[None], len(filter_ids), 0)
-  return optimization.grey_noise_images(
+  return minimizer.grey_noise_images(
       image.shape, [(config.seed, k) for k in filter_ids], config.noise_std)
 
 

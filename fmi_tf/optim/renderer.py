@@ -2,7 +2,7 @@
 
 A `Renderer` builds the one feature model its objective reads (layers named
 as the objective names them, the paper's VGG19 names and a head's logits
-included), the compiled loop (`optimization.Minimizer`), and runs a list of
+included), the compiled loop (`minimizer.Minimizer`), and runs a list of
 items (images to render, filters to invert) in chunks of a batch size, each
 chunk with its own starting images, targets, seeds and early-stop floors,
 reporting progress in item-steps and TensorBoard summaries per item.
@@ -19,6 +19,7 @@ from fmi_tf import errors
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -78,7 +79,7 @@ class Renderer:
                objective: objective_lib.Objective,
                config: optimization.OptimizerConfig = (
                    optimization.OptimizerConfig()),
-               *, measure: Optional[optimization.MeasureFn] = None,
+               *, measure: Optional[minimizer.MeasureFn] = None,
                writer: Optional[summaries.SummaryWriter] = None,
                **feature_options):
     """Builds the feature model and the loop.
@@ -103,7 +104,7 @@ class Renderer:
     model = feature_model.feature_model(
         backbone, list(dict.fromkeys(self.names.values())), **feature_options)
     self.features = _AliasedFeatures(model, self.names)
-    self.minimizer = optimization.Minimizer(self.features, objective, config,
+    self.minimizer = minimizer.Minimizer(self.features, objective, config,
                                             measure)
     self._writer = writer or summaries.SummaryWriter(None)
 
@@ -140,7 +141,7 @@ class Renderer:
           floors: Optional[Callable[[list], Sequence[float]]] = None,
           on_step: Optional[StepFn] = None,
           label: Callable[[object], str] = str
-          ) -> Iterator[tuple[list, optimization.MinimizeResult]]:
+          ) -> Iterator[tuple[list, minimizer.MinimizeResult]]:
     """Renders `items` in chunks of `batch_size`, yielding each chunk.
 
     Args:

@@ -15,7 +15,7 @@ uniform map, so the target code always holds exactly the energies asked for.
 * `rank`: the map with the i-th largest energy in the content takes the i-th
   largest energy of the style image at the same layer (purposeful).
 
-The reallocated codes are inverted to images with `optimization.Minimizer`,
+The reallocated codes are inverted to images with `minimizer.Minimizer`,
 one batch element per seed, minimising `objectives.code_distance` summed over
 the layers: by default the network's two shallowest style layers
 (`default_layers.style_layers`; on VGG19 relu1_1 and relu2_1).
@@ -30,6 +30,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf import texture
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
@@ -224,7 +225,7 @@ class Reallocator:
       total += config.tv_weight * objectives.total_variation()
     if objective is not None:
       total += objectives.as_objective(objective)
-    self._minimizer = optimization.Minimizer.for_objective(
+    self._minimizer = minimizer.Minimizer.for_objective(
         backbone, total, config.optimizer, pooling=config.pooling)
     self._features = self._minimizer.features
     self._model = backbone.model
@@ -270,7 +271,7 @@ class Reallocator:
   def invert(self, image: np.ndarray, seeds: Sequence[int],
              style: Optional[np.ndarray] = None,
              on_progress: Optional[SeedProgressFn] = None
-             ) -> optimization.MinimizeResult:
+             ) -> minimizer.MinimizeResult:
     """Reallocates and inverts: one image per seed, seeded noise start.
 
     The seeds run in chunks of `batch_size`; the results are those of one
@@ -304,16 +305,16 @@ class Reallocator:
       report = _chunk_progress(on_progress, chunk, offset)
       targets = self.targets(image, chunk, style)
       pairs = [(seed, 0) for seed in chunk]
-      initial = optimization.grey_noise_images(image.shape, pairs,
+      initial = minimizer.grey_noise_images(image.shape, pairs,
                                                self.config.noise_std)
       parts.append(self._minimizer.minimize(initial, targets, report, pairs))
-    return optimization.MinimizeResult(
+    return minimizer.MinimizeResult(
         *(np.concatenate(field) for field in zip(*parts)))
 
 
 def _chunk_progress(on_progress: Optional[SeedProgressFn],
                     chunk: Sequence[int], offset: int
-                    ) -> Optional[optimization.ProgressFn]:
+                    ) -> Optional[minimizer.ProgressFn]:
   """The minimiser's callback for one chunk of seeds, reporting the steps
   of the whole run."""
   if on_progress is None:

@@ -1,7 +1,7 @@
 """Style transfer and texture synthesis by matching texture statistics.
 
 The result minimises `style_weight * sum_l w_l * style_l + content_weight *
-content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
+content + tv_weight * tv` (see `style_losses`) with `minimizer.Minimizer`.
 Without a content image it is a texture synthesised from the style's
 representation alone, at the style image's size, from mid-grey plus noise.
 
@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
@@ -240,7 +241,7 @@ class Stylizer:
     if content is not None and self.config.init == "content":
       return tf.convert_to_tensor(content[None])
     shape = (content if content is not None else style).shape
-    return optimization.grey_noise_images(
+    return minimizer.grey_noise_images(
         shape, [(self.config.seed, 0)], self.config.noise_std)
 
   def stylize(self, style: np.ndarray, content: Optional[np.ndarray] = None,
@@ -262,7 +263,7 @@ class Stylizer:
     with_content = content is not None
     objective = self.objective(with_content)
     if with_content not in self._minimizers:
-      self._minimizers[with_content] = optimization.Minimizer(
+      self._minimizers[with_content] = minimizer.Minimizer(
           self.features, objective, self.config.optimizer)
     targets = self.targets(style, content)
     initial = self.initial_image(style, content)
