@@ -14,16 +14,7 @@ as a whole instead: every element goes on until all of them have stopped.
 The loop also sums the magnitude of each image's gradient over its steps
 (`MinimizeResult.attribution`): where the objective kept pulling.
 
-Early stopping: after every call of `steps_per_call` steps, an element
-stalls when its loss fell by less than `tolerance` (relative) since the
-previous call and, if the loop was given a progress measure (such as the
-enhanced filter's share of the layer's energy), that measure is positive and
-rose by less than `tolerance` too; it stops once it has stalled in `patience`
-calls in a row, so that one flat call of a noisy measure does not end it. An
-element whose measure has not passed its floor never stops early: by
-default the floor is zero (a map that has not fired yet); filter inversion
-sets it to the filter's share in the photo's code, so that no filter stops
-below the share it started from.
+When an image stops early, and what a non-finite value does: `stopping`.
 """
 
 import functools
@@ -34,12 +25,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import errors
 from fmi_tf.nets import feature_model
 from fmi_tf.optim import batch_rows
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
+from fmi_tf.optim import stopping
 
 
 class MinimizeResult(NamedTuple):
@@ -110,7 +101,7 @@ class Minimizer:
       objective: the per-image loss to minimise.
       config: optimisation settings.
       measure: a per-image progress measure that early stopping also
-        judges (see the module docstring); None judges the loss only.
+        judges (see `stopping`); None judges the loss only.
     """
     self.features = features
     self._objective = objective
@@ -258,7 +249,7 @@ class Minimizer:
         {objective_lib.ELEMENT: np.arange(batch, dtype=np.int32), **targets})
     _, losses, measures = loop.advance(state, targets, tf.constant(0))
     losses, measures = losses.numpy(), measures.numpy()
-    _check_finite(losses, "the starting images' loss")
+    stopping.check_finite(losses, "the starting images' loss")
     floors = (np.zeros(batch) if measure_floors is None
               else np.asarray(measure_floors, np.float64))
     running = np.arange(batch)
@@ -272,7 +263,7 @@ class Minimizer:
           batch_rows.gather(state, rows),
           batch_rows.narrow(targets, rows, batch), tf.constant(count))
       kept = np.flatnonzero(np.isin(rows, running))
-      _check_finite(advanced.parameters.numpy(),
+      stopping.check_finite(advanced.parameters.numpy(),
                     f"the images after {done + count} steps")
       state = batch_rows.scatter(state, running,
                                  batch_rows.gather(advanced, kept))
@@ -280,10 +271,12 @@ class Minimizer:
       previous, previous_measures = losses[running], measures[running]
       losses[running] = new_losses.numpy()[kept]
       measures[running] = new_measures.numpy()[kept]
-      _check_finite(losses, f"the loss after {done} steps")
+      stopping.check_finite(losses, f"the loss after {done} steps")
       if config.tolerance > 0:
-        stalled = self._stalled(previous, losses[running], previous_measures,
-                                measures[running], floors[running])
+        stalled = stopping.stalled(
+            previous, losses[running], config.tolerance,
+            None if self._measure is None else previous_measures,
+            measures[running], floors[running])
         stalls[running] = np.where(stalled, stalls[running] + 1, 0)
         still = stalls[running] < config.patience
         # A coupled batch goes on whole while any of its images does.
@@ -292,21 +285,10 @@ class Minimizer:
       if on_progress is not None:
         on_progress(done, _images(loop, state), losses.copy())
     result = _images(loop, state)
-    _check_finite(result, "the resulting images")
+    stopping.check_finite(result, "the resulting images")
     return MinimizeResult(result, losses,
                           state.steps.numpy().astype(np.int64), measures,
                           state.attribution.numpy())
-
-  def _stalled(self, previous, losses, previous_measures, measures, floors):
-    """Which running elements stop: see the module docstring."""
-    tolerance = self._config.tolerance
-    stalled = ((previous - losses) / np.maximum(np.abs(previous), 1e-12)
-               < tolerance)
-    if self._measure is None:
-      return stalled
-    rise = ((measures - previous_measures)
-            / np.maximum(np.abs(previous_measures), 1e-12))
-    return stalled & (measures > floors) & (rise < tolerance)
 
 
 def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
@@ -325,15 +307,6 @@ def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
   noise = tf.stack([tf.random.stateless_normal(shape, seed=list(seed))
                     for seed in seeds])
   return tf.clip_by_value(0.5 + noise_std * noise, 0.0, 1.0)
-
-
-def _check_finite(values: np.ndarray, what: str) -> None:
-  """Raises ArgumentError if any value is NaN or infinite: a result that
-  went non-finite is never returned as one."""
-  if not np.all(np.isfinite(values)):
-    raise errors.ArgumentError(
-        f"{what} went non-finite (NaN or infinity): a weight, gain or "
-        "learning rate is too large to compute with; lower it")
 
 
 def _images(loop: _Loop, state: _State) -> np.ndarray:
