@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.optim import composition
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import images
@@ -51,7 +52,7 @@ def test_losses_come_as_total_and_named_terms(tiny_backbone, photo, rng):
   objective = stylizer.objective(with_content=True)
   targets = stylizer.targets(style, photo)
   batch = tf.constant(np.stack([photo, photo[::-1]]))
-  total, terms = style_losses.total_and_terms(
+  total, terms = composition.total_and_terms(
       objective, stylizer.features(batch), batch, targets)
   assert set(terms) == {"loss/style/block1_conv1", "loss/style/block2_conv1",
                         "loss/content/block2_conv2", "loss/tv"}

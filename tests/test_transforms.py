@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from fmi_tf.optim import composition
 from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -91,7 +92,7 @@ def test_the_minimizer_builds_the_feature_model_its_objective_reads(
       optimization.OptimizerConfig(steps=30, tolerance=0.0))
   assert list(minimizer.features.output) == ["block2_conv1"]
   code = minimizer.features(photo[None])["block2_conv1"]
-  noise = minimizer_lib.grey_noise_images(photo.shape, [(0, 0)], 0.1)
+  noise = composition.grey_noise_images(photo.shape, [(0, 0)], 0.1)
   result = minimizer.minimize(noise, {"block2_conv1": code})
   start = objective(minimizer.features(noise), noise,
                     {"block2_conv1": code}).numpy()

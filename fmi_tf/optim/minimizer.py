@@ -291,23 +291,5 @@ class Minimizer:
                           state.attribution.numpy())
 
 
-def grey_noise_images(shape, seeds: Sequence[tuple[int, int]],
-                      noise_std: float) -> tf.Tensor:
-  """Mid-grey images plus seeded Gaussian noise, clipped to [0, 1].
-
-  Args:
-    shape: [H, W, 3] of each image.
-    seeds: one stateless seed pair per image; an image depends on its pair
-      only, never on the other images.
-    noise_std: standard deviation of the noise.
-
-  Returns:
-    [len(seeds), H, W, 3] float32 images.
-  """
-  noise = tf.stack([tf.random.stateless_normal(shape, seed=list(seed))
-                    for seed in seeds])
-  return tf.clip_by_value(0.5 + noise_std * noise, 0.0, 1.0)
-
-
 def _images(loop: _Loop, state: _State) -> np.ndarray:
   return loop.param.to_images(state.parameters).numpy()

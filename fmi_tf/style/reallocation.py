@@ -28,8 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import limits
 from fmi_tf import texture
+from fmi_tf.optim import composition
 from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -179,11 +179,12 @@ class ReallocationConfig:
           f"{errors.shown(self.layers)}")
     for layer in self.layers:
       errors.check_text("layer", layer, errors.LayerError)
-    for name in ("concentration", "tv_weight", "noise_std"):
-      errors.check_non_negative(name, getattr(self, name))
+    errors.check_non_negative("concentration", self.concentration)
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
-    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
+    composition.check_settings(tv_weight=self.tv_weight,
+                               noise_std=self.noise_std,
+                               batch_size=self.batch_size)
 
   def for_network(self, backbone: feature_model.Backbone
                   ) -> "ReallocationConfig":
@@ -219,12 +220,10 @@ class Reallocator:
     config = config.for_network(backbone)
     self.config = config
     self.layers = list(config.layers)
-    total = sum((objectives.code_distance(layer) for layer in self.layers),
-                objectives.Objective(()))
-    if config.tv_weight:
-      total += config.tv_weight * objectives.total_variation()
-    if objective is not None:
-      total += objectives.as_objective(objective)
+    total = composition.compose(
+        sum((objectives.code_distance(layer) for layer in self.layers),
+            objectives.Objective(())),
+        tv_weight=config.tv_weight, user=objective)
     self._minimizer = minimizer.Minimizer.for_objective(
         backbone, total, config.optimizer, pooling=config.pooling)
     self._features = self._minimizer.features
@@ -305,7 +304,7 @@ class Reallocator:
       report = _chunk_progress(on_progress, chunk, offset)
       targets = self.targets(image, chunk, style)
       pairs = [(seed, 0) for seed in chunk]
-      initial = minimizer.grey_noise_images(image.shape, pairs,
+      initial = composition.grey_noise_images(image.shape, pairs,
                                                self.config.noise_std)
       parts.append(self._minimizer.minimize(initial, targets, report, pairs))
     return minimizer.MinimizeResult(

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.optim import composition
 from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -83,11 +84,12 @@ class StyleConfig:
     if self.content_layer is not None:
       errors.check_text("content layer", self.content_layer,
                         errors.LayerError)
-    for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
+    for name in ("content_weight", "style_weight"):
       errors.check_non_negative(name, getattr(self, name))
+    composition.check_settings(tv_weight=self.tv_weight,
+                               noise_std=self.noise_std, seed=self.seed)
     for layer, weight in self.style_layers:
       errors.check_non_negative(f"the weight of style layer {layer}", weight)
-    optimization.check_seed(self.seed)
     if self.style_layers and not any(
         weight > 0 for _, weight in self.style_layers):
       raise errors.ArgumentError("all style layer weights are zero")
@@ -182,8 +184,7 @@ class Stylizer:
                                      config.energy_order)
          for layer, weight in self.style_layers.items()),
         objectives.Objective(()))
-    self._user_objective = (objectives.Objective(()) if objective is None
-                            else objectives.as_objective(objective))
+    self._user_objective = objective
     self._layers = backbone.canonical_names(
         [*self.objective(True).layers, self.content_layer])
     self.features = feature_model.feature_model(
@@ -204,13 +205,12 @@ class Stylizer:
   def objective(self, with_content: bool) -> objectives.Objective:
     """Returns the weighted objective, with or without the content term."""
     config = self.config
-    objective = config.style_weight * self._style_objective
+    main = config.style_weight * self._style_objective
     if with_content and config.content_weight:
-      objective += config.content_weight * style_losses.content(
+      main += config.content_weight * style_losses.content(
           self.content_layer)
-    if config.tv_weight:
-      objective += config.tv_weight * objectives.total_variation()
-    return objective + self._user_objective
+    return composition.compose(main, tv_weight=config.tv_weight,
+                               user=self._user_objective)
 
   def targets(self, style: np.ndarray,
               content: Optional[np.ndarray]) -> dict[str, tf.Tensor]:
@@ -229,7 +229,7 @@ class Stylizer:
   def losses(self, objective: objectives.Objective, images: tf.Tensor,
              targets: Mapping) -> dict[str, float]:
     """Returns {term name: value} and `"loss/total"` for [1, H, W, 3] images."""
-    total, terms = style_losses.total_and_terms(
+    total, terms = composition.total_and_terms(
         objective, self.features(images), images, targets)
     values = {name: float(value) for name, value in terms.items()}
     values["loss/total"] = float(total)
@@ -241,7 +241,7 @@ class Stylizer:
     if content is not None and self.config.init == "content":
       return tf.convert_to_tensor(content[None])
     shape = (content if content is not None else style).shape
-    return minimizer.grey_noise_images(
+    return composition.grey_noise_images(
         shape, [(self.config.seed, 0)], self.config.noise_std)
 
   def stylize(self, style: np.ndarray, content: Optional[np.ndarray] = None,
