@@ -19,6 +19,7 @@ from fmi_tf import errors
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
+from fmi_tf.optim import chunking
 from fmi_tf.optim import minimizer
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
@@ -163,9 +164,8 @@ class Renderer:
     Yields:
       (chunk, the minimiser's result for it).
     """
-    items = list(items)
-    for start in range(0, len(items), batch_size):
-      chunk = items[start:start + batch_size]
+    start = 0
+    for chunk in chunking.chunks(items, batch_size):
       report = self._reporter(chunk, on_step, label)
       given = {objective_lib.ELEMENT: np.arange(
           start, start + len(chunk), dtype=np.int32), **targets(chunk)}
@@ -174,6 +174,7 @@ class Renderer:
           measure_floors=None if floors is None else floors(chunk))
       report(self.config.steps, None, None)
       yield chunk, result
+      start += len(chunk)
 
   def _reporter(self, chunk: list, on_step: Optional[StepFn],
                 label: Callable[[object], str]):
@@ -181,14 +182,13 @@ class Renderer:
     with the step budget and no images when the chunk ends."""
     names = [f"loss/{label(item)}" for item in chunk]
     first, last = label(chunk[0]), label(chunk[-1])
-    reported = 0
+    counter = chunking.StepCounter()
 
     def on_progress(step, images, losses):
-      nonlocal reported
-      if on_step is not None and step > reported:
+      new = counter(step)
+      if on_step is not None and new:
         on_step(f"{first}-{last}: step {step}/{self.config.steps}",
-                len(chunk) * (step - reported))
-      reported = max(reported, step)
+                len(chunk) * new)
       if images is not None:
         self._writer.scalars(step, dict(zip(names, losses)))
         self._writer.image_grid(step, f"image/{first}-{last}", images)

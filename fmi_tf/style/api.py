@@ -20,6 +20,7 @@ from fmi_tf.io import images as image_io
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import networks
+from fmi_tf.optim import chunking
 from fmi_tf.optim import objectives
 from fmi_tf.optim import settings as settings_lib
 from fmi_tf.style import reallocation
@@ -100,7 +101,7 @@ def stylize(net: Any, style: Any, content: Any = None, *,
                              description=config.method,
                              enabled=progress) as bar:
     result = stylizer.stylize(style_rgb, content_rgb,
-                              _step_counter(bar))
+                              chunking.advancing(bar))
   writer.flush()
   return Stylized(result.image, result.initial_losses, result.losses,
                   result.steps)
@@ -190,7 +191,7 @@ def reallocate(net: Any, image: Any = None,
   with progress_lib.Progress(reallocator.total_steps(len(seed_list)),
                              unit="step", description=config.mode,
                              enabled=progress) as bar:
-    counter = _step_counter(bar)
+    counter = chunking.advancing(bar)
 
     def on_progress(step, seeds, results, losses):
       counter(step)
@@ -218,13 +219,3 @@ def _capped(image: Any, size: int, what: str) -> np.ndarray:
   return rgb
 
 
-def _step_counter(bar: progress_lib.Progress):
-  """A callback of steps done that advances `bar` by the new ones."""
-  done = 0
-
-  def on_step(step: int, *unused) -> None:
-    nonlocal done
-    bar.advance(step - done)
-    done = step
-
-  return on_step

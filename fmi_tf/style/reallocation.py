@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.optim import chunking
 from fmi_tf.optim import composition
 from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
@@ -264,8 +265,8 @@ class Reallocator:
   def total_steps(self, num_seeds: int) -> int:
     """The steps of a run of `num_seeds` seeds: the optimiser's steps once
     per chunk of `batch_size` seeds."""
-    chunks = -(-num_seeds // self.config.batch_size)
-    return chunks * self.config.optimizer.steps
+    return (len(chunking.chunks(range(num_seeds), self.config.batch_size))
+            * self.config.optimizer.steps)
 
   def invert(self, image: np.ndarray, seeds: Sequence[int],
              style: Optional[np.ndarray] = None,
@@ -296,11 +297,10 @@ class Reallocator:
       optimization.check_seed(seed)
     check_style(self.config.mode, style is not None)
     self.check_images(image, style)
-    size = self.config.batch_size
     parts = []
-    for start in range(0, len(seeds), size):
-      chunk = list(seeds[start:start + size])
-      offset = start // size * self.config.optimizer.steps
+    for index, chunk in enumerate(chunking.chunks(seeds,
+                                                  self.config.batch_size)):
+      offset = index * self.config.optimizer.steps
       report = _chunk_progress(on_progress, chunk, offset)
       targets = self.targets(image, chunk, style)
       pairs = [(seed, 0) for seed in chunk]
