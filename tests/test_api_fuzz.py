@@ -25,7 +25,7 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.faithfulness import split as faithfulness_split
 from fmi_tf.microscope import examples as examples_lib
-from fmi_tf.optim import optimization
+from fmi_tf.optim import minimizer
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
@@ -135,15 +135,15 @@ def _calls(i):
           "net": net, "style": photo, "content": photo, "size": 16,
           "steps": 1, "progress": False, **kw}),
                   ("net", "style", "content", "method", "size", "objective",
-                   "config", "logdir", "progress", "steps", "style_weight",
-                   "content_weight", "tv_weight", "seed", "learning_rate",
-                   "content_layer", "style_layers")),
+                   "config", "logdir", "progress", "out", "steps",
+                   "style_weight", "content_weight", "tv_weight", "seed",
+                   "learning_rate", "content_layer", "style_layers")),
       "reallocate": (lambda **kw: fmi_tf.reallocate(**{
           "net": net, "image": photo, "seeds": [0], "size": 16, "steps": 1,
           "progress": False, **kw}),
                      ("net", "image", "seeds", "mode", "style", "size",
-                      "objective", "config", "logdir", "progress", "steps",
-                      "concentration", "batch_size", "tv_weight")),
+                      "objective", "config", "logdir", "progress", "out",
+                      "steps", "concentration", "batch_size", "tv_weight")),
       "natural_spectrum": (lambda **kw: fmi_tf.natural_spectrum(**{
           "source": i["data"], "height": 8, "limit": 2, **kw}),
                            ("source", "height", "width", "limit")),
@@ -204,7 +204,7 @@ _CASES = [(call, argument) for call, (_, arguments) in _calls(
 def no_work(monkeypatch, tmp_path):
   """Replaces the work of every call by `_Reached`, in a scratch directory."""
   monkeypatch.chdir(tmp_path)
-  monkeypatch.setattr(optimization.Minimizer, "minimize", _reached)
+  monkeypatch.setattr(minimizer.Minimizer, "minimize", _reached)
   monkeypatch.setattr(experiment, "run", _reached)
   monkeypatch.setattr(experiment, "cache_for", _reached)
   monkeypatch.setattr(examples_lib, "_read", _reached)
