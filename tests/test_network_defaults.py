@@ -4,7 +4,7 @@ import pytest
 
 import fmi_tf
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.nets import feature_model
 from tests import tiny_mobilenet
 
@@ -23,27 +23,27 @@ def tiny_as_mobilenet():
 
 
 @pytest.mark.parametrize("network, expected", [
-    ("vgg19", network_defaults.GENERAL),
-    ("vgg16", network_defaults.GENERAL),
-    ("mine.keras", network_defaults.GENERAL),
-    ("tiny_mobilenet", network_defaults.GENERAL),
-    ("mobilenet", network_defaults.APPLICATION),
-    ("resnet50", network_defaults.APPLICATION),
-    ("efficientnet_b0", network_defaults.APPLICATION),
+    ("vgg19", defaults.GENERAL),
+    ("vgg16", defaults.GENERAL),
+    ("mine.keras", defaults.GENERAL),
+    ("tiny_mobilenet", defaults.GENERAL),
+    ("mobilenet", defaults.APPLICATION),
+    ("resnet50", defaults.APPLICATION),
+    ("efficientnet_b0", defaults.APPLICATION),
 ])
 def test_defaults_by_network(tiny_as_mobilenet, network, expected):
-  assert network_defaults.of(_labelled(tiny_as_mobilenet, network)) == expected
+  assert defaults.of(_labelled(tiny_as_mobilenet, network)) == expected
 
 
 def test_general_defaults_are_the_configs_own():
-  assert network_defaults.GENERAL.param == (
+  assert defaults.GENERAL.param == (
       filters.InversionConfig().optimizer.param)
-  assert network_defaults.GENERAL.general
-  assert not network_defaults.APPLICATION.general
+  assert defaults.GENERAL.general
+  assert not defaults.APPLICATION.general
 
 
 def test_fill_keeps_what_the_caller_gave(tiny_as_mobilenet):
-  fill = network_defaults.fill
+  fill = defaults.fill
   assert fill(tiny_as_mobilenet, None, None, {}, config_given=False) == (
       224, True, {"param": "fourier"})
   assert fill(tiny_as_mobilenet, 40, False, {"param": "pixel", "steps": 3},

@@ -6,7 +6,7 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
-from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.optim import optimization
 from fmi_tf.nets import precision
@@ -24,13 +24,13 @@ LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")
 SIZE = flags.DEFINE_integer(
-    "size", network_defaults.GENERAL_SIZE, "Side of the image, pixels (its "
+    "size", defaults.GENERAL_SIZE, "Side of the image, pixels (its "
     "longer side with --nosquare); keras.applications networks other than "
     "VGG: "
-    f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8,
+    f"{defaults.APPLICATION_SIZE} unless given.", lower_bound=8,
     upper_bound=cli.MAX_SIZE)
 SQUARE = flags.DEFINE_bool(
-    "square", network_defaults.GENERAL.square, "Cut the photo to a central "
+    "square", defaults.GENERAL.square, "Cut the photo to a central "
     "square; --nosquare keeps its shape.")
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
                          "How the code is modified.")
@@ -81,13 +81,13 @@ LOGDIR = flags.DEFINE_string(
     "progress grids every --summary_every steps.")
 
 
-def inversion_config(defaults: network_defaults.NetworkDefaults = (
-    network_defaults.GENERAL)) -> filters.InversionConfig:
-  """Returns the settings the flags describe; `defaults` fill in `--param`
+def inversion_config(chosen: defaults.NetworkDefaults = (
+    defaults.GENERAL)) -> filters.InversionConfig:
+  """Returns the settings the flags describe; `chosen` fill in `--param`
   when it is not given, and the parameterisation's settings
   (`param_defaults`) fill in the flags not given."""
   param = (param_flags.PARAM.value if param_flags.PARAM.present
-           else defaults.param)
+           else chosen.param)
   brought = param_defaults.of(param)
   flag_of = _flags_by_setting()
 
@@ -120,12 +120,12 @@ def network_settings(network: str
                      ) -> tuple[filters.InversionConfig, int, bool]:
   """The settings, image size and shape of a run on `network` (its
   `--model` name): the flags, and the network's defaults
-  (`network_defaults`) for --param, --size and --square where they are not
+  (`defaults`) for --param, --size and --square where they are not
   given."""
-  defaults = network_defaults.for_network(network)
-  size = SIZE.value if SIZE.present else defaults.size
-  square = SQUARE.value if SQUARE.present else defaults.square
-  return inversion_config(defaults), size, square
+  chosen = defaults.for_network(network)
+  size = SIZE.value if SIZE.present else chosen.size
+  square = SQUARE.value if SQUARE.present else chosen.square
+  return inversion_config(chosen), size, square
 
 
 def out_path() -> str:
@@ -149,7 +149,7 @@ def log_settings(config: filters.InversionConfig, size: int,
   param = config.optimizer.param
   chosen = [f"--{flag.name}={value}" for flag, value in (
       (param_flags.PARAM, param), (SIZE, size)) if not flag.present]
-  if chosen and not network_defaults.for_network(network).general:
+  if chosen and not defaults.for_network(network).general:
     logging.info("%s (the defaults for %s)", " ".join(chosen), network)
   flag_of = _flags_by_setting()
   brought = [f"--{flag_of[setting].name}={value:g}"

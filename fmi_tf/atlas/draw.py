@@ -24,7 +24,7 @@ from fmi_tf.atlas import resume
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
-from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
@@ -150,7 +150,7 @@ def draw_atlas(net: Any,
       other settings, or a result that went non-finite.
   """
   backbone = networks.network(net)
-  size, square, settings = network_defaults.fill(
+  size, square, settings = defaults.fill(
       backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config, settings,

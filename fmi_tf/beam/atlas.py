@@ -47,7 +47,7 @@ from fmi_tf.beam import options as options_lib
 from fmi_tf.beam import run_directories
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
-from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import inputs
@@ -137,7 +137,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
   backbone = spec.load()
-  size, square, settings = network_defaults.fill(
+  size, square, settings = defaults.fill(
       backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config, settings,

@@ -18,7 +18,7 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.inversion import filters as filters_lib
-from fmi_tf.inversion import network_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import param_defaults
 from fmi_tf.io import display
 from fmi_tf.io import grid
@@ -121,11 +121,11 @@ def invert(net: "feature_model.Backbone | str | Any",
     image: whose code is modified: a path, an [H, W, 3] array, a Pillow
       image, or None for the embedded photo.
     size: the side of the image, pixels; None: the network's
-      (`network_defaults`: 128, or 224 for keras.applications networks
+      (`defaults`: 128, or 224 for keras.applications networks
       other than VGG).
     square: cut the photo to a central square of side `size`; False keeps
       its shape (`size` is then its longer side); None: the network's
-      (`network_defaults`: square).
+      (`defaults`: square).
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
@@ -134,7 +134,7 @@ def invert(net: "feature_model.Backbone | str | Any",
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
       (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
       `param="fourier"` or a `ParamFactory`, ...). Without `config` or
-      `param`, the network's parameterisation (`network_defaults`); without
+      `param`, the network's parameterisation (`defaults`); without
       `config`, the parameterisation's settings where not given
       (`param_defaults`: `tv_weight=2.0` for `fourier`).
 
@@ -145,7 +145,7 @@ def invert(net: "feature_model.Backbone | str | Any",
     FmiError: for a bad layer, filter, image or setting.
   """
   backbone = networks.network(net)
-  size, square, settings = network_defaults.fill(
+  size, square, settings = defaults.fill(
       backbone, size, square, settings, config_given=config is not None)
   settings = param_defaults.fill(settings, config_given=config is not None)
   config = settings_lib.apply(config, settings,

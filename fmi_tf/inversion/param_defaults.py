@@ -11,7 +11,7 @@ has 0.050, at a median gain of 3.34 instead of 3.42: docs/method.md,
 
 `fmi_tf.invert`, `fmi_tf.draw_atlas`, `draw_atlas_beam`, `fmi-invert`,
 `fmi-atlas` and `fmi-atlas-beam` fill these in for the settings the caller does not give, after choosing the
-parameterisation (the caller's, else the network's: `network_defaults`).
+parameterisation (the caller's, else the network's: `defaults`).
 A setting the caller gives always wins, a whole `InversionConfig` given
 stands as it is, and every record carries the values used (`parameters`).
 

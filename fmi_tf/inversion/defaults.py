@@ -59,7 +59,7 @@ def of(backbone: feature_model.Backbone) -> NetworkDefaults:
   Examples:
     >>> net = fmi_tf.network("mobilenet",
     ...                      weights="mobilenet_2_5_224_tf_no_top.h5")
-    >>> network_defaults.of(net)  # NetworkDefaults(param='fourier', size=224)
+    >>> defaults.of(net)  # NetworkDefaults(param='fourier', size=224)
 
   Args:
     backbone: the network.
@@ -94,10 +94,10 @@ def fill(backbone: feature_model.Backbone, size: Optional[int],
   Returns:
     The size, whether the photo is square, and the settings to apply.
   """
-  defaults = of(backbone)
+  own = of(backbone)
   if not config_given and "param" not in settings:
-    settings = {**settings, "param": defaults.param}
-  return ((defaults.size if size is None else limits.check_count(
+    settings = {**settings, "param": own.param}
+  return ((own.size if size is None else limits.check_count(
       "size", size, 1, limits.MAX_SIZE)),
-          (defaults.square if square is None
+          (own.square if square is None
            else errors.check_flag("square", square)), settings)
