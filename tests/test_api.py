@@ -15,6 +15,7 @@ import tensorflow as tf
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.optim import settings
 from tests import tiny_vgg
@@ -205,7 +206,7 @@ def test_reallocate_gives_one_image_per_seed(tiny_backbone, photo):
 
 
 def test_settings_apply_sorts_fields_into_their_config():
-  default = filters.InversionConfig()
+  default = defaults.resolve("vgg19").config
   config = settings.apply(None, {"steps": 50, "alpha": 5.0,
                                  "param": "fourier"}, default)
   assert (config.optimizer.steps, config.alpha) == (50, 5.0)

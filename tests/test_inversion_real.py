@@ -8,6 +8,7 @@ import pytest
 
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
+from fmi_tf.optim import optimization
 
 _SIZE = 48
 
@@ -53,7 +54,7 @@ def test_a_filter_silent_in_the_photo_is_still_activated(real_backbone,
   result = next(inverter.invert(test_photo, [0]))
   assert result.share_before == 0
   # Early stop waits for the filter's own map, not just the total loss.
-  assert result.steps > filters.InversionConfig().optimizer.steps_per_call
+  assert result.steps > optimization.OptimizerConfig().steps_per_call
   assert result.share_after > 1e-3
   assert result.record()["activated"]
 

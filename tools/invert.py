@@ -32,7 +32,7 @@ _FILTERS = flags.DEFINE_string(
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  inversion_flags.inversion_config()  # Bad settings fail before any loading.
+  inversion_flags.resolved(model_flags.MODEL.value)  # Bad settings fail first.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
@@ -41,7 +41,7 @@ def main(argv):
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")
   layer = backbone.canonical_name(_LAYER.value)
-  config, size, square = inversion_flags.network_settings(backbone.network)
+  config, size, square = inversion_flags.resolved(backbone)
   image = images.fit_photo(inversion_flags.IMAGE.value, size, square)
   writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
   inverter = filters.FilterInverter(backbone, layer, config, writer)
@@ -49,7 +49,7 @@ def main(argv):
   inverter.check_image(image)
   out = inversion_flags.out_path()
   outputs.check_creatable(out)
-  inversion_flags.log_settings(config, size, backbone.network)
+  inversion_flags.log_settings(backbone)
   run = invert_lib.run_record(image, inversion_flags.IMAGE.value, size,
                               square, config)
   with outputs.removed_on_failure(out):

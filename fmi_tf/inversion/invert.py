@@ -19,7 +19,6 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import defaults
-from fmi_tf.inversion import param_defaults
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
@@ -28,7 +27,6 @@ from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.optim import objectives
-from fmi_tf.optim import settings as settings_lib
 
 @dataclasses.dataclass(frozen=True)
 class InversionResult:
@@ -120,12 +118,11 @@ def invert(net: "feature_model.Backbone | str | Any",
     filters: indices, one index, or text such as `"0:64"` or `"all"`.
     image: whose code is modified: a path, an [H, W, 3] array, a Pillow
       image, or None for the embedded photo.
-    size: the side of the image, pixels; None: the network's
-      (`defaults`: 128, or 224 for keras.applications networks
-      other than VGG).
+    size: the side of the image, pixels; None: the network's (128, or
+      224 for keras.applications networks other than VGG; `defaults`).
     square: cut the photo to a central square of side `size`; False keeps
       its shape (`size` is then its longer side); None: the network's
-      (`defaults`: square).
+      (square).
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
@@ -133,10 +130,11 @@ def invert(net: "feature_model.Backbone | str | Any",
     progress: show a progress bar (a widget in a notebook).
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
       (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
-      `param="fourier"` or a `ParamFactory`, ...). Without `config` or
-      `param`, the network's parameterisation (`defaults`); without
-      `config`, the parameterisation's settings where not given
-      (`param_defaults`: `tv_weight=2.0` for `fourier`).
+      `param="fourier"` or a `ParamFactory`, ...), replacing the config's.
+      Settings left unset (None) are the network's, then the
+      parameterisation's (`defaults.resolve`: `param="fourier"` on
+      keras.applications networks other than VGG, `tv_weight=2.0` with
+      `fourier`).
 
   Returns:
     The images and one record per filter.
@@ -145,11 +143,8 @@ def invert(net: "feature_model.Backbone | str | Any",
     FmiError: for a bad layer, filter, image or setting.
   """
   backbone = networks.network(net)
-  size, square, settings = defaults.fill(
-      backbone, size, square, settings, config_given=config is not None)
-  settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config, settings,
-                              filters_lib.InversionConfig())
+  config, size, square = defaults.resolve(backbone, size, square, config,
+                                         **settings)
   rgb = image_io.fit_photo(image, size, square)
   writer = summaries.SummaryWriter(logdir)
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
