@@ -130,8 +130,9 @@ def test_a_users_objective_joins_the_inversion(tiny_backbone, photo):
 def test_an_objective_reading_another_layer_gets_it_in_the_feature_model(
     tiny_backbone):
   deeper = fmi_tf.objectives.code_distance("block3_conv1")
-  inverter = filters.FilterInverter(tiny_backbone, "block1_conv1",
-                                    objective=deeper)
+  inverter = filters.FilterInverter(
+      tiny_backbone, "block1_conv1", defaults.resolve(tiny_backbone).config,
+      objective=deeper)
   assert inverter.layers == ("block1_conv1", "block3_conv1")
 
 
@@ -199,7 +200,8 @@ def test_reallocate_gives_one_image_per_seed(tiny_backbone, photo):
   assert result.seeds == (2, 5)
   assert result.images.shape == (2, *photo.shape)
   codes = [texture.energy_shares(
-      filters.FilterInverter(tiny_backbone, "block1_conv1").code(
+      filters.FilterInverter(tiny_backbone, "block1_conv1",
+                             defaults.resolve(tiny_backbone).config).code(
           result.images[i:i + 1]))[0].numpy() for i in range(2)]
   assert np.abs(codes[0] - codes[1]).max() > 0.01  # seeds differ
   assert result.grid().width > 3 * photo.shape[1]
