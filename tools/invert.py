@@ -11,7 +11,7 @@ Writes out/<layer>_<filter:04d>.png and .json for every filter.
 
 from absl import flags
 
-from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.io import images
@@ -57,7 +57,7 @@ def main(argv):
     with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
                            unit=progress.FILTER_STEP,
                            description=inverter.layer) as bar:
-      layout.invert_to_directory(inverter, image, filter_ids, out_dir, run,
+      files.invert_to_directory(inverter, image, filter_ids, out_dir, run,
                                  bar)
   writer.flush()
 

@@ -22,6 +22,7 @@ from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.inversion import distribution
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import defaults
@@ -189,8 +190,8 @@ def draw_atlas(net: Any,
         if todo[name]:
           inverter = distribution.DistributedInverter(backbone, name, config,
                                                       strategy, writer)
-          layout.invert_to_directory(inverter, rgb, todo[name], out, run,
-                                     bar)
+          files.invert_to_directory(inverter, rgb, todo[name], out, run,
+                                    bar)
           layout.redraw_grids(out, {name: num_filters[name]})
     writer.flush()
     grids = layout.redraw_grids(out, num_filters,
