@@ -2,10 +2,12 @@
 
 The Python API's entry to feature-map inversion: a network, a layer, some
 filters and an image in; the inverted images and one record per filter out
-(`InversionResult`), with a labelled grid that a notebook draws inline.
-`fmi-invert` writes the same records to disk.
+(`InversionResult`), with a labelled grid that a notebook draws inline;
+with `out=`, also one PNG and one JSON record per filter in a directory
+(`files`), which is what `fmi-invert` writes.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -19,9 +21,11 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import defaults
+from fmi_tf.inversion import files
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
+from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -98,6 +102,7 @@ def invert(net: "feature_model.Backbone | str | Any",
            square: Optional[bool] = None,
            objective: Optional[objectives.Objective] = None,
            config: Optional[filters_lib.InversionConfig] = None,
+           out: Optional[str] = None,
            logdir: Optional[str] = None,
            progress: bool = True,
            **settings) -> InversionResult:
@@ -109,6 +114,7 @@ def invert(net: "feature_model.Backbone | str | Any",
     ...                     image="cat.jpg", steps=60, param="fourier")
     >>> res.images.shape, res.records[0]["energy_share_gain"]
     >>> res.show()
+    >>> fmi_tf.invert(net, "relu2_1", "0:8", out="out/")  # PNGs and records
 
   Args:
     net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network`
@@ -126,6 +132,10 @@ def invert(net: "feature_model.Backbone | str | Any",
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
+    out: a directory (created) to write each filter's image and record to
+      as its batch finishes, `<layer>_<filter:04d>.png` and `.json`
+      (`files`), or None; if the run fails, the directories it made are
+      removed again unless something was written into them.
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar (a widget in a notebook).
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
@@ -140,7 +150,8 @@ def invert(net: "feature_model.Backbone | str | Any",
     The images and one record per filter.
 
   Raises:
-    FmiError: for a bad layer, filter, image or setting.
+    FmiError: for a bad layer, filter, image or setting, or an `out` that
+      cannot be created.
   """
   backbone = networks.network(net)
   config, size, square = defaults.resolve(backbone, size, square, config,
@@ -153,12 +164,23 @@ def invert(net: "feature_model.Backbone | str | Any",
   inverter.check_image(rgb)
   run = {**inverter.layer_record,
          **run_record(rgb, image, size, square, config)}
-  with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
-                             unit=progress_lib.FILTER_STEP,
-                             description=inverter.layer,
-                             enabled=progress) as bar:
-    results = list(inverter.invert(
-        rgb, ids, on_step=lambda status, steps: bar.advance(steps, status)))
+  if out is not None:
+    outputs.check_creatable(out)
+  with contextlib.ExitStack() as written:
+    if out is not None:
+      written.enter_context(outputs.removed_on_failure(out))
+      out = outputs.prepare_directory(out)
+    with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
+                               unit=progress_lib.FILTER_STEP,
+                               description=inverter.layer,
+                               enabled=progress) as bar:
+      results = []
+      for result in inverter.invert(
+          rgb, ids,
+          on_step=lambda status, steps: bar.advance(steps, status)):
+        if out is not None:
+          files.save_result(out, result, run)
+        results.append(result)
   writer.flush()
   return InversionResult(
       inverter.layer, np.stack([r.image for r in results]),
