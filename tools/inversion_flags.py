@@ -88,8 +88,6 @@ LOGDIR = flags.DEFINE_string(
     "progress grids every --summary_every steps.")
 
 
-
-
 def _flags_by_setting() -> dict:
   """The flag of each keyword setting of `fmi_tf.invert` and `draw_atlas`."""
   return {"size": SIZE, "square": SQUARE, "mode": MODE, "alpha": ALPHA,
@@ -136,20 +134,22 @@ def out_path() -> str:
 def log_settings(network: feature_model.Backbone) -> None:
   """Logs the network's compute precision and why (`auto` resolved), and the
   settings of the flags not given that the network's defaults and the
-  parameterisation's chose."""
+  parameterisation's set to other values than the flags' defaults."""
   config, size, square = resolved(network)
   choice = config.compute_precision
   logging.info("precision %s (%s)", choice.name, choice.reason)
   flag_of = _flags_by_setting()
   param = parameterization.name(config.optimizer.param)
   for chosen, by in (
-      ({"param": param, "size": size, "square": square}, network.network),
-      (defaults.for_param(config.optimizer.param), f"--param={param}")):
+      ({"param": param, "size": size, "square": square},
+       f"for {network.network}"),
+      (defaults.for_param(config.optimizer.param), f"of --param={param}")):
     shown = [_flag_text(flag_of[setting], value)
              for setting, value in chosen.items()
-             if not flag_of[setting].present]
+             if not flag_of[setting].present
+             and value != flag_of[setting].default]
     if shown:
-      logging.info("%s (the defaults of %s)", " ".join(shown), by)
+      logging.info("%s (the defaults %s)", " ".join(shown), by)
 
 
 def _flag_text(flag: flags.FlagHolder, value) -> str:
