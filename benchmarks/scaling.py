@@ -50,16 +50,16 @@ def run_share() -> None:
   cpu = tf.config.list_physical_devices("CPU")[0]
   tf.config.set_logical_device_configuration(
       cpu, [tf.config.LogicalDeviceConfiguration()] * _DEVICES.value)
+  from fmi_tf.inversion import defaults
   from fmi_tf.inversion import distribution
-  from fmi_tf.inversion import filters
-  from fmi_tf.optim import optimization
   from fmi_tf.io import images
   from fmi_tf.nets import feature_model
 
   # pylint: enable=g-import-not-at-top
   strategy = distribution.make_strategy(_STRATEGY.value)
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=_STEPS.value, steps_per_call=_STEPS.value, tolerance=0.0))
+  config = defaults.resolve("vgg19", steps=_STEPS.value,
+                            steps_per_call=_STEPS.value,
+                            tolerance=0.0).config
   image = images.load_image(None, _SIZE.value)
   mine = list(range(_FILTERS.value))
   inverter = distribution.DistributedInverter(

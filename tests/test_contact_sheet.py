@@ -12,10 +12,10 @@ import pytest
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.inversion import files
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import progress
 from fmi_tf.io import records
-from fmi_tf.optim import optimization
 from tests import tiny_mobilenet
 
 _CHROMIUM = "/usr/bin/chromium"
@@ -26,8 +26,7 @@ _LAYERS = {"block1_conv1": 4, "block2_conv1": 6}
 def atlas_dir(tmp_path_factory, tiny_backbone, photo):
   """A tiny atlas: every filter of block1_conv1, half of block2_conv1."""
   out = str(tmp_path_factory.mktemp("atlas"))
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=20, steps_per_call=10))
+  config = defaults.resolve(tiny_backbone, steps=20, steps_per_call=10).config
   for layer, count in _LAYERS.items():
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
@@ -40,8 +39,7 @@ def atlas_dir(tmp_path_factory, tiny_backbone, photo):
 
 def test_records_name_the_network_and_the_layers_depth(tmp_path, photo):
   backbone = tiny_mobilenet.tiny_backbone()
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=2, steps_per_call=2))
+  config = defaults.resolve(backbone, steps=2, steps_per_call=2).config
   wanted = {"swish_conv": [1], "dw_relu": [0, 2]}  # deepest first
   out = str(tmp_path)
   with progress.Progress(3) as bar:

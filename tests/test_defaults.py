@@ -104,6 +104,15 @@ def test_bad_settings_are_refused(kwargs, match):
     defaults.resolve("vgg19", **kwargs)
 
 
+def test_an_inverter_refuses_a_config_left_unresolved(tiny_backbone):
+  with pytest.raises(errors.ArgumentError, match="optimizer, tv_weight unset"):
+    filters.FilterInverter(tiny_backbone, "block1_conv1",
+                           filters.InversionConfig())
+  resolved = defaults.resolve(tiny_backbone).config
+  assert filters.FilterInverter(tiny_backbone, "block1_conv1",
+                                resolved).num_filters == 4
+
+
 def test_the_photo_is_square_unless_told_otherwise(tiny_backbone):
   def shape(**kwargs):
     result = fmi_tf.invert(tiny_backbone, "block1_conv1", [0], size=48,
@@ -174,7 +183,7 @@ def test_fourier_with_its_prior_raises_the_filters_share_and_smooths(
                          **settings)
 
   brought, bare = invert(), invert(tv_weight=0.0)
-  gains = [r["energy_share_gain"] for r in brought.records]
+  gains = [r.energy_share_gain for r in brought.records]
   assert np.median(gains) > 1.5, gains
 
   def roughness(images):

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import distribution
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.optim import optimization
 from fmi_tf.io import images
@@ -28,9 +29,9 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _config() -> filters.InversionConfig:
-  return filters.InversionConfig(
+  return defaults.resolve("vgg19", config=filters.InversionConfig(
       batch_size=2, seed=7, optimizer=optimization.OptimizerConfig(
-          steps=30, steps_per_call=10, tolerance=0.0))
+          steps=30, steps_per_call=10, tolerance=0.0))).config
 
 
 def _invert_all(strategy) -> list[filters.FilterResult]:

@@ -219,8 +219,9 @@ def test_invert_writes_to_out_what_it_returns(tiny_backbone, tmp_path):
       "block1_conv1_0000.json", "block1_conv1_0000.png",
       "block1_conv1_0002.json", "block1_conv1_0002.png"]
   for record, image in zip(result.records, result.images):
-    stem = files.filter_stem(str(out), "block1_conv1", record["filter"])
-    assert json.loads(open(stem + ".json", encoding="utf8").read()) == record
+    stem = files.filter_stem(str(out), "block1_conv1", record.filter)
+    assert json.loads(open(stem + ".json", encoding="utf8").read()) == (
+        record.to_dict())
     with Image.open(stem + ".png") as png:
       assert png.size == (16, 16)
       assert abs(np.asarray(png) / 255.0 - image).max() <= 0.5 / 255 + 1e-6

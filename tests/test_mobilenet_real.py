@@ -12,12 +12,12 @@ from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import depth_stats
 from fmi_tf.atlas import layout
 from fmi_tf.inversion import files
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.io import progress
 from fmi_tf.io import records
 from fmi_tf.nets import networks
-from fmi_tf.optim import optimization
 from fmi_tf.recognition import encoder
 from fmi_tf.style import reallocation
 from tests import tool_runs
@@ -46,8 +46,7 @@ def test_an_atlas_lists_its_layers_by_depth(mobilenet,
                                             mobilenet_weights_path, tmp_path):
   # By name, conv_pw_11_relu sorts before conv_pw_1_relu.
   layers = ["conv_pw_11_relu", "conv_pw_2_relu", "conv_pw_1_relu"]
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=2, steps_per_call=2))
+  config = defaults.resolve(mobilenet, steps=2, steps_per_call=2).config
   out = str(tmp_path)
   with progress.Progress(len(layers)) as bar:
     for layer in layers:

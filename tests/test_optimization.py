@@ -20,7 +20,8 @@ _FAST = optimization.OptimizerConfig(steps=30, steps_per_call=10,
 
 
 def _invert(backbone, photo, filter_ids, **overrides):
-  config = filters.InversionConfig(**{"optimizer": _FAST, **overrides})
+  config = defaults.resolve(backbone, config=filters.InversionConfig(
+      **{"optimizer": _FAST, **overrides})).config
   inverter = filters.FilterInverter(backbone, "block2_conv1", config)
   return list(inverter.invert(photo, filter_ids))
 
@@ -85,8 +86,9 @@ def test_early_stop_freezes_converged_images(tiny_backbone, photo):
   config = optimization.OptimizerConfig(steps=200, steps_per_call=10,
                                         tolerance=0.5)
   inverter = filters.FilterInverter(
-      tiny_backbone, "block1_conv1", filters.InversionConfig(
-          optimizer=config))
+      tiny_backbone, "block1_conv1", defaults.resolve(
+          tiny_backbone, config=filters.InversionConfig(
+              optimizer=config)).config)
   results = list(inverter.invert(photo, [0, 1]))
   assert all(r.steps < 200 for r in results)
 
@@ -343,9 +345,9 @@ def test_progress_counts_the_step_budget_from_the_first_batch(tiny_backbone,
   # Early stop ends batches before their last step; the rest of a batch's
   # budget is counted when it ends, so the filter-steps reported add up to
   # steps_per_filter per filter, batch by batch.
-  config = filters.InversionConfig(
+  config = defaults.resolve(tiny_backbone, config=filters.InversionConfig(
       batch_size=4, optimizer=optimization.OptimizerConfig(
-          steps=200, steps_per_call=10, tolerance=0.2, patience=1))
+          steps=200, steps_per_call=10, tolerance=0.2, patience=1))).config
   inverter = filters.FilterInverter(tiny_backbone, "block3_conv1", config)
   reports, finished = [], []
   results = inverter.invert(photo, list(range(8)),

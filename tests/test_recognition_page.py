@@ -14,6 +14,7 @@ import pytest
 from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.inversion import files
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import records
 from fmi_tf.microscope import examples
@@ -23,7 +24,6 @@ from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site
 from fmi_tf.microscope import site_faithfulness
 from fmi_tf.nets import networks
-from fmi_tf.optim import optimization
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
@@ -44,8 +44,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   root = tmp_path_factory.mktemp("sources")
   atlas = str(root / "atlas")
   os.makedirs(atlas)
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=5, steps_per_call=5))
+  config = defaults.resolve(tiny_backbone, steps=5, steps_per_call=5).config
   inverter = filters.FilterInverter(tiny_backbone, LAYER, config)
   count = tiny_backbone.num_filters(LAYER)
   for result in inverter.invert(photo, list(range(count))):

@@ -200,8 +200,8 @@ def test_shares_mean_what_they_say_on_a_swish_layer():
   res = fmi_tf.invert(net, "swish_conv", filters=[0, 3], size=48, steps=30,
                       progress=False, precision="float32")
   for record in res.records:
-    assert 0 <= record["energy_share_after"] <= 1
-    assert record["energy_share_after"] > record["energy_share_before"]
+    assert 0 <= record.energy_share_after <= 1
+    assert record.energy_share_after > record.energy_share_before
 
 
 def test_inversion_refuses_maco_which_cannot_match_a_code(tiny_backbone,

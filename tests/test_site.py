@@ -14,6 +14,7 @@ from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import texture_measures
 from fmi_tf.inversion import files
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import images as image_io
 from fmi_tf.io import records
@@ -21,7 +22,6 @@ from fmi_tf.microscope import examples
 from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site
-from fmi_tf.optim import optimization
 from tests import browser
 
 _LAYERS = {"block1_conv1": 4, "block3_conv1": 8}
@@ -34,8 +34,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   root = tmp_path_factory.mktemp("sources")
   atlas = str(root / "atlas")
   os.makedirs(atlas)
-  config = filters.InversionConfig(optimizer=optimization.OptimizerConfig(
-      steps=10, steps_per_call=10))
+  config = defaults.resolve(tiny_backbone, steps=10, steps_per_call=10).config
   for layer, count in _LAYERS.items():
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     for result in inverter.invert(photo, list(range(count))):

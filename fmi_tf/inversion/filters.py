@@ -250,7 +250,7 @@ class FilterInverter:
   """
 
   def __init__(self, backbone: feature_model.Backbone, layer: str,
-               config: InversionConfig = InversionConfig(),
+               config: InversionConfig,
                writer: Optional[summaries.SummaryWriter] = None,
                objective: Optional[objectives.Objective] = None):
     """Builds the feature model and the loop.
@@ -258,15 +258,24 @@ class FilterInverter:
     Args:
       backbone: the network and its weight coverage.
       layer: the layer whose filters are inverted (VGG19: either spelling).
-      config: inversion settings.
+      config: inversion settings, resolved: with every setting the network
+        and the parameterisation decide filled in
+        (`fmi_tf.inversion.defaults.resolve(...).config`).
       writer: TensorBoard writer; None writes nothing.
       objective: a user's own objective, added to the filter's code distance
         (and the priors of `config`); the layers it reads join the feature
         model.
 
     Raises:
+      ArgumentError: for a config with settings left unset.
       LayerError, WeightsError: for a layer unknown or not covered.
     """
+    unset = [name for name in ("optimizer", "tv_weight")
+             if getattr(config, name) is None]
+    if unset:
+      raise errors.ArgumentError(
+          f"the inversion config leaves {', '.join(unset)} unset; resolve it "
+          "first with fmi_tf.inversion.defaults.resolve(net, config=...)")
     self.layer = backbone.canonical_name(layer)
     self.num_filters = backbone.num_filters(self.layer)
     self._model = backbone.model
