@@ -23,14 +23,14 @@ import time
 from absl import app
 from absl import flags
 
+from fmi_tf import datasets
+from fmi_tf.datasets import split
 from fmi_tf.microscope import examples
 from fmi_tf.nets import precision
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import vgg19_names
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition.datasets import split
 from fmi_tf.tools import cli
 
 import machine

@@ -22,10 +22,10 @@ from absl import app
 from absl import flags
 import numpy as np
 
+from fmi_tf import datasets
 from fmi_tf.io import progress
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import explanation

@@ -23,13 +23,13 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from fmi_tf import datasets
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
-from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import export
 from fmi_tf.tools import cli

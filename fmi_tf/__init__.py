@@ -49,7 +49,7 @@ _API = {
     "Minimizer": "fmi_tf.optim.optimization",
     "render": "fmi_tf.optim.render",
     "RenderResult": "fmi_tf.optim.render",
-    "natural_spectrum": "fmi_tf.recognition.datasets.spectrum",
+    "natural_spectrum": "fmi_tf.optim.dataset_spectrum",
     "draw_atlas": "fmi_tf.atlas.draw",
     "AtlasResult": "fmi_tf.atlas.draw",
     "stylize": "fmi_tf.style.api",

@@ -10,11 +10,11 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf.nets import networks
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition import datasets
 from tests import tool_runs
 
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",

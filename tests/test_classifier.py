@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy import special
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import evaluation

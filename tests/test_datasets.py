@@ -8,10 +8,10 @@ from PIL import ImageOps
 import pytest
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import brodatz
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.datasets import brodatz
+from fmi_tf.datasets import pipeline
 from tests import hostile_images
 
 

@@ -7,14 +7,14 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition.datasets import pipeline
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
+from fmi_tf.datasets import pipeline
 from fmi_tf.io import images as image_io
-from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.serving import exif
 from fmi_tf.serving import export
 

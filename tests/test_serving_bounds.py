@@ -10,7 +10,7 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.datasets import pipeline
 from fmi_tf.serving import export
 
 

@@ -24,13 +24,13 @@ from typing import Optional, Sequence
 
 from absl import logging
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
 from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import storage
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import experiment

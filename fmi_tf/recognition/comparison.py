@@ -13,6 +13,7 @@ from typing import Mapping, Optional, Sequence, Union
 from absl import logging
 import numpy as np
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.io import outputs
@@ -20,7 +21,6 @@ from fmi_tf.io import paths
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation

@@ -40,11 +40,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf.datasets import pipeline
+from fmi_tf.datasets import split
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.recognition import encoder as texture_encoder
-from fmi_tf.recognition.datasets import pipeline
-from fmi_tf.recognition.datasets import split
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,12 +29,12 @@ import json
 import os
 from typing import Iterator, Optional, Sequence
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.io import object_store
 from fmi_tf.io import outputs
 from fmi_tf.io import storage
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import experiment

@@ -19,15 +19,16 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.datasets import pipeline
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation
@@ -37,7 +38,6 @@ from fmi_tf.recognition import memory
 from fmi_tf.recognition import remote_cache
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
-from fmi_tf.recognition.datasets import pipeline
 
 REPORT_FILE = "report.json"
 CONFUSION_FILE = "confusion.png"

@@ -50,10 +50,10 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.datasets import pipeline
 from fmi_tf.io import paths
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
-from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.serving import exif
 from fmi_tf.serving import explain_signature
 from fmi_tf.serving import image_headers

@@ -9,12 +9,12 @@ from typing import Optional, Union
 
 from fmi_tf import errors
 from fmi_tf import limits
-from fmi_tf.recognition.datasets import brodatz
-from fmi_tf.recognition.datasets import dtd
-from fmi_tf.recognition.datasets import folder
-from fmi_tf.recognition.datasets import tfds
-from fmi_tf.recognition.datasets.split import Dataset
-from fmi_tf.recognition.datasets.split import Examples
+from fmi_tf.datasets import brodatz
+from fmi_tf.datasets import dtd
+from fmi_tf.datasets import folder
+from fmi_tf.datasets import tfds
+from fmi_tf.datasets.split import Dataset
+from fmi_tf.datasets.split import Examples
 
 KINDS = ("tfds", "folder", "dtd", "brodatz")
 
