@@ -9,6 +9,7 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.optim import optimization
 from fmi_tf.nets import feature_model
@@ -178,9 +179,9 @@ def texture_folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def texture_classifier(in_memory_net, texture_folder):
   return training.train_texture_classifier(
-      in_memory_net, f"folder:{texture_folder}",
-      encoder.EncoderConfig(kind="energy", layers=_LAYERS), image_size=SIZE,
-      test_fraction=0.5)
+      in_memory_net,
+      datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
+      encoder.EncoderConfig(kind="energy", layers=_LAYERS), image_size=SIZE)
 
 
 def _uint8_images(folder):
@@ -238,11 +239,11 @@ def test_the_saved_run_holds_what_the_tool_writes(texture_classifier,
 def test_encoders_are_compared_over_folds(in_memory_net, texture_folder,
                                           tmp_path):
   rows = comparison.evaluate_texture_encoders(
-      in_memory_net, f"folder:{texture_folder}",
+      in_memory_net,
+      datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
       {"both": encoder.EncoderConfig(kind="energy", layers=_LAYERS),
        "gap": encoder.EncoderConfig(kind="gap", layers=_LAYERS)},
-      folds=2, image_size=SIZE, test_fraction=0.5,
-      report_dir=str(tmp_path / "report"))
+      folds=2, image_size=SIZE, report_dir=str(tmp_path / "report"))
   assert [(r["encoder"], r["descriptor_size"]) for r in rows] == [
       ("both", 10), ("gap", 6)]
   for row in rows:

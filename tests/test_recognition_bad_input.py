@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import comparison
@@ -42,10 +43,13 @@ class _NoEncoding:
 
 
 def _train(net, dataset, out, **options):
+  """Trains on a spec split in halves (or with the split settings given)."""
+  split = {name: options.pop(name) for name in ("seed", "test_fraction")
+           if name in options}
   return training.train_texture_classifier(
-      net, dataset, options.pop("encoder", "energy"),
-      image_size=options.pop("image_size", 16),
-      test_fraction=options.pop("test_fraction", 0.5), out=out, **options)
+      net, datasets.DatasetSpec(dataset, **{"test_fraction": 0.5, **split}),
+      options.pop("encoder", "energy"),
+      image_size=options.pop("image_size", 16), out=out, **options)
 
 
 @pytest.mark.parametrize("options,phrase", [
@@ -127,8 +131,8 @@ def test_an_output_under_a_regular_file_is_refused_before_work(
            progress=_NoEncoding)
   with pytest.raises(errors.OutputError, match="is not a directory"):
     comparison.evaluate_texture_encoders(
-        tiny_backbone, dataset, ["energy"], folds=1, image_size=16,
-        test_fraction=0.5, report_dir=str(tmp_path / "file" / "report"),
+        tiny_backbone, datasets.DatasetSpec(dataset, test_fraction=0.5),
+        ["energy"], folds=1, image_size=16, report_dir=str(tmp_path / "file" / "report"),
         progress=_NoEncoding)
 
 

@@ -58,12 +58,8 @@ def main(argv):
       model_flags.MODEL.value,
       model_flags.weights_source(model_flags.WEIGHTS.value),
       model_flags.ALPHA.value, model_flags.PREPROCESSING.value)
-  dataset = encoding.DatasetSpec(
-      texture_flags.DATASET.value, texture_flags.TEST_FRACTION.value,
-      texture_flags.SEED.value, texture_flags.TILES_PER_SIDE.value,
-      texture_flags.TFDS_DATA_DIR.value, texture_flags.TFDS_DOWNLOAD.value)
   result = encoding.encode_dataset_beam(
-      spec, dataset, texture_flags.CACHE_DIR.value,
+      spec, texture_flags.dataset(), texture_flags.CACHE_DIR.value,
       [texture_flags.encoder_config(kind) for kind in _ENCODERS.value],
       folds=_FOLDS.value, image_size=texture_flags.IMAGE_SIZE.value,
       batch_size=texture_flags.BATCH_SIZE.value,

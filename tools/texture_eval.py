@@ -36,7 +36,7 @@ def main(argv):
   cli.no_stray_arguments(argv)
   rows = comparison.evaluate_texture_encoders(
       model_flags.backbone(model_flags.WEIGHTS.value),
-      texture_flags.DATASET.value,
+      texture_flags.dataset(),
       {kind: texture_flags.encoder_config(kind) for kind in _ENCODERS.value},
       folds=_FOLDS.value, out=_OUT.value, report_dir=_REPORT_DIR.value,
       **texture_flags.options())

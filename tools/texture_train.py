@@ -43,7 +43,7 @@ def main(argv):
     cli.no_stray_arguments(argv)
   report = training.train_texture_classifier(
       model_flags.backbone(model_flags.WEIGHTS.value),
-      texture_flags.DATASET.value,
+      texture_flags.dataset(),
       texture_flags.encoder_config(_ENCODER.value), fold=_FOLD.value,
       out=_OUT.value, **texture_flags.options()).report
   print(f"accuracy {report['accuracy']:.4f} on {report['test_images']} test "

@@ -2,13 +2,21 @@
 
 A spec names the source: `tfds:NAME`, `folder:PATH`, `dtd:PATH`,
 `brodatz:PATH`; a bare path is read as DTD when it holds fold lists, else as
-an image folder.
+an image folder. A `DatasetSpec` is a spec with its split settings, the one
+value the training, the evaluation and the Beam encoding take.
+
+Examples:
+  >>> data = datasets.DatasetSpec("folder:textures/", test_fraction=0.5)
+  >>> fold = data.load()
+  >>> fold.class_names, len(fold.train.names)
 """
 
+import dataclasses
 from typing import Optional, Union
 
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.io import inputs
 from fmi_tf.datasets import brodatz
 from fmi_tf.datasets import dtd
 from fmi_tf.datasets import folder
@@ -18,10 +26,8 @@ from fmi_tf.datasets.split import Examples
 
 KINDS = ("tfds", "folder", "dtd", "brodatz")
 
-__all__ = ["Dataset", "Examples", "KINDS", "Source", "load", "resolve"]
-
-# A spec (see `load`) or a dataset already loaded.
-Source = Union[str, Dataset]
+__all__ = ["Dataset", "DatasetSpec", "Examples", "KINDS", "Source", "load",
+           "resolve"]
 
 
 def load(spec: str, fold: int = 1, test_fraction: float = 0.25,
@@ -62,21 +68,70 @@ def load(spec: str, fold: int = 1, test_fraction: float = 0.25,
   return folder.load(location, test_fraction, seed)
 
 
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+  """A dataset spec and its split settings; every Beam worker must see the
+  images.
+
+  Attributes:
+    source: `folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
+      directory, as `fmi-texture-train --dataset` takes it; PATH may be a
+      URL (`gs://`, `s3://`), read through a local copy
+      (`fmi_tf.io.inputs.local_spec`).
+    test_fraction: the held-out share of folders, tiles and tfds builders
+      without a test split.
+    seed: the seed of the stratified split.
+    tiles_per_side: the Brodatz tiling.
+    tfds_data_dir: tensorflow-datasets' data directory.
+    tfds_download: whether tensorflow-datasets may download and prepare.
+  """
+  source: str
+  test_fraction: float = 0.25
+  seed: int = 0
+  tiles_per_side: int = 4
+  tfds_data_dir: Optional[str] = None
+  tfds_download: bool = False
+
+  def __post_init__(self):
+    if not isinstance(self.source, str):
+      raise errors.ArgumentError(
+          "a dataset spec is a string such as folder:PATH, not "
+          f"{errors.shown(self.source)}")
+
+  def load(self, fold: int = 1) -> Dataset:
+    """The dataset's fold (DTD; other datasets have one split).
+
+    Raises:
+      ArgumentError: as `load`.
+    """
+    return load(inputs.local_spec(self.source), fold, self.test_fraction,
+                self.seed, self.tiles_per_side, self.tfds_data_dir,
+                self.tfds_download)
+
+
+# A spec, a spec with its settings, or a dataset already loaded.
+Source = Union[str, DatasetSpec, Dataset]
+
+
 def resolve(source: Source, fold: int = 1, test_fraction: float = 0.25,
             seed: int = 0, tiles_per_side: int = 4,
             data_dir: Optional[str] = None,
             download: bool = False) -> Dataset:
   """A dataset given as such, or loaded from its spec by `load`.
 
-  The other arguments, those of `load`, apply to a spec only.
+  The other arguments, those of `load`, apply to a spec string only; a
+  `DatasetSpec` brings its own, and `fold` picks its fold.
 
   Raises:
-    ArgumentError: as `load`, or for a source that is neither.
+    ArgumentError: as `load`, or for a source that is none of these.
   """
   if isinstance(source, Dataset):
     return source
+  if isinstance(source, DatasetSpec):
+    return source.load(fold)
   if not isinstance(source, str):
     raise errors.ArgumentError(
-        f"a dataset is a spec or a datasets.Dataset, not {type(source)}")
-  return load(source, fold, test_fraction, seed, tiles_per_side, data_dir,
-              download)
+        "a dataset is a spec, a datasets.DatasetSpec or a datasets.Dataset, "
+        f"not {errors.shown(source)}")
+  return DatasetSpec(source, test_fraction, seed, tiles_per_side, data_dir,
+                     download).load(fold)

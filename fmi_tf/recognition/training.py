@@ -250,11 +250,8 @@ class TextureClassifier:
 def train_texture_classifier(
     net: feature_model.Backbone, dataset: datasets.Source,
     encoder: Encoder = "energy", *, image_size: int = 224, fold: int = 1,
-    test_fraction: float = 0.25, C: float = linear.DEFAULT_C,
-    method: str = "svm", batch_size: int = 16, seed: int = 0,
-    tiles_per_side: int = 4, tfds_data_dir: Optional[str] = None,
-    tfds_download: bool = False, cache_dir: Optional[str] = None,
-    out: Optional[str] = None,
+    C: float = linear.DEFAULT_C, method: str = "svm", batch_size: int = 16,
+    cache_dir: Optional[str] = None, out: Optional[str] = None,
     progress: Optional[descriptor_cache.ProgressFactory] = None
 ) -> TextureClassifier:
   """Encodes a dataset, fits a linear classifier, evaluates it.
@@ -262,23 +259,19 @@ def train_texture_classifier(
   Args:
     net: the network: a Backbone from `fmi_tf.network`, or what it takes
       (a name such as `vgg19`, a `keras.Model`).
-    dataset: a spec as `fmi-texture-train --dataset` takes it
+    dataset: a `datasets.DatasetSpec` (a spec with its split settings),
+      a spec alone as `fmi-texture-train --dataset` takes it
       (`folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
-      directory) or a `datasets.Dataset`.
+      directory; the split settings then their defaults) or a
+      `datasets.Dataset`.
     encoder: `energy`, `gram`, `gap` (with their default layers) or an
       `encoder.EncoderConfig`.
     image_size: the side of the square the images are resized and cropped
       to.
     fold: the DTD fold, 1..10.
-    test_fraction: the held-out share of image folders, Brodatz tiles and
-      tfds builders without a test split.
     C: the classifier's inverse L2 regularisation strength.
     method: the linear classifier, `svm` or `softmax`.
     batch_size: images per encoder call.
-    seed: the seed of the stratified split.
-    tiles_per_side: the Brodatz tiling.
-    tfds_data_dir: tensorflow-datasets' data directory.
-    tfds_download: whether tensorflow-datasets may download and prepare.
     cache_dir: a directory caching the images' statistics between runs,
       or the URL of one that `fmi_tf.beam.encoding.encode_dataset_beam`
       filled (`s3://`, `gs://`, ...; the store's options given first to
@@ -308,6 +301,8 @@ def train_texture_classifier(
     >>> clf = fmi_tf.train_texture_classifier(net, "dtd:/data/dtd10",
     ...                                       "gram", image_size=128)
     >>> clf.accuracy
+    >>> clf = fmi_tf.train_texture_classifier(
+    ...     net, fmi_tf.DatasetSpec("folder:photos/", test_fraction=0.5))
     >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
     >>> fmi_tf.io.storage.configure(["--s3_endpoint_url=http://store:9000"])
     >>> clf = fmi_tf.train_texture_classifier(
@@ -320,8 +315,7 @@ def train_texture_classifier(
   config = encoder_config(encoder, net)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, config.scales, image_size, batch_size)
-  data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,
-                          tfds_data_dir, tfds_download)
+  data = datasets.resolve(dataset, fold)
   encoder_model = texture_encoder.build(net, config)
   texture_encoder.check_image_sizes(net, [config], image_size)
   if out is not None:
