@@ -112,9 +112,9 @@ def main(argv):
                        for n in examples.names[:32]])
   fitted = classifier.train(descriptors, labels, dataset.class_names)
   with tempfile.TemporaryDirectory() as base:
-    path = export.export_versioned(export.modules(trained_model.TrainedModel(
-        model, config, size, fitted, networks.record(backbone)))[""], base,
-        "texture")
+    path = export.export(trained_model.TrainedModel(
+        model, config, size, fitted, networks.record(backbone)),
+                         base)["texture"]
     serve = tf.saved_model.load(path).signatures["serving_default"]
     encoded = serving_client.read_images(paths[:32])
     for batch in (1, 32):

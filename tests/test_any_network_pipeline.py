@@ -19,6 +19,7 @@ from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.style import reallocation
 from fmi_tf.style import stylization
@@ -141,7 +142,7 @@ def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
   paths = export.export(directory, str(tmp_path / "exports"))
   served = tf.saved_model.load(paths["texture"]).signatures["serving_uint8"](
       images=tf.constant((images * 255).astype(np.uint8)))
-  want = loaded.classifier.probabilities(loaded.encoder(export.fit_batch(
+  want = loaded.classifier.probabilities(loaded.encoder(adapters.fit_batch(
       tf.constant((images * 255).astype(np.uint8)), SIZE)).numpy())
   np.testing.assert_allclose(served["probabilities"].numpy(), want,
                              rtol=1e-4, atol=1e-4)

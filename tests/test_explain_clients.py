@@ -22,6 +22,7 @@ from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import explanations
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.serving import grpc_client
 
@@ -186,7 +187,7 @@ def test_the_local_client_explains_as_the_library(exports, tmp_path):
   units = explanation.descriptor_units(model.encoder)
   expected = explanation.explain_descriptors(
       model.classifier, units,
-      model.encoder(export.fit_batch(fitted, SIZE)).numpy(), k=3)
+      model.encoder(adapters.fit_batch(fitted, SIZE)).numpy(), k=3)
   for served, why in zip(answered, expected):
     assert served.class_name == why.class_name
     assert [(l, f) for l, f, _ in served.top(3)] == [

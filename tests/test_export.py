@@ -18,6 +18,7 @@ from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import image_headers
@@ -53,7 +54,7 @@ with open(sys.argv[3], "w") as f:
 def _expected_probabilities(model, uint8):
   """The in-memory model's calibrated probabilities of uint8 images."""
   return model.classifier.probabilities(
-      model.encoder(export.fit_batch(uint8, SIZE)).numpy())
+      model.encoder(adapters.fit_batch(uint8, SIZE)).numpy())
 
 
 def _assert_ranked_and_aligned(outputs, probabilities):
@@ -111,8 +112,8 @@ def test_layout_is_tf_serving_versioned(exported, model):
     assert path == os.path.join(base, name, "1")
     assert os.path.isfile(os.path.join(path, "saved_model.pb"))
     assert os.path.isdir(os.path.join(path, "variables"))
-  again = export.export_versioned(export.modules(model)[""], base, "texture")
-  assert again == os.path.join(base, "texture", "2")
+  again = export.export(model, base)
+  assert again["texture"] == os.path.join(base, "texture", "2")
   assert os.path.isfile(os.path.join(paths["texture"], "saved_model.pb"))
   assert sorted(os.listdir(os.path.join(base, "texture"))) == ["1", "2"]
 
@@ -174,7 +175,7 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                                   "serving_uint8"]
   assert answer["modules"] == []
   expected = model.classifier.probabilities(
-      model.encoder(export.fit_batch(photos[0], size)).numpy())
+      model.encoder(adapters.fit_batch(photos[0], size)).numpy())
   for name in ("serving_default", "serving_uint8"):
     _assert_ranked_and_aligned(answer[name], expected)
 
@@ -217,7 +218,7 @@ def test_exported_probabilities_are_calibrated_not_margins(exported, model,
   uint8, _ = photos
   served = tf.saved_model.load(exported[1]["texture"]).signatures[
       "serving_uint8"](images=tf.constant(uint8))["probabilities"].numpy()
-  descriptors = model.encoder(export.fit_batch(uint8, SIZE)).numpy()
+  descriptors = model.encoder(adapters.fit_batch(uint8, SIZE)).numpy()
   margins = model.classifier.scores(descriptors)
   np.testing.assert_allclose(served.sum(axis=1), 1.0, rtol=1e-5)
   assert model.classifier.temperature != pytest.approx(1.0)

@@ -16,6 +16,7 @@ from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import explain_signature
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.serving import server_config
 from fmi_tf.serving import warmup
@@ -77,7 +78,7 @@ def test_explain_through_the_v1_loader_matches_the_library(exported, model):
   answer = _run_v1(exported[1]["texture"], explain_signature.NAME,
                    {"image_bytes": [_png(p) for p in pixels]})
   assert sorted(answer) == sorted(explain_signature.OUTPUTS)
-  descriptors = model.encoder(export.fit_batch(pixels, SIZE)).numpy()
+  descriptors = model.encoder(adapters.fit_batch(pixels, SIZE)).numpy()
   units = explanation.descriptor_units(model.encoder)
   expected = explanation.explain_descriptors(
       model.classifier, units, descriptors, k=len(units))
