@@ -1,18 +1,12 @@
 """fmi-classify --explain: locally, over REST and over gRPC; bad input."""
 
-from concurrent import futures
-import http.server
-import json
 import subprocess
-import threading
 
 import grpc
 import numpy as np
 from PIL import Image
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2
-from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.nets import networks
@@ -20,11 +14,12 @@ from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
+from fmi_tf.serving import adapters
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import explanations
-from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.serving import grpc_client
+from tests import fake_serving
 
 CLASSES = ("banded", "dotted", "striped")
 SIZE = 24
@@ -39,70 +34,27 @@ ROWS = [
 MISSING = 'Serving signature name: "explain" not found in signature def'
 
 
-class _Rest(http.server.BaseHTTPRequestHandler):
-  """Answers the canned explanations, or the server's error."""
-
-  def do_POST(self):  # pylint: disable=invalid-name
-    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-    self.server.bodies.append(body)
-    status, reply = self.server.reply
-    if reply is ROWS:
-      reply = {"predictions": ROWS[:len(body["instances"])]}
-    data = json.dumps(reply).encode()
-    self.send_response(status)
-    self.send_header("Content-Type", "application/json")
-    self.send_header("Content-Length", str(len(data)))
-    self.end_headers()
-    self.wfile.write(data)
-
-  def log_message(self, *args):
-    del args
-
-
 @pytest.fixture
 def rest():
-  httpd = http.server.HTTPServer(("127.0.0.1", 0), _Rest)
-  httpd.bodies, httpd.reply = [], (200, ROWS)
-  threading.Thread(target=httpd.serve_forever, daemon=True).start()
-  httpd.address = f"http://127.0.0.1:{httpd.server_address[1]}"
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
-
-
-class _Grpc(prediction_service_pb2_grpc.PredictionServiceServicer):
-  def __init__(self):
-    self.requests, self.error = [], None
-
-  def Predict(self, request, context):  # pylint: disable=invalid-name
-    self.requests.append(request)
-    if self.error:
-      context.abort(*self.error)
-    rows = ROWS[:len(request.inputs["image_bytes"].string_val)]
-    response = predict_pb2.PredictResponse()
-    for name, dtype in zip(explanations.OUTPUTS, (
-        tf.string, tf.int32, tf.float32, tf.string, tf.int32, tf.float32)):
-      response.outputs[name].CopyFrom(tf.make_tensor_proto(
-          [row[name] for row in rows], dtype=dtype))
-    return response
+  with fake_serving.rest_server((200, lambda body: {
+      "predictions": ROWS[:len(body["instances"])]})) as httpd:
+    yield httpd
 
 
 @pytest.fixture
 def grpc_server():
-  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-  service = _Grpc()
-  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-      service, server)
-  service.address = f"grpc://127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
-  server.start()
-  yield service
-  server.stop(grace=None)
+  dtypes = dict(zip(explanations.OUTPUTS, (
+      tf.string, tf.int32, tf.float32, tf.string, tf.int32, tf.float32)))
+  with fake_serving.grpc_service(lambda request: fake_serving.tensors(
+      ROWS[:len(request.inputs["image_bytes"].string_val)], dtypes)
+                                 ) as service:
+    yield service
 
 
 def test_rest_asks_the_explain_signature_and_reads_ranked_filters(rest):
   answered = serving_client.RestClient(rest.address, "texture").explain(
       [b"a", b"b"])
-  assert rest.bodies[0]["signature_name"] == "explain"
+  assert rest.requests[0]["body"]["signature_name"] == "explain"
   assert answered[0].class_name == "dotted" and answered[0].score == 0.7
   assert answered[0].top(2) == [("block4_conv1", 231, 0.5),
                                 ("block5_conv1", 87, 0.25)]
