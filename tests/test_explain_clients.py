@@ -19,6 +19,7 @@ from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import explanations
 from fmi_tf.serving import export
 from fmi_tf.serving import grpc_client
+from fmi_tf.serving import local_client
 from tests import fake_serving
 
 CLASSES = ("banded", "dotted", "striped")
@@ -134,7 +135,7 @@ def test_the_local_client_explains_as_the_library(exports, tmp_path):
   model, path, old = exports
   photos = _photos(tmp_path)
   images = serving_client.read_images(photos)
-  answered = serving_client.LocalClient(path).explain(images)
+  answered = local_client.LocalClient(path).explain(images)
   fitted = np.stack([np.asarray(Image.open(p)) for p in photos])
   units = explanation.descriptor_units(model.encoder)
   expected = explanation.explain_descriptors(
@@ -145,7 +146,7 @@ def test_the_local_client_explains_as_the_library(exports, tmp_path):
     assert [(l, f) for l, f, _ in served.top(3)] == [
         (c.layer, c.index) for c in why.top]
   with pytest.raises(errors.ArgumentError, match="has no explain signature"):
-    serving_client.LocalClient(old).explain(images)
+    local_client.LocalClient(old).explain(images)
 
 
 def _classify(*arguments):

@@ -20,8 +20,8 @@ from fmi_tf.recognition import encoder
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import adapters
 from fmi_tf.serving import export
-from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import image_headers
+from fmi_tf.serving import local_client
 from tests import tool_runs
 
 CLASSES = ("banded", "dotted", "striped")
@@ -422,19 +422,19 @@ def test_trained_model_directory_holds_its_three_files(model, tmp_path):
 def test_the_local_client_names_the_export_to_use(exported, photos):
   base, paths = exported
   with pytest.raises(errors.ArgumentError) as classifier_export:
-    serving_client.LocalClient(paths["texture_classifier"])
+    local_client.LocalClient(paths["texture_classifier"])
   assert str(classifier_export.value) == (
       f"{paths['texture_classifier']} is the classifier export (descriptors "
       "-> classes, it takes no images); give the end-to-end export, "
       f"{os.path.join(base, 'texture', '<version>')}")
   with pytest.raises(errors.ArgumentError,
                      match=r"is the encoder export \(images -> descriptors"):
-    serving_client.LocalClient(paths["texture_encoder"])
+    local_client.LocalClient(paths["texture_encoder"])
   with pytest.raises(errors.ArgumentError,
                      match=r"no saved_model.pb in .*texture \(it holds "
                      r"versions: give one, e.g. .*texture/\d+\)"):
-    serving_client.LocalClient(os.path.join(base, "texture"))
-  predictions = serving_client.LocalClient(paths["texture"]).classify(
+    local_client.LocalClient(os.path.join(base, "texture"))
+  predictions = local_client.LocalClient(paths["texture"]).classify(
       photos[1])
   assert [len(p.class_names) for p in predictions] == [3, 3]
 
