@@ -29,6 +29,7 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import export
@@ -95,7 +96,7 @@ def main(argv):
   examples = dataset.train.subset(names[:_IMAGES.value])
   paths = [f"{dataset.name.split(':', 1)[1]}/{n}" for n in examples.names]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
-  config = encoder.EncoderConfig().for_network(backbone)
+  config = encoder_config.EncoderConfig().for_network(backbone)
   model = encoder.build(backbone, config)
   size = _SIZE.value
 

@@ -17,6 +17,7 @@ from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 from fmi_tf.serving import adapters
@@ -111,7 +112,7 @@ def test_reallocation_defaults_to_the_two_shallowest_style_layers(
     ("gram", ("sum_relu", "swish_conv")), ("gap", ("swish_conv",))])
 def test_each_encoder_defaults_to_the_networks_layers(keras_backbone, kind,
                                                       layers):
-  config = encoder.EncoderConfig(kind=kind)
+  config = encoder_config.EncoderConfig(kind=kind)
   assert config.for_network(keras_backbone).statistic_layers == layers
   images = np.random.default_rng(2).uniform(
       size=(2, SIZE, SIZE, 3)).astype(np.float32)
@@ -119,14 +120,14 @@ def test_each_encoder_defaults_to_the_networks_layers(keras_backbone, kind,
   assert descriptors.shape == (
       2, encoder.descriptor_size(keras_backbone, config))
   assert descriptors.shape[1] == encoder.descriptor_size(
-      keras_backbone, encoder.EncoderConfig(kind=kind, layers=layers))
+      keras_backbone, encoder_config.EncoderConfig(kind=kind, layers=layers))
   assert not np.allclose(descriptors[0], descriptors[1])
   np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
                              rtol=1e-5)
 
 
 def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
-  config = encoder.EncoderConfig(kind="energy", layers=_LAYERS)
+  config = encoder_config.EncoderConfig(kind="energy", layers=_LAYERS)
   encoder_model = encoder.build(keras_backbone, config)
   assert encoder.descriptor_size(keras_backbone, config) == 4 + 6
   images = np.random.default_rng(5).uniform(
@@ -182,7 +183,8 @@ def texture_classifier(in_memory_net, texture_folder):
   return training.train_texture_classifier(
       in_memory_net,
       datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
-      encoder.EncoderConfig(kind="energy", layers=_LAYERS), image_size=SIZE)
+      encoder_config.EncoderConfig(kind="energy", layers=_LAYERS),
+      image_size=SIZE)
 
 
 def _uint8_images(folder):
@@ -242,8 +244,8 @@ def test_encoders_are_compared_over_folds(in_memory_net, texture_folder,
   rows = comparison.evaluate_texture_encoders(
       in_memory_net,
       datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
-      {"both": encoder.EncoderConfig(kind="energy", layers=_LAYERS),
-       "gap": encoder.EncoderConfig(kind="gap", layers=_LAYERS)},
+      {"both": encoder_config.EncoderConfig(kind="energy", layers=_LAYERS),
+       "gap": encoder_config.EncoderConfig(kind="gap", layers=_LAYERS)},
       folds=2, image_size=SIZE, report_dir=str(tmp_path / "report"))
   assert [(r["encoder"], r["descriptor_size"]) for r in rows] == [
       ("both", 10), ("gap", 6)]

@@ -12,6 +12,7 @@ from fmi_tf import errors
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import adapters
@@ -102,8 +103,8 @@ def test_malformed_explanations_are_refused(rest, change, problem):
 @pytest.fixture(scope="module")
 def exports(tiny_backbone, tmp_path_factory):
   """A fresh export, and one of a classifier saved before explanations."""
-  config = encoder.EncoderConfig(kind="energy", layers=("block1_conv1",
-                                                        "block2_conv1"))
+  config = encoder_config.EncoderConfig(kind="energy", layers=("block1_conv1",
+                                                               "block2_conv1"))
   encoder_model = encoder.build(tiny_backbone, config)
   train = np.random.default_rng(5).uniform(size=(9, SIZE, SIZE, 3))
   fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),

@@ -17,6 +17,7 @@ from fmi_tf import errors
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import adapters
 from fmi_tf.serving import export
@@ -77,7 +78,7 @@ def _name(value) -> str:
 
 @pytest.fixture(scope="module")
 def model(tiny_backbone):
-  config = encoder.EncoderConfig(kind="energy", order=2)
+  config = encoder_config.EncoderConfig(kind="energy", order=2)
   encoder_model = encoder.build(tiny_backbone, config)
   generator = np.random.default_rng(5)
   train = generator.uniform(size=(9, SIZE, SIZE, 3)).astype(np.float32)
@@ -151,11 +152,11 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
 
 @pytest.mark.real_weights
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", encoder.KINDS)
+@pytest.mark.parametrize("kind", encoder_config.KINDS)
 def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                                               tmp_path):
-  config = encoder.EncoderConfig(kind=kind, scales=(1.0, 0.5)).for_network(
-      real_backbone)
+  config = encoder_config.EncoderConfig(
+      kind=kind, scales=(1.0, 0.5)).for_network(real_backbone)
   assert config.statistic_layers[-1] in ("block5_conv1", "block5_conv4")
   encoder_model = encoder.build(real_backbone, config)
   size = 48
@@ -183,7 +184,7 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
 @pytest.mark.real_weights
 def test_a_record_naming_no_network_is_read_as_vgg19s(real_backbone,
                                                        tmp_path):
-  config = encoder.EncoderConfig(kind="energy", layers=("relu1_1",))
+  config = encoder_config.EncoderConfig(kind="energy", layers=("relu1_1",))
   encoder_model = encoder.build(real_backbone, config)
   images = np.random.default_rng(4).uniform(size=(4, 16, 16, 3)).astype(
       np.float32)

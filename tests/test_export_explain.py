@@ -13,6 +13,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import explain_signature
@@ -26,8 +27,8 @@ SIZE = 24
 
 
 def _model(backbone, kind="energy", mean=True):
-  config = encoder.EncoderConfig(kind=kind, layers=("block1_conv1",
-                                                    "block2_conv1"))
+  config = encoder_config.EncoderConfig(kind=kind, layers=("block1_conv1",
+                                                           "block2_conv1"))
   encoder_model = encoder.build(backbone, config)
   train = np.random.default_rng(5).uniform(size=(9, SIZE, SIZE, 3))
   fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),

@@ -16,7 +16,7 @@ from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.io import progress
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import training
 from . import cli
 
@@ -54,7 +54,7 @@ LAYERS = flags.DEFINE_list(
     "two deepest of them, gap its deepest invertible layer (VGG19: energy "
     "relu1_1,...,relu5_1; gram relu4_1,relu5_1; gap relu5_4).")
 GRAM_DIM = flags.DEFINE_integer(
-    "gram_dim", encoder.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
+    "gram_dim", encoder_config.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
     "this many channels by a fixed 1x1 projection (0: never).",
     lower_bound=0, upper_bound=cli.MAX_CHANNELS)
 ORDER = flags.DEFINE_enum("order", "1", ["1", "2"], "Energy order.")
@@ -85,7 +85,7 @@ for _flag in (TEST_FRACTION, C):
       message="must be a finite number")
 
 
-def encoder_config(kind: str) -> encoder.EncoderConfig:
+def encoder_for(kind: str) -> encoder_config.EncoderConfig:
   """The encoder configuration of the flags, for encoder `kind`.
 
   Raises:
@@ -100,7 +100,7 @@ def encoder_config(kind: str) -> encoder.EncoderConfig:
     raise errors.ArgumentError(
         f"--scales must be finite positive numbers, not "
         f"{','.join(SCALES.value)}")
-  return encoder.EncoderConfig(
+  return encoder_config.EncoderConfig(
       kind=kind, layers=tuple(LAYERS.value), order=int(ORDER.value),
       scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value,
       gram_dim=GRAM_DIM.value)

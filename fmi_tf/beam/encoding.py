@@ -32,8 +32,9 @@ from fmi_tf.io import object_store
 from fmi_tf.io import storage
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition import training
+from fmi_tf.recognition import layer_statistics
 
 DEFAULT_IMAGES_PER_ITEM = 256
 
@@ -63,12 +64,12 @@ class EncodingPlan:
   images: int
 
 
-def _scales(configs: Sequence[texture_encoder.EncoderConfig]) -> tuple:
+def _scales(configs: Sequence[encoder_config.EncoderConfig]) -> tuple:
   """Each scale (largest first) with the statistics the encoders need."""
   statistics = []
   for scale in sorted({s for c in configs for s in c.scales}, reverse=True):
     keys = {key for c in configs if scale in c.scales
-            for key in texture_encoder.statistic_keys(c)}
+            for key in layer_statistics.statistic_keys(c)}
     statistics.append((scale, tuple(sorted(keys, key=lambda k: k.name))))
   return tuple(statistics)
 
@@ -92,7 +93,8 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
     dataset: a `datasets.DatasetSpec`, or a spec string.
     cache_dir: the descriptor cache directory, as `--cache_dir`, or a URL
       (`storage.configure` first gives its store's options).
-    encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s.
+    encoders: kinds (`energy`, `gram`, `gap`) or
+      `encoder_config.EncoderConfig`s.
     folds: encode the images of folds 1..folds (DTD has 10).
     image_size: the side of the square the images are fitted to.
     batch_size: images per encoder call.
@@ -113,7 +115,7 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
   data_spec = (dataset if isinstance(dataset, datasets.DatasetSpec)
                else datasets.DatasetSpec(dataset))
   backbone = spec.load()
-  configs = [training.encoder_config(e, backbone) for e in encoders]
+  configs = [encoder_config.resolve(e, backbone) for e in encoders]
   if not configs:
     raise errors.ArgumentError("give at least one encoder")
   for config in configs:  # Checks the layers against the network.
@@ -202,7 +204,7 @@ def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
     cache_dir: the descriptor cache directory, one every worker sees, or a
       URL (`gs://`, `s3://`, ... with the store's options in
       `pipeline_args`); training reads a local copy of it.
-    encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s
+    encoders: kinds (`energy`, `gram`, `gap`) or `encoder_config.EncoderConfig`s
       whose statistics are encoded, each image once per scale.
     folds: encode the images of folds 1..folds (DTD has 10).
     image_size: the side of the square the images are fitted to.

@@ -23,39 +23,41 @@ from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import layer_statistics
 from fmi_tf.recognition import memory
 from fmi_tf.io import directories
-from fmi_tf.recognition import training
 
 EVAL_FILE = "eval.json"
 PER_CLASS_FILE = "per_class_accuracy.png"
 DEFAULT_FOLDS = 10
 
 # Encoders by kind or configuration, or by label: {label: kind or config}.
-Encoders = Union[Sequence[training.Encoder], Mapping[str, training.Encoder]]
+Encoders = Union[Sequence[encoder_config.Encoder],
+                 Mapping[str, encoder_config.Encoder]]
 
 
 def _labelled(encoders: Encoders, net: feature_model.Backbone
-              ) -> dict[str, texture_encoder.EncoderConfig]:
+              ) -> dict[str, encoder_config.EncoderConfig]:
   """{label: configuration on the network}; a kind or configuration is
   labelled by kind.
 
   Raises:
     ArgumentError: for no encoder, an unknown kind or a label given twice.
   """
-  if isinstance(encoders, (str, texture_encoder.EncoderConfig)):
+  if isinstance(encoders, (str, encoder_config.EncoderConfig)):
     encoders = [encoders]
   if not isinstance(encoders, (Mapping, list, tuple)):
     raise errors.ArgumentError(
         "encoders must be a list of encoder kinds or configurations, or "
         f"{{label: encoder}}, not {errors.shown(encoders)}")
   if isinstance(encoders, Mapping):
-    labelled = {label: training.encoder_config(e, net)
+    labelled = {label: encoder_config.resolve(e, net)
                 for label, e in encoders.items()}
   else:
-    configs = [training.encoder_config(e, net) for e in encoders]
+    configs = [encoder_config.resolve(e, net) for e in encoders]
     labelled = {config.kind: config for config in configs}
     if len(labelled) < len(configs):
       raise errors.ArgumentError(
@@ -112,7 +114,7 @@ def _write_report(directory: str, reports: Mapping[str, list[dict]],
 def evaluate_texture_encoders(
     net: feature_model.Backbone,
     dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
-    encoders: Encoders = texture_encoder.KINDS, *,
+    encoders: Encoders = encoder_config.KINDS, *,
     folds: int = DEFAULT_FOLDS, image_size: int = 224,
     C: float = linear.DEFAULT_C, method: str = "svm", batch_size: int = 16,
     cache_dir: Optional[str] = None,
@@ -129,7 +131,7 @@ def evaluate_texture_encoders(
       evaluated (DTD has 10; other datasets have one split, evaluated
       `folds` times); or one `datasets.Dataset`, or a sequence of them,
       evaluated as the folds (`folds` is then unused).
-    encoders: kinds (`energy`, `gram`, `gap`), `encoder.EncoderConfig`s,
+    encoders: kinds (`energy`, `gram`, `gap`), `encoder_config.EncoderConfig`s,
       or {label: kind or configuration}.
     folds: how many folds of a spec to evaluate (1 to 100).
     image_size: the side of the square the images are resized and cropped
@@ -186,8 +188,8 @@ def evaluate_texture_encoders(
   for scale in sorted({s for c in configs.values() for s in c.scales},
                       reverse=True):
     keys = {key for c in configs.values() if scale in c.scales
-            for key in texture_encoder.statistic_keys(c)}
-    statistics = texture_encoder.statistics_layer(
+            for key in layer_statistics.statistic_keys(c)}
+    statistics = layer_statistics.statistics_layer(
         net, sorted(keys, key=lambda key: key.name), scale)
     for part, examples in (("train", parts[0].train),
                            ("test", parts[0].test)):
