@@ -63,8 +63,8 @@ def main(argv):
                                size=_SIZE.value, progress=False, **setting)
         seconds[name].append((time.process_time() - started)
                              / _FILTERS.value)
-        steps[name] = np.mean([r["steps"] for r in result.records])
-        precision = result.records[0]["parameters"]["precision"]
+        steps[name] = np.mean([r.steps for r in result.records])
+        precision = result.records[0].run.parameters["precision"]
     first = np.median(next(iter(seconds.values())))
     for name in settings:
       cost = np.median(seconds[name])

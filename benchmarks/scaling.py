@@ -8,7 +8,7 @@ Each configuration runs in a fresh process; the clock covers the inversion
 only (network built and loop traced beforehand on one filter). Efficiency is
 speed-up / 2. It then prints the loop's FLOP/s against a matmul's, and the
 convolution FLOPs of the whole 5,504-filter atlas at `--size=224`
-(docs/scaling.md) for the images' real shape: the embedded photo's longer
+(docs/results/scaling.md) for the images' real shape: the embedded photo's longer
 side is resized to 224, its shorter side to 149 (a square 224 x 224 image,
 for comparison, costs 1.5 times as much).
 

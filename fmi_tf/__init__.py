@@ -46,7 +46,7 @@ _API = {
     "InversionResult": "fmi_tf.inversion.invert",
     "InversionConfig": "fmi_tf.inversion.filters",
     "OptimizerConfig": "fmi_tf.optim.optimization",
-    "Minimizer": "fmi_tf.optim.optimization",
+    "Minimizer": "fmi_tf.optim.minimizer",
     "render": "fmi_tf.optim.render",
     "RenderResult": "fmi_tf.optim.render",
     "natural_spectrum": "fmi_tf.optim.dataset_spectrum",

@@ -38,6 +38,11 @@ class ArgumentError(FmiError):
   """A numeric or textual argument is out of its valid range."""
 
 
+class RecordError(FmiError):
+  """A JSON record is unreadable, malformed, of a newer or unknown schema,
+  or has a field of the wrong type (`fmi_tf.io.records`)."""
+
+
 # The longest rendering of a value in a message.
 _SHOWN_CHARACTERS = 60
 

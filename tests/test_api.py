@@ -73,12 +73,12 @@ def test_invert_on_an_in_memory_model_raises_each_filters_share(own_net,
                          image=photo, size=32, **_FAST)
   assert result.images.shape == (4, *photo.shape)
   assert result.filters == [0, 1, 2, 3]
-  gains = [r["energy_share_gain"] for r in result.records
-           if r["energy_share_before"] > 0]
+  gains = [r.energy_share_gain for r in result.records
+           if r.energy_share_before > 0]
   assert gains and min(gains) > 1.0
-  assert all(r["network"]["network"] == "tiny_vgg19 (in memory)"
+  assert all(r.run.network["network"] == "tiny_vgg19 (in memory)"
              for r in result.records)
-  json.dumps(result.records)  # records are JSON-ready
+  json.dumps([r.to_dict() for r in result.records])  # JSON-ready
 
 
 def test_invert_shows_a_labelled_grid(tiny_backbone, photo):
@@ -93,10 +93,10 @@ def test_invert_settings_reach_the_configs(tiny_backbone, photo):
   result = fmi_tf.invert(tiny_backbone, "block1_conv1", filters=[1],
                          image=photo, steps=7, tolerance=0.0, mode="gain",
                          alpha=4.0, progress=False)
-  parameters = result.records[0]["parameters"]
+  parameters = result.records[0].run.parameters
   assert parameters["steps"] == 7 and parameters["mode"] == "gain"
   assert parameters["alpha"] == 4.0
-  assert result.records[0]["steps"] == 7
+  assert result.records[0].steps == 7
 
 
 @pytest.mark.parametrize("kwargs,error,phrase", [
@@ -144,7 +144,7 @@ def _tilted_fourier(height, width):
 def test_a_users_parameterization_is_used_and_recorded(tiny_backbone, photo):
   result = fmi_tf.invert(tiny_backbone, "block2_conv1", filters=[0, 1],
                          image=photo, param=_tilted_fourier, **_FAST)
-  assert result.records[0]["parameters"]["param"] == "custom:_tilted_fourier"
+  assert result.records[0].run.param == "custom:_tilted_fourier"
   assert 0 <= result.images.min() and result.images.max() <= 1
   pixel = fmi_tf.invert(tiny_backbone, "block2_conv1", filters=[0, 1],
                         image=photo, **_FAST)

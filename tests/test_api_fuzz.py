@@ -26,7 +26,7 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.faithfulness import split as faithfulness_split
 from fmi_tf.microscope import examples as examples_lib
-from fmi_tf.optim import optimization
+from fmi_tf.optim import minimizer
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
@@ -141,15 +141,15 @@ def _calls(i):
           "net": net, "style": photo, "content": photo, "size": 16,
           "steps": 1, "progress": False, **kw}),
                   ("net", "style", "content", "method", "size", "objective",
-                   "config", "logdir", "progress", "steps", "style_weight",
-                   "content_weight", "tv_weight", "seed", "learning_rate",
-                   "content_layer", "style_layers")),
+                   "config", "logdir", "progress", "out", "steps",
+                   "style_weight", "content_weight", "tv_weight", "seed",
+                   "learning_rate", "content_layer", "style_layers")),
       "reallocate": (lambda **kw: fmi_tf.reallocate(**{
           "net": net, "image": photo, "seeds": [0], "size": 16, "steps": 1,
           "progress": False, **kw}),
                      ("net", "image", "seeds", "mode", "style", "size",
-                      "objective", "config", "logdir", "progress", "steps",
-                      "concentration", "batch_size", "tv_weight")),
+                      "objective", "config", "logdir", "progress", "out",
+                      "steps", "concentration", "batch_size", "tv_weight")),
       "natural_spectrum": (lambda **kw: fmi_tf.natural_spectrum(**{
           "source": i["data"], "height": 8, "limit": 2, **kw}),
                            ("source", "height", "width", "limit")),
@@ -211,7 +211,7 @@ _CASES = [(call, argument) for call, (_, arguments) in _calls(
 def no_work(monkeypatch, tmp_path):
   """Replaces the work of every call by `_Reached`, in a scratch directory."""
   monkeypatch.chdir(tmp_path)
-  monkeypatch.setattr(optimization.Minimizer, "minimize", _reached)
+  monkeypatch.setattr(minimizer.Minimizer, "minimize", _reached)
   monkeypatch.setattr(experiment, "run", _reached)
   monkeypatch.setattr(experiment, "cache_for", _reached)
   monkeypatch.setattr(examples_lib, "_read", _reached)
@@ -301,8 +301,8 @@ def test_numpy_integers_are_taken_as_integers(tiny_backbone):
                          filters=np.arange(2), steps=np.int64(2),
                          size=np.int32(32), progress=False)
   assert result.images.shape[0] == 2 and max(result.images.shape[1:3]) == 32
-  assert [r["steps"] for r in result.records] == [2, 2]
-  assert type(result.records[0]["parameters"]["steps"]) is int
+  assert [r.steps for r in result.records] == [2, 2]
+  assert type(result.records[0].run.parameters["steps"]) is int
 
 
 @pytest.mark.parametrize("filters", [range(10**12), itertools.count(),

@@ -204,7 +204,7 @@ def test_tool_measures_tiny_filters_and_refuses_a_bomb(tmp_path):
   finished = _run(f"--atlas={atlas_dir}")
   assert finished.returncode == 0, finished.stderr
   with open(atlas_dir / "block1_conv1_0000.json", encoding="utf8") as f:
-    assert f"{json.load(f)[depth_stats.RECORD_KEY]['dominant_period']}" == (
+    assert f"{json.load(f)['texture_measures']['dominant_period']}" == (
         "0.0")
   (atlas_dir / "block1_conv1_0001.png").write_bytes(
       hostile_images.bomb_png())

@@ -13,6 +13,7 @@ from fmi_tf.atlas import layout
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.inversion import filters
 from fmi_tf.io import progress
+from fmi_tf.io import records
 from fmi_tf.optim import optimization
 from tests import tiny_mobilenet
 
@@ -30,7 +31,7 @@ def atlas_dir(tmp_path_factory, tiny_backbone, photo):
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
     for result in inverter.invert(photo, list(wanted)):
-      layout.save_result(out, result, {})
+      layout.save_result(out, result, records.RunRecord())
     layout.save_layer_grid(out, layer, count)
   contact_sheet.write_contact_sheet(out, _LAYERS)
   return out
@@ -46,8 +47,8 @@ def test_records_name_the_network_and_the_layers_depth(tmp_path, photo):
     for layer, ids in wanted.items():
       written = layout.invert_to_directory(
           filters.FilterInverter(backbone, layer, config), photo, ids, out,
-          {"image": "photo"}, bar)
-      assert [r["filter"] for r in written] == ids
+          records.RunRecord(image="photo"), bar)
+      assert [r.filter for r in written] == ids
   depths = {}
   for layer, ids in wanted.items():
     for k in ids:
@@ -104,7 +105,7 @@ def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   grey = np.full((8, 8, 3), 0.5, np.float32)
   for k, share in ((0, 0.0), (1, 0.2)):
     layout.save_result(str(tmp_path), filters.FilterResult(
-        "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), {})
+        "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), records.RunRecord())
   record = json.loads((tmp_path / "block1_conv1_0000.json").read_text())
   assert record["activated"] is False
   assert layout.inactive_filters(str(tmp_path), "block1_conv1", [0, 1]) == [0]
@@ -116,7 +117,7 @@ def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   assert 'class="filter inactive"' in sheet and sheet.count("inactive") == 2
   # The grid's label of filter 0 is longer than filter 1's: it says so.
   layout.save_result(str(tmp_path), filters.FilterResult(
-      "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), {})
+      "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), records.RunRecord())
   without = np.asarray(Image.open(layout.save_layer_grid(
       str(tmp_path), "block1_conv1", 2)))
   assert with_marks.shape[1] > without.shape[1] or (

@@ -14,6 +14,7 @@ from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.io import progress
+from fmi_tf.io import records
 from fmi_tf.nets import networks
 from fmi_tf.optim import optimization
 from fmi_tf.recognition import encoder
@@ -52,7 +53,7 @@ def test_an_atlas_lists_its_layers_by_depth(mobilenet,
     for layer in layers:
       layout.invert_to_directory(
           filters.FilterInverter(mobilenet, layer, config),
-          images.load_image(None, 64), [0], out, {}, bar)
+          images.load_image(None, 64), [0], out, records.RunRecord(), bar)
   for layer in layers:
     with open(layout.filter_stem(out, layer, 0) + ".json",
               encoding="utf8") as f:
@@ -119,7 +120,7 @@ def test_the_defaults_give_a_picture_where_pixel_space_gives_noise(
   assert max(defaults.images.shape[1:3]) == 224
   assert max(map(_saturated_share, defaults.images)) < 0.05
   assert min(map(_saturated_share, pixel.images)) > 0.25
-  assert min(r["energy_share_gain"] for r in defaults.records) > 2
+  assert min(r.energy_share_gain for r in defaults.records) > 2
 
 
 @pytest.mark.slow

@@ -57,7 +57,7 @@ def test_the_photo_is_square_unless_told_otherwise(tiny_backbone):
   def shape(**kwargs):
     result = fmi_tf.invert(tiny_backbone, "block1_conv1", [0], size=48, steps=1,
                            progress=False, **kwargs)
-    assert result.records[0]["square"] == (kwargs.get("square") is not False)
+    assert result.records[0].run.square == (kwargs.get("square") is not False)
     return result.images.shape[1:3]
 
   assert shape() == (48, 48)
@@ -70,8 +70,8 @@ def test_invert_uses_the_networks_defaults_unless_given(tiny_as_mobilenet):
   def record(**kwargs):
     result = fmi_tf.invert(tiny_as_mobilenet, "pw_relu", [0], steps=1,
                            progress=False, **kwargs)
-    return (max(result.images.shape[1:3]), result.records[0]["size"],
-            result.records[0]["parameters"]["param"])
+    return (max(result.images.shape[1:3]), result.records[0].run.size,
+            result.records[0].run.param)
 
   assert record() == (224, 224, "fourier")
   assert record(size=32, param="pixel") == (32, 32, "pixel")

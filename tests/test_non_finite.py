@@ -10,6 +10,7 @@ import tensorflow as tf
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf.inversion import filters
+from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import optimization
 from fmi_tf.style import reallocation
 from fmi_tf.style import stylization
@@ -75,7 +76,7 @@ def test_minimize_never_returns_an_infinite_loss(tiny_backbone, photo):
   infinite = fmi_tf.objectives.Objective.of(
       lambda activations, images, targets: tf.reduce_sum(
           images, [1, 2, 3]) * np.inf, "loss/infinite")
-  minimizer = optimization.Minimizer.for_objective(
+  minimizer = minimizer_lib.Minimizer.for_objective(
       tiny_backbone, infinite + fmi_tf.objectives.code_distance(
           "block1_conv1"), optimization.OptimizerConfig(steps=2))
   code = minimizer.features(photo[None])["block1_conv1"]

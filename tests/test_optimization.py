@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import filters
+from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.nets import feature_model
@@ -27,7 +28,7 @@ def _fitting_block1_conv1(backbone, photo, measure, **config):
   """A loop fitting the photo's block1_conv1 code, judged by `measure`."""
   features = feature_model.feature_model(backbone, ["block1_conv1"])
   target = features(photo[None])["block1_conv1"]
-  minimizer = optimization.Minimizer(
+  minimizer = minimizer_lib.Minimizer(
       features, objectives.code_distance("block1_conv1"),
       optimization.OptimizerConfig(steps_per_call=10, tolerance=0.9,
                                    **config), measure=measure)
@@ -43,7 +44,7 @@ def test_a_parameterised_image_can_fit_a_fixed_code(tiny_backbone, photo,
                                                     rng):
   features = feature_model.feature_model(tiny_backbone, ["block1_conv2"])
   target = features(photo[None])["block1_conv2"]
-  minimizer = optimization.Minimizer(
+  minimizer = minimizer_lib.Minimizer(
       features, objectives.code_distance("block1_conv2"),
       optimization.OptimizerConfig(steps=150, learning_rate=0.05,
                                    tolerance=0.0))
@@ -119,7 +120,7 @@ def test_warm_up_raises_the_rate_linearly_to_its_peak(tiny_backbone, photo,
 
   def first_step(warmup_steps):
     images = []
-    minimizer = optimization.Minimizer(
+    minimizer = minimizer_lib.Minimizer(
         features, objectives.code_distance("block1_conv1"),
         optimization.OptimizerConfig(
             steps=8, learning_rate=0.1, schedule=schedule, steps_per_call=1,
@@ -176,7 +177,7 @@ def test_objective_over_several_layers_fits_both(tiny_backbone, photo, rng):
                + objectives.code_distance(names[1]))
   start = rng.uniform(size=(1,) + photo.shape).astype(np.float32)
   before = objective.terms(features(start), start, targets)
-  result = optimization.Minimizer(
+  result = minimizer_lib.Minimizer(
       features, objective, optimization.OptimizerConfig(
           steps=100, tolerance=0.0)).minimize(start, targets)
   after = objective.terms(features(result.images), result.images, targets)

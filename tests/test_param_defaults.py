@@ -35,7 +35,7 @@ def test_fill_keeps_what_the_caller_gave():
 def _recorded_tv_weight(backbone, photo, **settings):
   result = fmi_tf.invert(backbone, "block2_conv1", [0], image=photo,
                          progress=False, **{**_FAST, **settings})
-  return result.records[0]["parameters"]["tv_weight"]
+  return result.records[0].run.parameters["tv_weight"]
 
 
 def test_invert_applies_and_records_the_defaults_unless_given(tiny_backbone,
@@ -56,7 +56,7 @@ def test_fourier_keeps_the_loops_early_stop_unless_given(tiny_backbone,
     result = fmi_tf.invert(tiny_backbone, "block2_conv1", [0], image=photo,
                            progress=False, steps=4, param="fourier",
                            **settings)
-    return result.records[0]["parameters"]
+    return result.records[0].run.parameters
 
   defaults = optimization.OptimizerConfig()
   recorded = parameters()
@@ -84,7 +84,7 @@ def test_fourier_with_its_defaults_raises_the_filters_share_and_smooths(
                          **settings)
 
   brought, bare = invert(), invert(tv_weight=0.0)
-  gains = [r["energy_share_gain"] for r in brought.records]
+  gains = [r.energy_share_gain for r in brought.records]
   assert np.median(gains) > 1.5, gains
 
   def roughness(images):

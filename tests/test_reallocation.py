@@ -9,6 +9,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf import texture
 from fmi_tf.optim import optimization
+from fmi_tf.style import energy_codes
 from fmi_tf.style import reallocation
 
 
@@ -20,18 +21,18 @@ def code(rng):
 
 
 def test_random_code_is_reproducible_and_seed_dependent(code):
-  first = reallocation.random_code(code, [0, 1, 2], layer_index=1)
-  again = reallocation.random_code(code, [2, 0], layer_index=1)
+  first = energy_codes.random_code(code, [0, 1, 2], layer_index=1)
+  again = energy_codes.random_code(code, [2, 0], layer_index=1)
   np.testing.assert_array_equal(first[0], again[1])
   np.testing.assert_array_equal(first[2], again[0])
   assert not np.allclose(first[0], first[1])
-  other_layer = reallocation.random_code(code, [0], layer_index=2)
+  other_layer = energy_codes.random_code(code, [0], layer_index=2)
   assert not np.allclose(first[0], other_layer[0])
 
 
 def test_random_code_preserves_the_layer_total(code):
   total = float(tf.reduce_sum(texture.energies(code)))
-  result = texture.energies(reallocation.random_code(code, range(5)))
+  result = texture.energies(energy_codes.random_code(code, range(5)))
   np.testing.assert_allclose(tf.reduce_sum(result, axis=-1), [total] * 5,
                              rtol=1e-5)
 
@@ -40,7 +41,7 @@ def test_random_code_preserves_the_layer_total(code):
 def test_random_shares_follow_the_symmetric_dirichlet(concentration):
   num_filters, draws = 64, 200
   shares = np.stack([
-      reallocation.random_shares(s, 0, num_filters, concentration)
+      energy_codes.random_shares(s, 0, num_filters, concentration)
       for s in range(draws)])
   assert np.all(shares >= 0)
   np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=1e-5)
@@ -57,7 +58,7 @@ def test_random_shares_follow_the_symmetric_dirichlet(concentration):
 
 def test_with_energies_gives_each_map_the_energy_asked_for(code, rng):
   wanted = rng.uniform(0.1, 2.0, size=(2, 8)).astype(np.float32)
-  result = reallocation.with_energies(code, tf.constant(wanted))
+  result = energy_codes.with_energies(code, tf.constant(wanted))
   assert result.shape == (2, 6, 5, 8)
   np.testing.assert_allclose(texture.energies(result), wanted, rtol=1e-5)
   # A live map is the original scaled; the dead map 3 becomes uniform.
@@ -71,12 +72,12 @@ def test_with_energies_gives_each_map_the_energy_asked_for(code, rng):
 
 
 def test_flat_shares_are_all_positive():
-  shares = np.stack([reallocation.random_shares(s, 0, 64) for s in range(50)])
+  shares = np.stack([energy_codes.random_shares(s, 0, 64) for s in range(50)])
   assert np.all(shares > 0)
 
 
 def _share_statistics(concentration):
-  shares = np.stack([reallocation.random_shares(s, 0, 64, concentration)
+  shares = np.stack([energy_codes.random_shares(s, 0, 64, concentration)
                      for s in range(100)])
   entropy = -np.sum(shares * np.log(np.maximum(shares, 1e-30)), axis=1)
   return shares.max(axis=1).mean(), entropy.mean()
@@ -90,29 +91,29 @@ def test_lower_concentration_gives_more_unequal_shares():
 
 
 def test_random_shares_are_reproducible_per_seed_and_concentration():
-  first = reallocation.random_shares(3, 1, 64, 0.1)
+  first = energy_codes.random_shares(3, 1, 64, 0.1)
   np.testing.assert_array_equal(first,
-                                reallocation.random_shares(3, 1, 64, 0.1))
-  assert not np.allclose(first, reallocation.random_shares(4, 1, 64, 0.1))
-  assert not np.allclose(first, reallocation.random_shares(3, 1, 64, 0.5))
+                                energy_codes.random_shares(3, 1, 64, 0.1))
+  assert not np.allclose(first, energy_codes.random_shares(4, 1, 64, 0.1))
+  assert not np.allclose(first, energy_codes.random_shares(3, 1, 64, 0.5))
 
 
 def test_maps_keep_their_spatial_pattern(code):
-  result = reallocation.random_code(code, [7])[0].numpy()
+  result = energy_codes.random_code(code, [7])[0].numpy()
   for k in (0, 5):
     ratio = result[..., k] / code[0, ..., k].numpy()
     np.testing.assert_allclose(ratio, ratio.flat[0], rtol=1e-4)
 
 
 def test_a_dead_map_takes_its_energy_as_a_uniform_map(code):
-  result = reallocation.random_code(code, [0])[0].numpy()[..., 3]
+  result = energy_codes.random_code(code, [0])[0].numpy()[..., 3]
   assert result.min() > 0
   np.testing.assert_allclose(result, result.flat[0])
 
 
 def test_rank_puts_exactly_the_style_sorted_energies(code, rng):
   style = tf.constant(rng.uniform(size=(1, 8)) * 10, tf.float32)
-  result = texture.energies(reallocation.rank_code(code, style))[0].numpy()
+  result = texture.energies(energy_codes.rank_code(code, style))[0].numpy()
   np.testing.assert_allclose(np.sort(result), np.sort(style[0]), rtol=1e-5)
   content_order = np.argsort(-texture.energies(code)[0].numpy(), kind="stable")
   np.testing.assert_allclose(result[content_order],

@@ -115,7 +115,7 @@ def test_kept_filters_checks_every_shards_records(tiny_backbone, photo,
       images.fit_photo(photo, 32, True), photo, 32, True,
       filters.InversionConfig(
           optimizer=optimization.OptimizerConfig(steps=2)))
-  settings = {**filters.layer_record(tiny_backbone, _LAYER), **run}
+  settings = run.at_layer(**filters.layer_record(tiny_backbone, _LAYER))
   assert resume.kept_filters(str(tmp_path), _LAYER, _COUNT, settings) == {
       1, 3}
   assert resume.kept_filters(str(tmp_path), _LAYER, _COUNT, settings,
@@ -123,9 +123,8 @@ def test_kept_filters_checks_every_shards_records(tiny_backbone, photo,
   assert resume.kept_filters(str(tmp_path / "new"), _LAYER, _COUNT,
                              settings) == set()
   with pytest.raises(errors.OutputError, match="parameters.tv_weight"):
-    resume.kept_filters(str(tmp_path), _LAYER, _COUNT, {
-        **settings, "parameters": {**settings["parameters"],
-                                   "tv_weight": 1.0}})
+    resume.kept_filters(str(tmp_path), _LAYER, _COUNT, dataclasses.replace(
+        settings, parameters={**settings.parameters, "tv_weight": 1.0}))
 
 
 def test_the_same_atlas_twice_gives_the_same_bytes(tiny_backbone, photo,

@@ -15,6 +15,7 @@ from fmi_tf.atlas import layout
 from fmi_tf.atlas import texture_measures
 from fmi_tf.inversion import filters
 from fmi_tf.io import images as image_io
+from fmi_tf.io import records
 from fmi_tf.microscope import examples
 from fmi_tf.microscope import crop_sheets
 from fmi_tf.microscope import examples_files
@@ -37,8 +38,8 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   for layer, count in _LAYERS.items():
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     for result in inverter.invert(photo, list(range(count))):
-      layout.save_result(atlas, result, {**inverter.layer_record,
-                                         "parameters": config.record()})
+      layout.save_result(atlas, result, records.RunRecord(
+          **inverter.layer_record, parameters=config.record()))
   shutil.copy(layout.filter_stem(atlas, "block3_conv1", 2) + ".png",
               layout.filter_stem(atlas, "block3_conv1", 5) + ".png")
   data = root / "data"

@@ -163,8 +163,7 @@ def test_examples_of_an_older_format_are_a_gap(tmp_path):
 
 def _hostile_sources(root):
   record = {"layer_index": 1, "parameters": {"param": _PAYLOAD},
-            "texture_measures": {"colourfulness": _PAYLOAD},
-            "energy_share_gain": _PAYLOAD}
+            "image": _PAYLOAD, "mode": _PAYLOAD}
   atlas = _atlas(root, record=record)
   _png(atlas / f"{_LAYER}_0007.png")
   (atlas / f"{_LAYER}_0007.json").write_text(_PAYLOAD)
@@ -177,6 +176,19 @@ def _hostile_sources(root):
       "dataset": _PAYLOAD, "k": _PAYLOAD,
       "images": _PAYLOAD, "image_size": _PAYLOAD, "skipped": [_PAYLOAD]})
   return atlas, found
+
+
+@pytest.mark.parametrize("field, value, what", [
+    ("energy_share_gain", _PAYLOAD, "a number"),
+    ("texture_measures", {"colourfulness": _PAYLOAD}, "an object of numbers"),
+    ("schema_version", 2, "newer than 1")])
+def test_filter_records_of_the_wrong_types_are_gaps(tmp_path, field, value,
+                                                    what):
+  atlas = _atlas(tmp_path, record={"layer_index": 1, field: value})
+  gaps = "\n".join(_build(atlas, tmp_path / "site").gaps)
+  for k in range(3):
+    assert f"{_LAYER}/{k}: record unreadable: " in gaps
+  assert what in gaps and "<script>" not in gaps
 
 
 def test_every_field_of_crafted_files_is_escaped(tmp_path):

@@ -5,7 +5,9 @@ import os
 from PIL import Image
 import pytest
 
+from fmi_tf.nets import networks
 from fmi_tf.nets import vgg19_names
+from fmi_tf.style import api
 from tests import tiny_mobilenet
 from tests import tool_runs
 
@@ -54,6 +56,49 @@ def test_reallocate_writes_one_png_per_seed_and_a_grid(param, block1_3_weights,
   assert process.returncode == 0, process.stderr
   assert sorted(os.listdir(
       tmp_path / "out")) == ["grid.png", "seed_0002.png", "seed_0003.png"]
+
+
+def _files(directory):
+  """{name: bytes} of every file under `directory`."""
+  return {os.path.relpath(os.path.join(root, name), directory):
+          open(os.path.join(root, name), "rb").read()
+          for root, _, names in os.walk(directory) for name in names}
+
+
+@pytest.mark.slow
+def test_fmi_stylize_writes_what_its_api_twin_writes(tiny_keras, pictures,
+                                                     tmp_path):
+  content = tmp_path / "content.png"
+  Image.effect_noise((40, 30), 40).convert("RGB").save(content)
+  process = tool_runs.run_tool(
+      "fmi-stylize", f"--model={tiny_keras}", f"--style={pictures}/style.png",
+      f"--content={content}", "--size=24", "--steps=3",
+      "--style_layer=block1_conv1=2", "--style_layer=block2_conv1",
+      f"--out={tmp_path}/tool/result.png")
+  assert process.returncode == 0, process.stderr
+  api.stylize(networks.network(tiny_keras), f"{pictures}/style.png",
+              str(content), size=24, steps=3,
+              style_layers=(("block1_conv1", 2.0), ("block2_conv1", 1.0)),
+              progress=False, out=str(tmp_path / "api" / "result.png"))
+  tool, twin = _files(tmp_path / "tool"), _files(tmp_path / "api")
+  assert list(tool) == ["result.png"]
+  assert tool == twin
+
+
+@pytest.mark.slow
+def test_fmi_reallocate_writes_what_its_api_twin_writes(tiny_keras, pictures,
+                                                        tmp_path):
+  process = tool_runs.run_tool(
+      "fmi-reallocate", f"--model={tiny_keras}", "--seeds=0:3",
+      "--batch_size=2", "--size=24", "--steps=3", f"--out={tmp_path}/tool")
+  assert process.returncode == 0, process.stderr
+  api.reallocate(networks.network(tiny_keras), None, "0:3", size=24,
+                 steps=3, batch_size=2, progress=False,
+                 out=str(tmp_path / "api"))
+  tool, twin = _files(tmp_path / "tool"), _files(tmp_path / "api")
+  assert sorted(tool) == ["grid.png", "seed_0000.png", "seed_0001.png",
+                          "seed_0002.png"]
+  assert tool == twin
 
 
 @pytest.fixture(scope="module")

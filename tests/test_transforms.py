@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from fmi_tf.optim import composition
+from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
@@ -85,12 +87,12 @@ def test_objective_layers_are_the_union_of_its_terms():
 def test_the_minimizer_builds_the_feature_model_its_objective_reads(
     tiny_backbone, photo):
   objective = objectives.code_distance("block2_conv1")
-  minimizer = optimization.Minimizer.for_objective(
+  minimizer = minimizer_lib.Minimizer.for_objective(
       tiny_backbone, objective,
       optimization.OptimizerConfig(steps=30, tolerance=0.0))
   assert list(minimizer.features.output) == ["block2_conv1"]
   code = minimizer.features(photo[None])["block2_conv1"]
-  noise = optimization.grey_noise_images(photo.shape, [(0, 0)], 0.1)
+  noise = composition.grey_noise_images(photo.shape, [(0, 0)], 0.1)
   result = minimizer.minimize(noise, {"block2_conv1": code})
   start = objective(minimizer.features(noise), noise,
                     {"block2_conv1": code}).numpy()

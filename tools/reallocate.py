@@ -8,17 +8,9 @@ Writes out/seed_<seed:04d>.png for every seed and out/grid.png (the image
 first, then one result per seed).
 """
 
-import os
-
 from absl import flags
-import numpy as np
 
-from fmi_tf.optim import optimization
-from fmi_tf.io import grid
-from fmi_tf.io import images
-from fmi_tf.io import outputs
-from fmi_tf.io import progress
-from fmi_tf.io import summaries
+from fmi_tf.style import api
 from fmi_tf.style import reallocation
 from . import cli
 from . import model_flags
@@ -42,7 +34,8 @@ _CONCENTRATION = flags.DEFINE_float(
     "layer's energy to fewer maps, so the seeds differ more in style.",
     lower_bound=1e-3)
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
-_SIZE = flags.DEFINE_integer("size", 128, "Longer side of the images, pixels.",
+_SIZE = flags.DEFINE_integer("size", api.DEFAULT_REALLOCATION_SIZE,
+                             "Longer side of the images, pixels.",
                              lower_bound=16, upper_bound=cli.MAX_SIZE)
 _STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
                               "Optimisation steps.", lower_bound=1,
@@ -60,54 +53,15 @@ _BATCH_SIZE = flags.DEFINE_integer(
 _LOGDIR = flags.DEFINE_string("logdir", None, "TensorBoard log directory.")
 
 
-def _reporter(bar: progress.Progress, writer: summaries.SummaryWriter
-              ) -> reallocation.SeedProgressFn:
-  """Returns the callback that advances the bar and writes summaries."""
-  done = 0
-
-  def on_progress(step, seeds, results, losses):
-    nonlocal done
-    bar.advance(step - done, f"loss {np.mean(losses):.3f}")
-    done = step
-    writer.scalars(step, {f"loss/seed_{seed:04d}": loss
-                          for seed, loss in zip(seeds, losses)})
-    writer.image_grid(step, "image/results", results)
-
-  return on_progress
-
-
 def main(argv):
   cli.no_stray_arguments(argv)
-  config = reallocation.ReallocationConfig(
-      mode=_MODE.value, layers=tuple(_LAYERS.value),
+  api.reallocate(
+      model_flags.backbone(model_flags.WEIGHTS.value), _IMAGE.value,
+      _SEEDS.value, mode=_MODE.value, style=_STYLE.value, size=_SIZE.value,
+      logdir=_LOGDIR.value, out=_OUT.value, layers=tuple(_LAYERS.value),
       concentration=_CONCENTRATION.value, tv_weight=_TV_WEIGHT.value,
-      batch_size=_BATCH_SIZE.value,
-      optimizer=optimization.OptimizerConfig(
-          steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
-          tolerance=0.0, param=param_flags.PARAM.value))
-  seeds = reallocation.parse_seeds(_SEEDS.value)
-  image = images.load_image(_IMAGE.value, _SIZE.value)
-  reallocation.check_style(config.mode, _STYLE.value is not None)
-  style = images.load_image(_STYLE.value, _SIZE.value) if _STYLE.value else None
-  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
-  reallocator = reallocation.Reallocator(backbone, config)
-  reallocator.check_images(image, style)
-  writer = summaries.SummaryWriter(_LOGDIR.value)
-  outputs.check_creatable(_OUT.value)
-  with outputs.removed_on_failure(_OUT.value):
-    out_dir = outputs.prepare_directory(_OUT.value)
-    with progress.Progress(reallocator.total_steps(len(seeds)), unit="step",
-                           description=config.mode) as bar:
-      result = reallocator.invert(image, seeds, style,
-                                  _reporter(bar, writer))
-    for seed, picture in zip(seeds, result.images):
-      outputs.write_png(os.path.join(out_dir, f"seed_{seed:04d}.png"),
-                        picture)
-    sheet = grid.labelled_grid(
-        [image, *result.images], ["image", *(f"seed {s}" for s in seeds)],
-        f"{config.mode} reallocation at {', '.join(reallocator.layers)}")
-    outputs.write_png(os.path.join(out_dir, "grid.png"), sheet)
-  writer.flush()
+      batch_size=_BATCH_SIZE.value, steps=_STEPS.value,
+      learning_rate=_LEARNING_RATE.value, param=param_flags.PARAM.value)
 
 
 def run():

@@ -9,13 +9,9 @@ Without --content, synthesises a texture from the style's statistics alone.
 """
 
 from absl import flags
-import numpy as np
 
 from fmi_tf.optim import optimization
-from fmi_tf.io import images
-from fmi_tf.io import outputs
-from fmi_tf.io import progress
-from fmi_tf.io import summaries
+from fmi_tf.style import api
 from fmi_tf.style import losses as style_losses
 from fmi_tf.style import stylization
 from . import cli
@@ -56,7 +52,8 @@ _STEPS = flags.DEFINE_integer("steps", _DEFAULTS.optimizer.steps,
 _LEARNING_RATE = flags.DEFINE_float(
     "learning_rate", _DEFAULTS.optimizer.learning_rate,
     "Adam's peak step size.")
-_SIZE = flags.DEFINE_integer("size", 256, "Cap on the longer side, pixels.",
+_SIZE = flags.DEFINE_integer("size", api.DEFAULT_STYLE_SIZE,
+                             "Cap on the longer side, pixels.",
                              lower_bound=16, upper_bound=cli.MAX_SIZE)
 _INIT = flags.DEFINE_enum("init", _DEFAULTS.init, stylization.INITS,
                           "Start from the content image or from noise.")
@@ -67,47 +64,19 @@ _LOGDIR = flags.DEFINE_string(
     "content, style and result images.")
 
 
-def _load(path: str) -> np.ndarray:
-  """Reads an image with its longer side capped at --size."""
-  image = images.load_image(path)
-  if max(image.shape[:2]) > _SIZE.value:
-    image = images.resize_longer_side(image, _SIZE.value)
-  return image
-
-
 def main(argv):
   cli.no_stray_arguments(argv)
-  config = stylization.StyleConfig(
-      method=_METHOD.value,
+  api.stylize(
+      model_flags.backbone(model_flags.WEIGHTS.value), _STYLE.value,
+      _CONTENT.value, method=_METHOD.value, size=_SIZE.value,
+      logdir=_LOGDIR.value, out=_OUT.value,
       style_layers=tuple(stylization.parse_style_layer(spec)
                          for spec in _STYLE_LAYER.value),
       content_layer=_CONTENT_LAYER.value,
       content_weight=_CONTENT_WEIGHT.value, style_weight=_STYLE_WEIGHT.value,
       tv_weight=_TV_WEIGHT.value, energy_order=int(_ENERGY_ORDER.value),
-      init=_INIT.value, seed=_SEED.value,
-      optimizer=optimization.OptimizerConfig(
-          steps=_STEPS.value, learning_rate=_LEARNING_RATE.value,
-          steps_per_call=_DEFAULTS.optimizer.steps_per_call, tolerance=0.0,
-          param=param_flags.PARAM.value))
-  content = _load(_CONTENT.value) if _CONTENT.value else None
-  style = _load(_STYLE.value)
-  outputs.check_image_file(_OUT.value)
-  backbone = model_flags.backbone(model_flags.WEIGHTS.value)
-  writer = summaries.SummaryWriter(_LOGDIR.value)
-  stylizer = stylization.Stylizer(backbone, config, writer)
-  stylizer.check_images(style, content)
-  with progress.Progress(config.optimizer.steps, unit="step",
-                         description=config.method) as bar:
-    done = 0
-
-    def on_step(step):
-      nonlocal done
-      bar.advance(step - done)
-      done = step
-
-    result = stylizer.stylize(style, content, on_step)
-  outputs.write_image(outputs.prepare_file(_OUT.value), result.image)
-  writer.flush()
+      init=_INIT.value, seed=_SEED.value, steps=_STEPS.value,
+      learning_rate=_LEARNING_RATE.value, param=param_flags.PARAM.value)
 
 
 def run():

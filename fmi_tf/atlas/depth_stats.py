@@ -3,7 +3,7 @@
 `measure_atlas` reads every inverted filter of an atlas directory (the
 `<layer>_<filter:04d>.png` beside its `.json` record, see `atlas`) and
 measures it (`texture_measures`); `write_measures` then adds the measures to
-each filter's record under `"texture_measures"` and writes the per-layer
+each filter's record (`FilterRecord.texture_measures`) and writes the per-layer
 summary as CSV, one row per layer and measure, layers in network order:
 
   layer,measure,filters,mean,std,min,q1,median,q3,max
@@ -13,8 +13,8 @@ atomically, so a bad input leaves the directory as it was.
 """
 
 import csv
+import dataclasses
 import io
-import json
 import os
 import re
 from typing import Mapping, Optional
@@ -28,8 +28,8 @@ from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
+from fmi_tf.io import records
 
-RECORD_KEY = "texture_measures"
 SUMMARY_FIELDS: tuple[str, ...] = ("mean", "std", "min", "q1", "median", "q3",
                                    "max")
 CSV_COLUMNS: tuple[str, ...] = ("layer", "measure", "filters") + SUMMARY_FIELDS
@@ -125,25 +125,15 @@ def layer_summaries(measures: AtlasMeasures) -> list[dict]:
   return rows
 
 
-def _read_record(path: str) -> dict:
-  try:
-    with open(path, encoding="utf8") as f:
-      record = json.load(f)
-  except (OSError, ValueError) as e:
-    raise errors.ArgumentError(f"cannot read record {path}: {e}") from None
-  if not isinstance(record, dict):
-    raise errors.ArgumentError(f"record {path} is not a JSON object")
-  return record
-
-
-def read_records(atlas_dir: str, measures: AtlasMeasures) -> dict[str, dict]:
+def read_records(atlas_dir: str, measures: AtlasMeasures
+                 ) -> dict[str, records.FilterRecord]:
   """Returns {JSON path: record} of every measured filter.
 
   Raises:
-    ArgumentError: if a record is unreadable or not a JSON object.
+    RecordError: if a record does not read as one (`io.records`).
   """
   return {
-      path: _read_record(path)
+      path: records.read_filter_record(path)
       for layer, by_filter in measures.items()
       for path in (_stem(atlas_dir, layer, k) + ".json" for k in by_filter)
   }
@@ -156,13 +146,13 @@ def check_readable(atlas_dir: str, found: Mapping[str, list[int]]) -> None:
   is shown or anything is written.
 
   Raises:
-    ArgumentError: if a record is unreadable or not a JSON object.
+    RecordError: if a record does not read as one (`io.records`).
     ImageError: if a PNG is unreadable, truncated or corrupt, or has more
       pixels than `fmi_tf.io.images.MAX_PIXELS`.
   """
   for layer, filter_ids in found.items():
     for k in filter_ids:
-      _read_record(_stem(atlas_dir, layer, k) + ".json")
+      records.read_filter_record(_stem(atlas_dir, layer, k) + ".json")
       image_io.load_image(_stem(atlas_dir, layer, k) + ".png")
 
 
@@ -190,12 +180,13 @@ def write_measures(atlas_dir: str, measures: AtlasMeasures,
   Every record is read before any is written.
 
   Raises:
-    ArgumentError: if a record is unreadable or not a JSON object.
+    RecordError: if a record does not read as one (`io.records`).
   """
-  records = read_records(atlas_dir, measures)
+  read = read_records(atlas_dir, measures)
   for layer, by_filter in measures.items():
     for k, values in by_filter.items():
       path = _stem(atlas_dir, layer, k) + ".json"
-      outputs.write_json(path, {**records[path], RECORD_KEY: values})
+      outputs.write_json(path, dataclasses.replace(
+          read[path], texture_measures=values).to_dict())
   outputs.write_bytes(csv_path,
                       csv_text(layer_summaries(measures)).encode("utf8"))

@@ -1,7 +1,7 @@
 """The depth order of an atlas directory's layers, read from its records.
 
 Every filter's JSON record gives its layer's depth in the network
-(`"layer_index"`, see `filters.layer_record`), so a directory read back
+(`RunRecord.layer_index`, see `filters.layer_record`), so a directory read back
 without the network still lists its layers by depth. A layer without such a
 record (an older atlas, or a layer none of whose filters is done yet) falls
 in by the natural order of its name, digits compared as numbers:
@@ -10,11 +10,11 @@ in by the natural order of its name, digits compared as numbers:
 """
 
 import heapq
-import json
 import re
 from typing import Mapping, Optional
 
-INDEX_KEY = "layer_index"
+from fmi_tf import errors
+from fmi_tf.io import records
 
 
 def natural_key(name: str) -> tuple:
@@ -30,12 +30,9 @@ def recorded_index(record_path: str) -> Optional[int]:
   placed by its name.
   """
   try:
-    with open(record_path, encoding="utf8") as f:
-      record = json.load(f)
-  except (OSError, ValueError):
+    return records.read_filter_record(record_path).run.layer_index
+  except errors.RecordError:
     return None
-  index = record.get(INDEX_KEY) if isinstance(record, dict) else None
-  return index if isinstance(index, int) else None
 
 
 def depth_order(indices: Mapping[str, Optional[int]]) -> list[str]:

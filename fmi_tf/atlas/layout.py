@@ -10,9 +10,9 @@ Layout of an output directory:
   labelled `<filter> inactive`.
 
 Every file is written atomically and the JSON last, so a filter counts as done
-exactly when its JSON exists and reads as a record; a rerun skips finished
-filters made with the same settings (`resume`). A record that does not read
-as a JSON object counts as missing.
+exactly when its JSON exists and reads as a record (`io.records`); a rerun
+skips finished filters made with the same settings (`resume`). A record
+that does not read as one counts as missing.
 
 Shards: the (layer, filter) list of a run is dealt round-robin into n shards
 (`shard`), so shards are disjoint, their union is the whole list, and every
@@ -22,7 +22,6 @@ layer's grid from the files present under a lock on the directory
 (`.atlas.lock`), so the last shard to finish draws complete ones.
 """
 
-import json
 import os
 import re
 from typing import Iterable, Mapping, Optional, Sequence
@@ -32,11 +31,13 @@ import numpy as np
 from fmi_tf import errors
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import filters
+from fmi_tf.inversion import invert
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
+from fmi_tf.io import records
 from fmi_tf.nets import feature_model
 
 
@@ -51,28 +52,27 @@ def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
   return os.path.isfile(stem + ".png") and os.path.isfile(stem + ".json")
 
 
-def read_record(path: str) -> Optional[dict]:
-  """The JSON object in `path`; None if it is missing, unreadable, not JSON
-  or not an object (a filter with such a record counts as not done)."""
+def read_record(path: str) -> Optional[records.FilterRecord]:
+  """The filter's record in `path` (`records.read_filter_record`); None if
+  it does not read as one (a filter with such a record counts as not
+  done)."""
   try:
-    with open(path, encoding="utf8") as f:
-      record = json.load(f)
-  except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+    return records.read_filter_record(path)
+  except errors.RecordError:
     return None
-  return record if isinstance(record, dict) else None
 
 
 def save_result(out_dir: str, result: filters.FilterResult,
-                settings: Mapping) -> dict:
+                run: records.RunRecord) -> records.FilterRecord:
   """Writes a filter's PNG, then its JSON record.
 
   Returns:
-    The record written: the result's, then `settings`.
+    The record written: the result's, made by `run`.
   """
   stem = filter_stem(out_dir, result.layer, result.filter)
   outputs.write_png(stem + ".png", result.image)
-  record = {**result.record(), **settings}
-  outputs.write_json(stem + ".json", record)
+  record = invert.filter_record(result, run)
+  outputs.write_json(stem + ".json", record.to_dict())
   return record
 
 
@@ -115,8 +115,9 @@ def invert_to_directory(inverter: (filters.FilterInverter
                         image: np.ndarray,
                         filter_ids: Sequence[int],
                         out_dir: str,
-                        settings: Mapping,
-                        progress: progress_lib.Progress) -> list[dict]:
+                        run: records.RunRecord,
+                        progress: progress_lib.Progress
+                        ) -> list[records.FilterRecord]:
   """Inverts filters of one layer, saving each result as its batch finishes.
 
   Args:
@@ -124,24 +125,24 @@ def invert_to_directory(inverter: (filters.FilterInverter
     image: [H, W, 3] RGB in [0, 1] whose code is modified.
     filter_ids: filters to invert.
     out_dir: existing, writable directory.
-    settings: extra fields for every JSON record (image, size, flags),
-      after the network and the layer's depth (`filters.layer_record`).
+    run: how the run is made (`invert.run_record`); the network and the
+      layer's depth (`filters.layer_record`) are added to it.
     progress: advanced by the filter-steps of the step budget used
       (`steps_per_filter` per filter; see `FilterInverter.invert`).
 
   Returns:
-    The JSON records written.
+    The records written.
   """
-  records = []
-  settings = {**inverter.layer_record, **settings}
+  written = []
+  run = run.at_layer(**inverter.layer_record)
   for result in inverter.invert(
       image, filter_ids,
       on_step=lambda status, steps: progress.advance(steps, status)):
-    records.append(save_result(out_dir, result, settings))
+    written.append(save_result(out_dir, result, run))
     gain = ("silent in the image" if result.gain is None
             else f"gain {result.gain:.1f}x")
     progress.status(f"{result.layer}/{result.filter} {gain}")
-  return records
+  return written
 
 
 def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
@@ -164,22 +165,22 @@ def inactive_filters(out_dir: str, layer: str,
   inactive = []
   for k in filter_ids:
     record = read_record(filter_stem(out_dir, layer, k) + ".json")
-    if record is not None and not record.get("activated", True):
+    if record is not None and record.inactive:
       inactive.append(k)
   return inactive
 
 
 def done_records(out_dir: str, layer: str,
-                 num_filters: int) -> dict[int, dict]:
+                 num_filters: int) -> dict[int, records.FilterRecord]:
   """Returns {filter: record} of the layer's finished filters in `out_dir`
   (PNG present, record readable)."""
-  records = {}
+  found = {}
   for k in range(num_filters):
     if is_done(out_dir, layer, k):
       record = read_record(filter_stem(out_dir, layer, k) + ".json")
       if record is not None:
-        records[k] = record
-  return records
+        found[k] = record
+  return found
 
 
 def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
@@ -188,13 +189,13 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   Returns:
     The path of the grid, or "" when no filter of the layer is done yet.
   """
-  records = done_records(out_dir, layer, num_filters)
-  done = sorted(records)
+  done_by_filter = done_records(out_dir, layer, num_filters)
+  done = sorted(done_by_filter)
   if not done:
     return ""
   pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
               for k in done]
-  inactive = {k for k in done if not records[k].get("activated", True)}
+  inactive = {k for k in done if done_by_filter[k].inactive}
   title = f"{layer}: {len(done)} of {num_filters} filters"
   if inactive:
     title += f", {len(inactive)} inactive"

@@ -7,7 +7,7 @@ matches and another photo under the same path does not), the image size,
 the mode and every parameter. A run keeps a finished filter only when all
 of these equal its own; `batch_size` (a filter's result does not depend on
 its batch) and `precision_reason` (a note) are not compared, nor is the
-image's path.
+image's path, nor the record's `schema_version` (its format).
 
 `kept_filters` is the one place that decides it, for `fmi_tf.draw_atlas`
 and for any other runner that fills an atlas directory (a pipeline's
@@ -15,16 +15,19 @@ workers call it the same way). When the directory holds a finished filter
 of other settings it refuses the run, naming the first setting that
 differs, rather than mix results: `overwrite=True` (`--overwrite`) redoes
 every filter, or a new directory starts afresh. A record that does not read
-as a JSON object (truncated, corrupt, a list) counts as missing: the filter
-is inverted again, and one line says so.
+as one (`io.records`: truncated, corrupt, a list, a field of the wrong
+type) counts as missing: the filter is inverted again, and one line says
+so.
 
 Examples:
-  >>> settings = {**filters.layer_record(backbone, "block1_conv1"),
-  ...             **invert.run_record(rgb, "cat.jpg", 128, config)}
+  >>> run = invert.run_record(rgb, "cat.jpg", 128, True, config)
+  >>> settings = run.at_layer(**filters.layer_record(backbone,
+  ...                                                 "block1_conv1"))
   >>> keep = resume.kept_filters("atlas/", "block1_conv1", 64, settings)
   >>> todo = [k for k in my_filters if k not in keep]
 """
 
+import dataclasses
 import json
 import os
 from typing import Any, Iterable, Iterator, Mapping, Optional
@@ -34,10 +37,11 @@ from absl import logging
 from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.inversion import filters
+from fmi_tf.io import records
 from fmi_tf.nets import feature_model
 
 # Record fields that describe how a filter was made but do not change it.
-NOT_COMPARED = frozenset({"image", "parameters.batch_size",
+NOT_COMPARED = frozenset({"image", "schema_version", "parameters.batch_size",
                           "parameters.precision_reason"})
 
 
@@ -53,14 +57,14 @@ def _flat(record: Mapping, prefix: str = "") -> dict[str, Any]:
   return flat
 
 
-def compared_settings(settings: Mapping) -> dict[str, Any]:
+def compared_settings(settings: records.RunRecord) -> dict[str, Any]:
   """The run's settings as compared with a record: dotted keys, JSON values.
 
   Args:
-    settings: the fields a run writes into every record of a layer
-      (`filters.layer_record` and `invert.run_record`).
+    settings: what a run writes into every record of a layer
+      (`invert.run_record` at the layer, `RunRecord.at_layer`).
   """
-  as_json = json.loads(json.dumps(dict(settings)))
+  as_json = json.loads(json.dumps(settings.to_dict()))
   return {key: value for key, value in _flat(as_json).items()
           if key not in NOT_COMPARED}
 
@@ -68,7 +72,7 @@ def compared_settings(settings: Mapping) -> dict[str, Any]:
 _MISSING = object()
 
 
-def first_difference(record: Mapping,
+def first_difference(record: records.FilterRecord,
                      compared: Mapping[str, Any]) -> "tuple[str, Any] | None":
   """The first compared setting whose recorded value differs, with that
   value (`_MISSING` when not recorded); None if the record matches. The
@@ -77,7 +81,7 @@ def first_difference(record: Mapping,
   Within a nested setting (`network`, `parameters`) a recorded key that the
   run does not have differs too.
   """
-  recorded = _flat(record)
+  recorded = _flat(record.run.to_dict())
   groups = {key.split(".")[0] for key in compared if "." in key}
   extra = {key for key in recorded if key.split(".")[0] in groups
            and key not in NOT_COMPARED}
@@ -89,7 +93,8 @@ def first_difference(record: Mapping,
 
 
 def _finished_records(out_dir: str, layer: str, filter_ids: Iterable[int]
-                      ) -> Iterator[tuple[int, str, Optional[dict]]]:
+                      ) -> Iterator[tuple[int, str,
+                                      Optional[records.FilterRecord]]]:
   """(filter, record path, record or None if unreadable) of each filter of
   `filter_ids` whose PNG and record are present."""
   for k in filter_ids:
@@ -99,7 +104,8 @@ def _finished_records(out_dir: str, layer: str, filter_ids: Iterable[int]
 
 
 def kept_filters(out_dir: str, layer: str, num_filters: int,
-                 settings: Mapping, overwrite: bool = False) -> set[int]:
+                 settings: records.RunRecord,
+                 overwrite: bool = False) -> set[int]:
   """The finished filters of a layer in `out_dir` that a run may keep.
 
   Args:
@@ -108,7 +114,7 @@ def kept_filters(out_dir: str, layer: str, num_filters: int,
     num_filters: the layer's filter count; every finished filter of the
       layer is checked, whichever shard made it.
     settings: what the run writes into the layer's records beside each
-      result (`filters.layer_record` and `invert.run_record`).
+      result (`invert.run_record` at the layer, `RunRecord.at_layer`).
     overwrite: keep nothing: every filter is inverted again.
 
   Returns:
@@ -143,7 +149,7 @@ def kept_filters(out_dir: str, layer: str, num_filters: int,
 
 
 def kept_by_layer(out_dir: str, backbone: feature_model.Backbone,
-                  layers: Iterable[str], run: Mapping,
+                  layers: Iterable[str], run: records.RunRecord,
                   overwrite: bool = False) -> dict[str, set[int]]:
   """`kept_filters` of each layer of a run on `backbone`.
 
@@ -159,22 +165,21 @@ def kept_by_layer(out_dir: str, backbone: feature_model.Backbone,
   """
   return {layer: kept_filters(
       out_dir, layer, backbone.num_filters(layer),
-      {**filters.layer_record(backbone, layer), **run}, overwrite)
+      run.at_layer(**filters.layer_record(backbone, layer)), overwrite)
           for layer in layers}
 
 
 def claimed_settings(backbone: feature_model.Backbone, layer: str,
-                     run: Mapping) -> dict[str, Any]:
+                     run: records.RunRecord) -> dict[str, Any]:
   """What an atlas directory's claim holds (`fmi_tf.io.ownership`): the
   compared settings of a run on `backbone` (any of its layers), less the
   layer's depth."""
-  settings = {**filters.layer_record(backbone, layer), **run}
-  del settings["layer_index"]
-  return compared_settings(settings)
+  settings = run.at_layer(**filters.layer_record(backbone, layer))
+  return compared_settings(dataclasses.replace(settings, layer_index=None))
 
 
 def matching_filters(out_dir: str, layer: str, filter_ids: Iterable[int],
-                     settings: Mapping) -> set[int]:
+                     settings: records.RunRecord) -> set[int]:
   """The filters of `filter_ids` finished in `out_dir` with `settings`.
 
   What a worker of a checked run skips (`kept_filters` refused or cleared

@@ -56,6 +56,7 @@ from fmi_tf.io import outputs
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
 from fmi_tf.nets import input_size
+from fmi_tf.optim import chunking
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import settings as settings_lib
 
@@ -90,10 +91,6 @@ class AtlasPlan:
   def pending(self) -> int:
     """Filters of the items, some of which may be on disk."""
     return sum(len(ids) for _, ids in self.items)
-
-
-def _chunks(ids: Sequence[int], size: int) -> list[tuple[int, ...]]:
-  return [tuple(ids[i:i + size]) for i in range(0, len(ids), size)]
 
 
 def plan_atlas(net: "network_spec.NetworkSpec | str",
@@ -162,7 +159,8 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
                   what="atlas", overwrite=overwrite)
   items = tuple(
       (name, chunk) for name in names
-      for chunk in _chunks(range(num_filters[name]), config.batch_size)
+      for chunk in map(tuple, chunking.chunks(range(num_filters[name]),
+                                              config.batch_size))
       if set(chunk) - kept[name])
   return AtlasPlan(spec, rgb, rgb if image is not None and not isinstance(
       image, str) else image, size, square, config, out, num_filters,

@@ -22,6 +22,7 @@ from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
+from fmi_tf.io import records
 from fmi_tf.io import storage
 
 
@@ -67,7 +68,8 @@ class InvertChunk(beam.DoFn):
           self._backbone, layer, self._config)
     return self._inverters[layer]
 
-  def save(self, result: filters.FilterResult, settings: dict) -> None:
+  def save(self, result: filters.FilterResult,
+           settings: records.RunRecord) -> None:
     """Writes one filter's PNG, then its JSON record, each whole."""
     layout.save_result(self._staged, result, settings)
     stem = layout.filter_stem("", result.layer, result.filter)
@@ -76,7 +78,8 @@ class InvertChunk(beam.DoFn):
   def process(self, item) -> Iterator[int]:
     """Inverts the item's chunk; yields the number of filters written."""
     layer, filter_ids = item
-    settings = {**filters.layer_record(self._backbone, layer), **self._run}
+    settings = self._run.at_layer(**filters.layer_record(self._backbone,
+                                                         layer))
     stems = [layout.filter_stem("", layer, k) for k in filter_ids]
     with storage.staged(self._out, [s + ".json" for s in stems],
                         [s + ".png" for s in stems]) as self._staged:

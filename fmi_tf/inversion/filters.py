@@ -20,9 +20,10 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import limits
 from fmi_tf import texture
 from fmi_tf.inversion import modified_code
+from fmi_tf.optim import composition
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
@@ -84,10 +85,11 @@ class InversionConfig:
       errors.check_choice("an inversion's param", self.optimizer.param,
                           parameterization.CODE_PARAMS)
     precision_lib.check(self.precision)
-    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
-    for name in ("alpha", "beta", "tv_weight", "l2_weight", "noise_std"):
+    for name in ("alpha", "beta"):
       errors.check_non_negative(name, getattr(self, name))
-    optimization.check_seed(self.seed)
+    composition.check_settings(
+        tv_weight=self.tv_weight, l2_weight=self.l2_weight,
+        noise_std=self.noise_std, seed=self.seed, batch_size=self.batch_size)
 
   @functools.cached_property
   def compute_precision(self) -> precision_lib.Choice:
@@ -208,7 +210,7 @@ def layer_record(backbone: feature_model.Backbone, layer: str) -> dict:
           "layer_index": backbone.depth(layer)}
 
 
-def filter_energy_share(layer: str) -> optimization.MeasureFn:
+def filter_energy_share(layer: str) -> minimizer.MeasureFn:
   """The progress measure of filter inversion: the enhanced map's share.
 
   Args:
@@ -232,7 +234,7 @@ def initial_images(image: np.ndarray, filter_ids: Sequence[int],
   """Returns the starting images, one per filter, independent of batching."""
   if config.init == "image":
     return tf.repeat(tf.convert_to_tensor(image)[None], len(filter_ids), 0)
-  return optimization.grey_noise_images(
+  return composition.grey_noise_images(
       image.shape, [(config.seed, k) for k in filter_ids], config.noise_std)
 
 
@@ -266,13 +268,10 @@ class FilterInverter:
     self._model = backbone.model
     self.layer_record = layer_record(backbone, self.layer)
     self._config = config
-    total = modified_code.filter_code_distance(self.layer)
-    if config.tv_weight:
-      total += config.tv_weight * objectives.total_variation()
-    if config.l2_weight:
-      total += config.l2_weight * objectives.l2()
-    if objective is not None:
-      total += objectives.as_objective(objective)
+    total = composition.compose(
+        modified_code.filter_code_distance(self.layer),
+        tv_weight=config.tv_weight, l2_weight=config.l2_weight,
+        user=objective)
     self._renderer = renderer.Renderer(
         backbone, total, config.optimizer,
         measure=filter_energy_share(self.layer), writer=writer,

@@ -24,6 +24,7 @@ from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import progress as progress_lib
+from fmi_tf.io import records as records_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
@@ -37,23 +38,23 @@ class InversionResult:
   Attributes:
     layer: the network's name of the layer.
     images: [N, H, W, 3] float32 RGB in [0, 1], one per filter.
-    records: one JSON-ready dict per filter, in the same order: `filter`,
-      `loss`, `steps`, `energy_share_before`, `energy_share_after`,
-      `energy_share_gain`, `activated`, the network and the layer's depth
-      in it (`network`, `layer_index`), and every setting.
+    records: one record per filter, in the same order (`FilterRecord`: the
+      filter, loss, steps, energy shares and gain, whether it was
+      activated, and how the run was made); `to_dict` gives the JSON
+      `fmi-invert` writes.
   """
   layer: str
   images: np.ndarray
-  records: tuple[dict, ...]
+  records: tuple[records_lib.FilterRecord, ...]
 
   @property
   def filters(self) -> list[int]:
     """The filter indices, in order."""
-    return [record["filter"] for record in self.records]
+    return [record.filter for record in self.records]
 
   def grid(self) -> Image.Image:
     """The images in a grid labelled with their filters (and `inactive`)."""
-    labels = [f"{r['filter']}" + ("" if r["activated"] else " inactive")
+    labels = [f"{r.filter}" + (" inactive" if r.inactive else "")
               for r in self.records]
     return grid.labelled_grid(list(self.images), labels,
                               f"{self.layer}: {len(self.records)} filters")
@@ -109,7 +110,7 @@ def invert(net: "feature_model.Backbone | str | Any",
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> res = fmi_tf.invert(net, "relu4_1", filters=range(16),
     ...                     image="cat.jpg", steps=60, param="fourier")
-    >>> res.images.shape, res.records[0]["energy_share_gain"]
+    >>> res.images.shape, res.records[0].energy_share_gain
     >>> res.show()
 
   Args:
@@ -156,8 +157,8 @@ def invert(net: "feature_model.Backbone | str | Any",
                                         objective)
   ids = _filter_list(filters, inverter.num_filters)
   inverter.check_image(rgb)
-  run = {**inverter.layer_record,
-         **run_record(rgb, image, size, square, config)}
+  run = run_record(rgb, image, size, square, config).at_layer(
+      **inverter.layer_record)
   with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
                              unit=progress_lib.FILTER_STEP,
                              description=inverter.layer,
@@ -167,7 +168,7 @@ def invert(net: "feature_model.Backbone | str | Any",
   writer.flush()
   return InversionResult(
       inverter.layer, np.stack([r.image for r in results]),
-      tuple({**r.record(), **run} for r in results))
+      tuple(filter_record(r, run) for r in results))
 
 
 def image_digest(rgb: np.ndarray) -> str:
@@ -180,13 +181,20 @@ def image_digest(rgb: np.ndarray) -> str:
 
 
 def run_record(rgb: np.ndarray, image: Any, size: int, square: bool,
-               config: filters_lib.InversionConfig) -> dict:
-  """The fields every record of a run carries beside the layer's
-  (`filters.layer_record`): the image (how it was given, and the digest of
-  the pixels inverted, `image_digest`), its size and shape and every
-  setting."""
-  return {"image": image if isinstance(image, str) else (
-              "default:chelsea" if image is None else "in-memory image"),
-          "image_sha256": image_digest(rgb),
-          "size": size, "square": square, "mode": config.mode,
-          "parameters": config.record()}
+               config: filters_lib.InversionConfig) -> records_lib.RunRecord:
+  """What every record of a run carries beside the layer's
+  (`filters.layer_record`, added with `RunRecord.at_layer`): the image (how
+  it was given, and the digest of the pixels inverted, `image_digest`), its
+  size and shape and every setting."""
+  return records_lib.RunRecord(
+      image=image if isinstance(image, str) else (
+          "default:chelsea" if image is None else "in-memory image"),
+      image_sha256=image_digest(rgb), size=size, square=square,
+      mode=config.mode, parameters=config.record())
+
+
+def filter_record(result: filters_lib.FilterResult,
+                  run: records_lib.RunRecord) -> records_lib.FilterRecord:
+  """The record of one inverted filter of a run."""
+  return records_lib.FilterRecord.from_dict({**result.record(),
+                                             **run.to_dict()})

@@ -6,8 +6,8 @@ images keep much of their power above half the Nyquist frequency, a fine
 grain over the texture; with it they are smooth structured textures at
 nearly the same energy-share gains (on block2_conv1's filters 0-15 at
 128 px, a high-frequency share of 0.028 instead of 0.395, where the photo
-has 0.050, at a median gain of 3.34 instead of 3.42: docs/method.md,
-"Pixel or Fourier"). A user's own parameterisation brings none.
+has 0.050, at a median gain of 3.34 instead of 3.42:
+docs/results/pixel_fourier.md). A user's own parameterisation brings none.
 
 `fmi_tf.invert`, `fmi_tf.draw_atlas`, `draw_atlas_beam`, `fmi-invert`,
 `fmi-atlas` and `fmi-atlas-beam` fill these in for the settings the caller does not give, after choosing the

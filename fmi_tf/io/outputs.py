@@ -200,8 +200,8 @@ def image_format(path: str) -> str:
   suffix = os.path.splitext(path)[1].lower()
   if suffix not in IMAGE_FORMATS:
     raise errors.OutputError(
-        f"cannot tell the image format of {path}: name a .png, .jpg or "
-        ".jpeg file")
+        f"cannot tell the image format of the output file {path}: name a "
+        ".png, .jpg or .jpeg file")
   return IMAGE_FORMATS[suffix]
 
 

@@ -7,11 +7,11 @@ published site), be a regular file (a FIFO would block, `/dev/zero` never
 ends), and be no larger than its limit; an image must also declare at most
 its pixel limit in its header, so a small file cannot decode to gigabytes.
 A file that fails any check raises `UntrustedFileError`, which a reader
-turns into a gap.
+turns into a gap. JSON records are read through `io.records`, over
+`read_bytes`.
 """
 
 import io
-import json
 import os
 import stat
 
@@ -61,23 +61,6 @@ def read_bytes(root: str, path: str, limit: int) -> bytes:
   if len(data) > limit:
     raise UntrustedFileError(f"{path} grew past the limit of {limit} bytes")
   return data
-
-
-def read_json_object(root: str, path: str,
-                     limit: int = MAX_RECORD_BYTES) -> dict:
-  """The JSON object in `path` (see `read_bytes`).
-
-  Raises:
-    UntrustedFileError: as `read_bytes`, or if it holds no JSON object.
-  """
-  data = read_bytes(root, path, limit)
-  try:
-    record = json.loads(data.decode("utf8"))
-  except (UnicodeDecodeError, ValueError, RecursionError) as e:
-    raise UntrustedFileError(f"{path} is not JSON: {e}") from None
-  if not isinstance(record, dict):
-    raise UntrustedFileError(f"{path} is not a JSON object")
-  return record
 
 
 def read_rgb(root: str, path: str, max_pixels: int,

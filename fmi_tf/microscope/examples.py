@@ -41,6 +41,7 @@ from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import examples_files
+from fmi_tf.microscope import examples_output
 from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import feature_model
@@ -262,7 +263,7 @@ def write_when_all_shards_are_done(run: examples_run.Run, count: int) -> bool:
     for other in states[1:]:
       merged.merge(other)
     skipped = [n for i, n in enumerate(run.image_names) if not merged.done[i]]
-    examples_files.write_outputs(
+    examples_output.write_outputs(
         run.out, run.key, run.record, run.data.class_names, run.names,
         run.fields, merged.tops, merged.class_sums, merged.class_counts,
         run.image_names, merged.labels, skipped,

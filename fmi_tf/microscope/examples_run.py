@@ -109,7 +109,7 @@ def _check_same_source(out: str, record: dict) -> None:
   of the same source, and replaces them)."""
   try:
     summary = examples_files.read_summary(out)
-  except errors.ArgumentError:
+  except (errors.ArgumentError, errors.RecordError):
     return
   for field, what in _SAME_SOURCE:
     if summary.get(field) != record[field]:

@@ -35,8 +35,8 @@ def atlas_network(atlas: str) -> Optional[dict]:
   for path in sorted(glob.glob(os.path.join(glob.escape(atlas),
                                             "*_[0-9][0-9][0-9][0-9].json"))):
     record = layout.read_record(path)
-    if record and isinstance(record.get("network"), dict):
-      return record["network"]
+    if record and record.run.network is not None:
+      return record.run.network
   return None
 
 

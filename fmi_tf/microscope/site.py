@@ -42,6 +42,7 @@ from fmi_tf.io import progress as progress_lib
 from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_faithfulness
+from fmi_tf.microscope import site_neighbours
 from fmi_tf.microscope import site_pages
 
 THUMBNAIL = 64
@@ -172,7 +173,7 @@ def make_site(atlas: "str | Sequence[str]", out: str,
           f"{summary.get('images')} images of {summary.get('dataset')} at "
           f"{summary.get('image_size')} px ({len(summary.get('skipped', []))}"
           " skipped).")
-    except untrusted.UntrustedFileError as e:
+    except errors.RecordError as e:
       gaps.append(f"dataset examples unreadable: {e}")
   out = outputs.prepare_directory(out)
   writer = _Writer()
@@ -254,7 +255,7 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
     written[item.index] = (inversions, crops)
     if inversions:
       cards[item.index] = inversions[0][4]
-  nearest = site_data.nearest(layer, count)
+  nearest = site_neighbours.nearest(layer, count)
   for item in layer.filters:
     inversions, crops = written[item.index]
     writer.text(paths.join_under(directory,

@@ -12,21 +12,17 @@ the parameterisation its record names.
 Measures per filter: those of `texture_measures` (read from the record's
 `texture_measures` when fmi-atlas-stats wrote them, else computed), the
 inversion's energy-share gain, and, with examples, the mean and top
-activation over the dataset and the preferred class. `texture_statistics`
-describes an inversion for the nearest filters of its layer: its log power
-in 8 octave bands of spatial frequency, its gradient orientations in 8 bins
-(both as shares), and the mean and spread of each colour channel.
+activation over the dataset and the preferred class.
 
-The directories are not trusted (`io.untrusted`, `site_records`): a file
-name whose layer is not safely named (`io.paths`) or whose filter index
-passes `site_records.MAX_FILTERS` is ignored and listed; a link out of the
-directory, a special file, a file past its size limit, an image past
-`MAX_INVERSION_PIXELS` (or a crops sheet past `MAX_SHEET_PIXELS`) and a record
-with a field of the wrong type are gaps.
+The directories are not trusted (`io.untrusted`, `io.records`,
+`site_records`): a file name whose layer is not safely named (`io.paths`) or
+whose filter index passes `site_records.MAX_FILTERS` is ignored and listed;
+a link out of the directory, a special file, a file past its size limit, an
+image past `MAX_INVERSION_PIXELS` (or a crops sheet past `MAX_SHEET_PIXELS`)
+and a record with a field of the wrong type are gaps.
 """
 
 import dataclasses
-import math
 import os
 import re
 from typing import Optional, Sequence
@@ -38,13 +34,12 @@ from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import images as image_io
 from fmi_tf.io import paths
+from fmi_tf.io import records
 from fmi_tf.io import untrusted
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import site_records
 
 _FILE = re.compile(r"^(?P<layer>.+)_(?P<filter>\d{4,})\.(?P<ext>png|json)$")
-_BANDS = 8
-_ORIENTATIONS = 8
 # The largest inversion fmi-atlas writes (its size bound), and the largest
 # image any tool reads.
 MAX_INVERSION_PIXELS = 4096 * 4096
@@ -68,7 +63,8 @@ class Filter:
   layer: str
   index: int
   inversions: list[Inversion] = dataclasses.field(default_factory=list)
-  record: dict = dataclasses.field(default_factory=dict)
+  record: records.FilterRecord = dataclasses.field(
+      default_factory=records.FilterRecord)
   measures: dict = dataclasses.field(default_factory=dict)
   examples: Optional[dict] = None
   sheet: Optional[str] = None
@@ -108,11 +104,6 @@ def _scan(atlas_dir: str, ignored: list[str]
     found.setdefault(match["layer"], {}).setdefault(index, set()).add(
         match["ext"])
   return found
-
-
-def _read_record(atlas_dir: str, path: str) -> dict:
-  return site_records.atlas_record(
-      untrusted.read_json_object(atlas_dir, path))
 
 
 class Atlases:
@@ -160,12 +151,12 @@ class Atlases:
         if "json" not in scan[name][k]:
           continue
         try:
-          record = _read_record(atlas_dir, paths.join_under(
-              atlas_dir, f"{name}_{k:04d}.json"))
-        except untrusted.UntrustedFileError:
+          record = records.read_filter_record(paths.join_under(
+              atlas_dir, f"{name}_{k:04d}.json"), atlas_dir)
+        except errors.RecordError:
           continue
-        if "layer_index" in record:
-          return record["layer_index"]
+        if record.run.layer_index is not None:
+          return record.run.layer_index
     return None
 
   def layer(self, name: str) -> Layer:
@@ -192,9 +183,9 @@ def _layer_examples(examples_dir: Optional[str],
     return None, f"no dataset examples in {examples_dir}"
   try:
     summary = read_summary(examples_dir)
-    record = untrusted.read_json_object(examples_dir, path)
+    record = records.read_object(path, examples_dir)
     return site_records.examples_layer(record, summary["class_names"]), None
-  except untrusted.UntrustedFileError as e:
+  except errors.RecordError as e:
     return None, f"dataset examples unreadable: {e}"
 
 
@@ -202,10 +193,10 @@ def read_summary(examples_dir: str) -> dict:
   """The fields of an examples directory's summary that a site shows.
 
   Raises:
-    UntrustedFileError: if it is missing, unsafe to read or malformed.
+    RecordError: if it is missing, unsafe to read or malformed.
   """
-  return site_records.summary(untrusted.read_json_object(
-      examples_dir, paths.join_under(examples_dir, examples_files.SUMMARY)))
+  return site_records.summary(records.read_object(
+      paths.join_under(examples_dir, examples_files.SUMMARY), examples_dir))
 
 
 def _filter(layer: str, k: int, atlas_dirs, scans, examples,
@@ -218,11 +209,11 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
       if i == 0 or len(atlas_dirs) == 1:
         result.gaps.append("not inverted (no PNG, no record)")
       continue
-    record = {}
+    record = records.FilterRecord()
     if "json" in present:
       try:
-        record = _read_record(atlas_dir, stem + ".json")
-      except untrusted.UntrustedFileError as e:
+        record = records.read_filter_record(stem + ".json", atlas_dir)
+      except errors.RecordError as e:
         result.gaps.append(f"record unreadable: {e}")
     else:
       result.gaps.append("record missing")
@@ -238,7 +229,7 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
     else:
       result.gaps.append("image missing")
     result.inversions.append(Inversion(
-        record.get("param", f"atlas {i + 1}"), image, stem + ".png", i))
+        record.run.param or f"atlas {i + 1}", image, stem + ".png", i))
   _measure(result)
   if examples is not None:
     _attach_examples(result, examples, examples_dir)
@@ -246,14 +237,14 @@ def _filter(layer: str, k: int, atlas_dirs, scans, examples,
 
 
 def _measure(result: Filter) -> None:
-  stored = result.record.get("texture_measures")
-  if isinstance(stored, dict) and set(texture_measures.MEASURES) <= set(
-      stored):
+  stored = result.record.texture_measures or {}
+  if set(texture_measures.MEASURES) <= set(stored) and all(
+      site_records.is_number(stored[m]) for m in texture_measures.MEASURES):
     result.measures.update({m: stored[m] for m in texture_measures.MEASURES})
   elif result.image is not None:
     result.measures.update(texture_measures.measure(result.image / 255.0))
-  if "energy_share_gain" in result.record:
-    result.measures["energy_share_gain"] = result.record["energy_share_gain"]
+  if result.record.finite_gain is not None:
+    result.measures["energy_share_gain"] = result.record.finite_gain
 
 
 def _attach_examples(result: Filter, examples: dict,
@@ -271,41 +262,3 @@ def _attach_examples(result: Filter, examples: dict,
     result.measures["preferred_class"] = entry["preferred_class"]
   result.sheet = examples_files.sheet_path(examples_dir, result.layer,
                                           result.index)
-
-
-def texture_statistics(rgb: np.ndarray) -> np.ndarray:
-  """Octave-band power, orientation shares and colour moments of an image."""
-  y = texture_measures.luminance(rgb)
-  y = y - y.mean()
-  power = np.abs(np.fft.fft2(y))**2
-  fy = np.fft.fftfreq(y.shape[0])[:, None]
-  fx = np.fft.fftfreq(y.shape[1])[None, :]
-  radius = np.hypot(fy, fx)
-  edges = 0.5 * 2.0**-np.arange(_BANDS, -1, -1)
-  bands = np.array([power[(radius > lo) & (radius <= hi)].sum()
-                    for lo, hi in zip(edges[:-1], edges[1:])])
-  bands = np.log1p(bands / max(bands.sum(), 1e-12) * 100.0)
-  gy, gx = np.gradient(y)
-  magnitude = np.hypot(gx, gy)
-  histogram, _ = np.histogram(np.mod(np.arctan2(gy, gx), math.pi),
-                              bins=_ORIENTATIONS, range=(0.0, math.pi),
-                              weights=magnitude)
-  histogram = histogram / max(histogram.sum(), 1e-12)
-  colour = rgb.reshape(-1, 3)
-  return np.concatenate([bands, histogram, colour.mean(0), colour.std(0)])
-
-
-def nearest(layer: Layer, count: int) -> dict[int, list[int]]:
-  """Each readable filter's nearest filters of its layer by texture
-  statistics (standardised, Euclidean), nearest first."""
-  readable = [f for f in layer.filters if f.image is not None]
-  if len(readable) < 2:
-    return {}
-  features = np.stack([texture_statistics(f.image / 255.0)
-                       for f in readable])
-  features = (features - features.mean(0)) / (features.std(0) + 1e-9)
-  distances = np.linalg.norm(features[:, None] - features[None], axis=-1)
-  np.fill_diagonal(distances, np.inf)
-  order = np.argsort(distances, axis=1, kind="stable")[:, :count]
-  return {readable[i].index: [readable[j].index for j in row]
-          for i, row in enumerate(order)}

@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 
 from fmi_tf import errors
 from fmi_tf.faithfulness import result as result_lib
-from fmi_tf.io import untrusted
+from fmi_tf.io import records
 from fmi_tf.microscope import site_records
 
 BEATS = "beats the null"
@@ -166,7 +166,8 @@ def _drew(atlas_dir: str, conditions: dict) -> Optional[str]:
   pictures = f"pictures-{os.path.basename(os.path.normpath(atlas_dir))}"
   if pictures in conditions:
     return pictures
-  parameters = _first_record(atlas_dir).get("parameters")
+  record = _first_record(atlas_dir)
+  parameters = record.run.parameters if record else None
   if not isinstance(parameters, dict) or not all(
       isinstance(parameters.get(k), str) for k in ("param", "mode")):
     return None
@@ -182,20 +183,21 @@ def _drew(atlas_dir: str, conditions: dict) -> Optional[str]:
   return min(ranked)[1] if ranked else None
 
 
-def _first_record(atlas_dir: str) -> dict:
-  """The first readable filter record of an atlas directory, or {}."""
+def _first_record(atlas_dir: str) -> Optional[records.FilterRecord]:
+  """The first readable filter record of an atlas directory, or None."""
   for path in sorted(glob.glob(os.path.join(
       glob.escape(atlas_dir), "*_[0-9][0-9][0-9][0-9].json"))):
     try:
-      return untrusted.read_json_object(atlas_dir, path)
-    except untrusted.UntrustedFileError:
+      return records.read_filter_record(path, atlas_dir)
+    except errors.RecordError:
       continue
-  return {}
+  return None
 
 
 def _check_network(path: str, record: dict, atlas_dir: str) -> None:
-  network = _first_record(atlas_dir).get("network")
-  if not isinstance(network, dict):
+  first = _first_record(atlas_dir)
+  network = first.run.network if first else None
+  if network is None:
     return
   drawn = (network.get("network"), network.get("weights"))
   measured = (record["network"], record["weights"])
@@ -229,10 +231,9 @@ def read(path: str, atlas_dirs: Sequence[str]) -> Scores:
     raise errors.ArgumentError(
         f"faithfulness record not found: {errors.shown(path)}")
   try:
-    record = site_records.faithfulness(
-        untrusted.read_json_object(os.path.dirname(path) or ".", path),
-        result_lib.SCHEMA_VERSION)
-  except untrusted.UntrustedFileError as e:
+    record = site_records.faithfulness(records.read_object(path),
+                                       result_lib.SCHEMA_VERSION)
+  except errors.RecordError as e:
     raise errors.ArgumentError(
         f"faithfulness record {path} refused: {e}") from None
   _check_network(path, record, atlas_dirs[0])

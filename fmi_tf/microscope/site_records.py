@@ -1,15 +1,18 @@
-"""The records a site reads, checked field by field.
+"""The examples and faithfulness records a site reads, checked field by field.
 
-A record read back is valid JSON but may hold anything: a string where a
-number belongs, a list of a billion filters, NaN. Each reader below keeps
-only the fields a page shows, each of its type, and raises `RecordError`
-naming the first field that is not; the site shows such a record as a gap.
+A record read back (`io.records.read_object`) is valid JSON but may hold
+anything: a string where a number belongs, a list of a billion filters, NaN.
+Each reader below keeps only the fields a page shows, each of its type, and
+raises `errors.RecordError` naming the first field that is not; the site
+shows such a record as a gap. A filter's atlas record is checked by
+`io.records.FilterRecord`.
 """
 
 import math
 import numbers
 from typing import Sequence
 
+from fmi_tf import errors
 from fmi_tf.io import untrusted
 from fmi_tf.microscope import examples_files
 
@@ -20,12 +23,8 @@ MAX_FILTERS = 65536
 MAX_SCORES = 1 << 20
 
 
-class RecordError(untrusted.UntrustedFileError):
-  """A record's field is missing or of the wrong type."""
-
-
 def _fail(where: str, what: str):
-  raise RecordError(f"{where} is not {what}")
+  raise errors.RecordError(f"{where} is not {what}")
 
 
 def is_number(value) -> bool:
@@ -136,25 +135,6 @@ def examples_layer(record: dict, class_names: Sequence[str]) -> dict:
                       for i, e in enumerate(filters)]}
 
 
-def atlas_record(record: dict) -> dict:
-  """The fields of a filter's atlas record that a site shows (the ones of
-  the wrong type dropped: a record is then shown without them)."""
-  result = {}
-  parameters = record.get("parameters")
-  if isinstance(parameters, dict) and isinstance(parameters.get("param"),
-                                                 str):
-    result["param"] = parameters["param"]
-  stored = record.get("texture_measures")
-  if isinstance(stored, dict) and all(is_number(v) for v in stored.values()):
-    result["texture_measures"] = stored
-  if is_number(record.get("energy_share_gain")):
-    result["energy_share_gain"] = float(record["energy_share_gain"])
-  depth = record.get("layer_index")
-  if isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0:
-    result["layer_index"] = depth
-  return result
-
-
 def _object(where: str, value) -> dict:
   if not isinstance(value, dict):
     _fail(where, "an object")
@@ -201,7 +181,7 @@ def faithfulness(record: dict, schema_version: int) -> dict:
   """
   version = record.get("schema_version")
   if version != schema_version:
-    raise RecordError(
+    raise errors.RecordError(
         f"not a faithfulness record of schema version {schema_version} "
         f"(schema version {version!r}); measure it again with "
         "fmi-faithfulness")

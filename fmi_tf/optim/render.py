@@ -35,6 +35,7 @@ from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
+from fmi_tf.optim import composition
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -46,7 +47,7 @@ DEFAULT_SIZE = 128
 DEFAULT_PARAM = "fourier"
 DEFAULT_BATCH_SIZE = 16
 # Channel maximisation ran faster in float32 than in bfloat16 even on a CPU
-# with bfloat16 arithmetic (docs/speed.md#channel-maximisation-against-xplique).
+# with bfloat16 arithmetic (docs/results/speed.md#channel-maximisation-against-xplique).
 DEFAULT_PRECISION = precision_lib.FLOAT32
 NOISE_STD = 0.1
 IMAGE_STEP = "image-step"
@@ -270,7 +271,7 @@ def _start_images(init: Any, size: int) -> np.ndarray:
 
 def _initial(init: Any, start: np.ndarray, seeds) -> tf.Tensor:
   if isinstance(init, str) and init == "noise":
-    return optimization.grey_noise_images(start.shape, seeds, NOISE_STD)
+    return composition.grey_noise_images(start.shape, seeds, NOISE_STD)
   return tf.repeat(tf.constant(start)[None], len(seeds), axis=0)
 
 

@@ -2,7 +2,7 @@
 
 A `Renderer` builds the one feature model its objective reads (layers named
 as the objective names them, the paper's VGG19 names and a head's logits
-included), the compiled loop (`optimization.Minimizer`), and runs a list of
+included), the compiled loop (`minimizer.Minimizer`), and runs a list of
 items (images to render, filters to invert) in chunks of a batch size, each
 chunk with its own starting images, targets, seeds and early-stop floors,
 reporting progress in item-steps and TensorBoard summaries per item.
@@ -19,6 +19,8 @@ from fmi_tf import errors
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
+from fmi_tf.optim import chunking
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -78,7 +80,7 @@ class Renderer:
                objective: objective_lib.Objective,
                config: optimization.OptimizerConfig = (
                    optimization.OptimizerConfig()),
-               *, measure: Optional[optimization.MeasureFn] = None,
+               *, measure: Optional[minimizer.MeasureFn] = None,
                writer: Optional[summaries.SummaryWriter] = None,
                **feature_options):
     """Builds the feature model and the loop.
@@ -103,7 +105,7 @@ class Renderer:
     model = feature_model.feature_model(
         backbone, list(dict.fromkeys(self.names.values())), **feature_options)
     self.features = _AliasedFeatures(model, self.names)
-    self.minimizer = optimization.Minimizer(self.features, objective, config,
+    self.minimizer = minimizer.Minimizer(self.features, objective, config,
                                             measure)
     self._writer = writer or summaries.SummaryWriter(None)
 
@@ -140,7 +142,7 @@ class Renderer:
           floors: Optional[Callable[[list], Sequence[float]]] = None,
           on_step: Optional[StepFn] = None,
           label: Callable[[object], str] = str
-          ) -> Iterator[tuple[list, optimization.MinimizeResult]]:
+          ) -> Iterator[tuple[list, minimizer.MinimizeResult]]:
     """Renders `items` in chunks of `batch_size`, yielding each chunk.
 
     Args:
@@ -162,9 +164,8 @@ class Renderer:
     Yields:
       (chunk, the minimiser's result for it).
     """
-    items = list(items)
-    for start in range(0, len(items), batch_size):
-      chunk = items[start:start + batch_size]
+    start = 0
+    for chunk in chunking.chunks(items, batch_size):
       report = self._reporter(chunk, on_step, label)
       given = {objective_lib.ELEMENT: np.arange(
           start, start + len(chunk), dtype=np.int32), **targets(chunk)}
@@ -173,6 +174,7 @@ class Renderer:
           measure_floors=None if floors is None else floors(chunk))
       report(self.config.steps, None, None)
       yield chunk, result
+      start += len(chunk)
 
   def _reporter(self, chunk: list, on_step: Optional[StepFn],
                 label: Callable[[object], str]):
@@ -180,14 +182,13 @@ class Renderer:
     with the step budget and no images when the chunk ends."""
     names = [f"loss/{label(item)}" for item in chunk]
     first, last = label(chunk[0]), label(chunk[-1])
-    reported = 0
+    counter = chunking.StepCounter()
 
     def on_progress(step, images, losses):
-      nonlocal reported
-      if on_step is not None and step > reported:
+      new = counter(step)
+      if on_step is not None and new:
         on_step(f"{first}-{last}: step {step}/{self.config.steps}",
-                len(chunk) * (step - reported))
-      reported = max(reported, step)
+                len(chunk) * new)
       if images is not None:
         self._writer.scalars(step, dict(zip(names, losses)))
         self._writer.image_grid(step, f"image/{first}-{last}", images)

@@ -16,7 +16,7 @@ in N instead of D dimensions. `svm` with C = 100 is the default. Over the ten
 dtd10 folds at C = 100 the two are within one standard deviation (energy
 76.0 vs 75.6 %, Gram 77.7 vs 77.6 %, GAP 75.4 vs 76.5 %); on fold 1 the
 SVM was ahead at every C tried (1, 10, 100) for energy and Gram, and it
-fits several times faster (README, texture recognition).
+fits several times faster (docs/recognition.md, "Classifier").
 
 Scores are margins, not confidences. `probabilities` turns them into
 softmax(scores / T) with one temperature T fitted on the training data

@@ -7,7 +7,7 @@ configuration on a network. Each kind has its own default layers
 (`fmi_tf.nets.default_layers`): `energy` all of them, `gram` the two
 deepest, `gap` the network's deepest invertible layer. On VGG19 (relu1_1
 ... relu5_1; relu4_1 and relu5_1; relu5_4) these were chosen by 10-fold
-accuracy on dtd10 (README, texture recognition).
+accuracy on dtd10 (docs/results/recognition.md).
 """
 
 import dataclasses

@@ -4,10 +4,12 @@ The Python API's entries to style: transfer a style image's texture
 statistics onto a content image (or synthesise the texture alone), and
 redistribute an image's feature-map energies (at random, or by rank toward a
 style) and invert the codes. Both return plain values with a picture that a
-notebook draws inline; `fmi-stylize` and `fmi-reallocate` write the same.
+notebook draws inline, and write their files given `out=`: `fmi-stylize` and
+`fmi-reallocate` are each one call of them.
 """
 
 import dataclasses
+import os
 from typing import Any, Iterable, Optional
 
 import numpy as np
@@ -17,9 +19,11 @@ from fmi_tf import limits
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
+from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import networks
+from fmi_tf.optim import chunking
 from fmi_tf.optim import objectives
 from fmi_tf.optim import settings as settings_lib
 from fmi_tf.style import reallocation
@@ -57,7 +61,7 @@ def stylize(net: Any, style: Any, content: Any = None, *,
             objective: Optional[objectives.Objective] = None,
             config: Optional[stylization.StyleConfig] = None,
             logdir: Optional[str] = None, progress: bool = True,
-            **settings) -> Stylized:
+            out: Optional[str] = None, **settings) -> Stylized:
   """Paints `content` in the style of `style`, or synthesises its texture.
 
   Examples:
@@ -65,7 +69,8 @@ def stylize(net: Any, style: Any, content: Any = None, *,
     >>> styled = fmi_tf.stylize(net, content="cat.jpg", style="crystal.jpg",
     ...                         method="energy")
     >>> styled.show()
-    >>> texture = fmi_tf.stylize(net, style="crystal.jpg", steps=200)
+    >>> texture = fmi_tf.stylize(net, style="crystal.jpg", steps=200,
+    ...                          out="texture.png")
 
   Args:
     net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network` takes.
@@ -79,6 +84,8 @@ def stylize(net: Any, style: Any, content: Any = None, *,
     config: the settings to start from (default `StyleConfig()`).
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar.
+    out: an image file to write the result to (`.png`, or `.jpg` / `.jpeg`
+      for JPEG), checked before the run; None writes nothing.
     **settings: fields of `StyleConfig` or of its `OptimizerConfig`
       (`steps=200`, `style_weight=20.0`, `param="fourier"`, ...).
 
@@ -91,16 +98,21 @@ def stylize(net: Any, style: Any, content: Any = None, *,
   backbone = networks.network(net)
   config = settings_lib.apply(config, _given(method=method, **settings),
                               stylization.StyleConfig())
+  if out is not None:
+    outputs.check_image_file(out)
   style_rgb = _capped(style, size, "style")
   content_rgb = None if content is None else _capped(content, size,
                                                       "content")
   writer = summaries.SummaryWriter(logdir)
   stylizer = stylization.Stylizer(backbone, config, writer, objective)
+  stylizer.check_images(style_rgb, content_rgb)
   with progress_lib.Progress(config.optimizer.steps, unit="step",
                              description=config.method,
                              enabled=progress) as bar:
     result = stylizer.stylize(style_rgb, content_rgb,
-                              _step_counter(bar))
+                              chunking.advancing(bar))
+  if out is not None:
+    outputs.write_image(outputs.prepare_file(out), result.image)
   writer.flush()
   return Stylized(result.image, result.initial_losses, result.losses,
                   result.steps)
@@ -134,6 +146,16 @@ class Reallocated:
     """Draws the grid inline in a notebook (else in a matplotlib window)."""
     display.show(self.grid())
 
+  def write(self, out: str) -> None:
+    """Writes `seed_<seed:04d>.png` for every seed and `grid.png` to the
+    directory `out`; a directory it made is removed if writing fails."""
+    with outputs.removed_on_failure(out):
+      directory = outputs.prepare_directory(out)
+      for seed, picture in zip(self.seeds, self.images):
+        outputs.write_png(os.path.join(directory, f"seed_{seed:04d}.png"),
+                          picture)
+      outputs.write_png(os.path.join(directory, "grid.png"), self.grid())
+
   def _repr_png_(self) -> bytes:
     return display.png_bytes(self.grid())
 
@@ -145,14 +167,14 @@ def reallocate(net: Any, image: Any = None,
                objective: Optional[objectives.Objective] = None,
                config: Optional[reallocation.ReallocationConfig] = None,
                logdir: Optional[str] = None, progress: bool = True,
-               **settings) -> Reallocated:
+               out: Optional[str] = None, **settings) -> Reallocated:
   """Redistributes an image's energies over its maps and inverts the codes.
 
   Examples:
     >>> net = fmi_tf.network("vgg19", weights="vgg19_imagenet_notop.h5")
     >>> fmi_tf.reallocate(net, "cat.jpg", seeds=range(8)).show()
     >>> fmi_tf.reallocate(net, "cat.jpg", seeds=[0], mode="rank",
-    ...                   style="crystal.jpg")
+    ...                   style="crystal.jpg", out="reallocated")
 
   Args:
     net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network` takes.
@@ -167,6 +189,9 @@ def reallocate(net: Any, image: Any = None,
     config: the settings to start from (default `ReallocationConfig()`).
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar.
+    out: a directory to write the results to (`Reallocated.write`: one
+      `seed_<seed:04d>.png` per seed and `grid.png`), checked before the
+      run; None writes nothing.
     **settings: fields of `ReallocationConfig` or of its `OptimizerConfig`
       (`layers=("block1_conv1",)`, `steps=100`, `concentration=0.5`, ...).
 
@@ -181,16 +206,19 @@ def reallocate(net: Any, image: Any = None,
                               reallocation.ReallocationConfig())
   seed_list = (reallocation.parse_seeds(seeds) if isinstance(seeds, str)
                else limits.check_counts("seeds", seeds, 0, limits.MAX_SEED))
+  if out is not None:
+    outputs.check_creatable(out)
   rgb = image_io.as_rgb(image, size)
   reallocation.check_style(config.mode, style is not None)
   style_rgb = None if style is None else image_io.as_rgb(style, size,
                                                          "style")
   writer = summaries.SummaryWriter(logdir)
   reallocator = reallocation.Reallocator(backbone, config, objective)
+  reallocator.check_images(rgb, style_rgb)
   with progress_lib.Progress(reallocator.total_steps(len(seed_list)),
                              unit="step", description=config.mode,
                              enabled=progress) as bar:
-    counter = _step_counter(bar)
+    counter = chunking.advancing(bar)
 
     def on_progress(step, seeds, results, losses):
       counter(step)
@@ -199,9 +227,12 @@ def reallocate(net: Any, image: Any = None,
       writer.image_grid(step, "image/results", results)
 
     result = reallocator.invert(rgb, seed_list, style_rgb, on_progress)
+  reallocated = Reallocated(rgb, tuple(seed_list), result.images,
+                            tuple(reallocator.layers), config.mode)
+  if out is not None:
+    reallocated.write(out)
   writer.flush()
-  return Reallocated(rgb, tuple(seed_list), result.images,
-                     tuple(reallocator.layers), config.mode)
+  return reallocated
 
 
 def _given(**settings) -> dict:
@@ -218,13 +249,3 @@ def _capped(image: Any, size: int, what: str) -> np.ndarray:
   return rgb
 
 
-def _step_counter(bar: progress_lib.Progress):
-  """A callback of steps done that advances `bar` by the new ones."""
-  done = 0
-
-  def on_step(step: int, *unused) -> None:
-    nonlocal done
-    bar.advance(step - done)
-    done = step
-
-  return on_step

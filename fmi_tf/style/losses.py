@@ -16,8 +16,6 @@ dict under `style_key(layer)` and `content_key(layer)`, so that a new style or
 content image does not retrace the compiled loop.
 """
 
-from typing import Mapping
-
 import tensorflow as tf
 
 from fmi_tf import errors
@@ -89,23 +87,3 @@ def content(layer: str) -> objectives.Objective:
 
   return objectives.Objective.of(distance, f"loss/content/{layer}",
                                  [layer])
-
-
-def total_and_terms(objective: objectives.Objective,
-                    activations: Mapping[str, tf.Tensor], images: tf.Tensor,
-                    targets: Mapping) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
-  """Returns `(total, {name: term})`, each a batch mean of weighted terms.
-
-  Args:
-    objective: the objective whose terms are evaluated.
-    activations: the feature model's output for `images`.
-    images: [B, H, W, 3] RGB in [0, 1].
-    targets: the objective's targets.
-
-  Returns:
-    The scalar total and one scalar per term name (`loss/style/<layer>`,
-    `loss/content/<layer>`, `loss/tv`); the total is the sum of the terms.
-  """
-  terms = {name: tf.reduce_mean(value) for name, value in
-           objective.terms(activations, images, targets).items()}
-  return tf.add_n(list(terms.values())), terms

@@ -1,24 +1,13 @@
 """Energy reallocation: diverse textures from one image's code.
 
-Every map of a layer keeps its spatial pattern; only its energy (the spatial
-mean, `texture.energies`) changes, by scaling the map. A map with no
-activation at all has no pattern to scale and takes its new energy as a
-uniform map, so the target code always holds exactly the energies asked for.
-
-* `random`: the layer's total energy is shared among its maps in random
-  proportions drawn from the symmetric Dirichlet distribution (normalised
-  gamma variates), seeded by (seed, layer index + 1) with TensorFlow's
-  stateless generator. Its concentration sets how unequal the shares are:
-  1 is uniform on the simplex, where every map keeps a share of similar size
-  and the images differ little; well below 1, most of the energy goes to a
-  few maps per layer, so each seed brings out other texture primitives.
-* `rank`: the map with the i-th largest energy in the content takes the i-th
-  largest energy of the style image at the same layer (purposeful).
-
-The reallocated codes are inverted to images with `optimization.Minimizer`,
+An image's code at each layer is given new energies (`energy_codes`: random
+Dirichlet shares of the layer's total, or the style's energies by rank) and
+the reallocated codes are inverted to images with `minimizer.Minimizer`,
 one batch element per seed, minimising `objectives.code_distance` summed over
-the layers: by default the network's two shallowest style layers
-(`default_layers.style_layers`; on VGG19 relu1_1 and relu2_1).
+the layers (plus the priors and a user's objective, `composition`): by
+default the network's two shallowest style layers
+(`default_layers.style_layers`; on VGG19 relu1_1 and relu2_1). A long seed
+list runs in chunks of `batch_size`.
 """
 
 import dataclasses
@@ -28,14 +17,17 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import limits
 from fmi_tf import texture
+from fmi_tf.optim import chunking
+from fmi_tf.optim import composition
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import index_lists
 from fmi_tf.nets import default_layers
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
+from fmi_tf.style import energy_codes
 
 MODES = ("random", "rank")
 
@@ -65,79 +57,6 @@ def check_style(mode: str, has_style: bool) -> None:
   if (mode == "rank") != has_style:
     raise errors.ArgumentError(
         "mode rank needs a style image (--style); mode random takes none")
-
-
-def with_energies(code: tf.Tensor, new_energies: tf.Tensor) -> tf.Tensor:
-  """Scales each map of a [1, H, W, C] code to new first-order energies.
-
-  Args:
-    code: non-negative activations of one image.
-    new_energies: [B, C] energies wanted.
-
-  Returns:
-    [B, H, W, C] codes whose maps have the energies `new_energies`.
-  """
-  current = texture.energies(code)
-  scale = tf.math.divide_no_nan(new_energies, current)
-  scaled = code * scale[:, None, None, :]
-  uniform = tf.ones_like(scaled) * new_energies[:, None, None, :]
-  return tf.where((current > 0)[:, None, None, :], scaled, uniform)
-
-
-def random_shares(seed: int, layer_index: int, num_filters: int,
-                  concentration: float = 1.0) -> tf.Tensor:
-  """Returns [C] shares drawn from the symmetric Dirichlet distribution.
-
-  Args:
-    seed: the draw's seed.
-    layer_index: makes the draws of different layers independent.
-    num_filters: number of shares C.
-    concentration: the Dirichlet parameter; 1 is uniform on the simplex.
-
-  Returns:
-    Non-negative shares summing to one; well below concentration 1 a share
-    can be too small for float32 and is then exactly zero.
-  """
-  weights = tf.random.stateless_gamma([num_filters], [seed, layer_index + 1],
-                                      alpha=concentration, dtype=tf.float64)
-  return tf.cast(weights / tf.reduce_sum(weights), tf.float32)
-
-
-def random_code(code: tf.Tensor, seeds: Sequence[int], layer_index: int = 0,
-                concentration: float = 1.0) -> tf.Tensor:
-  """Shares a [1, H, W, C] code's total energy at random, once per seed.
-
-  Args:
-    code: one image's activations at a layer.
-    seeds: one reallocation per seed.
-    layer_index: makes the draws of different layers independent.
-    concentration: the Dirichlet parameter of the shares.
-
-  Returns:
-    [len(seeds), H, W, C] codes with the same total energy as `code`.
-  """
-  total = tf.reduce_sum(texture.energies(code))
-  shares = tf.stack([
-      random_shares(seed, layer_index, code.shape[-1], concentration)
-      for seed in seeds])
-  return with_energies(code, total * shares)
-
-
-def rank_code(code: tf.Tensor, style_energies: tf.Tensor) -> tf.Tensor:
-  """Gives the content's i-th strongest map the style's i-th largest energy.
-
-  Args:
-    code: [1, H, W, C] content activations at a layer.
-    style_energies: [1, C] the style image's energies at that layer.
-
-  Returns:
-    [1, H, W, C] code whose energies are the style's, reassigned by rank.
-  """
-  order = tf.argsort(texture.energies(code)[0], direction="DESCENDING",
-                     stable=True)
-  sorted_style = tf.sort(style_energies[0], direction="DESCENDING")
-  rank_of_map = tf.argsort(order, stable=True)
-  return with_energies(code, tf.gather(sorted_style, rank_of_map)[None])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,11 +97,12 @@ class ReallocationConfig:
           f"{errors.shown(self.layers)}")
     for layer in self.layers:
       errors.check_text("layer", layer, errors.LayerError)
-    for name in ("concentration", "tv_weight", "noise_std"):
-      errors.check_non_negative(name, getattr(self, name))
+    errors.check_non_negative("concentration", self.concentration)
     if not self.concentration > 0:
       raise errors.ArgumentError("concentration must be positive")
-    limits.check_count("batch_size", self.batch_size, 1, limits.MAX_BATCH)
+    composition.check_settings(tv_weight=self.tv_weight,
+                               noise_std=self.noise_std,
+                               batch_size=self.batch_size)
 
   def for_network(self, backbone: feature_model.Backbone
                   ) -> "ReallocationConfig":
@@ -218,13 +138,11 @@ class Reallocator:
     config = config.for_network(backbone)
     self.config = config
     self.layers = list(config.layers)
-    total = sum((objectives.code_distance(layer) for layer in self.layers),
-                objectives.Objective(()))
-    if config.tv_weight:
-      total += config.tv_weight * objectives.total_variation()
-    if objective is not None:
-      total += objectives.as_objective(objective)
-    self._minimizer = optimization.Minimizer.for_objective(
+    total = composition.compose(
+        sum((objectives.code_distance(layer) for layer in self.layers),
+            objectives.Objective(())),
+        tv_weight=config.tv_weight, user=objective)
+    self._minimizer = minimizer.Minimizer.for_objective(
         backbone, total, config.optimizer, pooling=config.pooling)
     self._features = self._minimizer.features
     self._model = backbone.model
@@ -253,24 +171,24 @@ class Reallocator:
     self.check_images(image, style)
     codes = self.codes(image[None])
     if self.config.mode == "random":
-      return {layer: random_code(codes[layer], seeds, index,
+      return {layer: energy_codes.random_code(codes[layer], seeds, index,
                                  self.config.concentration)
               for index, layer in enumerate(self.layers)}
     style_codes = self.codes(style[None])
-    return {layer: tf.repeat(rank_code(
+    return {layer: tf.repeat(energy_codes.rank_code(
         codes[layer], texture.energies(style_codes[layer])), len(seeds), 0)
             for layer in self.layers}
 
   def total_steps(self, num_seeds: int) -> int:
     """The steps of a run of `num_seeds` seeds: the optimiser's steps once
     per chunk of `batch_size` seeds."""
-    chunks = -(-num_seeds // self.config.batch_size)
-    return chunks * self.config.optimizer.steps
+    return (len(chunking.chunks(range(num_seeds), self.config.batch_size))
+            * self.config.optimizer.steps)
 
   def invert(self, image: np.ndarray, seeds: Sequence[int],
              style: Optional[np.ndarray] = None,
              on_progress: Optional[SeedProgressFn] = None
-             ) -> optimization.MinimizeResult:
+             ) -> minimizer.MinimizeResult:
     """Reallocates and inverts: one image per seed, seeded noise start.
 
     The seeds run in chunks of `batch_size`; the results are those of one
@@ -296,24 +214,23 @@ class Reallocator:
       optimization.check_seed(seed)
     check_style(self.config.mode, style is not None)
     self.check_images(image, style)
-    size = self.config.batch_size
     parts = []
-    for start in range(0, len(seeds), size):
-      chunk = list(seeds[start:start + size])
-      offset = start // size * self.config.optimizer.steps
+    for index, chunk in enumerate(chunking.chunks(seeds,
+                                                  self.config.batch_size)):
+      offset = index * self.config.optimizer.steps
       report = _chunk_progress(on_progress, chunk, offset)
       targets = self.targets(image, chunk, style)
       pairs = [(seed, 0) for seed in chunk]
-      initial = optimization.grey_noise_images(image.shape, pairs,
+      initial = composition.grey_noise_images(image.shape, pairs,
                                                self.config.noise_std)
       parts.append(self._minimizer.minimize(initial, targets, report, pairs))
-    return optimization.MinimizeResult(
+    return minimizer.MinimizeResult(
         *(np.concatenate(field) for field in zip(*parts)))
 
 
 def _chunk_progress(on_progress: Optional[SeedProgressFn],
                     chunk: Sequence[int], offset: int
-                    ) -> Optional[optimization.ProgressFn]:
+                    ) -> Optional[minimizer.ProgressFn]:
   """The minimiser's callback for one chunk of seeds, reporting the steps
   of the whole run."""
   if on_progress is None:

@@ -1,7 +1,7 @@
 """Style transfer and texture synthesis by matching texture statistics.
 
 The result minimises `style_weight * sum_l w_l * style_l + content_weight *
-content + tv_weight * tv` (see `style_losses`) with `optimization.Minimizer`.
+content + tv_weight * tv` (see `style_losses`) with `minimizer.Minimizer`.
 Without a content image it is a texture synthesised from the style's
 representation alone, at the style image's size, from mid-grey plus noise.
 
@@ -10,7 +10,7 @@ VGG19 style at relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 as Gatys et al.,
 content at relu4_2; on another network five style layers spread over its
 invertible layers and content three fifths of the way down), starting from
 the content image; the weights were chosen with `benchmarks/style.py
---part=transfer` on real photos and DTD styles (README, style transfer).
+--part=transfer` on real photos and DTD styles (docs/results/style.md).
 """
 
 import dataclasses
@@ -20,7 +20,8 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf import texture
+from fmi_tf.optim import composition
+from fmi_tf.optim import minimizer
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.io import summaries
@@ -82,11 +83,12 @@ class StyleConfig:
     if self.content_layer is not None:
       errors.check_text("content layer", self.content_layer,
                         errors.LayerError)
-    for name in ("content_weight", "style_weight", "tv_weight", "noise_std"):
+    for name in ("content_weight", "style_weight"):
       errors.check_non_negative(name, getattr(self, name))
+    composition.check_settings(tv_weight=self.tv_weight,
+                               noise_std=self.noise_std, seed=self.seed)
     for layer, weight in self.style_layers:
       errors.check_non_negative(f"the weight of style layer {layer}", weight)
-    optimization.check_seed(self.seed)
     if self.style_layers and not any(
         weight > 0 for _, weight in self.style_layers):
       raise errors.ArgumentError("all style layer weights are zero")
@@ -181,8 +183,7 @@ class Stylizer:
                                      config.energy_order)
          for layer, weight in self.style_layers.items()),
         objectives.Objective(()))
-    self._user_objective = (objectives.Objective(()) if objective is None
-                            else objectives.as_objective(objective))
+    self._user_objective = objective
     self._layers = backbone.canonical_names(
         [*self.objective(True).layers, self.content_layer])
     self.features = feature_model.feature_model(
@@ -203,13 +204,12 @@ class Stylizer:
   def objective(self, with_content: bool) -> objectives.Objective:
     """Returns the weighted objective, with or without the content term."""
     config = self.config
-    objective = config.style_weight * self._style_objective
+    main = config.style_weight * self._style_objective
     if with_content and config.content_weight:
-      objective += config.content_weight * style_losses.content(
+      main += config.content_weight * style_losses.content(
           self.content_layer)
-    if config.tv_weight:
-      objective += config.tv_weight * objectives.total_variation()
-    return objective + self._user_objective
+    return composition.compose(main, tv_weight=config.tv_weight,
+                               user=self._user_objective)
 
   def targets(self, style: np.ndarray,
               content: Optional[np.ndarray]) -> dict[str, tf.Tensor]:
@@ -228,7 +228,7 @@ class Stylizer:
   def losses(self, objective: objectives.Objective, images: tf.Tensor,
              targets: Mapping) -> dict[str, float]:
     """Returns {term name: value} and `"loss/total"` for [1, H, W, 3] images."""
-    total, terms = style_losses.total_and_terms(
+    total, terms = composition.total_and_terms(
         objective, self.features(images), images, targets)
     values = {name: float(value) for name, value in terms.items()}
     values["loss/total"] = float(total)
@@ -240,7 +240,7 @@ class Stylizer:
     if content is not None and self.config.init == "content":
       return tf.convert_to_tensor(content[None])
     shape = (content if content is not None else style).shape
-    return optimization.grey_noise_images(
+    return composition.grey_noise_images(
         shape, [(self.config.seed, 0)], self.config.noise_std)
 
   def stylize(self, style: np.ndarray, content: Optional[np.ndarray] = None,
@@ -262,7 +262,7 @@ class Stylizer:
     with_content = content is not None
     objective = self.objective(with_content)
     if with_content not in self._minimizers:
-      self._minimizers[with_content] = optimization.Minimizer(
+      self._minimizers[with_content] = minimizer.Minimizer(
           self.features, objective, self.config.optimizer)
     targets = self.targets(style, content)
     initial = self.initial_image(style, content)
@@ -286,31 +286,3 @@ class Stylizer:
         result.images[0], initial_losses,
         self.losses(objective, tf.convert_to_tensor(result.images), targets),
         int(result.steps[0]))
-
-  def carried(self, content: np.ndarray, style: np.ndarray,
-              result: np.ndarray) -> tuple[float, float]:
-    """How well a transfer result carries the style and keeps the content.
-
-    Args:
-      content: the content image, [H, W, 3] RGB.
-      style: the style image, [H, W, 3] RGB, of the content's shape.
-      result: the transfer result, [H, W, 3] RGB, of the content's shape.
-
-    Returns:
-      (style moved, content ratio). Style moved: over the style layers, the
-      mean of 1 - ||e(x) - e(s)|| / ||e(c) - e(s)||, e the first-order
-      energies of result x, style s and content c (1: the style's
-      energies). Content ratio: ||phi(x) - phi(c)|| / ||phi(s) - phi(c)||
-      at the content layer (0: the content's code).
-    """
-    codes = [self.features(tf.constant(image[None]))
-             for image in (content, style, result)]
-
-    def distance(a, b):
-      return max(float(tf.norm(tf.reshape(a - b, [-1]))), 1e-12)
-
-    moved = [1.0 - distance(x, s) / distance(c, s)
-             for c, s, x in ([texture.energies(code[layer]) for code in codes]
-                             for layer in self.style_layers)]
-    c, s, x = (code[self.content_layer] for code in codes)
-    return float(np.mean(moved)), distance(x, c) / distance(s, c)
