@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import vgg19_names
@@ -52,10 +53,10 @@ def loop_seconds_per_step(weights: str, layer: str, precision: str,
   second call is timed, after the first has compiled.
   """
   backbone = feature_model.vgg19(weights)
-  defaults = filters.InversionConfig()
+  base = defaults.resolve(backbone).config
   config = dataclasses.replace(
-      defaults, precision=precision, batch_size=num_filters,
-      optimizer=dataclasses.replace(defaults.optimizer, steps=2 * steps,
+      base, precision=precision, batch_size=num_filters,
+      optimizer=dataclasses.replace(base.optimizer, steps=2 * steps,
                                     steps_per_call=steps, tolerance=0.0))
   inverter = filters.FilterInverter(backbone, layer, config)
   image = np.random.default_rng(0).uniform(size=(size, size, 3)).astype(

@@ -21,6 +21,7 @@ import time
 from absl import app
 from absl import flags
 
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
@@ -64,7 +65,7 @@ def main(argv):
   machine.print_header()
   backbone = feature_model.vgg19(_WEIGHTS.value)
   photo = images.load_image(None, _SIZE.value)
-  defaults = filters.InversionConfig()
+  base = defaults.resolve(backbone).config
   columns = [(param, precision) for param in _PARAMS.value
              for precision in _PRECISIONS.value]
   print(f"{_FILTERS} filters per layer, embedded photo at "
@@ -76,8 +77,8 @@ def main(argv):
     cells, silent = [], 0
     for param, precision in columns:
       config = dataclasses.replace(
-          defaults, precision=precision,
-          optimizer=dataclasses.replace(defaults.optimizer, param=param))
+          base, precision=precision,
+          optimizer=dataclasses.replace(base.optimizer, param=param))
       row = layer_row(backbone, layer, photo, config)
       silent = row["silent"]
       cells.append(f"{row['median']:.2f}, {row['min']:.2f}, "

@@ -28,6 +28,7 @@ import time
 from absl import app
 from absl import flags
 
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
@@ -75,10 +76,10 @@ SETTINGS = [
 
 def invert(backbone, layer: str, image, filter_ids, changes) -> dict:
   """One setting on one layer: gains, mean steps, CPU and wall seconds."""
-  defaults = filters.InversionConfig()
+  base = defaults.resolve(backbone).config
   config = dataclasses.replace(
-      defaults, batch_size=len(filter_ids),
-      optimizer=dataclasses.replace(defaults.optimizer, **changes))
+      base, batch_size=len(filter_ids),
+      optimizer=dataclasses.replace(base.optimizer, **changes))
   cpu, wall = time.process_time(), time.perf_counter()
   inverter = filters.FilterInverter(backbone, layer, config)
   results = [r.record() for r in inverter.invert(image, filter_ids)]

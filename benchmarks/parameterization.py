@@ -3,7 +3,7 @@ r"""Pixel against Fourier parameterisation: gains, naturalness, steps, time.
 For one layer per block (and block5_conv4), 8 filters spread over the layer
 are inverted on the embedded photo with fmi_tf's defaults, once per row of
 `ROWS`: `pixel`; `fourier` with the settings it brings
-(`fmi_tf.inversion.param_defaults`, as `--param=fourier` runs it); and
+(`fmi_tf.inversion.defaults`, as `--param=fourier` runs it); and
 `fourier-bare`, fourier without them and with the early stop of before
 (every 10 steps at 3 %), as `--param=fourier` ran before it brought any.
 Per layer and row it prints the median and minimum energy-share gain, a
@@ -37,13 +37,12 @@ from absl import app
 from absl import flags
 import numpy as np
 
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
-from fmi_tf.inversion import param_defaults
 from fmi_tf.io import grid
 from fmi_tf.io import images
 from fmi_tf.io import outputs
 from fmi_tf.nets import feature_model
-from fmi_tf.optim import settings as settings_lib
 
 import machine
 import naturalness
@@ -63,8 +62,7 @@ _DTD_PER_CLASS = 10
 # (label, keyword settings as fmi_tf.invert takes them).
 ROWS = (
     ("pixel", {"param": "pixel"}),
-    ("fourier", param_defaults.fill({"param": "fourier"},
-                                    config_given=False)),
+    ("fourier", {"param": "fourier"}),
     ("fourier-bare", {"param": "fourier", "tv_weight": 0.0,
                       "steps_per_call": 10, "tolerance": 0.03}),
 )
@@ -88,11 +86,11 @@ def main(argv):
   machine.print_header()
   backbone = feature_model.vgg19(_WEIGHTS.value)
   photo = images.load_image(None, _SIZE.value)
-  defaults = filters.InversionConfig()
+  precision = filters.InversionConfig().precision
   median, high = dtd_share(_DTD.value, _SIZE.value)
   print(f"{_FILTERS} filters per layer, embedded photo at "
         f"{photo.shape[1]}x{photo.shape[0]} px, precision "
-        f"{defaults.precision}")
+        f"{precision}")
   print(f"DTD textures: high-frequency share median {median:.4f}, "
         f"90th percentile {high:.4f}")
   print("layer | row | median gain | min gain | high-frequency share "
@@ -102,7 +100,7 @@ def main(argv):
     ids = [i * num_filters // _FILTERS for i in range(_FILTERS)]
     rows = []
     for label, settings in ROWS:
-      config = settings_lib.apply(defaults, settings, defaults)
+      config = defaults.resolve(backbone, **settings).config
       began = time.process_time()
       results = list(filters.FilterInverter(backbone, layer, config).invert(
           photo, ids))

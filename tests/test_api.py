@@ -15,6 +15,7 @@ import tensorflow as tf
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.optim import settings
 from tests import tiny_vgg
@@ -129,8 +130,9 @@ def test_a_users_objective_joins_the_inversion(tiny_backbone, photo):
 def test_an_objective_reading_another_layer_gets_it_in_the_feature_model(
     tiny_backbone):
   deeper = fmi_tf.objectives.code_distance("block3_conv1")
-  inverter = filters.FilterInverter(tiny_backbone, "block1_conv1",
-                                    objective=deeper)
+  inverter = filters.FilterInverter(
+      tiny_backbone, "block1_conv1", defaults.resolve(tiny_backbone).config,
+      objective=deeper)
   assert inverter.layers == ("block1_conv1", "block3_conv1")
 
 
@@ -198,14 +200,15 @@ def test_reallocate_gives_one_image_per_seed(tiny_backbone, photo):
   assert result.seeds == (2, 5)
   assert result.images.shape == (2, *photo.shape)
   codes = [texture.energy_shares(
-      filters.FilterInverter(tiny_backbone, "block1_conv1").code(
+      filters.FilterInverter(tiny_backbone, "block1_conv1",
+                             defaults.resolve(tiny_backbone).config).code(
           result.images[i:i + 1]))[0].numpy() for i in range(2)]
   assert np.abs(codes[0] - codes[1]).max() > 0.01  # seeds differ
   assert result.grid().width > 3 * photo.shape[1]
 
 
 def test_settings_apply_sorts_fields_into_their_config():
-  default = filters.InversionConfig()
+  default = defaults.resolve("vgg19").config
   config = settings.apply(None, {"steps": 50, "alpha": 5.0,
                                  "param": "fourier"}, default)
   assert (config.optimizer.steps, config.alpha) == (50, 5.0)

@@ -16,7 +16,6 @@ from fmi_tf import errors
 from fmi_tf.atlas import draw
 from fmi_tf.atlas import layout
 from fmi_tf.beam import options
-from fmi_tf.inversion import param_defaults
 from fmi_tf.io import outputs
 from fmi_tf.nets import networks
 from tests import tiny_vgg
@@ -254,17 +253,3 @@ def test_the_tool_refuses_another_networks_atlas(single_process_atlas,
   tool_runs.assert_one_line_error(
       process, "fmi-atlas-beam", "holds results of other settings: network")
   assert sorted(os.listdir(single_process_atlas)) == before
-
-
-def test_the_plan_applies_the_parameterisation_defaults_as_draw_atlas(
-    tiny_keras, tmp_path):
-  from fmi_tf.beam import atlas  # pylint: disable=import-outside-toplevel
-  fourier = atlas.plan_atlas(tiny_keras, _LAYERS, str(tmp_path / "a"),
-                             param="fourier", **_SETTINGS)
-  assert fourier.config.tv_weight == param_defaults.FOURIER["tv_weight"]
-  given = atlas.plan_atlas(tiny_keras, _LAYERS, str(tmp_path / "b"),
-                           param="fourier", tv_weight=0.5, **_SETTINGS)
-  assert given.config.tv_weight == 0.5
-  pixel = atlas.plan_atlas(tiny_keras, _LAYERS, str(tmp_path / "c"),
-                           **_SETTINGS)
-  assert pixel.config.tv_weight == 0.0

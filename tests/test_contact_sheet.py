@@ -11,6 +11,7 @@ import pytest
 
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import contact_sheet
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import progress
 from fmi_tf.io import records
@@ -31,7 +32,7 @@ def atlas_dir(tmp_path_factory, tiny_backbone, photo):
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     wanted = range(count) if layer == "block1_conv1" else range(0, count, 2)
     for result in inverter.invert(photo, list(wanted)):
-      layout.save_result(out, result, records.RunRecord())
+      files.save_result(out, result, records.RunRecord())
     layout.save_layer_grid(out, layer, count)
   contact_sheet.write_contact_sheet(out, _LAYERS)
   return out
@@ -45,7 +46,7 @@ def test_records_name_the_network_and_the_layers_depth(tmp_path, photo):
   out = str(tmp_path)
   with progress.Progress(3) as bar:
     for layer, ids in wanted.items():
-      written = layout.invert_to_directory(
+      written = files.invert_to_directory(
           filters.FilterInverter(backbone, layer, config), photo, ids, out,
           records.RunRecord(image="photo"), bar)
       assert [r.filter for r in written] == ids
@@ -104,7 +105,7 @@ def test_chromium_draws_the_layer_grids(atlas_dir, tmp_path):
 def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   grey = np.full((8, 8, 3), 0.5, np.float32)
   for k, share in ((0, 0.0), (1, 0.2)):
-    layout.save_result(str(tmp_path), filters.FilterResult(
+    files.save_result(str(tmp_path), filters.FilterResult(
         "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), records.RunRecord())
   record = json.loads((tmp_path / "block1_conv1_0000.json").read_text())
   assert record["activated"] is False
@@ -116,7 +117,7 @@ def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   assert "not activated by the inversion" in sheet
   assert 'class="filter inactive"' in sheet and sheet.count("inactive") == 2
   # The grid's label of filter 0 is longer than filter 1's: it says so.
-  layout.save_result(str(tmp_path), filters.FilterResult(
+  files.save_result(str(tmp_path), filters.FilterResult(
       "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), records.RunRecord())
   without = np.asarray(Image.open(layout.save_layer_grid(
       str(tmp_path), "block1_conv1", 2)))

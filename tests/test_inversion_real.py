@@ -6,10 +6,12 @@ import statistics
 
 import pytest
 
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 
 _SIZE = 48
+_CONFIG = defaults.resolve("vgg19").config
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def _spread(num_filters: int, count: int = 16) -> list[int]:
 def test_inversion_raises_energy_share_at_every_depth(real_backbone,
                                                       test_photo, layer,
                                                       median, minimum):
-  inverter = filters.FilterInverter(real_backbone, layer)
+  inverter = filters.FilterInverter(real_backbone, layer, _CONFIG)
   results = list(inverter.invert(
       test_photo, _spread(real_backbone.num_filters(layer))))
   assert all(r.activated for r in results)
@@ -49,11 +51,11 @@ def test_inversion_raises_energy_share_at_every_depth(real_backbone,
 @pytest.mark.slow
 def test_a_filter_silent_in_the_photo_is_still_activated(real_backbone,
                                                         test_photo):
-  inverter = filters.FilterInverter(real_backbone, "block2_conv1")
+  inverter = filters.FilterInverter(real_backbone, "block2_conv1", _CONFIG)
   result = next(inverter.invert(test_photo, [0]))
   assert result.share_before == 0
   # Early stop waits for the filter's own map, not just the total loss.
-  assert result.steps > filters.InversionConfig().optimizer.steps_per_call
+  assert result.steps > _CONFIG.optimizer.steps_per_call
   assert result.share_after > 1e-3
   assert result.record()["activated"]
 
@@ -65,7 +67,7 @@ def test_a_filter_whose_share_pauses_is_not_stopped(real_backbone):
   # 30, then nearly triples it by step 100: a flat check must not end it.
   # (At 48 px two flat checks in a row come before the rise.)
   photo = images.load_image(None, 64)
-  inverter = filters.FilterInverter(real_backbone, "block4_conv1")
+  inverter = filters.FilterInverter(real_backbone, "block4_conv1", _CONFIG)
   result = next(inverter.invert(photo, [480]))
   assert result.steps > 30
   assert result.share_after > 2.5 * result.share_before

@@ -1,4 +1,5 @@
-"""fmi-invert and fmi-atlas end to end: outputs, resume, and every bad input."""
+"""fmi-invert and fmi-atlas end to end: outputs, resume, and every bad input;
+`fmi_tf.invert(..., out=)`, fmi-invert's API twin."""
 
 import json
 import os
@@ -6,9 +7,12 @@ import signal
 import subprocess
 import time
 
+import numpy as np
 from PIL import Image
 import pytest
 
+import fmi_tf
+from fmi_tf.inversion import files
 from tests import tool_runs
 
 
@@ -205,3 +209,58 @@ def test_a_size_below_the_layers_least_is_refused_naming_it(
       env={"FMI_VGG19_WEIGHTS": real_weights_path})
   tool_runs.assert_one_line_error(process, "fmi-invert", phrase)
   assert not (tmp_path / "out").exists()
+
+
+def test_invert_writes_to_out_what_it_returns(tiny_backbone, tmp_path):
+  out = tmp_path / "a" / "b"
+  result = fmi_tf.invert(tiny_backbone, "block1_conv1", [2, 0], size=16,
+                         steps=2, out=str(out), progress=False)
+  assert sorted(os.listdir(out)) == [
+      "block1_conv1_0000.json", "block1_conv1_0000.png",
+      "block1_conv1_0002.json", "block1_conv1_0002.png"]
+  for record, image in zip(result.records, result.images):
+    stem = files.filter_stem(str(out), "block1_conv1", record["filter"])
+    assert json.loads(open(stem + ".json", encoding="utf8").read()) == record
+    with Image.open(stem + ".png") as png:
+      assert png.size == (16, 16)
+      assert abs(np.asarray(png) / 255.0 - image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_invert_removes_the_out_it_made_when_the_run_fails(
+    tiny_backbone, tmp_path, monkeypatch):
+  def fail(*_):
+    raise RuntimeError("disk gone")
+
+  monkeypatch.setattr(files, "save_result", fail)
+  with pytest.raises(RuntimeError, match="disk gone"):
+    fmi_tf.invert(tiny_backbone, "block1_conv1", [0], size=16, steps=2,
+                  out=str(tmp_path / "a" / "b"), progress=False)
+  assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flags, settings", [
+    ([], {}),
+    (["--param=fourier", "--nosquare", "--batch_size=2", "--tv_weight=0.5"],
+     {"param": "fourier", "square": False, "batch_size": 2,
+      "tv_weight": 0.5}),
+])
+def test_the_tool_and_its_api_twin_write_the_same_files(tiny_keras, tmp_path,
+                                                        flags, settings):
+  """The same PNGs and records; only `seconds` (wall time) differs."""
+  tool, api = tmp_path / "tool", tmp_path / "api"
+  process = tool_runs.run_tool(
+      "fmi-invert", f"--model={tiny_keras}", "--layer=block1_conv1",
+      "--filters=0:3", "--size=16", "--steps=3", f"--out={tool}", *flags)
+  assert process.returncode == 0, process.stderr
+  fmi_tf.invert(tiny_keras, "block1_conv1", "0:3", size=16, steps=3,
+                out=str(api), progress=False, **settings)
+  names = sorted(os.listdir(tool))
+  assert names == sorted(os.listdir(api)) and len(names) == 6
+  for name in names:
+    a, b = (tool / name).read_bytes(), (api / name).read_bytes()
+    if name.endswith(".json"):
+      a, b = json.loads(a), json.loads(b)
+      assert a.pop("seconds") > 0 and b.pop("seconds") > 0
+      assert a["parameters"]["param"] == settings.get("param", "pixel")
+    assert a == b, name

@@ -11,6 +11,7 @@ import fmi_tf
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import depth_stats
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import images
 from fmi_tf.io import progress
@@ -51,7 +52,7 @@ def test_an_atlas_lists_its_layers_by_depth(mobilenet,
   out = str(tmp_path)
   with progress.Progress(len(layers)) as bar:
     for layer in layers:
-      layout.invert_to_directory(
+      files.invert_to_directory(
           filters.FilterInverter(mobilenet, layer, config),
           images.load_image(None, 64), [0], out, records.RunRecord(), bar)
   for layer in layers:

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.nets import applications
 from fmi_tf.nets import feature_model
@@ -135,7 +136,8 @@ def test_layer_beyond_loaded_weights_is_refused(tmp_path):
 
 
 def test_inversion_raises_every_filter_share_on_any_network(tiny, photo):
-  results = list(filters.FilterInverter(tiny, "pw_relu").invert(
+  results = list(filters.FilterInverter(
+      tiny, "pw_relu", defaults.resolve(tiny).config).invert(
       photo, range(6)))
   shares = [(r.share_before, r.share_after) for r in results]
   assert all(after > before for before, after in shares), shares

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
@@ -234,7 +235,8 @@ def test_early_stop_waits_for_an_element_below_its_measure_floor(
 
 def test_no_filter_stops_early_below_its_share_in_the_photo(tiny_backbone,
                                                             photo):
-  inverter = filters.FilterInverter(tiny_backbone, "block1_conv1")
+  inverter = filters.FilterInverter(tiny_backbone, "block1_conv1",
+                                    defaults.resolve(tiny_backbone).config)
   floors = []
   minimizer = inverter._renderer.minimizer  # pylint: disable=protected-access
   real_minimize = minimizer.minimize

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from fmi_tf import errors
-from fmi_tf.inversion import filters
+from fmi_tf.inversion import defaults
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import precision
 from tests import tool_runs
@@ -76,12 +76,12 @@ def test_auto_feature_model_computes_in_the_chosen_precision(tiny_backbone):
 
 
 def test_inversion_config_records_the_resolved_precision():
-  config = filters.InversionConfig()
+  config = defaults.resolve("vgg19").config
   assert config.precision == "auto"
   record = config.record()
   assert record["precision"] == precision.resolve("auto").name
   assert record["precision_reason"].startswith("auto:")
-  assert filters.InversionConfig(precision="float32").record()[
+  assert defaults.resolve("vgg19", precision="float32").config.record()[
       "precision_reason"] == "as asked"
 
 

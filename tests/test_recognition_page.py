@@ -13,6 +13,7 @@ import pytest
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import records
 from fmi_tf.microscope import examples
@@ -49,7 +50,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   inverter = filters.FilterInverter(tiny_backbone, LAYER, config)
   count = tiny_backbone.num_filters(LAYER)
   for result in inverter.invert(photo, list(range(count))):
-    layout.save_result(atlas, result,
+    files.save_result(atlas, result,
                        records.RunRecord(**inverter.layer_record))
   scored = faithfulness_records.write(
       root / "faithfulness.json", faithfulness_records.record(

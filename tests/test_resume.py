@@ -13,10 +13,10 @@ import fmi_tf
 from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert
 from fmi_tf.io import images
-from fmi_tf.optim import optimization
 from tests import tiny_vgg
 
 _FAST = {"size": 32, "steps": 2, "progress": False}
@@ -113,8 +113,7 @@ def test_kept_filters_checks_every_shards_records(tiny_backbone, photo,
                     shard="1/2", **_FAST)
   run = invert.run_record(
       images.fit_photo(photo, 32, True), photo, 32, True,
-      filters.InversionConfig(
-          optimizer=optimization.OptimizerConfig(steps=2)))
+      defaults.resolve(tiny_backbone, steps=2).config)
   settings = run.at_layer(**filters.layer_record(tiny_backbone, _LAYER))
   assert resume.kept_filters(str(tmp_path), _LAYER, _COUNT, settings) == {
       1, 3}

@@ -13,6 +13,7 @@ import pytest
 from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import texture_measures
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import images as image_io
 from fmi_tf.io import records
@@ -38,7 +39,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   for layer, count in _LAYERS.items():
     inverter = filters.FilterInverter(tiny_backbone, layer, config)
     for result in inverter.invert(photo, list(range(count))):
-      layout.save_result(atlas, result, records.RunRecord(
+      files.save_result(atlas, result, records.RunRecord(
           **inverter.layer_record, parameters=config.record()))
   shutil.copy(layout.filter_stem(atlas, "block3_conv1", 2) + ".png",
               layout.filter_stem(atlas, "block3_conv1", 5) + ".png")
@@ -64,8 +65,8 @@ def built(sources, tmp_path_factory):
 
 
 def _pages(out):
-  for directory, _, files in os.walk(out):
-    for name in files:
+  for directory, _, names in os.walk(out):
+    for name in names:
       if name.endswith(".html"):
         yield os.path.join(directory, name)
 

@@ -55,20 +55,20 @@ _OVERWRITE = flags.DEFINE_bool(
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  inversion_flags.inversion_config()  # Bad settings fail before any loading.
+  inversion_flags.resolved(model_flags.MODEL.value)  # Bad settings fail first.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
   if bool(_LAYERS.value) == _ALL_LAYERS.value:
     raise errors.ArgumentError("give either --layers or --all_layers")
   backbone = model_flags.backbone(model_flags.WEIGHTS.value)
-  config, size, square = inversion_flags.network_settings(backbone.network)
   result = draw.draw_atlas(
       backbone, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      size, square=square, shard=_SHARD.value,
-      strategy=distribution.make_strategy(_STRATEGY.value), config=config,
-      logdir=inversion_flags.LOGDIR.value, overwrite=_OVERWRITE.value)
+      shard=_SHARD.value,
+      strategy=distribution.make_strategy(_STRATEGY.value),
+      logdir=inversion_flags.LOGDIR.value, overwrite=_OVERWRITE.value,
+      **inversion_flags.given())
   for path in result.grids:
     logging.info("wrote %s", path)
   logging.info("wrote %s", os.path.join(result.out, contact_sheet.FILENAME))

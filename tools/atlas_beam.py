@@ -80,7 +80,7 @@ _SITE_OUT = flags.DEFINE_string(
 
 def main(argv):
   beam_options.require_beam()
-  inversion_flags.inversion_config()  # Bad settings fail before any loading.
+  inversion_flags.resolved(model_flags.MODEL.value)  # Bad settings fail first.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
@@ -90,16 +90,15 @@ def main(argv):
       model_flags.MODEL.value,
       model_flags.weights_source(model_flags.WEIGHTS.value),
       model_flags.ALPHA.value, model_flags.PREPROCESSING.value)
-  config, size, square = inversion_flags.network_settings(spec.model)
   result = atlas.draw_atlas_beam(
       spec, draw.ALL_LAYERS if _ALL_LAYERS.value else _LAYERS.value,
       inversion_flags.out_path(), inversion_flags.IMAGE.value,
-      size, square=square, pipeline_args=argv[1:], config=config,
-      overwrite=_OVERWRITE.value, examples_dataset=_EXAMPLES_DATASET.value or None,
+      pipeline_args=argv[1:], overwrite=_OVERWRITE.value,
+      examples_dataset=_EXAMPLES_DATASET.value or None,
       examples_out=_EXAMPLES_OUT.value or None, examples_options={
           "shards": _EXAMPLES_SHARDS.value, "k": _EXAMPLES_K.value,
           "image_size": _EXAMPLES_IMAGE_SIZE.value},
-      site_out=_SITE_OUT.value or None)
+      site_out=_SITE_OUT.value or None, **inversion_flags.given())
   for path in result.grids:
     logging.info("wrote %s", path)
   logging.info("wrote %s", result.contact_sheet)

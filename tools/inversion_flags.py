@@ -1,19 +1,27 @@
-"""Flags shared by fmi-invert and fmi-atlas, and the settings they make."""
+"""Flags shared by fmi-invert, fmi-atlas and fmi-atlas-beam.
+
+A flag given is a setting given; a flag not given leaves its setting unset,
+for the library to resolve as for a Python caller (`defaults.resolve`); the
+defaults the help shows are what it resolves for --model's default.
+"""
 
 from absl import flags
 from absl import logging
 
 from fmi_tf import errors
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import modified_code
-from fmi_tf.inversion import network_defaults
-from fmi_tf.inversion import param_defaults
-from fmi_tf.optim import optimization
+from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.nets import precision
+from fmi_tf.optim import optimization
+from fmi_tf.optim import parameterization
 from . import cli
 from . import param_flags
 
-_DEFAULTS = filters.InversionConfig()
+_GENERAL = defaults.resolve(networks.DEFAULT)
+_DEFAULTS = _GENERAL.config
 _OPTIMIZER = _DEFAULTS.optimizer
 
 IMAGE = flags.DEFINE_string(
@@ -24,14 +32,13 @@ LIST_LAYERS = flags.DEFINE_bool(
     "list_layers", False, "Print the invertible layers of --model with "
     "their filter counts, and stop.")
 SIZE = flags.DEFINE_integer(
-    "size", network_defaults.GENERAL_SIZE, "Side of the image, pixels (its "
-    "longer side with --nosquare); keras.applications networks other than "
-    "VGG: "
-    f"{network_defaults.APPLICATION_SIZE} unless given.", lower_bound=8,
+    "size", _GENERAL.size, "Side of the image, pixels (its longer side with "
+    "--nosquare); keras.applications networks other than VGG: "
+    f"{defaults.APPLICATION.size} unless given.", lower_bound=8,
     upper_bound=cli.MAX_SIZE)
 SQUARE = flags.DEFINE_bool(
-    "square", network_defaults.GENERAL.square, "Cut the photo to a central "
-    "square; --nosquare keeps its shape.")
+    "square", _GENERAL.square, "Cut the photo to a central square; "
+    "--nosquare keeps its shape.")
 MODE = flags.DEFINE_enum("mode", _DEFAULTS.mode, modified_code.MODES,
                          "How the code is modified.")
 ALPHA = flags.DEFINE_float("alpha", _DEFAULTS.alpha,
@@ -58,7 +65,7 @@ SUMMARY_EVERY = flags.DEFINE_integer(
 TV_WEIGHT = flags.DEFINE_float(
     "tv_weight", _DEFAULTS.tv_weight, "Weight of the total-variation prior; "
     "unless given, "
-    f"{param_defaults.FOURIER['tv_weight']:g} with --param=fourier.",
+    f"{defaults.PARAMS['fourier']['tv_weight']:g} with --param=fourier.",
     lower_bound=0)
 L2_WEIGHT = flags.DEFINE_float("l2_weight", _DEFAULTS.l2_weight,
                                "Weight of the L2 prior.", lower_bound=0)
@@ -81,51 +88,36 @@ LOGDIR = flags.DEFINE_string(
     "progress grids every --summary_every steps.")
 
 
-def inversion_config(defaults: network_defaults.NetworkDefaults = (
-    network_defaults.GENERAL)) -> filters.InversionConfig:
-  """Returns the settings the flags describe; `defaults` fill in `--param`
-  when it is not given, and the parameterisation's settings
-  (`param_defaults`) fill in the flags not given."""
-  param = (param_flags.PARAM.value if param_flags.PARAM.present
-           else defaults.param)
-  brought = param_defaults.of(param)
-  flag_of = _flags_by_setting()
-
-  def value(setting):
-    flag = flag_of[setting]
-    return (brought[setting] if setting in brought and not flag.present
-            else flag.value)
-
-  return filters.InversionConfig(
-      mode=MODE.value, alpha=value("alpha"), beta=value("beta"),
-      tv_weight=value("tv_weight"), l2_weight=value("l2_weight"),
-      init=INIT.value, seed=SEED.value, batch_size=BATCH_SIZE.value,
-      pooling=POOLING.value, precision=PRECISION.value,
-      optimizer=optimization.OptimizerConfig(
-          steps=value("steps"), learning_rate=value("learning_rate"),
-          steps_per_call=value("steps_per_call"),
-          tolerance=value("tolerance"), patience=value("patience"),
-          param=param))
-
-
 def _flags_by_setting() -> dict:
-  """The flag of each setting a parameterisation may bring."""
-  return {"alpha": ALPHA, "beta": BETA, "tv_weight": TV_WEIGHT,
-          "l2_weight": L2_WEIGHT, "steps": STEPS,
+  """The flag of each keyword setting of `fmi_tf.invert` and `draw_atlas`."""
+  return {"size": SIZE, "square": SQUARE, "mode": MODE, "alpha": ALPHA,
+          "beta": BETA, "tv_weight": TV_WEIGHT, "l2_weight": L2_WEIGHT,
+          "init": INIT, "pooling": POOLING, "precision": PRECISION,
+          "seed": SEED, "batch_size": BATCH_SIZE, "steps": STEPS,
           "learning_rate": LEARNING_RATE, "steps_per_call": SUMMARY_EVERY,
-          "tolerance": TOLERANCE, "patience": PATIENCE}
+          "tolerance": TOLERANCE, "patience": PATIENCE,
+          "param": param_flags.PARAM}
 
 
-def network_settings(network: str
-                     ) -> tuple[filters.InversionConfig, int, bool]:
-  """The settings, image size and shape of a run on `network` (its
-  `--model` name): the flags, and the network's defaults
-  (`network_defaults`) for --param, --size and --square where they are not
-  given."""
-  defaults = network_defaults.for_network(network)
-  size = SIZE.value if SIZE.present else defaults.size
-  square = SQUARE.value if SQUARE.present else defaults.square
-  return inversion_config(defaults), size, square
+def given() -> dict:
+  """The settings of the flags given, as keyword arguments of
+  `fmi_tf.invert`, `draw_atlas` and `draw_atlas_beam` (`size`, `square`,
+  and fields of `InversionConfig` and `OptimizerConfig`); the library fills
+  in the others."""
+  return {setting: flag.value
+          for setting, flag in _flags_by_setting().items() if flag.present}
+
+
+def resolved(network: "feature_model.Backbone | str") -> defaults.Resolved:
+  """The settings, image size and shape of a run on `network` (a network,
+  or --model's value), as the library resolves them from the flags given.
+
+  Raises:
+    ArgumentError: for a bad setting.
+  """
+  settings = given()
+  return defaults.resolve(network, settings.pop("size", None),
+                          settings.pop("square", None), **settings)
 
 
 def out_path() -> str:
@@ -139,21 +131,30 @@ def out_path() -> str:
   return OUT.value
 
 
-def log_settings(config: filters.InversionConfig, size: int,
-                 network: str) -> None:
-  """Logs the network's compute precision and why (`auto` resolved), the
-  settings the network's defaults chose for flags not given, and those the
-  parameterisation's defaults chose."""
+def log_settings(network: feature_model.Backbone) -> None:
+  """Logs the network's compute precision and why (`auto` resolved), and the
+  settings of the flags not given that the network's defaults and the
+  parameterisation's set to other values than the flags' defaults."""
+  config, size, square = resolved(network)
   choice = config.compute_precision
   logging.info("precision %s (%s)", choice.name, choice.reason)
-  param = config.optimizer.param
-  chosen = [f"--{flag.name}={value}" for flag, value in (
-      (param_flags.PARAM, param), (SIZE, size)) if not flag.present]
-  if chosen and not network_defaults.for_network(network).general:
-    logging.info("%s (the defaults for %s)", " ".join(chosen), network)
   flag_of = _flags_by_setting()
-  brought = [f"--{flag_of[setting].name}={value:g}"
-             for setting, value in param_defaults.of(param).items()
-             if not flag_of[setting].present]
-  if brought:
-    logging.info("%s (the defaults of --param=%s)", " ".join(brought), param)
+  param = parameterization.name(config.optimizer.param)
+  for chosen, by in (
+      ({"param": param, "size": size, "square": square},
+       f"for {network.network}"),
+      (defaults.for_param(config.optimizer.param), f"of --param={param}")):
+    shown = [_flag_text(flag_of[setting], value)
+             for setting, value in chosen.items()
+             if not flag_of[setting].present
+             and value != flag_of[setting].default]
+    if shown:
+      logging.info("%s (the defaults %s)", " ".join(shown), by)
+
+
+def _flag_text(flag: flags.FlagHolder, value) -> str:
+  """`--flag=value` as a user types it."""
+  if isinstance(value, bool):
+    return f"--{'' if value else 'no'}{flag.name}"
+  return f"--{flag.name}={value:g}" if isinstance(value, float) else (
+      f"--{flag.name}={value}")

@@ -6,19 +6,14 @@ Usage:
       --layer=conv_pw_13_relu --out=out/
   fmi-invert --model=resnet50 --list_layers
 
-Writes out/<layer>_<filter:04d>.png and .json for every filter.
+Writes out/<layer>_<filter:04d>.png and .json for every filter, as
+`fmi_tf.invert(..., out=...)` does.
 """
 
 from absl import flags
 
-from fmi_tf.atlas import layout
-from fmi_tf.inversion import filters
-from fmi_tf.inversion import invert as invert_lib
-from fmi_tf.io import images
-from fmi_tf.io import outputs
-from fmi_tf.io import progress
-from fmi_tf.io import summaries
 from fmi_tf import errors
+from fmi_tf.inversion import invert as invert_lib
 from . import cli
 from . import inversion_flags
 from . import model_flags
@@ -32,7 +27,7 @@ _FILTERS = flags.DEFINE_string(
 
 def main(argv):
   cli.no_stray_arguments(argv)
-  inversion_flags.inversion_config()  # Bad settings fail before any loading.
+  inversion_flags.resolved(model_flags.MODEL.value)  # Bad settings fail first.
   if inversion_flags.LIST_LAYERS.value:
     model_flags.print_layers(model_flags.WEIGHTS.value)
     return
@@ -40,26 +35,12 @@ def main(argv):
   if not _LAYER.value:
     raise errors.ArgumentError(
         "give --layer (--list_layers prints the layers of --model)")
-  layer = backbone.canonical_name(_LAYER.value)
-  config, size, square = inversion_flags.network_settings(backbone.network)
-  image = images.fit_photo(inversion_flags.IMAGE.value, size, square)
-  writer = summaries.SummaryWriter(inversion_flags.LOGDIR.value)
-  inverter = filters.FilterInverter(backbone, layer, config, writer)
-  filter_ids = filters.parse_filters(_FILTERS.value, inverter.num_filters)
-  inverter.check_image(image)
-  out = inversion_flags.out_path()
-  outputs.check_creatable(out)
-  inversion_flags.log_settings(config, size, backbone.network)
-  run = invert_lib.run_record(image, inversion_flags.IMAGE.value, size,
-                              square, config)
-  with outputs.removed_on_failure(out):
-    out_dir = outputs.prepare_directory(out)
-    with progress.Progress(len(filter_ids) * inverter.steps_per_filter,
-                           unit=progress.FILTER_STEP,
-                           description=inverter.layer) as bar:
-      layout.invert_to_directory(inverter, image, filter_ids, out_dir, run,
-                                 bar)
-  writer.flush()
+  invert_lib.invert(backbone, _LAYER.value, _FILTERS.value,
+                    inversion_flags.IMAGE.value,
+                    out=inversion_flags.out_path(),
+                    logdir=inversion_flags.LOGDIR.value,
+                    **inversion_flags.given())
+  inversion_flags.log_settings(backbone)
 
 
 def run():

@@ -22,10 +22,10 @@ from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.inversion import distribution
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
-from fmi_tf.inversion import network_defaults
-from fmi_tf.inversion import param_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import ownership
@@ -35,7 +35,6 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import input_size
 from fmi_tf.nets import networks
 from fmi_tf.optim import parameterization
-from fmi_tf.optim import settings as settings_lib
 
 ALL_LAYERS = "all"
 
@@ -136,10 +135,9 @@ def draw_atlas(net: Any,
     progress: show a progress bar.
     overwrite: invert every filter of the shard again, replacing what `out`
       holds (also results of other settings).
-    **settings: fields of `InversionConfig` or `OptimizerConfig`; without
-      `config` or `param`, the network's parameterisation, and without
-      `config` the parameterisation's settings where not given (as for
-      `fmi_tf.invert`).
+    **settings: fields of `InversionConfig` or `OptimizerConfig`,
+      replacing the config's; settings left unset are the network's, then
+      the parameterisation's (`defaults.resolve`, as for `fmi_tf.invert`).
 
   Returns:
     The directory, its layers and what was drawn.
@@ -150,11 +148,8 @@ def draw_atlas(net: Any,
       other settings, or a result that went non-finite.
   """
   backbone = networks.network(net)
-  size, square, settings = network_defaults.fill(
-      backbone, size, square, settings, config_given=config is not None)
-  settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config, settings,
-                              filters_lib.InversionConfig())
+  config, size, square = defaults.resolve(backbone, size, square, config,
+                                         **settings)
   shard_index, shard_count = (layout.parse_shard(shard)
                               if isinstance(shard, str)
                               else limits.check_shard(shard))
@@ -195,8 +190,8 @@ def draw_atlas(net: Any,
         if todo[name]:
           inverter = distribution.DistributedInverter(backbone, name, config,
                                                       strategy, writer)
-          layout.invert_to_directory(inverter, rgb, todo[name], out, run,
-                                     bar)
+          files.invert_to_directory(inverter, rgb, todo[name], out, run,
+                                    bar)
           layout.redraw_grids(out, {name: num_filters[name]})
     writer.flush()
     grids = layout.redraw_grids(out, num_filters,

@@ -2,9 +2,8 @@
 
 Layout of an output directory:
 
-* `<layer>_<filter:04d>.png`: the inverted image of one filter.
-* `<layer>_<filter:04d>.json`: its record (settings, loss, steps, seconds,
-  energy share before and after, the network and the layer's depth in it).
+* `<layer>_<filter:04d>.png` and `.json`: the inverted image of one filter
+  and its record (`fmi_tf.inversion.files`).
 * `<layer>.png`: the labelled grid of all of a layer's filters (atlas); a
   filter the inversion could not activate (its map silent in its image) is
   labelled `<filter> inactive`.
@@ -26,24 +25,19 @@ import os
 import re
 from typing import Iterable, Mapping, Optional, Sequence
 
-import numpy as np
 
 from fmi_tf import errors
-from fmi_tf.inversion import distribution
-from fmi_tf.inversion import filters
-from fmi_tf.inversion import invert
+from fmi_tf.inversion import files
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
-from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import records
 from fmi_tf.nets import feature_model
 
 
-def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
-  """Returns `out_dir/<layer>_<filter:04d>`, without extension."""
-  return paths.join_under(out_dir, f"{layer}_{filter_id:04d}")
+# The stem of a filter's files, `out_dir/<layer>_<filter:04d>`.
+filter_stem = files.filter_stem
 
 
 def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
@@ -60,20 +54,6 @@ def read_record(path: str) -> Optional[records.FilterRecord]:
     return records.read_filter_record(path)
   except errors.RecordError:
     return None
-
-
-def save_result(out_dir: str, result: filters.FilterResult,
-                run: records.RunRecord) -> records.FilterRecord:
-  """Writes a filter's PNG, then its JSON record.
-
-  Returns:
-    The record written: the result's, made by `run`.
-  """
-  stem = filter_stem(out_dir, result.layer, result.filter)
-  outputs.write_png(stem + ".png", result.image)
-  record = invert.filter_record(result, run)
-  outputs.write_json(stem + ".json", record.to_dict())
-  return record
 
 
 def covered_conv_layers(backbone: feature_model.Backbone) -> list[str]:
@@ -108,41 +88,6 @@ def parse_shard(text: str) -> tuple[int, int]:
 def shard(items: Sequence, index: int, count: int) -> list:
   """Returns shard `index` of `count`: every count-th item from `index`."""
   return list(items[index::count])
-
-
-def invert_to_directory(inverter: (filters.FilterInverter
-                                  | distribution.DistributedInverter),
-                        image: np.ndarray,
-                        filter_ids: Sequence[int],
-                        out_dir: str,
-                        run: records.RunRecord,
-                        progress: progress_lib.Progress
-                        ) -> list[records.FilterRecord]:
-  """Inverts filters of one layer, saving each result as its batch finishes.
-
-  Args:
-    inverter: the layer's inverter.
-    image: [H, W, 3] RGB in [0, 1] whose code is modified.
-    filter_ids: filters to invert.
-    out_dir: existing, writable directory.
-    run: how the run is made (`invert.run_record`); the network and the
-      layer's depth (`filters.layer_record`) are added to it.
-    progress: advanced by the filter-steps of the step budget used
-      (`steps_per_filter` per filter; see `FilterInverter.invert`).
-
-  Returns:
-    The records written.
-  """
-  written = []
-  run = run.at_layer(**inverter.layer_record)
-  for result in inverter.invert(
-      image, filter_ids,
-      on_step=lambda status, steps: progress.advance(steps, status)):
-    written.append(save_result(out_dir, result, run))
-    gain = ("silent in the image" if result.gain is None
-            else f"gain {result.gain:.1f}x")
-    progress.status(f"{result.layer}/{result.filter} {gain}")
-  return written
 
 
 def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:

@@ -47,8 +47,7 @@ from fmi_tf.beam import options as options_lib
 from fmi_tf.beam import run_directories
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
-from fmi_tf.inversion import network_defaults
-from fmi_tf.inversion import param_defaults
+from fmi_tf.inversion import defaults
 from fmi_tf.io import images as image_io
 from fmi_tf.io import inputs
 from fmi_tf.io import object_store
@@ -58,7 +57,6 @@ from fmi_tf.io import storage
 from fmi_tf.nets import input_size
 from fmi_tf.optim import chunking
 from fmi_tf.optim import parameterization
-from fmi_tf.optim import settings as settings_lib
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,8 +120,9 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
     config: the settings to start from (default `InversionConfig()`).
     overwrite: invert every filter again, replacing what `out` holds
       (otherwise finished filters of other settings are refused).
-    **settings: fields of `InversionConfig` or `OptimizerConfig`; without
-      `config` or `param`, the network's parameterisation.
+    **settings: fields of `InversionConfig` or `OptimizerConfig`,
+      replacing the config's; settings left unset are the network's, then
+      the parameterisation's (`defaults.resolve`, as for `fmi_tf.invert`).
 
   Raises:
     FmiError: for a bad network, layer, image or setting, an `out` that
@@ -134,11 +133,8 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
   backbone = spec.load()
-  size, square, settings = network_defaults.fill(
-      backbone, size, square, settings, config_given=config is not None)
-  settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config, settings,
-                              filters_lib.InversionConfig())
+  config, size, square = defaults.resolve(backbone, size, square, config,
+                                         **settings)
   rgb = image_io.fit_photo(inputs.local_copy(image), size, square)
   names = draw.layer_names(backbone, layers)
   input_size.check_fits(backbone.model, names, rgb.shape)

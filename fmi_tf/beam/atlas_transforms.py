@@ -20,6 +20,7 @@ from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.io import records
@@ -71,7 +72,7 @@ class InvertChunk(beam.DoFn):
   def save(self, result: filters.FilterResult,
            settings: records.RunRecord) -> None:
     """Writes one filter's PNG, then its JSON record, each whole."""
-    layout.save_result(self._staged, result, settings)
+    files.save_result(self._staged, result, settings)
     stem = layout.filter_stem("", result.layer, result.filter)
     storage.commit(self._staged, self._out, [stem + ".png", stem + ".json"])
 

@@ -20,11 +20,12 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
-from fmi_tf.inversion import filters as filters_lib
+from fmi_tf.inversion import defaults
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import modified_code
 from fmi_tf.io import images as image_io
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
@@ -91,7 +92,7 @@ def inversion(param: str = "pixel", mode: str = "transfer",
     name: how results name it (default `invert-<param>-<mode>`).
     **settings: further settings of `fmi_tf.invert` (`steps=`, ...).
   """
-  settings_lib.apply(None, settings, filters_lib.InversionConfig())
+  defaults.resolve(networks.DEFAULT, param=param, mode=mode, **settings)
 
   def draw(request: Request) -> np.ndarray:
     result = invert_lib.invert(

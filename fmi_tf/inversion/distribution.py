@@ -5,8 +5,8 @@ norm in inference mode), so distributing an inversion needs no cross-replica
 traffic: on one machine, the filter list is split into contiguous slices,
 one per local replica device (the GPUs of `MirroredStrategy`, else its CPUs);
 each replica runs its own copy of the network and the compiled loop on its
-device, driven from its own Python thread (eager TF releases the GIL), and
-each result is yielded as its batch finishes. Beyond one machine, the work
+device, driven by its own one-thread executor (eager TF releases the GIL),
+and each batch's results are yielded as it finishes. Beyond one machine, the work
 is split by shards (`fmi_tf.draw_atlas`'s `shard`) or by a Beam pipeline
 (`fmi_tf.beam`).
 
@@ -14,9 +14,8 @@ A filter's result is therefore the one a single device gives for the same
 seed, up to floating-point reassociation.
 """
 
+from concurrent import futures
 import dataclasses
-import queue
-import threading
 from typing import Iterator, Optional, Sequence
 
 import keras
@@ -99,6 +98,7 @@ class DistributedInverter:
       LayerError, WeightsError: for a layer unknown or not covered.
     """
     self.devices = replica_devices(strategy)
+    self._batch_size = config.batch_size
     self._inverters = []
     for device in self.devices:
       with tf.device(device):
@@ -113,6 +113,11 @@ class DistributedInverter:
              ) -> Iterator[filters.FilterResult]:
     """Inverts the filters, each replica its contiguous slice, concurrently.
 
+    Each replica's executor runs the batches of its slice one after another;
+    an exception of a batch is raised here, and leaving the loop (an
+    exception, or the caller closing the generator) cancels the batches not
+    started and waits for those running.
+
     Args:
       image: [H, W, 3] float32 RGB in [0, 1], whose code is modified.
       filter_ids: the filters, without repeats.
@@ -126,35 +131,23 @@ class DistributedInverter:
       with tf.device(self.devices[0]):
         yield from self._inverters[0].invert(image, filter_ids, on_step)
       return
-    finished = queue.Queue()
-    stop = threading.Event()
-
-    def work(inverter, device, ids):
-      try:
-        with tf.device(device):
-          for result in inverter.invert(image, ids, on_step):
-            finished.put(result)
-            if stop.is_set():
-              return
-      except Exception as e:  # pylint: disable=broad-except
-        finished.put(e)
-
     slices = contiguous_slices(filter_ids, len(self.devices))
-    threads = [threading.Thread(target=work, args=(inverter, device, ids),
-                                daemon=True)
-               for inverter, device, ids in zip(self._inverters,
-                                                self.devices, slices) if ids]
-    for thread in threads:
-      thread.start()
+    executors = [futures.ThreadPoolExecutor(1) for _ in self.devices]
+
+    def batch(inverter, device, ids):
+      with tf.device(device):
+        return list(inverter.invert(image, ids, on_step))
+
+    size = self._batch_size
+    batches = [executor.submit(batch, inverter, device, ids[i:i + size])
+               for executor, inverter, device, ids in zip(
+                   executors, self._inverters, self.devices, slices)
+               for i in range(0, len(ids), size)]
     try:
-      for _ in filter_ids:
-        item = finished.get()
-        if isinstance(item, Exception):
-          raise item
-        yield item
+      for finished in futures.as_completed(batches):
+        yield from finished.result()
     finally:
       # Each replica ends after its current batch; none may still be in
       # TensorFlow when the process exits (that aborts it).
-      stop.set()
-      for thread in threads:
-        thread.join()
+      for executor in executors:
+        executor.shutdown(wait=True, cancel_futures=True)

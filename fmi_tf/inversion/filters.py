@@ -39,7 +39,6 @@ INITS = ("noise", "image")
 # Below this share of its layer's energy a filter counts as silent in the
 # image's code, and its gain (share after / share before) is not defined.
 SILENT_SHARE = 1e-6
-DEFAULT_PARAM = "pixel"
 DEFAULT_PRECISION = precision_lib.AUTO
 
 
@@ -51,7 +50,8 @@ class InversionConfig:
     mode: `"transfer"` or `"gain"` (see `modified_code`).
     alpha: gain of the enhanced map in `gain` mode.
     beta: gain of the other maps in `gain` mode.
-    tv_weight: weight of the total-variation prior.
+    tv_weight: weight of the total-variation prior; None: the
+      parameterisation's (`defaults.resolve`).
     l2_weight: weight of the L2 prior (distance from mid-grey).
     init: `"noise"` (mid-grey plus noise, the authors' choice) or `"image"`.
     noise_std: standard deviation of the initial noise.
@@ -62,12 +62,15 @@ class InversionConfig:
     precision: the network's compute, `"float32"`, `"bfloat16"` (mixed) or
       `"auto"` (bfloat16 where the device has bfloat16 arithmetic; see
       `fmi_tf.nets.precision`).
-    optimizer: the loop's settings, including the parameterisation.
+    optimizer: the loop's settings, including the parameterisation; None:
+      `OptimizerConfig()` with the network's parameterisation
+      (`defaults.resolve`, which every entry point calls; `FilterInverter`
+      takes a config so resolved).
   """
   mode: str = "transfer"
   alpha: float = modified_code.DEFAULT_ALPHA
   beta: float = modified_code.DEFAULT_BETA
-  tv_weight: float = 0.0
+  tv_weight: Optional[float] = None
   l2_weight: float = 0.0
   init: str = "noise"
   noise_std: float = 0.1
@@ -75,21 +78,22 @@ class InversionConfig:
   batch_size: int = 16
   pooling: str = "max"
   precision: str = DEFAULT_PRECISION
-  optimizer: optimization.OptimizerConfig = optimization.OptimizerConfig(
-      param=DEFAULT_PARAM)
+  optimizer: Optional[optimization.OptimizerConfig] = None
 
   def __post_init__(self):
     errors.check_choice("mode", self.mode, modified_code.MODES)
     errors.check_choice("init", self.init, INITS)
-    if isinstance(self.optimizer.param, str):
+    if self.optimizer is not None and isinstance(self.optimizer.param, str):
       errors.check_choice("an inversion's param", self.optimizer.param,
                           parameterization.CODE_PARAMS)
     precision_lib.check(self.precision)
     for name in ("alpha", "beta"):
       errors.check_non_negative(name, getattr(self, name))
+    # An unset tv_weight (None) is filled by `defaults.resolve`.
     composition.check_settings(
-        tv_weight=self.tv_weight, l2_weight=self.l2_weight,
-        noise_std=self.noise_std, seed=self.seed, batch_size=self.batch_size)
+        tv_weight=0.0 if self.tv_weight is None else self.tv_weight,
+        l2_weight=self.l2_weight, noise_std=self.noise_std, seed=self.seed,
+        batch_size=self.batch_size)
 
   @functools.cached_property
   def compute_precision(self) -> precision_lib.Choice:

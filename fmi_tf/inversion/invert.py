@@ -2,10 +2,12 @@
 
 The Python API's entry to feature-map inversion: a network, a layer, some
 filters and an image in; the inverted images and one record per filter out
-(`InversionResult`), with a labelled grid that a notebook draws inline.
-`fmi-invert` writes the same records to disk.
+(`InversionResult`), with a labelled grid that a notebook draws inline;
+with `out=`, also one PNG and one JSON record per filter in a directory
+(`files`), which is what `fmi-invert` writes.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -18,18 +20,18 @@ from PIL import Image
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.inversion import filters as filters_lib
-from fmi_tf.inversion import network_defaults
-from fmi_tf.inversion import param_defaults
+from fmi_tf.inversion import defaults
+from fmi_tf.inversion import files
 from fmi_tf.io import display
 from fmi_tf.io import grid
 from fmi_tf.io import images as image_io
+from fmi_tf.io import outputs
 from fmi_tf.io import progress as progress_lib
 from fmi_tf.io import records as records_lib
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.optim import objectives
-from fmi_tf.optim import settings as settings_lib
 
 @dataclasses.dataclass(frozen=True)
 class InversionResult:
@@ -101,6 +103,7 @@ def invert(net: "feature_model.Backbone | str | Any",
            square: Optional[bool] = None,
            objective: Optional[objectives.Objective] = None,
            config: Optional[filters_lib.InversionConfig] = None,
+           out: Optional[str] = None,
            logdir: Optional[str] = None,
            progress: bool = True,
            **settings) -> InversionResult:
@@ -112,6 +115,7 @@ def invert(net: "feature_model.Backbone | str | Any",
     ...                     image="cat.jpg", steps=60, param="fourier")
     >>> res.images.shape, res.records[0].energy_share_gain
     >>> res.show()
+    >>> fmi_tf.invert(net, "relu2_1", "0:8", out="out/")  # PNGs and records
 
   Args:
     net: a backbone (`fmi_tf.network`), or anything `fmi_tf.network`
@@ -121,36 +125,38 @@ def invert(net: "feature_model.Backbone | str | Any",
     filters: indices, one index, or text such as `"0:64"` or `"all"`.
     image: whose code is modified: a path, an [H, W, 3] array, a Pillow
       image, or None for the embedded photo.
-    size: the side of the image, pixels; None: the network's
-      (`network_defaults`: 128, or 224 for keras.applications networks
-      other than VGG).
+    size: the side of the image, pixels; None: the network's (128, or
+      224 for keras.applications networks other than VGG; `defaults`).
     square: cut the photo to a central square of side `size`; False keeps
       its shape (`size` is then its longer side); None: the network's
-      (`network_defaults`: square).
+      (square).
     objective: a user's own objective added to the filter's code distance
       (see `fmi_tf.optim.objectives`); its layers join the feature model.
     config: the settings to start from (default `InversionConfig()`).
+    out: a directory (created) to write each filter's image and record to
+      as its batch finishes, `<layer>_<filter:04d>.png` and `.json`
+      (`files`), or None; if the run fails, the directories it made are
+      removed again unless something was written into them.
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar (a widget in a notebook).
     **settings: fields of `InversionConfig` or of its `OptimizerConfig`
       (`steps=60`, `mode="gain"`, `alpha=5.0`, `precision="float32"`,
-      `param="fourier"` or a `ParamFactory`, ...). Without `config` or
-      `param`, the network's parameterisation (`network_defaults`); without
-      `config`, the parameterisation's settings where not given
-      (`param_defaults`: `tv_weight=2.0` for `fourier`).
+      `param="fourier"` or a `ParamFactory`, ...), replacing the config's.
+      Settings left unset (None) are the network's, then the
+      parameterisation's (`defaults.resolve`: `param="fourier"` on
+      keras.applications networks other than VGG, `tv_weight=2.0` with
+      `fourier`).
 
   Returns:
     The images and one record per filter.
 
   Raises:
-    FmiError: for a bad layer, filter, image or setting.
+    FmiError: for a bad layer, filter, image or setting, or an `out` that
+      cannot be created.
   """
   backbone = networks.network(net)
-  size, square, settings = network_defaults.fill(
-      backbone, size, square, settings, config_given=config is not None)
-  settings = param_defaults.fill(settings, config_given=config is not None)
-  config = settings_lib.apply(config, settings,
-                              filters_lib.InversionConfig())
+  config, size, square = defaults.resolve(backbone, size, square, config,
+                                         **settings)
   rgb = image_io.fit_photo(image, size, square)
   writer = summaries.SummaryWriter(logdir)
   inverter = filters_lib.FilterInverter(backbone, layer, config, writer,
@@ -159,16 +165,27 @@ def invert(net: "feature_model.Backbone | str | Any",
   inverter.check_image(rgb)
   run = run_record(rgb, image, size, square, config).at_layer(
       **inverter.layer_record)
-  with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
-                             unit=progress_lib.FILTER_STEP,
-                             description=inverter.layer,
-                             enabled=progress) as bar:
-    results = list(inverter.invert(
-        rgb, ids, on_step=lambda status, steps: bar.advance(steps, status)))
+  if out is not None:
+    outputs.check_creatable(out)
+  with contextlib.ExitStack() as written:
+    if out is not None:
+      written.enter_context(outputs.removed_on_failure(out))
+      out = outputs.prepare_directory(out)
+    with progress_lib.Progress(len(ids) * inverter.steps_per_filter,
+                               unit=progress_lib.FILTER_STEP,
+                               description=inverter.layer,
+                               enabled=progress) as bar:
+      results = []
+      for result in inverter.invert(
+          rgb, ids,
+          on_step=lambda status, steps: bar.advance(steps, status)):
+        if out is not None:
+          files.save_result(out, result, run)
+        results.append(result)
   writer.flush()
   return InversionResult(
       inverter.layer, np.stack([r.image for r in results]),
-      tuple(filter_record(r, run) for r in results))
+      tuple(files.filter_record(r, run) for r in results))
 
 
 def image_digest(rgb: np.ndarray) -> str:
@@ -192,9 +209,3 @@ def run_record(rgb: np.ndarray, image: Any, size: int, square: bool,
       image_sha256=image_digest(rgb), size=size, square=square,
       mode=config.mode, parameters=config.record())
 
-
-def filter_record(result: filters_lib.FilterResult,
-                  run: records_lib.RunRecord) -> records_lib.FilterRecord:
-  """The record of one inverted filter of a run."""
-  return records_lib.FilterRecord.from_dict({**result.record(),
-                                             **run.to_dict()})

@@ -48,7 +48,7 @@ _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
 # run through it, in a few minutes; every test file runs under pytest.
 _CI_TESTS = frozenset(f"tests/test_{name}.py" for name in (
     "layout", "api", "outputs", "images", "texture", "networks", "input_size",
-    "transforms", "parameterization", "modified_code", "network_defaults",
+    "transforms", "parameterization", "modified_code", "defaults",
     "resume", "style", "datasets", "export_writes", "structure", "flag_fuzz"))
 _LAUNCHER = "tools/bazel/run_tool.py"
 # `import fmi_tf` for the lazy API of fmi_tf/__init__.py, whose modules are
