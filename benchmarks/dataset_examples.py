@@ -23,14 +23,15 @@ import time
 from absl import app
 from absl import flags
 
+from fmi_tf import datasets
+from fmi_tf.datasets import split
 from fmi_tf.microscope import examples
 from fmi_tf.nets import precision
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import vgg19_names
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition.datasets import split
 from fmi_tf.tools import cli
 
 import machine
@@ -91,7 +92,7 @@ def main(argv):
   data = _images(datasets.load(_DATASET.value), _IMAGES.value)
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
   size = _SIZE.value
-  config = encoder.EncoderConfig().for_network(backbone)
+  config = encoder_config.EncoderConfig().for_network(backbone)
   cache = experiment.cache_for(data, size, backbone, None)
   clock = _Clock()
   encoded = cache.encode(encoder.build(backbone, config), data.train, size)

@@ -22,13 +22,14 @@ from absl import app
 from absl import flags
 import numpy as np
 
+from fmi_tf import datasets
 from fmi_tf.io import progress
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import explanation
+from fmi_tf.recognition import layer_statistics
 from tools import cli
 
 import machine
@@ -53,7 +54,7 @@ def _statistics(cache, examples, keys):
 
 
 def _pooled(config, parts):
-  return encoder.pool(config, [parts]).numpy()
+  return layer_statistics.pool(config, [parts]).numpy()
 
 
 def _delete(parts, means, chosen):
@@ -98,9 +99,9 @@ def main(argv):
   cli.no_stray_arguments(argv)
   ks = [int(k) for k in _KS.value]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
-  config = encoder.EncoderConfig(kind="energy").for_network(backbone)
-  keys = encoder.statistic_keys(config)
-  statistics = encoder.statistics_layer(backbone, keys, 1.0)
+  config = encoder_config.EncoderConfig(kind="energy").for_network(backbone)
+  keys = layer_statistics.statistic_keys(config)
+  statistics = layer_statistics.statistics_layer(backbone, keys, 1.0)
   rng = np.random.default_rng(0)
   gathered = {k: [[], [], [], []] for k in ks}
   accuracies, before = [], []

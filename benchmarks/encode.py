@@ -23,13 +23,14 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from fmi_tf import datasets
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
-from fmi_tf.recognition.datasets import pipeline
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import export
 from fmi_tf.tools import cli
@@ -95,7 +96,7 @@ def main(argv):
   examples = dataset.train.subset(names[:_IMAGES.value])
   paths = [f"{dataset.name.split(':', 1)[1]}/{n}" for n in examples.names]
   backbone = feature_model.vgg19(cli.weights_source(_WEIGHTS.value))
-  config = encoder.EncoderConfig().for_network(backbone)
+  config = encoder_config.EncoderConfig().for_network(backbone)
   model = encoder.build(backbone, config)
   size = _SIZE.value
 
@@ -112,9 +113,9 @@ def main(argv):
                        for n in examples.names[:32]])
   fitted = classifier.train(descriptors, labels, dataset.class_names)
   with tempfile.TemporaryDirectory() as base:
-    path = export.export_versioned(export.modules(trained_model.TrainedModel(
-        model, config, size, fitted, networks.record(backbone)))[""], base,
-        "texture")
+    path = export.export(trained_model.TrainedModel(
+        model, config, size, fitted, networks.record(backbone)),
+                         base)["texture"]
     serve = tf.saved_model.load(path).signatures["serving_default"]
     encoded = serving_client.read_images(paths[:32])
     for batch in (1, 32):

@@ -19,7 +19,7 @@ from absl import flags
 from fmi_tf.io import progress
 from fmi_tf.nets import feature_model
 from fmi_tf.recognition import comparison
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from tools import cli
 
 import machine
@@ -70,7 +70,7 @@ def main(argv):
   candidates = {}
   for name, (kind, layers, order) in _CANDIDATES.items():
     for label, used in ((name, scales[:1]), (f"{name} ms", scales)):
-      candidates[label] = encoder.EncoderConfig(
+      candidates[label] = encoder_config.EncoderConfig(
           kind=kind, layers=layers, order=order, scales=tuple(used))
   if _CANDIDATE_NAMES.value:
     candidates = {name: candidates[name] for name in _CANDIDATE_NAMES.value}

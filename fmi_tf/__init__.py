@@ -26,7 +26,7 @@ parameterisations and transforms (`objectives`, `param`, `transforms`).
 Importing fmi_tf is cheap: TensorFlow loads when a function is first used.
 
 The subpackages follow the pipeline: `nets` slices networks into feature
-models; `optim` is the optimiser (objectives, parameterisations, transforms,
+models; `datasets` reads labelled images by spec (`DatasetSpec`); `optim` is the optimiser (objectives, parameterisations, transforms,
 the compiled loop); `inversion` inverts modified codes; `atlas` draws and
 measures whole layers; `style` reallocates energies and transfers style;
 `recognition` encodes and classifies textures; `faithfulness` measures
@@ -49,7 +49,7 @@ _API = {
     "Minimizer": "fmi_tf.optim.minimizer",
     "render": "fmi_tf.optim.render",
     "RenderResult": "fmi_tf.optim.render",
-    "natural_spectrum": "fmi_tf.recognition.datasets.spectrum",
+    "natural_spectrum": "fmi_tf.optim.dataset_spectrum",
     "draw_atlas": "fmi_tf.atlas.draw",
     "AtlasResult": "fmi_tf.atlas.draw",
     "stylize": "fmi_tf.style.api",
@@ -62,6 +62,7 @@ _API = {
     "TextureClassifier": "fmi_tf.recognition.training",
     "Explanation": "fmi_tf.recognition.explanation",
     "evaluate_texture_encoders": "fmi_tf.recognition.comparison",
+    "DatasetSpec": "fmi_tf.datasets",
     "export": "fmi_tf.serving.export",
     "dataset_examples": "fmi_tf.microscope.examples",
     "ExamplesResult": "fmi_tf.microscope.examples",

@@ -9,6 +9,7 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.optim import optimization
 from fmi_tf.nets import feature_model
@@ -16,8 +17,10 @@ from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.style import reallocation
 from fmi_tf.style import stylization
@@ -109,7 +112,7 @@ def test_reallocation_defaults_to_the_two_shallowest_style_layers(
     ("gram", ("sum_relu", "swish_conv")), ("gap", ("swish_conv",))])
 def test_each_encoder_defaults_to_the_networks_layers(keras_backbone, kind,
                                                       layers):
-  config = encoder.EncoderConfig(kind=kind)
+  config = encoder_config.EncoderConfig(kind=kind)
   assert config.for_network(keras_backbone).statistic_layers == layers
   images = np.random.default_rng(2).uniform(
       size=(2, SIZE, SIZE, 3)).astype(np.float32)
@@ -117,14 +120,14 @@ def test_each_encoder_defaults_to_the_networks_layers(keras_backbone, kind,
   assert descriptors.shape == (
       2, encoder.descriptor_size(keras_backbone, config))
   assert descriptors.shape[1] == encoder.descriptor_size(
-      keras_backbone, encoder.EncoderConfig(kind=kind, layers=layers))
+      keras_backbone, encoder_config.EncoderConfig(kind=kind, layers=layers))
   assert not np.allclose(descriptors[0], descriptors[1])
   np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
                              rtol=1e-5)
 
 
 def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
-  config = encoder.EncoderConfig(kind="energy", layers=_LAYERS)
+  config = encoder_config.EncoderConfig(kind="energy", layers=_LAYERS)
   encoder_model = encoder.build(keras_backbone, config)
   assert encoder.descriptor_size(keras_backbone, config) == 4 + 6
   images = np.random.default_rng(5).uniform(
@@ -140,7 +143,7 @@ def test_trained_encoder_saves_reloads_and_exports(keras_backbone, tmp_path):
   paths = export.export(directory, str(tmp_path / "exports"))
   served = tf.saved_model.load(paths["texture"]).signatures["serving_uint8"](
       images=tf.constant((images * 255).astype(np.uint8)))
-  want = loaded.classifier.probabilities(loaded.encoder(export.fit_batch(
+  want = loaded.classifier.probabilities(loaded.encoder(adapters.fit_batch(
       tf.constant((images * 255).astype(np.uint8)), SIZE)).numpy())
   np.testing.assert_allclose(served["probabilities"].numpy(), want,
                              rtol=1e-4, atol=1e-4)
@@ -178,9 +181,10 @@ def texture_folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def texture_classifier(in_memory_net, texture_folder):
   return training.train_texture_classifier(
-      in_memory_net, f"folder:{texture_folder}",
-      encoder.EncoderConfig(kind="energy", layers=_LAYERS), image_size=SIZE,
-      test_fraction=0.5)
+      in_memory_net,
+      datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
+      encoder_config.EncoderConfig(kind="energy", layers=_LAYERS),
+      image_size=SIZE)
 
 
 def _uint8_images(folder):
@@ -238,11 +242,11 @@ def test_the_saved_run_holds_what_the_tool_writes(texture_classifier,
 def test_encoders_are_compared_over_folds(in_memory_net, texture_folder,
                                           tmp_path):
   rows = comparison.evaluate_texture_encoders(
-      in_memory_net, f"folder:{texture_folder}",
-      {"both": encoder.EncoderConfig(kind="energy", layers=_LAYERS),
-       "gap": encoder.EncoderConfig(kind="gap", layers=_LAYERS)},
-      folds=2, image_size=SIZE, test_fraction=0.5,
-      report_dir=str(tmp_path / "report"))
+      in_memory_net,
+      datasets.DatasetSpec(f"folder:{texture_folder}", test_fraction=0.5),
+      {"both": encoder_config.EncoderConfig(kind="energy", layers=_LAYERS),
+       "gap": encoder_config.EncoderConfig(kind="gap", layers=_LAYERS)},
+      folds=2, image_size=SIZE, report_dir=str(tmp_path / "report"))
   assert [(r["encoder"], r["descriptor_size"]) for r in rows] == [
       ("both", 10), ("gap", 6)]
   for row in rows:

@@ -243,8 +243,8 @@ def test_train_and_export_a_users_keras_model_with_no_file(own_model,
       Image.fromarray(pixels).save(tmp_path / "data" / name / f"{i}.png")
   net = fmi_tf.network(own_model, preprocessing="caffe")
   clf = fmi_tf.train_texture_classifier(
-      net, f"folder:{tmp_path}/data", "energy", image_size=32,
-      test_fraction=0.5)
+      net, fmi_tf.DatasetSpec(f"folder:{tmp_path}/data", test_fraction=0.5),
+      "energy", image_size=32)
   paths = fmi_tf.export(clf, str(tmp_path / "exports"))
   served = tf.saved_model.load(paths["texture"])
   image = Image.open(tmp_path / "data" / "fine" / "0.png")

@@ -11,6 +11,7 @@ of the examples and the faithfulness measure) is replaced by `_Reached`, so a
 value that is taken costs no more than its checks; numpy integers and floats
 are taken wherever Python's are."""
 
+import dataclasses
 import inspect
 import itertools
 import math
@@ -100,6 +101,11 @@ def inputs(tmp_path_factory):
               size=(40, 16, 16, 3)).astype(np.float32)}
 
 
+# The settings of a dataset, walked through the training that takes it.
+_DATASET_FIELDS = ("source", "test_fraction", "seed", "tiles_per_side",
+                   "tfds_data_dir", "tfds_download")
+
+
 def _calls(i):
   """{name: (call(**argument), its arguments)} over the inputs `i`."""
   net, photo = i["net"], i["photo"]
@@ -157,20 +163,21 @@ def _calls(i):
                      "progress", "classifier", "faithfulness")),
       "train_texture_classifier": (
           lambda **kw: fmi_tf.train_texture_classifier(**{
-              "net": net, "dataset": i["data"], "image_size": 16,
-              "test_fraction": 0.5, **kw}),
-          ("net", "dataset", "encoder", "image_size", "fold",
-           "test_fraction", "C", "method", "batch_size", "seed",
-           "tiles_per_side", "tfds_data_dir", "tfds_download", "cache_dir",
-           "out", "progress")),
+              "net": net, "dataset": i["data"], "image_size": 16, **kw}),
+          ("net", "dataset", "encoder", "image_size", "fold", "C", "method",
+           "batch_size", "cache_dir", "out", "progress")),
       "evaluate_texture_encoders": (
           lambda **kw: fmi_tf.evaluate_texture_encoders(**{
               "net": net, "dataset": i["data"], "encoders": ["gap"],
-              "image_size": 16, "test_fraction": 0.5, "folds": 1, **kw}),
-          ("net", "dataset", "encoders", "folds", "image_size",
-           "test_fraction", "C", "method", "batch_size", "seed",
-           "tiles_per_side", "tfds_data_dir", "tfds_download", "cache_dir",
-           "out", "report_dir", "progress")),
+              "image_size": 16, "folds": 1, **kw}),
+          ("net", "dataset", "encoders", "folds", "image_size", "C",
+           "method", "batch_size", "cache_dir", "out", "report_dir",
+           "progress")),
+      "DatasetSpec": (
+          lambda **kw: fmi_tf.train_texture_classifier(
+              net, fmi_tf.DatasetSpec(**{"source": i["data"], **kw}),
+              image_size=16),
+          _DATASET_FIELDS),
       "dataset_examples": (lambda **kw: fmi_tf.dataset_examples(**{
           "net": net, "layers": ["block1_conv1"], "dataset": i["data"],
           "out": "examples", "image_size": 16, "progress": False, **kw}),
@@ -225,6 +232,8 @@ def test_the_table_covers_every_public_function_and_its_arguments():
                   if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
     missing = parameters - set(calls[name][1])
     assert not missing, f"{name}: {sorted(missing)}"
+  assert {f.name for f in dataclasses.fields(fmi_tf.DatasetSpec)} == set(
+      calls["DatasetSpec"][1])
 
 
 def _problem(call, argument: str, name: str) -> str:
@@ -343,7 +352,7 @@ def test_training_refuses_paths_and_numbers_of_no_kind(inputs, no_work,
   for train in (fmi_tf.train_texture_classifier,
                 fmi_tf.evaluate_texture_encoders):
     with pytest.raises(errors.FmiError) as raised:
-      train(inputs["net"], inputs["data"], image_size=16, test_fraction=0.5,
+      train(inputs["net"], inputs["data"], image_size=16,
             **{argument: value})
     message = str(raised.value)
     assert "\n" not in message and argument in message

@@ -7,7 +7,7 @@ import pytest
 import fmi_tf
 from fmi_tf import errors
 from fmi_tf.io import images as image_io
-from fmi_tf.recognition import training
+from fmi_tf.recognition import fitting
 
 _PHOTO = np.random.default_rng(0).integers(0, 256, (16, 16, 3))
 
@@ -30,7 +30,7 @@ def test_an_array_outside_the_rule_is_refused(array, message):
   with pytest.raises(errors.ImageError, match=message):
     image_io.as_rgb(array)
   with pytest.raises(errors.ImageError, match=message):
-    training.fitted_images(array, 8)
+    fitting.fitted_images(array, 8)
 
 
 def test_uint8_and_unit_floats_give_the_same_image():
@@ -38,8 +38,8 @@ def test_uint8_and_unit_floats_give_the_same_image():
   as_float = image_io.as_rgb(_PHOTO / 255.0)
   assert as_uint8.dtype == as_float.dtype == np.float32
   np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
-  np.testing.assert_allclose(training.fitted_images(_PHOTO.astype(np.uint8), 8),
-                             training.fitted_images(_PHOTO / 255.0, 8),
+  np.testing.assert_allclose(fitting.fitted_images(_PHOTO.astype(np.uint8), 8),
+                             fitting.fitted_images(_PHOTO / 255.0, 8),
                              atol=1e-6)
 
 

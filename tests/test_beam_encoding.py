@@ -10,11 +10,13 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf.nets import networks
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition import datasets
+from fmi_tf.recognition import layer_statistics
 from tests import tool_runs
 
 _TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
@@ -42,7 +44,7 @@ def _encoded(tiny_keras, folder, cache_dir, kind):
   cache = experiment.cache_for(data, _SIZES["image_size"], backbone,
                                cache_dir)
   model = texture_encoder.build(backbone,
-                                texture_encoder.EncoderConfig(kind=kind))
+                                encoder_config.EncoderConfig(kind=kind))
   return [cache.encode(model, part, **_SIZES) for part in (data.train,
                                                             data.test)]
 
@@ -63,8 +65,8 @@ def test_two_worker_processes_fill_the_cache_training_reads(
   # default layers.
   net = networks.load(tiny_keras)
   keys = {k.name for kind in ("energy", "gram")
-          for k in texture_encoder.statistic_keys(
-              texture_encoder.EncoderConfig(kind=kind).for_network(net))}
+          for k in layer_statistics.statistic_keys(
+              encoder_config.EncoderConfig(kind=kind).for_network(net))}
   assert len(shards) == 3 * len(keys)
   for kind in ("energy", "gram"):
     from_shards = _encoded(tiny_keras, folder, cache_dir, kind)
@@ -133,8 +135,8 @@ def test_bad_tool_input_is_one_line_and_writes_nothing(
 
 def test_the_cache_reads_the_shard_files_beside_its_file(tmp_path):
   cache = descriptor_cache.DescriptorCache(str(tmp_path), {"dataset": "d"})
-  key = texture_encoder.statistic_keys(
-      texture_encoder.EncoderConfig(kind="gap", layers=("block5_conv4",)))[0]
+  key = layer_statistics.statistic_keys(
+      encoder_config.EncoderConfig(kind="gap", layers=("block5_conv4",)))[0]
   path = cache.path(1.0, key)
   values = {f"img{i}": (i % 2, np.full(3, i, np.float32)) for i in range(4)}
   for index, names in enumerate((["img0", "img1"], ["img2", "img3"])):

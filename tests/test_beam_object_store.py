@@ -24,7 +24,8 @@ from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
 from fmi_tf.microscope import site
 from fmi_tf.nets import networks
-from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
+from fmi_tf.recognition import layer_statistics
 from tests import dying_shards
 from tests import noise_folders
 from tests import tiny_vgg
@@ -371,8 +372,8 @@ def test_two_workers_encode_a_dataset_in_a_bucket_into_a_bucket(
   objects = s3_server.objects("encoding", "cache/")
   expected = {n: b for n, b in _local_files(local).items()}
   assert sorted(objects) == sorted(expected)
-  statistics = texture_encoder.statistic_keys(
-      texture_encoder.EncoderConfig(kind="energy").for_network(
+  statistics = layer_statistics.statistic_keys(
+      encoder_config.EncoderConfig(kind="energy").for_network(
           networks.load(tiny_keras)))
   assert sum(n.endswith("-of-00003.npz") for n in objects) == 3 * len(
       statistics)

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from scipy import special
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 
@@ -143,8 +144,8 @@ def test_a_small_dtd10_subset_is_learnt_far_above_chance(
   setup = experiment.Setup(image_size=64)
   cache = descriptor_cache.DescriptorCache(None, {})
   outcome = experiment.run(
-      small, encoder.build(real_backbone, encoder.EncoderConfig()), setup,
-      cache)
+      small, encoder.build(real_backbone, encoder_config.EncoderConfig()),
+      setup, cache)
   assert outcome.report["test_images"] == 40
   assert outcome.report["accuracy"] >= 0.35
 

@@ -10,6 +10,7 @@ from PIL import Image
 import pytest
 
 from fmi_tf import errors
+from fmi_tf.datasets import pipeline
 from fmi_tf.io import images as image_io
 from fmi_tf.microscope import examples
 from fmi_tf.microscope import crop_sheets
@@ -17,7 +18,6 @@ from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import receptive_field
-from fmi_tf.recognition.datasets import pipeline
 from tests import tiny_mobilenet
 from tests import tiny_vgg
 from tests import tool_runs

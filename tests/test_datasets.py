@@ -8,10 +8,10 @@ from PIL import ImageOps
 import pytest
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import brodatz
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.datasets import brodatz
+from fmi_tf.datasets import pipeline
 from tests import hostile_images
 
 
@@ -38,6 +38,26 @@ def test_folder_split_is_stratified_disjoint_and_seeded(tmp_path):
   per_class = [sum(n.startswith(c + "/") for n in first.test.names)
                for c in "abc"]
   assert per_class == [2, 1, 1]
+
+
+def test_a_dataset_spec_carries_its_split_to_every_fold(tmp_path):
+  root = _write_folder(tmp_path, {"a": 8, "b": 4})
+  spec = datasets.DatasetSpec(f"folder:{root}", test_fraction=0.5, seed=3)
+  loaded = spec.load()
+  assert loaded.test.names == datasets.load(root, test_fraction=0.5,
+                                            seed=3).test.names
+  assert len(loaded.test) == 6
+  assert datasets.resolve(spec, fold=1).test.names == loaded.test.names
+  # A spec string alone is read with the defaults of the spec's settings.
+  assert datasets.resolve(root).test.names == datasets.DatasetSpec(
+      root).load().test.names
+  assert len(datasets.resolve(root).test) == 3
+
+
+@pytest.mark.parametrize("source", [None, 7, ["folder:x"]])
+def test_a_dataset_spec_of_no_string_is_refused(source):
+  with pytest.raises(errors.ArgumentError, match="dataset spec is a string"):
+    datasets.DatasetSpec(source)
 
 
 def test_pipeline_resizes_shorter_side_and_crops_centre():

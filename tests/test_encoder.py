@@ -7,14 +7,16 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.recognition import layer_statistics
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +25,10 @@ def images():
       np.float32)
 
 
-@pytest.mark.parametrize("kind", encoder.KINDS)
+@pytest.mark.parametrize("kind", encoder_config.KINDS)
 def test_descriptors_have_the_announced_size_and_unit_norm(
     tiny_backbone, images, kind):
-  config = encoder.EncoderConfig(kind=kind)
+  config = encoder_config.EncoderConfig(kind=kind)
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   assert descriptors.shape == (
       3, encoder.descriptor_size(tiny_backbone, config))
@@ -35,8 +37,9 @@ def test_descriptors_have_the_announced_size_and_unit_norm(
 
 
 def test_gap_is_the_mean_of_the_deepest_layer_only(tiny_backbone, images):
-  config = encoder.EncoderConfig(kind="gap", layers=("relu2_1", "relu3_1"),
-                                 signed_sqrt=False, l2=False)
+  config = encoder_config.EncoderConfig(
+      kind="gap", layers=("relu2_1", "relu3_1"), signed_sqrt=False,
+      l2=False)
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   deepest = feature_model.feature_model(tiny_backbone, ["block3_conv1"])(
       images)["block3_conv1"]
@@ -46,7 +49,7 @@ def test_gap_is_the_mean_of_the_deepest_layer_only(tiny_backbone, images):
 
 def test_energy_concatenates_every_layer_in_network_order(tiny_backbone,
                                                           images):
-  config = encoder.EncoderConfig(
+  config = encoder_config.EncoderConfig(
       kind="energy", order=2, layers=("relu3_1", "relu1_1"),
       signed_sqrt=False, l2=False).for_network(tiny_backbone)
   assert config.layers == ("block1_conv1", "block3_conv1")
@@ -59,8 +62,8 @@ def test_energy_concatenates_every_layer_in_network_order(tiny_backbone,
 
 def test_gram_upper_triangle_keeps_the_frobenius_norm(tiny_backbone,
                                                       images):
-  config = encoder.EncoderConfig(kind="gram", layers=("block2_conv1",),
-                                 signed_sqrt=False, l2=False)
+  config = encoder_config.EncoderConfig(kind="gram", layers=("block2_conv1",),
+                                        signed_sqrt=False, l2=False)
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   codes = feature_model.feature_model(tiny_backbone, ["block2_conv1"])(images)
   grams = texture.gram(codes["block2_conv1"]).numpy()
@@ -70,10 +73,11 @@ def test_gram_upper_triangle_keeps_the_frobenius_norm(tiny_backbone,
 
 
 def test_multi_scale_averages_statistics_over_scales(tiny_backbone, images):
-  single = encoder.EncoderConfig(signed_sqrt=False, l2=False)
-  multi = encoder.EncoderConfig(scales=(1.0, 0.5), signed_sqrt=False,
-                                l2=False)
-  half = encoder.EncoderConfig(scales=(0.5,), signed_sqrt=False, l2=False)
+  single = encoder_config.EncoderConfig(signed_sqrt=False, l2=False)
+  multi = encoder_config.EncoderConfig(scales=(1.0, 0.5), signed_sqrt=False,
+                                       l2=False)
+  half = encoder_config.EncoderConfig(scales=(0.5,), signed_sqrt=False,
+                                      l2=False)
   a, b, c = (encoder.build(tiny_backbone, cfg)(images).numpy()
              for cfg in (single, multi, half))
   np.testing.assert_allclose(b, (a + c) / 2, rtol=1e-4, atol=1e-6)
@@ -82,16 +86,16 @@ def test_multi_scale_averages_statistics_over_scales(tiny_backbone, images):
 
 def test_bad_configurations_raise_argument_errors():
   with pytest.raises(errors.ArgumentError, match="encoder"):
-    encoder.EncoderConfig(kind="vlad")
+    encoder_config.EncoderConfig(kind="vlad")
   with pytest.raises(errors.ArgumentError, match="scales"):
-    encoder.EncoderConfig(scales=(0.0,))
+    encoder_config.EncoderConfig(scales=(0.0,))
   with pytest.raises(errors.ArgumentError, match="order"):
-    encoder.EncoderConfig(order=3)
+    encoder_config.EncoderConfig(order=3)
 
 
 def test_config_round_trips_through_a_dict():
-  config = encoder.EncoderConfig(kind="gram", scales=(1.0, 0.5), order=2)
-  assert encoder.EncoderConfig.from_dict(config.to_dict()) == config
+  config = encoder_config.EncoderConfig(kind="gram", scales=(1.0, 0.5), order=2)
+  assert encoder_config.EncoderConfig.from_dict(config.to_dict()) == config
 
 
 def _image_folder(root, corrupt: bool = False):
@@ -110,8 +114,8 @@ def _image_folder(root, corrupt: bool = False):
 def test_runs_sharing_a_cache_keep_each_others_entries(tmp_path,
                                                        tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  model = encoder.build(tiny_backbone,
-                        encoder.EncoderConfig(layers=("relu1_1", "relu2_1")))
+  model = encoder.build(tiny_backbone, encoder_config.EncoderConfig(
+      layers=("relu1_1", "relu2_1")))
   record = {"dataset": dataset.name, "size": 16}
   directory = str(tmp_path / "cache")
   first = descriptor_cache.DescriptorCache(directory, record)
@@ -127,7 +131,7 @@ def test_runs_sharing_a_cache_keep_each_others_entries(tmp_path,
 def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
                                                       tiny_backbone):
   dataset = _image_folder(tmp_path / "images")
-  config = encoder.EncoderConfig(layers=("relu1_1", "relu2_1"))
+  config = encoder_config.EncoderConfig(layers=("relu1_1", "relu2_1"))
   model = encoder.build(tiny_backbone, config)
   directory = str(tmp_path / "cache")
   experiment.cache_for(dataset, 16, tiny_backbone, directory).encode(
@@ -142,14 +146,14 @@ def test_new_weights_at_the_same_path_get_a_new_cache(tmp_path,
     layer.set_weights(kept)
   same = experiment.cache_for(dataset, 16, tiny_backbone, directory)
   assert same.encode(model, dataset.train, 16, 2).seconds == 0
-  files_per_cache = len(encoder.statistic_keys(config))
+  files_per_cache = len(layer_statistics.statistic_keys(config))
   assert len([f for f in os.listdir(directory)
               if f.endswith(".npz")]) == 2 * files_per_cache
 
 
 def test_each_kind_has_its_own_default_layers_on_vgg19(tiny_backbone):
   def layers(kind, **given):
-    return encoder.EncoderConfig(kind=kind, **given).for_network(
+    return encoder_config.EncoderConfig(kind=kind, **given).for_network(
         tiny_backbone).statistic_layers
 
   assert layers("gap") == ("block5_conv4",)
@@ -164,13 +168,14 @@ def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
   layer = "block3_conv1"
   channels = tiny_backbone.num_filters(layer)
   dim = channels // 2
-  config = encoder.EncoderConfig(kind="gram", layers=(layer,), gram_dim=dim,
-                                 signed_sqrt=False, l2=False)
+  config = encoder_config.EncoderConfig(
+      kind="gram", layers=(layer,), gram_dim=dim, signed_sqrt=False,
+      l2=False)
   descriptors = encoder.build(tiny_backbone, config)(images).numpy()
   assert descriptors.shape == (3, dim * (dim + 1) // 2)
   assert encoder.descriptor_size(tiny_backbone, config) == dim * (dim + 1) // 2
   code = feature_model.feature_model(tiny_backbone, [layer])(images)[layer]
-  projection = encoder.projection(channels, dim)
+  projection = layer_statistics.projection(channels, dim)
   np.testing.assert_allclose(projection.T @ projection, np.eye(dim),
                              atol=1e-5)
   expected = projection.T @ texture.gram(code).numpy() @ projection
@@ -186,8 +191,8 @@ def test_reduced_gram_is_the_projected_gram(tiny_backbone, images):
 def test_cache_encodes_each_image_once_and_reports_corrupt_ones(
     tmp_path, tiny_backbone):
   dataset = _image_folder(tmp_path / "images", corrupt=True)
-  model = encoder.build(tiny_backbone,
-                        encoder.EncoderConfig(layers=("relu1_1", "relu2_1")))
+  model = encoder.build(tiny_backbone, encoder_config.EncoderConfig(
+      layers=("relu1_1", "relu2_1")))
   record = {"dataset": dataset.name, "size": 16}
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), record)
   first = cache.encode(model, dataset.train, 16, 2)
@@ -208,15 +213,17 @@ def test_encoders_sharing_statistics_share_one_encoding(tmp_path,
                                                         tiny_backbone):
   dataset = _image_folder(tmp_path / "images", corrupt=True)
   cache = descriptor_cache.DescriptorCache(str(tmp_path / "cache"), {})
-  keys = (encoder.Statistic("block2_conv1"), encoder.Statistic("block3_conv1"),
-          encoder.Statistic("block3_conv1", order=2))
+  keys = (layer_statistics.Statistic("block2_conv1"),
+          layer_statistics.Statistic("block3_conv1"),
+          layer_statistics.Statistic("block3_conv1", order=2))
   for scale in (1.0, 0.5):
-    statistics = encoder.statistics_layer(tiny_backbone, keys, scale)
+    statistics = layer_statistics.statistics_layer(tiny_backbone, keys, scale)
     assert cache.prefetch(statistics, dataset.train, 32) > 0
   configs = [
-      encoder.EncoderConfig(kind="gap", layers=("relu3_1",)),
-      encoder.EncoderConfig(layers=("relu2_1", "relu3_1"), scales=(1, 0.5)),
-      encoder.EncoderConfig(layers=("relu3_1",), order=2, scales=(0.5,))]
+      encoder_config.EncoderConfig(kind="gap", layers=("relu3_1",)),
+      encoder_config.EncoderConfig(layers=("relu2_1", "relu3_1"),
+                                   scales=(1, 0.5)),
+      encoder_config.EncoderConfig(layers=("relu3_1",), order=2, scales=(0.5,))]
   for config in configs:
     model = encoder.build(tiny_backbone, config)
     cached = cache.encode(model, dataset.train, 32, 2)
@@ -239,7 +246,7 @@ def _fitted(examples, size):
 def test_the_cache_encodes_with_the_encoders_own_layers(
     tmp_path, tiny_backbone, monkeypatch):
   dataset = _image_folder(tmp_path / "images")
-  model = encoder.build(tiny_backbone, encoder.EncoderConfig(
+  model = encoder.build(tiny_backbone, encoder_config.EncoderConfig(
       layers=("relu1_1", "relu2_1"), scales=(1.0, 0.5)))
 
   def no_new_slice(*args, **kwargs):
@@ -257,16 +264,17 @@ def test_the_cache_encodes_with_the_encoders_own_layers(
 
 def test_statistics_are_structured_keys_named_one_way(tmp_path,
                                                       tiny_backbone):
-  gram = encoder.EncoderConfig(kind="gram", layers=("relu2_1",),
-                               gram_dim=8).for_network(tiny_backbone)
-  gap = encoder.EncoderConfig(kind="gap", layers=("relu1_1", "relu3_1"),
-                              order=2).for_network(tiny_backbone)
-  assert encoder.statistic_keys(gram) == (
-      encoder.Statistic("block2_conv1", "gram", gram_dim=8),)
-  assert encoder.statistic_keys(gap) == (encoder.Statistic("block3_conv1"),)
-  assert [k.name for k in encoder.statistic_keys(gram)
-          + encoder.statistic_keys(gap)] == ["gram8/block2_conv1",
-                                             "energy1/block3_conv1"]
+  gram = encoder_config.EncoderConfig(kind="gram", layers=("relu2_1",),
+                                      gram_dim=8).for_network(tiny_backbone)
+  gap = encoder_config.EncoderConfig(kind="gap", layers=("relu1_1", "relu3_1"),
+                                     order=2).for_network(tiny_backbone)
+  assert layer_statistics.statistic_keys(gram) == (
+      layer_statistics.Statistic("block2_conv1", "gram", gram_dim=8),)
+  assert layer_statistics.statistic_keys(gap) == (
+      layer_statistics.Statistic("block3_conv1"),)
+  assert [k.name for k in layer_statistics.statistic_keys(gram)
+          + layer_statistics.statistic_keys(gap)] == ["gram8/block2_conv1",
+                                                      "energy1/block3_conv1"]
   dataset = _image_folder(tmp_path / "images")
   directory = tmp_path / "cache"
   descriptor_cache.DescriptorCache(str(directory), {"dataset": "x"}).encode(

@@ -9,10 +9,10 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
+from fmi_tf.datasets import pipeline
 from fmi_tf.io import images as image_io
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.serving import adapters
 from fmi_tf.serving import exif
-from fmi_tf.serving import export
 
 # Upright: a red band along the top, a green one down the left.
 UPRIGHT = np.full((24, 24, 3), 40, np.uint8)
@@ -84,7 +84,7 @@ def test_the_graph_reads_the_orientation_the_tools_read(encode, orientation):
   data = encode(STORED[orientation](UPRIGHT), orientation)
   assert image_io.header(data, "photo")[2] == orientation
   assert int(exif.orientation(tf.constant(data))) == orientation
-  served = export.decode_batch(tf.constant([data]), 24)[0].numpy()
+  served = adapters.decode_batch(tf.constant([data]), 24)[0].numpy()
   as_the_tools = pipeline.fit_image(pipeline.orient(
       pipeline.decode(tf.constant(data)), orientation), 24).numpy()
   np.testing.assert_allclose(served, as_the_tools, atol=1e-6)

@@ -1,29 +1,27 @@
 """fmi-classify --explain: locally, over REST and over gRPC; bad input."""
 
-from concurrent import futures
-import http.server
-import json
 import subprocess
-import threading
 
 import grpc
 import numpy as np
 from PIL import Image
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2
-from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
+from fmi_tf.serving import adapters
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import explanations
 from fmi_tf.serving import export
 from fmi_tf.serving import grpc_client
+from fmi_tf.serving import local_client
+from tests import fake_serving
 
 CLASSES = ("banded", "dotted", "striped")
 SIZE = 24
@@ -38,70 +36,27 @@ ROWS = [
 MISSING = 'Serving signature name: "explain" not found in signature def'
 
 
-class _Rest(http.server.BaseHTTPRequestHandler):
-  """Answers the canned explanations, or the server's error."""
-
-  def do_POST(self):  # pylint: disable=invalid-name
-    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-    self.server.bodies.append(body)
-    status, reply = self.server.reply
-    if reply is ROWS:
-      reply = {"predictions": ROWS[:len(body["instances"])]}
-    data = json.dumps(reply).encode()
-    self.send_response(status)
-    self.send_header("Content-Type", "application/json")
-    self.send_header("Content-Length", str(len(data)))
-    self.end_headers()
-    self.wfile.write(data)
-
-  def log_message(self, *args):
-    del args
-
-
 @pytest.fixture
 def rest():
-  httpd = http.server.HTTPServer(("127.0.0.1", 0), _Rest)
-  httpd.bodies, httpd.reply = [], (200, ROWS)
-  threading.Thread(target=httpd.serve_forever, daemon=True).start()
-  httpd.address = f"http://127.0.0.1:{httpd.server_address[1]}"
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
-
-
-class _Grpc(prediction_service_pb2_grpc.PredictionServiceServicer):
-  def __init__(self):
-    self.requests, self.error = [], None
-
-  def Predict(self, request, context):  # pylint: disable=invalid-name
-    self.requests.append(request)
-    if self.error:
-      context.abort(*self.error)
-    rows = ROWS[:len(request.inputs["image_bytes"].string_val)]
-    response = predict_pb2.PredictResponse()
-    for name, dtype in zip(explanations.OUTPUTS, (
-        tf.string, tf.int32, tf.float32, tf.string, tf.int32, tf.float32)):
-      response.outputs[name].CopyFrom(tf.make_tensor_proto(
-          [row[name] for row in rows], dtype=dtype))
-    return response
+  with fake_serving.rest_server((200, lambda body: {
+      "predictions": ROWS[:len(body["instances"])]})) as httpd:
+    yield httpd
 
 
 @pytest.fixture
 def grpc_server():
-  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-  service = _Grpc()
-  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-      service, server)
-  service.address = f"grpc://127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
-  server.start()
-  yield service
-  server.stop(grace=None)
+  dtypes = dict(zip(explanations.OUTPUTS, (
+      tf.string, tf.int32, tf.float32, tf.string, tf.int32, tf.float32)))
+  with fake_serving.grpc_service(lambda request: fake_serving.tensors(
+      ROWS[:len(request.inputs["image_bytes"].string_val)], dtypes)
+                                 ) as service:
+    yield service
 
 
 def test_rest_asks_the_explain_signature_and_reads_ranked_filters(rest):
   answered = serving_client.RestClient(rest.address, "texture").explain(
       [b"a", b"b"])
-  assert rest.bodies[0]["signature_name"] == "explain"
+  assert rest.requests[0]["body"]["signature_name"] == "explain"
   assert answered[0].class_name == "dotted" and answered[0].score == 0.7
   assert answered[0].top(2) == [("block4_conv1", 231, 0.5),
                                 ("block5_conv1", 87, 0.25)]
@@ -148,8 +103,8 @@ def test_malformed_explanations_are_refused(rest, change, problem):
 @pytest.fixture(scope="module")
 def exports(tiny_backbone, tmp_path_factory):
   """A fresh export, and one of a classifier saved before explanations."""
-  config = encoder.EncoderConfig(kind="energy", layers=("block1_conv1",
-                                                        "block2_conv1"))
+  config = encoder_config.EncoderConfig(kind="energy", layers=("block1_conv1",
+                                                               "block2_conv1"))
   encoder_model = encoder.build(tiny_backbone, config)
   train = np.random.default_rng(5).uniform(size=(9, SIZE, SIZE, 3))
   fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),
@@ -181,18 +136,18 @@ def test_the_local_client_explains_as_the_library(exports, tmp_path):
   model, path, old = exports
   photos = _photos(tmp_path)
   images = serving_client.read_images(photos)
-  answered = serving_client.LocalClient(path).explain(images)
+  answered = local_client.LocalClient(path).explain(images)
   fitted = np.stack([np.asarray(Image.open(p)) for p in photos])
   units = explanation.descriptor_units(model.encoder)
   expected = explanation.explain_descriptors(
       model.classifier, units,
-      model.encoder(export.fit_batch(fitted, SIZE)).numpy(), k=3)
+      model.encoder(adapters.fit_batch(fitted, SIZE)).numpy(), k=3)
   for served, why in zip(answered, expected):
     assert served.class_name == why.class_name
     assert [(l, f) for l, f, _ in served.top(3)] == [
         (c.layer, c.index) for c in why.top]
   with pytest.raises(errors.ArgumentError, match="has no explain signature"):
-    serving_client.LocalClient(old).explain(images)
+    local_client.LocalClient(old).explain(images)
 
 
 def _classify(*arguments):

@@ -7,6 +7,7 @@ from fmi_tf import errors
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
@@ -17,8 +18,8 @@ SIZE = 24
 
 @pytest.fixture(scope="module")
 def clf(tiny_backbone):
-  config = encoder.EncoderConfig(kind="energy", layers=("block1_conv1",
-                                                        "block2_conv1"))
+  config = encoder_config.EncoderConfig(kind="energy", layers=("block1_conv1",
+                                                               "block2_conv1"))
   model = encoder.build(tiny_backbone, config)
   images = np.random.default_rng(3).uniform(size=(12, SIZE, SIZE, 3))
   descriptors = model(images.astype(np.float32)).numpy()
@@ -54,8 +55,8 @@ def test_units_follow_the_descriptor_layout(clf, tiny_backbone):
 
 
 def test_gram_units_are_pairs_and_name_the_projected_layers(tiny_backbone):
-  config = encoder.EncoderConfig(kind="gram", layers=("block1_conv1",
-                                                      "block2_conv1"),
+  config = encoder_config.EncoderConfig(kind="gram", layers=("block1_conv1",
+                                                             "block2_conv1"),
                                  gram_dim=4)
   model = encoder.build(tiny_backbone, config)
   units = explanation.descriptor_units(model)

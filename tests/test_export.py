@@ -17,10 +17,12 @@ from fmi_tf import errors
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
-from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import image_headers
+from fmi_tf.serving import local_client
 from tests import tool_runs
 
 CLASSES = ("banded", "dotted", "striped")
@@ -53,7 +55,7 @@ with open(sys.argv[3], "w") as f:
 def _expected_probabilities(model, uint8):
   """The in-memory model's calibrated probabilities of uint8 images."""
   return model.classifier.probabilities(
-      model.encoder(export.fit_batch(uint8, SIZE)).numpy())
+      model.encoder(adapters.fit_batch(uint8, SIZE)).numpy())
 
 
 def _assert_ranked_and_aligned(outputs, probabilities):
@@ -76,7 +78,7 @@ def _name(value) -> str:
 
 @pytest.fixture(scope="module")
 def model(tiny_backbone):
-  config = encoder.EncoderConfig(kind="energy", order=2)
+  config = encoder_config.EncoderConfig(kind="energy", order=2)
   encoder_model = encoder.build(tiny_backbone, config)
   generator = np.random.default_rng(5)
   train = generator.uniform(size=(9, SIZE, SIZE, 3)).astype(np.float32)
@@ -111,8 +113,8 @@ def test_layout_is_tf_serving_versioned(exported, model):
     assert path == os.path.join(base, name, "1")
     assert os.path.isfile(os.path.join(path, "saved_model.pb"))
     assert os.path.isdir(os.path.join(path, "variables"))
-  again = export.export_versioned(export.modules(model)[""], base, "texture")
-  assert again == os.path.join(base, "texture", "2")
+  again = export.export(model, base)
+  assert again["texture"] == os.path.join(base, "texture", "2")
   assert os.path.isfile(os.path.join(paths["texture"], "saved_model.pb"))
   assert sorted(os.listdir(os.path.join(base, "texture"))) == ["1", "2"]
 
@@ -150,11 +152,11 @@ def test_reloaded_in_a_fresh_process_predicts_like_the_model(
 
 @pytest.mark.real_weights
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", encoder.KINDS)
+@pytest.mark.parametrize("kind", encoder_config.KINDS)
 def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                                               tmp_path):
-  config = encoder.EncoderConfig(kind=kind, scales=(1.0, 0.5)).for_network(
-      real_backbone)
+  config = encoder_config.EncoderConfig(
+      kind=kind, scales=(1.0, 0.5)).for_network(real_backbone)
   assert config.statistic_layers[-1] in ("block5_conv1", "block5_conv4")
   encoder_model = encoder.build(real_backbone, config)
   size = 48
@@ -174,7 +176,7 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
                                   "serving_uint8"]
   assert answer["modules"] == []
   expected = model.classifier.probabilities(
-      model.encoder(export.fit_batch(photos[0], size)).numpy())
+      model.encoder(adapters.fit_batch(photos[0], size)).numpy())
   for name in ("serving_default", "serving_uint8"):
     _assert_ranked_and_aligned(answer[name], expected)
 
@@ -182,7 +184,7 @@ def test_deep_default_encoders_export_exactly(kind, real_backbone, photos,
 @pytest.mark.real_weights
 def test_a_record_naming_no_network_is_read_as_vgg19s(real_backbone,
                                                        tmp_path):
-  config = encoder.EncoderConfig(kind="energy", layers=("relu1_1",))
+  config = encoder_config.EncoderConfig(kind="energy", layers=("relu1_1",))
   encoder_model = encoder.build(real_backbone, config)
   images = np.random.default_rng(4).uniform(size=(4, 16, 16, 3)).astype(
       np.float32)
@@ -217,7 +219,7 @@ def test_exported_probabilities_are_calibrated_not_margins(exported, model,
   uint8, _ = photos
   served = tf.saved_model.load(exported[1]["texture"]).signatures[
       "serving_uint8"](images=tf.constant(uint8))["probabilities"].numpy()
-  descriptors = model.encoder(export.fit_batch(uint8, SIZE)).numpy()
+  descriptors = model.encoder(adapters.fit_batch(uint8, SIZE)).numpy()
   margins = model.classifier.scores(descriptors)
   np.testing.assert_allclose(served.sum(axis=1), 1.0, rtol=1e-5)
   assert model.classifier.temperature != pytest.approx(1.0)
@@ -421,19 +423,19 @@ def test_trained_model_directory_holds_its_three_files(model, tmp_path):
 def test_the_local_client_names_the_export_to_use(exported, photos):
   base, paths = exported
   with pytest.raises(errors.ArgumentError) as classifier_export:
-    serving_client.LocalClient(paths["texture_classifier"])
+    local_client.LocalClient(paths["texture_classifier"])
   assert str(classifier_export.value) == (
       f"{paths['texture_classifier']} is the classifier export (descriptors "
       "-> classes, it takes no images); give the end-to-end export, "
       f"{os.path.join(base, 'texture', '<version>')}")
   with pytest.raises(errors.ArgumentError,
                      match=r"is the encoder export \(images -> descriptors"):
-    serving_client.LocalClient(paths["texture_encoder"])
+    local_client.LocalClient(paths["texture_encoder"])
   with pytest.raises(errors.ArgumentError,
                      match=r"no saved_model.pb in .*texture \(it holds "
                      r"versions: give one, e.g. .*texture/\d+\)"):
-    serving_client.LocalClient(os.path.join(base, "texture"))
-  predictions = serving_client.LocalClient(paths["texture"]).classify(
+    local_client.LocalClient(os.path.join(base, "texture"))
+  predictions = local_client.LocalClient(paths["texture"]).classify(
       photos[1])
   assert [len(p.class_names) for p in predictions] == [3, 3]
 

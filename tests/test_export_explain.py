@@ -13,9 +13,11 @@ from tensorflow_serving.config import model_server_config_pb2
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.serving import explain_signature
+from fmi_tf.serving import adapters
 from fmi_tf.serving import export
 from fmi_tf.serving import server_config
 from fmi_tf.serving import warmup
@@ -25,8 +27,8 @@ SIZE = 24
 
 
 def _model(backbone, kind="energy", mean=True):
-  config = encoder.EncoderConfig(kind=kind, layers=("block1_conv1",
-                                                    "block2_conv1"))
+  config = encoder_config.EncoderConfig(kind=kind, layers=("block1_conv1",
+                                                           "block2_conv1"))
   encoder_model = encoder.build(backbone, config)
   train = np.random.default_rng(5).uniform(size=(9, SIZE, SIZE, 3))
   fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),
@@ -77,7 +79,7 @@ def test_explain_through_the_v1_loader_matches_the_library(exported, model):
   answer = _run_v1(exported[1]["texture"], explain_signature.NAME,
                    {"image_bytes": [_png(p) for p in pixels]})
   assert sorted(answer) == sorted(explain_signature.OUTPUTS)
-  descriptors = model.encoder(export.fit_batch(pixels, SIZE)).numpy()
+  descriptors = model.encoder(adapters.fit_batch(pixels, SIZE)).numpy()
   units = explanation.descriptor_units(model.encoder)
   expected = explanation.explain_descriptors(
       model.classifier, units, descriptors, k=len(units))

@@ -19,6 +19,7 @@ from fmi_tf.io import progress
 from fmi_tf.io import records
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.style import reallocation
 from tests import tool_runs
 
@@ -175,10 +176,10 @@ def test_reallocate_with_the_defaults_approaches_its_codes(mobilenet):
   assert np.all(distances(result.images) < 0.97 * distances(grey))
 
 
-@pytest.mark.parametrize("kind", encoder.KINDS)
+@pytest.mark.parametrize("kind", encoder_config.KINDS)
 def test_a_default_texture_encoder_encodes_mobilenet_features(mobilenet,
                                                              kind):
-  config = encoder.EncoderConfig(kind=kind).for_network(mobilenet)
+  config = encoder_config.EncoderConfig(kind=kind).for_network(mobilenet)
   layers = {"energy": ("conv1_relu", "conv_pw_3_relu", "conv_dw_7_relu",
                        "conv_dw_10_relu", "conv_pw_13_relu"),
             "gram": ("conv_dw_10_relu", "conv_pw_13_relu"),
@@ -187,8 +188,8 @@ def test_a_default_texture_encoder_encodes_mobilenet_features(mobilenet,
   pictures = np.stack([images.cover_and_crop(images.load_image(None),
                                              (64, 64, 3)),
                        _stripes(64)])
-  descriptors = encoder.build(mobilenet, encoder.EncoderConfig(kind=kind))(
-      pictures).numpy()
+  descriptors = encoder.build(
+      mobilenet, encoder_config.EncoderConfig(kind=kind))(pictures).numpy()
   assert descriptors.shape == (2, encoder.descriptor_size(mobilenet, config))
   np.testing.assert_allclose(np.linalg.norm(descriptors, axis=1), 1.0,
                              rtol=1e-5)

@@ -50,7 +50,7 @@ def test_wheel_holds_every_package_and_no_top_level_tools(wheel_files):
     if "__init__.py" in files:
       package = os.path.relpath(directory, ROOT).replace(os.sep, "/")
       assert f"{package}/__init__.py" in names
-  assert "fmi_tf/recognition/datasets/dtd.py" in names
+  assert "fmi_tf/datasets/dtd.py" in names
   assert "fmi_tf/data/chelsea.jpg" in names
   templates = os.listdir(os.path.join(ROOT, "fmi_tf", "microscope",
                                       "templates"))

@@ -11,10 +11,12 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import comparison
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import memory
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
@@ -42,10 +44,13 @@ class _NoEncoding:
 
 
 def _train(net, dataset, out, **options):
+  """Trains on a spec split in halves (or with the split settings given)."""
+  split = {name: options.pop(name) for name in ("seed", "test_fraction")
+           if name in options}
   return training.train_texture_classifier(
-      net, dataset, options.pop("encoder", "energy"),
-      image_size=options.pop("image_size", 16),
-      test_fraction=options.pop("test_fraction", 0.5), out=out, **options)
+      net, datasets.DatasetSpec(dataset, **{"test_fraction": 0.5, **split}),
+      options.pop("encoder", "energy"),
+      image_size=options.pop("image_size", 16), out=out, **options)
 
 
 @pytest.mark.parametrize("options,phrase", [
@@ -57,9 +62,9 @@ def _train(net, dataset, out, **options):
     ({"batch_size": 0}, "batch_size must be an integer from 1 to 4096"),
     ({"seed": -1}, "seed must be an integer from 0 to"),
     ({"test_fraction": math.nan}, "test_fraction must be a number in"),
-    ({"encoder": encoder.EncoderConfig(scales=(1000.0,))},
+    ({"encoder": encoder_config.EncoderConfig(scales=(1000.0,))},
      "GB of memory is available"),
-    ({"encoder": encoder.EncoderConfig(scales=(0.25,))},
+    ({"encoder": encoder_config.EncoderConfig(scales=(0.25,))},
      "need at least 16 px"),
 ])
 def test_bad_numbers_are_refused_before_any_work(tiny_backbone, tmp_path,
@@ -76,7 +81,7 @@ def test_bad_numbers_are_refused_before_any_work(tiny_backbone, tmp_path,
                                     (0.0,), ()])
 def test_encoder_scales_must_be_finite_and_positive(scales):
   with pytest.raises(errors.ArgumentError, match="finite positive factors"):
-    encoder.EncoderConfig(scales=scales)
+    encoder_config.EncoderConfig(scales=scales)
 
 
 def test_the_memory_estimate_grows_with_the_scale_squared(tiny_backbone,
@@ -127,9 +132,9 @@ def test_an_output_under_a_regular_file_is_refused_before_work(
            progress=_NoEncoding)
   with pytest.raises(errors.OutputError, match="is not a directory"):
     comparison.evaluate_texture_encoders(
-        tiny_backbone, dataset, ["energy"], folds=1, image_size=16,
-        test_fraction=0.5, report_dir=str(tmp_path / "file" / "report"),
-        progress=_NoEncoding)
+        tiny_backbone, datasets.DatasetSpec(dataset, test_fraction=0.5),
+        ["energy"], folds=1, image_size=16,
+        report_dir=str(tmp_path / "file" / "report"), progress=_NoEncoding)
 
 
 def _failing_save_weights(self, path, *args, **kwargs):

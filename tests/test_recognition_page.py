@@ -26,6 +26,7 @@ from fmi_tf.microscope import site_faithfulness
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import explanation
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
@@ -65,7 +66,7 @@ def sources(tmp_path_factory, tiny_backbone, photo):
   found = str(root / "examples")
   examples.dataset_examples(tiny_backbone, [LAYER], f"folder:{data}", found,
                             k=2, image_size=24, progress=False)
-  enc_config = encoder.EncoderConfig(kind="energy", layers=(LAYER,))
+  enc_config = encoder_config.EncoderConfig(kind="energy", layers=(LAYER,))
   model = encoder.build(tiny_backbone, enc_config)
   images = rng.uniform(size=(8, SIZE, SIZE, 3)).astype(np.float32)
   images[4:] *= 0.2
@@ -183,7 +184,7 @@ def test_explanations_get_their_filters_pictures_and_crops(sources):
 
 
 def test_a_gram_classifier_has_no_recognition_page(tiny_backbone, tmp_path):
-  config = encoder.EncoderConfig(kind="gram", layers=(LAYER,))
+  config = encoder_config.EncoderConfig(kind="gram", layers=(LAYER,))
   model = encoder.build(tiny_backbone, config)
   images = np.random.default_rng(2).uniform(size=(4, SIZE, SIZE, 3))
   fitted = classifier.train(model(images.astype(np.float32)).numpy(),

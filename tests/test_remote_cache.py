@@ -14,6 +14,7 @@ import os
 import numpy as np
 import pytest
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.io import storage
 from fmi_tf.nets import networks
@@ -24,7 +25,7 @@ from tests import tool_runs
 
 pytestmark = pytest.mark.beam
 
-_SIZES = {"image_size": 16, "test_fraction": 0.5}
+_SIZES = {"image_size": 16}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def encoded(s3_server, tiny_keras, folder):
 
 def _train(net, folder, cache_dir, **options):
   return training.train_texture_classifier(
-      net, f"folder:{folder}", "energy", cache_dir=cache_dir,
+      net, datasets.DatasetSpec(f"folder:{folder}", test_fraction=0.5),
+      "energy", cache_dir=cache_dir,
       **{**_SIZES, **options})
 
 
@@ -110,7 +112,8 @@ def test_a_url_cache_of_other_settings_is_refused(
   with pytest.raises(errors.ArgumentError, match=(
       f"cache directory {url} holds .*{phrase}")):
     training.train_texture_classifier(
-        net, f"folder:{folder}", cache_dir=url, out=str(tmp_path / "out"),
+        net, datasets.DatasetSpec(f"folder:{folder}", test_fraction=0.5),
+        cache_dir=url, out=str(tmp_path / "out"),
         **{"encoder": "energy", **_SIZES, **options})
   assert not os.path.exists(tmp_path / "out")
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import fmi_tf
+from fmi_tf import datasets
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import pipeline
 
 _LAYER = "block4_conv1"
 _SIZE = 64

@@ -10,8 +10,9 @@ from PIL import Image
 import pytest
 import tensorflow as tf
 
-from fmi_tf.recognition.datasets import pipeline
-from fmi_tf.serving import export
+from fmi_tf.datasets import pipeline
+from fmi_tf.serving import adapters
+from fmi_tf.serving import tf_modules
 
 
 def _png(pixels: np.ndarray) -> bytes:
@@ -29,7 +30,7 @@ def test_a_strip_is_fitted_without_scaling_it_up():
   data = _png(strip)
   assert len(data) < 400_000
   before = _peak_mib()
-  fitted = export.decode_batch(tf.constant([data]), 64).numpy()
+  fitted = adapters.decode_batch(tf.constant([data]), 64).numpy()
   # Scaled up whole, the strip would be 64 x 6400000 float pixels (4.9 GB).
   assert _peak_mib() - before < 1000
   assert fitted.shape == (1, 64, 64, 3)
@@ -50,15 +51,15 @@ def test_images_of_ordinary_aspect_are_fitted_as_before():
 
 
 def test_a_batch_over_the_limit_is_refused_naming_it():
-  images = tf.zeros([export.MAX_BATCH + 1, 8, 8, 3], tf.uint8)
+  images = tf.zeros([adapters.MAX_BATCH + 1, 8, 8, 3], tf.uint8)
   with pytest.raises(tf.errors.InvalidArgumentError,
-                     match=f"at most {export.MAX_BATCH} images"):
-    export.fit_batch(images, 8)
-  assert export.fit_batch(images[:export.MAX_BATCH], 8).shape[0] == (
-      export.MAX_BATCH)
+                     match=f"at most {adapters.MAX_BATCH} images"):
+    adapters.fit_batch(images, 8)
+  assert adapters.fit_batch(images[:adapters.MAX_BATCH], 8).shape[0] == (
+      adapters.MAX_BATCH)
   tiny = _png(np.zeros((2, 2, 3), np.uint8))
   with pytest.raises(tf.errors.InvalidArgumentError, match="MAX_BATCH"):
-    export.decode_batch(tf.constant([tiny] * 1000), 8)
+    adapters.decode_batch(tf.constant([tiny] * 1000), 8)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 3e38])
@@ -66,11 +67,11 @@ def test_non_finite_descriptors_are_an_error_never_nan(value):
   classifier = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
   classifier.layers[0].set_weights([np.ones((4, 3), np.float32),
                                     np.zeros(3, np.float32)])
-  module = export.ClassifierModule(classifier, ("a", "b", "c"))
+  module = tf_modules.ClassifierModule(classifier, ("a", "b", "c"))
   fine = module.serve_descriptors(tf.ones([2, 4]))
   assert np.isfinite(fine["probabilities"].numpy()).all()
   with pytest.raises(tf.errors.InvalidArgumentError, match="not finite"):
     module.serve_descriptors(tf.constant([[0, 0, 0, 0], [value, value, 0, 0]],
                                          tf.float32))
   with pytest.raises(tf.errors.InvalidArgumentError, match="MAX_BATCH"):
-    module.serve_descriptors(tf.ones([export.MAX_BATCH + 1, 4]))
+    module.serve_descriptors(tf.ones([adapters.MAX_BATCH + 1, 4]))

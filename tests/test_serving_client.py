@@ -1,21 +1,18 @@
 """TF Serving clients against loopback servers playing REST and gRPC."""
 
 import base64
-from concurrent import futures
 import http.server
-import json
 import subprocess
 import threading
 
 import grpc
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2
-from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import grpc_client
+from tests import fake_serving
 
 # The documented row-format answer of a model with several named outputs:
 # ranked, aligned names, ids and scores, and probabilities in class order.
@@ -27,39 +24,15 @@ ANSWER = {"predictions": [
 ]}
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-  """Records each POST and answers with the server's canned reply."""
-
-  def do_POST(self):  # pylint: disable=invalid-name
-    body = self.rfile.read(int(self.headers["Content-Length"]))
-    self.server.requests.append({
-        "path": self.path, "content_type": self.headers["Content-Type"],
-        "body": json.loads(body)})
-    status, reply = self.server.reply
-    if reply is ANSWER:
-      reply = {"predictions": ANSWER["predictions"][
-          :len(self.server.requests[-1]["body"]["instances"])]}
-    data = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
-    self.send_response(status)
-    self.send_header("Content-Type", "application/json")
-    self.send_header("Content-Length", str(len(data)))
-    self.end_headers()
-    self.wfile.write(data)
-
-  def log_message(self, *args):
-    del args
+def _answer(body):
+  """ANSWER's rows, one per image of the request."""
+  return {"predictions": ANSWER["predictions"][:len(body["instances"])]}
 
 
 @pytest.fixture
 def server():
-  httpd = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-  httpd.requests = []
-  httpd.reply = (200, ANSWER)
-  thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-  thread.start()
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
+  with fake_serving.rest_server((200, _answer)) as httpd:
+    yield httpd
 
 
 def _address(httpd) -> str:
@@ -178,38 +151,16 @@ def test_a_redirect_away_from_http_is_refused():
     httpd.server_close()
 
 
-class _PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-  """Plays TF Serving's Predict: records requests, answers the canned rows."""
-
-  def __init__(self):
-    self.requests = []
-    self.error = None
-
-  def Predict(self, request, context):  # pylint: disable=invalid-name
-    self.requests.append(request)
-    if self.error:
-      context.abort(*self.error)
-    rows = ANSWER["predictions"][:len(request.inputs["image_bytes"].string_val)]
-    response = predict_pb2.PredictResponse()
-    response.model_spec.CopyFrom(request.model_spec)
-    for name, dtype in (("class_names", tf.string), ("class_ids", tf.int32),
-                        ("scores", tf.float32), ("probabilities", tf.float32)):
-      response.outputs[name].CopyFrom(tf.make_tensor_proto(
-          [row[name] for row in rows], dtype=dtype))
-    return response
+_OUTPUTS = {"class_names": tf.string, "class_ids": tf.int32,
+            "scores": tf.float32, "probabilities": tf.float32}
 
 
 @pytest.fixture
 def grpc_server():
-  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-  service = _PredictionService()
-  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-      service, server)
-  port = server.add_insecure_port("127.0.0.1:0")
-  server.start()
-  service.address = f"grpc://127.0.0.1:{port}"
-  yield service
-  server.stop(grace=None)
+  with fake_serving.grpc_service(lambda request: fake_serving.tensors(
+      ANSWER["predictions"][:len(request.inputs["image_bytes"].string_val)],
+      _OUTPUTS)) as service:
+    yield service
 
 
 def test_grpc_request_names_model_version_signature_and_images(grpc_server):

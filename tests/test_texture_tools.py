@@ -155,7 +155,6 @@ def test_training_and_evaluation_share_the_defaults_of_their_flags():
   evaluate = inspect.signature(
       comparison.evaluate_texture_encoders).parameters
   shared = set(train) & set(evaluate) - {"net", "dataset", "encoder"}
-  assert shared >= {"image_size", "test_fraction", "C", "method", "seed",
-                    "cache_dir"}
+  assert shared >= {"image_size", "C", "method", "batch_size", "cache_dir"}
   for name in shared:
     assert evaluate[name].default == train[name].default, name

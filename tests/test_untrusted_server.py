@@ -5,22 +5,19 @@ byte for byte, so that HTTP itself can be broken; every test is bounded in
 time by the client's own timeout.
 """
 
-from concurrent import futures
 import json
 import socket
 import threading
 import time
 
-import grpc
 import pytest
 import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2
-from tensorflow_serving.apis import prediction_service_pb2_grpc
 
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import deadline
 from fmi_tf.serving import grpc_client
+from tests import fake_serving
 from tests import tool_runs
 
 ROW = {"class_names": ["dotted", "banded", "striped"], "class_ids": [1, 0, 2],
@@ -297,36 +294,10 @@ def test_an_ipv6_address_in_brackets_is_taken(raw_server):
       "[::1]:8500"
 
 
-class _Service(prediction_service_pb2_grpc.PredictionServiceServicer):
-  """Answers Predict with `outputs` after `delay` seconds."""
-
-  def __init__(self):
-    self.outputs = {}
-    self.delay = 0.0
-    self.calls = 0
-
-  def Predict(self, request, context):  # pylint: disable=invalid-name
-    del request, context
-    self.calls += 1
-    time.sleep(self.delay)
-    response = predict_pb2.PredictResponse()
-    for name, (values, dtype) in self.outputs.items():
-      response.outputs[name].CopyFrom(tf.make_tensor_proto(values,
-                                                           dtype=dtype))
-    return response
-
-
 @pytest.fixture
 def service():
-  server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-  servicer = _Service()
-  prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-      servicer, server)
-  port = server.add_insecure_port("127.0.0.1:0")
-  server.start()
-  servicer.address = f"grpc://127.0.0.1:{port}"
-  yield servicer
-  server.stop(grace=None)
+  with fake_serving.grpc_service({}) as servicer:
+    yield servicer
 
 
 _GOOD = {"class_names": ([ROW["class_names"]], tf.string),
@@ -372,7 +343,7 @@ def test_grpc_deadline_covers_all_the_calls(service):
     client.classify([b"a"] * 10)
   client.close()
   assert time.monotonic() - started < 4.5
-  assert service.calls < 2 + 10
+  assert len(service.requests) < 2 + 10
 
 
 def test_grpc_to_a_server_dripping_bytes_is_cut_off(raw_server):

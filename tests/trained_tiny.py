@@ -5,6 +5,7 @@ import numpy as np
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import trained_model
 from tests import tiny_vgg
 
@@ -16,7 +17,7 @@ def saved_model_dir(root, size: int) -> str:
   path = str(root / "tiny.keras")
   tiny_vgg.tiny_vgg19_model(seed=3).save(path)
   backbone = networks.load(path)
-  config = encoder.EncoderConfig(kind="energy", order=2)
+  config = encoder_config.EncoderConfig(kind="energy", order=2)
   encoder_model = encoder.build(backbone, config)
   train = np.random.default_rng(1).uniform(size=(6, size, size, 3))
   fitted = classifier.train(encoder_model(train.astype(np.float32)).numpy(),

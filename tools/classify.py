@@ -18,6 +18,7 @@ from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import deadline
 from fmi_tf.serving import grpc_client
+from fmi_tf.serving import local_client
 from . import cli
 
 _SERVER = flags.DEFINE_string(
@@ -55,7 +56,7 @@ def main(argv):
     client = serving_client.RestClient(_SERVER.value, _MODEL_NAME.value,
                                        _VERSION.value, _TIMEOUT.value)
   else:
-    client = serving_client.LocalClient(_SAVED_MODEL.value)
+    client = local_client.LocalClient(_SAVED_MODEL.value)
   images = serving_client.read_images(paths)
   if _EXPLAIN.value:
     explained = client.explain(images)

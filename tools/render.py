@@ -16,10 +16,10 @@ from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.io import outputs
 from fmi_tf.nets import precision
+from fmi_tf.optim import dataset_spectrum
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import render as render_lib
-from fmi_tf.recognition.datasets import spectrum
 from . import cli
 from . import model_flags
 
@@ -66,7 +66,7 @@ def main(argv):
     if param != "maco":
       raise errors.ArgumentError("--spectrum needs --param=maco")
     param = parameterization.maco(
-        lambda height, width: spectrum.natural_spectrum(
+        lambda height, width: dataset_spectrum.natural_spectrum(
             _SPECTRUM.value, height, width))
   result = render_lib.render(
       model_flags.backbone(model_flags.WEIGHTS.value), _OBJECTIVE.value,

@@ -33,7 +33,7 @@ from fmi_tf import errors
 from fmi_tf.beam import encoding
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as beam_options
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from . import beam_interrupt
 from . import cli
 from . import model_flags
@@ -41,7 +41,7 @@ from . import texture_flags
 
 _ENCODERS = flags.DEFINE_list(
     "encoders", ["energy"], "Encoders whose statistics are encoded: "
-    + ",".join(encoder.KINDS) + ".")
+    + ",".join(encoder_config.KINDS) + ".")
 _FOLDS = flags.DEFINE_integer("folds", 1, "Encode the images of folds 1..N "
                               "(DTD has 10).", lower_bound=1, upper_bound=10)
 _IMAGES_PER_ITEM = flags.DEFINE_integer(
@@ -58,13 +58,9 @@ def main(argv):
       model_flags.MODEL.value,
       model_flags.weights_source(model_flags.WEIGHTS.value),
       model_flags.ALPHA.value, model_flags.PREPROCESSING.value)
-  dataset = encoding.DatasetSpec(
-      texture_flags.DATASET.value, texture_flags.TEST_FRACTION.value,
-      texture_flags.SEED.value, texture_flags.TILES_PER_SIDE.value,
-      texture_flags.TFDS_DATA_DIR.value, texture_flags.TFDS_DOWNLOAD.value)
   result = encoding.encode_dataset_beam(
-      spec, dataset, texture_flags.CACHE_DIR.value,
-      [texture_flags.encoder_config(kind) for kind in _ENCODERS.value],
+      spec, texture_flags.dataset(), texture_flags.CACHE_DIR.value,
+      [texture_flags.encoder_for(kind) for kind in _ENCODERS.value],
       folds=_FOLDS.value, image_size=texture_flags.IMAGE_SIZE.value,
       batch_size=texture_flags.BATCH_SIZE.value,
       images_per_item=_IMAGES_PER_ITEM.value, pipeline_args=argv[1:])

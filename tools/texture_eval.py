@@ -15,14 +15,14 @@ classifiers on cached statistics. --report_dir receives `eval.json`,
 from absl import flags
 
 from fmi_tf.recognition import comparison
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from . import cli
 from . import model_flags
 from . import texture_flags
 
 _ENCODERS = flags.DEFINE_list(
-    "encoders", list(encoder.KINDS), "Encoders to evaluate: "
-    + ",".join(encoder.KINDS) + ".")
+    "encoders", list(encoder_config.KINDS), "Encoders to evaluate: "
+    + ",".join(encoder_config.KINDS) + ".")
 _FOLDS = flags.DEFINE_integer("folds", comparison.DEFAULT_FOLDS,
                               "Evaluate folds 1..N.", lower_bound=1,
                               upper_bound=10)
@@ -36,8 +36,8 @@ def main(argv):
   cli.no_stray_arguments(argv)
   rows = comparison.evaluate_texture_encoders(
       model_flags.backbone(model_flags.WEIGHTS.value),
-      texture_flags.DATASET.value,
-      {kind: texture_flags.encoder_config(kind) for kind in _ENCODERS.value},
+      texture_flags.dataset(),
+      {kind: texture_flags.encoder_for(kind) for kind in _ENCODERS.value},
       folds=_FOLDS.value, out=_OUT.value, report_dir=_REPORT_DIR.value,
       **texture_flags.options())
   first = rows[0]

@@ -1,24 +1,32 @@
-"""Flags shared by fmi-texture-train and fmi-texture-eval.
+"""Flags shared by fmi-texture-train, fmi-texture-eval and
+fmi-texture-encode-beam.
 
-Their defaults are `training.train_texture_classifier`'s; the network's
-flags (`--model`, `--weights`, ...) are `model_flags`'.
+Their defaults are `training.train_texture_classifier`'s and, for the
+dataset's, `datasets.DatasetSpec`'s; the network's flags (`--model`,
+`--weights`, ...) are `model_flags`'.
 """
 
+import dataclasses
 import inspect
 import math
 
 from absl import flags
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.io import progress
 from fmi_tf.recognition import classifier
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import training
 from . import cli
 
-# The defaults of `training.train_texture_classifier`'s arguments.
-DEFAULTS = {name: parameter.default for name, parameter in inspect.signature(
-    training.train_texture_classifier).parameters.items()}
+# The defaults of `training.train_texture_classifier`'s arguments and of the
+# fields of `datasets.DatasetSpec`.
+DEFAULTS = {
+    **{name: parameter.default for name, parameter in inspect.signature(
+        training.train_texture_classifier).parameters.items()},
+    **{field.name: field.default
+       for field in dataclasses.fields(datasets.DatasetSpec)}}
 
 DATASET = flags.DEFINE_string(
     "dataset", None, "tfds:NAME, folder:PATH, dtd:PATH, brodatz:PATH or a "
@@ -46,7 +54,7 @@ LAYERS = flags.DEFINE_list(
     "two deepest of them, gap its deepest invertible layer (VGG19: energy "
     "relu1_1,...,relu5_1; gram relu4_1,relu5_1; gap relu5_4).")
 GRAM_DIM = flags.DEFINE_integer(
-    "gram_dim", encoder.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
+    "gram_dim", encoder_config.DEFAULT_GRAM_DIM, "gram: reduce wider layers to "
     "this many channels by a fixed 1x1 projection (0: never).",
     lower_bound=0, upper_bound=cli.MAX_CHANNELS)
 ORDER = flags.DEFINE_enum("order", "1", ["1", "2"], "Energy order.")
@@ -77,7 +85,7 @@ for _flag in (TEST_FRACTION, C):
       message="must be a finite number")
 
 
-def encoder_config(kind: str) -> encoder.EncoderConfig:
+def encoder_for(kind: str) -> encoder_config.EncoderConfig:
   """The encoder configuration of the flags, for encoder `kind`.
 
   Raises:
@@ -92,19 +100,22 @@ def encoder_config(kind: str) -> encoder.EncoderConfig:
     raise errors.ArgumentError(
         f"--scales must be finite positive numbers, not "
         f"{','.join(SCALES.value)}")
-  return encoder.EncoderConfig(
+  return encoder_config.EncoderConfig(
       kind=kind, layers=tuple(LAYERS.value), order=int(ORDER.value),
       scales=scales, signed_sqrt=SIGNED_SQRT.value, l2=L2.value,
       gram_dim=GRAM_DIM.value)
 
 
+def dataset() -> datasets.DatasetSpec:
+  """The dataset of the flags: `--dataset` and its split settings."""
+  return datasets.DatasetSpec(
+      DATASET.value, TEST_FRACTION.value, SEED.value, TILES_PER_SIDE.value,
+      TFDS_DATA_DIR.value, TFDS_DOWNLOAD.value)
+
+
 def options() -> dict:
   """The keyword arguments the flags give `train_texture_classifier` and
-  `evaluate_texture_encoders` alike."""
-  return {"image_size": IMAGE_SIZE.value,
-          "test_fraction": TEST_FRACTION.value, "C": C.value,
+  `evaluate_texture_encoders` alike, but the dataset."""
+  return {"image_size": IMAGE_SIZE.value, "C": C.value,
           "method": CLASSIFIER.value, "batch_size": BATCH_SIZE.value,
-          "seed": SEED.value, "tiles_per_side": TILES_PER_SIDE.value,
-          "tfds_data_dir": TFDS_DATA_DIR.value,
-          "tfds_download": TFDS_DOWNLOAD.value,
           "cache_dir": CACHE_DIR.value, "progress": progress.Progress}

@@ -23,7 +23,7 @@ from absl import flags
 
 from fmi_tf.beam import options as beam_options
 from fmi_tf.io import storage
-from fmi_tf.recognition import encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import training
 from . import cli
 from . import model_flags
@@ -32,7 +32,7 @@ from . import texture_flags
 _FOLD = flags.DEFINE_integer("fold", texture_flags.DEFAULTS["fold"],
                              "DTD fold.", lower_bound=1, upper_bound=10)
 _ENCODER = flags.DEFINE_enum("encoder", texture_flags.DEFAULTS["encoder"],
-                             list(encoder.KINDS), "Texture descriptor.")
+                             list(encoder_config.KINDS), "Texture descriptor.")
 _OUT = flags.DEFINE_string("out", None, "Output directory.", required=True)
 
 
@@ -43,8 +43,8 @@ def main(argv):
     cli.no_stray_arguments(argv)
   report = training.train_texture_classifier(
       model_flags.backbone(model_flags.WEIGHTS.value),
-      texture_flags.DATASET.value,
-      texture_flags.encoder_config(_ENCODER.value), fold=_FOLD.value,
+      texture_flags.dataset(),
+      texture_flags.encoder_for(_ENCODER.value), fold=_FOLD.value,
       out=_OUT.value, **texture_flags.options()).report
   print(f"accuracy {report['accuracy']:.4f} on {report['test_images']} test "
         f"images ({len(report['skipped_images'])} skipped); "

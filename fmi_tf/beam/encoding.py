@@ -20,56 +20,23 @@ to each machine once (`fmi_tf.io.inputs`).
 
 import dataclasses
 import os
-from typing import Optional, Sequence
+from typing import Sequence
 
 from absl import logging
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
-from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import storage
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
-from fmi_tf.recognition import training
+from fmi_tf.recognition import layer_statistics
 
 DEFAULT_IMAGES_PER_ITEM = 256
-
-
-@dataclasses.dataclass(frozen=True)
-class DatasetSpec:
-  """What `datasets.resolve` takes; every worker must see the images.
-
-  Attributes:
-    source: `folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
-      directory, as `fmi-texture-train --dataset` takes it.
-    test_fraction: the held-out share of folders, tiles and tfds builders
-      without a test split.
-    seed: the seed of the stratified split.
-    tiles_per_side: the Brodatz tiling.
-    tfds_data_dir: tensorflow-datasets' data directory.
-    tfds_download: whether tensorflow-datasets may download and prepare.
-  """
-  source: str
-  test_fraction: float = 0.25
-  seed: int = 0
-  tiles_per_side: int = 4
-  tfds_data_dir: Optional[str] = None
-  tfds_download: bool = False
-
-  def load(self, fold: int = 1) -> datasets.Dataset:
-    """The dataset's fold (DTD; other datasets have one split).
-
-    Raises:
-      ArgumentError: for a bad dataset spec.
-    """
-    return datasets.resolve(inputs.local_spec(self.source), fold,
-                            self.test_fraction, self.seed,
-                            self.tiles_per_side, self.tfds_data_dir,
-                            self.tfds_download)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +55,7 @@ class EncodingPlan:
     images: the images of the folds, without repeats.
   """
   network: network_spec.NetworkSpec
-  dataset: DatasetSpec
+  dataset: datasets.DatasetSpec
   image_size: int
   batch_size: int
   statistics: tuple
@@ -97,18 +64,18 @@ class EncodingPlan:
   images: int
 
 
-def _scales(configs: Sequence[texture_encoder.EncoderConfig]) -> tuple:
+def _scales(configs: Sequence[encoder_config.EncoderConfig]) -> tuple:
   """Each scale (largest first) with the statistics the encoders need."""
   statistics = []
   for scale in sorted({s for c in configs for s in c.scales}, reverse=True):
     keys = {key for c in configs if scale in c.scales
-            for key in texture_encoder.statistic_keys(c)}
+            for key in layer_statistics.statistic_keys(c)}
     statistics.append((scale, tuple(sorted(keys, key=lambda k: k.name))))
   return tuple(statistics)
 
 
 def plan_encoding(net: "network_spec.NetworkSpec | str",
-                  dataset: "DatasetSpec | str",
+                  dataset: "datasets.DatasetSpec | str",
                   cache_dir: str,
                   encoders: Sequence = ("energy",),
                   *,
@@ -123,10 +90,11 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
 
   Args:
     net: a `NetworkSpec`, or a network name or .keras path.
-    dataset: a `DatasetSpec`, or a spec string.
+    dataset: a `datasets.DatasetSpec`, or a spec string.
     cache_dir: the descriptor cache directory, as `--cache_dir`, or a URL
       (`storage.configure` first gives its store's options).
-    encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s.
+    encoders: kinds (`energy`, `gram`, `gap`) or
+      `encoder_config.EncoderConfig`s.
     folds: encode the images of folds 1..folds (DTD has 10).
     image_size: the side of the square the images are fitted to.
     batch_size: images per encoder call.
@@ -144,10 +112,10 @@ def plan_encoding(net: "network_spec.NetworkSpec | str",
                                  f"not {value!r}")
   spec = (net if isinstance(net, network_spec.NetworkSpec)
           else network_spec.NetworkSpec(str(net)))
-  data_spec = (dataset if isinstance(dataset, DatasetSpec)
-               else DatasetSpec(dataset))
+  data_spec = (dataset if isinstance(dataset, datasets.DatasetSpec)
+               else datasets.DatasetSpec(dataset))
   backbone = spec.load()
-  configs = [training.encoder_config(e, backbone) for e in encoders]
+  configs = [encoder_config.resolve(e, backbone) for e in encoders]
   if not configs:
     raise errors.ArgumentError("give at least one encoder")
   for config in configs:  # Checks the layers against the network.
@@ -201,7 +169,7 @@ class EncodingResult:
 
 
 def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
-                        dataset: "DatasetSpec | str",
+                        dataset: "datasets.DatasetSpec | str",
                         cache_dir: str,
                         encoders: Sequence = ("energy",),
                         *,
@@ -231,12 +199,12 @@ def encode_dataset_beam(net: "network_spec.NetworkSpec | str",
   Args:
     net: a `NetworkSpec` (its weights a path every worker sees or a URL), or a
       network name or .keras path.
-    dataset: a `DatasetSpec`, or a spec string (`dtd:PATH`, ...; PATH may
-      be a URL, copied to each machine once).
+    dataset: a `datasets.DatasetSpec`, or a spec string (`dtd:PATH`, ...;
+      PATH may be a URL, copied to each machine once).
     cache_dir: the descriptor cache directory, one every worker sees, or a
       URL (`gs://`, `s3://`, ... with the store's options in
       `pipeline_args`); training reads a local copy of it.
-    encoders: kinds (`energy`, `gram`, `gap`) or `encoder.EncoderConfig`s
+    encoders: kinds (`energy`, `gram`, `gap`) or `encoder_config.EncoderConfig`s
       whose statistics are encoded, each image once per scale.
     folds: encode the images of folds 1..folds (DTD has 10).
     image_size: the side of the square the images are fitted to.

@@ -12,7 +12,7 @@ import apache_beam as beam
 from fmi_tf.beam import network_spec
 from fmi_tf.io import storage
 from fmi_tf.recognition import descriptor_cache
-from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import layer_statistics
 
 
 class EncodeShard(beam.DoFn):
@@ -34,7 +34,7 @@ class EncodeShard(beam.DoFn):
     if self._storage:
       storage.configure(self._storage)
     backbone = self._network.acquire()
-    self._layers = [texture_encoder.statistics_layer(backbone, keys, scale)
+    self._layers = [layer_statistics.statistics_layer(backbone, keys, scale)
                     for scale, keys in self._scales]
     self._folds = {}
 

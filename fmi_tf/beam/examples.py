@@ -38,6 +38,7 @@ from typing import Any, Optional, Sequence
 
 from absl import logging
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.beam import examples_store
@@ -49,7 +50,6 @@ from fmi_tf.io import storage
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
-from fmi_tf.recognition import datasets
 
 DEFAULT_SHARDS = 8
 

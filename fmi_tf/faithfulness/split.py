@@ -13,11 +13,11 @@ from typing import Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.datasets import pipeline
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import pipeline
 
 # Images encoded per call of a feature model.
 _BATCH = 16

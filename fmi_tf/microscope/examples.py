@@ -32,8 +32,11 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import limits
 from fmi_tf.atlas import layout
+from fmi_tf.datasets import pipeline
+from fmi_tf.datasets import split
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import progress as progress_lib
@@ -43,9 +46,6 @@ from fmi_tf.microscope import examples_run
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import precision as precision_lib
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import pipeline
-from fmi_tf.recognition.datasets import split
 
 DEFAULT_K = examples_run.DEFAULT_K
 DEFAULT_IMAGE_SIZE = examples_run.DEFAULT_IMAGE_SIZE

@@ -20,9 +20,11 @@ import dataclasses
 import json
 from typing import Any, Optional, Sequence
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.atlas import draw
+from fmi_tf.datasets import split
 from fmi_tf.io import outputs
 from fmi_tf.io import ownership
 from fmi_tf.microscope import examples_files
@@ -31,9 +33,7 @@ from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 from fmi_tf.nets import receptive_field
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
-from fmi_tf.recognition.datasets import split
 
 DEFAULT_K = 8
 DEFAULT_IMAGE_SIZE = 128

@@ -13,6 +13,7 @@ from typing import Mapping, Optional, Sequence, Union
 from absl import logging
 import numpy as np
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.io import outputs
@@ -20,42 +21,43 @@ from fmi_tf.io import paths
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import layer_statistics
 from fmi_tf.recognition import memory
 from fmi_tf.io import directories
-from fmi_tf.recognition import training
 
 EVAL_FILE = "eval.json"
 PER_CLASS_FILE = "per_class_accuracy.png"
 DEFAULT_FOLDS = 10
 
 # Encoders by kind or configuration, or by label: {label: kind or config}.
-Encoders = Union[Sequence[training.Encoder], Mapping[str, training.Encoder]]
+Encoders = Union[Sequence[encoder_config.Encoder],
+                 Mapping[str, encoder_config.Encoder]]
 
 
 def _labelled(encoders: Encoders, net: feature_model.Backbone
-              ) -> dict[str, texture_encoder.EncoderConfig]:
+              ) -> dict[str, encoder_config.EncoderConfig]:
   """{label: configuration on the network}; a kind or configuration is
   labelled by kind.
 
   Raises:
     ArgumentError: for no encoder, an unknown kind or a label given twice.
   """
-  if isinstance(encoders, (str, texture_encoder.EncoderConfig)):
+  if isinstance(encoders, (str, encoder_config.EncoderConfig)):
     encoders = [encoders]
   if not isinstance(encoders, (Mapping, list, tuple)):
     raise errors.ArgumentError(
         "encoders must be a list of encoder kinds or configurations, or "
         f"{{label: encoder}}, not {errors.shown(encoders)}")
   if isinstance(encoders, Mapping):
-    labelled = {label: training.encoder_config(e, net)
+    labelled = {label: encoder_config.resolve(e, net)
                 for label, e in encoders.items()}
   else:
-    configs = [training.encoder_config(e, net) for e in encoders]
+    configs = [encoder_config.resolve(e, net) for e in encoders]
     labelled = {config.kind: config for config in configs}
     if len(labelled) < len(configs):
       raise errors.ArgumentError(
@@ -66,18 +68,17 @@ def _labelled(encoders: Encoders, net: feature_model.Backbone
 
 
 def _folds(dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
-           folds: int, **options) -> list[datasets.Dataset]:
+           folds: int) -> list[datasets.Dataset]:
   """The folds of a spec (1..folds), or the datasets given."""
-  if isinstance(dataset, str):
-    return [datasets.load(dataset, fold, **options)
-            for fold in range(1, folds + 1)]
+  if isinstance(dataset, (str, datasets.DatasetSpec)):
+    return [datasets.resolve(dataset, fold) for fold in range(1, folds + 1)]
   if isinstance(dataset, datasets.Dataset):
     return [dataset]
   if not (isinstance(dataset, (list, tuple)) and dataset and all(
       isinstance(d, datasets.Dataset) for d in dataset)):
     raise errors.ArgumentError(
-        "dataset must be a spec such as folder:PATH, a Dataset or a list of "
-        f"Datasets, not {errors.shown(dataset)}")
+        "dataset must be a spec such as folder:PATH, a DatasetSpec, a Dataset "
+        f"or a list of Datasets, not {errors.shown(dataset)}")
   return [datasets.resolve(fold) for fold in dataset]
 
 
@@ -113,12 +114,10 @@ def _write_report(directory: str, reports: Mapping[str, list[dict]],
 def evaluate_texture_encoders(
     net: feature_model.Backbone,
     dataset: Union[datasets.Source, Sequence[datasets.Dataset]],
-    encoders: Encoders = texture_encoder.KINDS, *,
+    encoders: Encoders = encoder_config.KINDS, *,
     folds: int = DEFAULT_FOLDS, image_size: int = 224,
-    test_fraction: float = 0.25, C: float = linear.DEFAULT_C,
-    method: str = "svm", batch_size: int = 16, seed: int = 0,
-    tiles_per_side: int = 4, tfds_data_dir: Optional[str] = None,
-    tfds_download: bool = False, cache_dir: Optional[str] = None,
+    C: float = linear.DEFAULT_C, method: str = "svm", batch_size: int = 16,
+    cache_dir: Optional[str] = None,
     out: Optional[str] = None, report_dir: Optional[str] = None,
     progress: Optional[descriptor_cache.ProgressFactory] = None
 ) -> list[dict]:
@@ -127,23 +126,19 @@ def evaluate_texture_encoders(
   Args:
     net: the network: a Backbone from `fmi_tf.network`, or what it takes
       (a name such as `vgg19`, a `keras.Model`).
-    dataset: a spec as `fmi-texture-eval --dataset` takes it, whose folds
-      1..`folds` are evaluated (DTD has 10; other datasets have one split,
-      evaluated `folds` times); or one `datasets.Dataset`, or a sequence of
-      them, evaluated as the folds (`folds` is then unused).
-    encoders: kinds (`energy`, `gram`, `gap`), `encoder.EncoderConfig`s,
+    dataset: a `datasets.DatasetSpec`, or a spec alone as
+      `fmi-texture-eval --dataset` takes it, whose folds 1..`folds` are
+      evaluated (DTD has 10; other datasets have one split, evaluated
+      `folds` times); or one `datasets.Dataset`, or a sequence of them,
+      evaluated as the folds (`folds` is then unused).
+    encoders: kinds (`energy`, `gram`, `gap`), `encoder_config.EncoderConfig`s,
       or {label: kind or configuration}.
     folds: how many folds of a spec to evaluate (1 to 100).
     image_size: the side of the square the images are resized and cropped
       to.
-    test_fraction: the held-out share of datasets without a test split.
     C: the classifiers' inverse L2 regularisation strength.
     method: the linear classifier, `svm` or `softmax`.
     batch_size: images per encoder call.
-    seed: the seed of the stratified split.
-    tiles_per_side: the Brodatz tiling.
-    tfds_data_dir: tensorflow-datasets' data directory.
-    tfds_download: whether tensorflow-datasets may download and prepare.
     cache_dir: a directory caching the images' statistics between runs.
     out: if given, a JSON file of {label: the folds' reports}.
     report_dir: if given, a directory for `write_report`'s files.
@@ -176,9 +171,7 @@ def evaluate_texture_encoders(
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, [s for c in configs.values() for s in c.scales],
                         image_size, batch_size)
-  parts = _folds(dataset, folds, test_fraction=test_fraction, seed=seed,
-                 tiles_per_side=tiles_per_side, data_dir=tfds_data_dir,
-                 download=tfds_download)
+  parts = _folds(dataset, folds)
   models = {label: texture_encoder.build(net, config)
             for label, config in configs.items()}
   texture_encoder.check_image_sizes(net, list(configs.values()), image_size)
@@ -195,8 +188,8 @@ def evaluate_texture_encoders(
   for scale in sorted({s for c in configs.values() for s in c.scales},
                       reverse=True):
     keys = {key for c in configs.values() if scale in c.scales
-            for key in texture_encoder.statistic_keys(c)}
-    statistics = texture_encoder.statistics_layer(
+            for key in layer_statistics.statistic_keys(c)}
+    statistics = layer_statistics.statistics_layer(
         net, sorted(keys, key=lambda key: key.name), scale)
     for part, examples in (("train", parts[0].train),
                            ("test", parts[0].test)):

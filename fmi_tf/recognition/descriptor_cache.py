@@ -3,7 +3,7 @@
 A cache belongs to one (dataset, image size, network, weights) combination;
 its record includes `weights_digest`, a hash of the weights' values, so new
 weights at an old path get a new cache. It holds,
-for each scale and each `encoder.Statistic` (named in the file's record
+for each scale and each `layer_statistics.Statistic` (named in the file's record
 `energy1/block5_conv1`, `gram64/block4_conv1`, ...), the values of every
 image encoded so far, one NumPy `.npz` file per (scale, statistic): names,
 labels, values (plain arrays; read with `allow_pickle=False`). `encode` runs
@@ -40,11 +40,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf.datasets import pipeline
+from fmi_tf.datasets import split
 from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.recognition import encoder as texture_encoder
-from fmi_tf.recognition.datasets import pipeline
-from fmi_tf.recognition.datasets import split
+from fmi_tf.recognition import layer_statistics
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,23 +161,23 @@ class DescriptorCache:
     self._directory = directory
     self._record = record
     self._progress = progress or _Silent
-    self._entries: dict[tuple[float, texture_encoder.Statistic],
+    self._entries: dict[tuple[float, layer_statistics.Statistic],
                         dict[str, tuple]] = {}
     if directory:
       outputs.prepare_directory(directory)
 
   def path(self, scale: float,
-           key: texture_encoder.Statistic) -> Optional[str]:
+           key: layer_statistics.Statistic) -> Optional[str]:
     """The cache file of a statistic at a scale; None without directory."""
     return self._path(scale, key)
 
   def entries(self, scale: float,
-              key: texture_encoder.Statistic) -> dict[str, tuple]:
+              key: layer_statistics.Statistic) -> dict[str, tuple]:
     """{name: (label, values)} of a statistic at a scale, cached so far."""
     return self._table(scale, key)
 
   def _path(self, scale: float,
-            key: texture_encoder.Statistic) -> Optional[str]:
+            key: layer_statistics.Statistic) -> Optional[str]:
     if not self._directory:
       return None
     record = {**self._record, "scale": scale, "statistic": key.name}
@@ -186,7 +187,7 @@ class DescriptorCache:
     return path
 
   def _table(self, scale: float,
-             key: texture_encoder.Statistic) -> dict[str, tuple]:
+             key: layer_statistics.Statistic) -> dict[str, tuple]:
     """{name: (label, values)} of one statistic, read from disk once."""
     if (scale, key) not in self._entries:
       entries = {}
@@ -199,7 +200,7 @@ class DescriptorCache:
       self._entries[scale, key] = entries
     return self._entries[scale, key]
 
-  def _write(self, scale: float, key: texture_encoder.Statistic) -> None:
+  def _write(self, scale: float, key: layer_statistics.Statistic) -> None:
     """Merges the entries on disk with ours and writes them, under the lock."""
     path = self._path(scale, key)
     if not path:
@@ -211,14 +212,15 @@ class DescriptorCache:
                                              **table}
       outputs.write_bytes(path, entries_bytes(table))
 
-  def prefetch(self, statistics: texture_encoder.LayerStatistics,
+  def prefetch(self, statistics: layer_statistics.LayerStatistics,
                examples: split.Examples, image_size: int,
                batch_size: int = 16, description: str = "encode") -> float:
     """Encodes the statistics not cached yet, in one pass over the images.
 
     Args:
       statistics: the statistics to compute and their scale (an encoder's
-        own, or `encoder.statistics_layer` for several encoders at once).
+        own, or `layer_statistics.statistics_layer` for several encoders at
+        once).
       examples: the images.
       image_size: the side of the square the images are fitted to.
       batch_size: images per call.
@@ -282,7 +284,7 @@ class DescriptorCache:
                      skipped, seconds)
     per_scale = [[np.stack([t[n][1] for n in names]) for t in per_key]
                  for per_key in tables]
-    descriptors = texture_encoder.pool(descriptor.config, per_scale).numpy()
+    descriptors = layer_statistics.pool(descriptor.config, per_scale).numpy()
     return Encoded(
         names=names,
         labels=np.asarray([tables[0][0][n][0] for n in names], np.int64),

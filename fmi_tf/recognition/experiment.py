@@ -14,12 +14,12 @@ from typing import Optional
 import keras
 import numpy as np
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import evaluation

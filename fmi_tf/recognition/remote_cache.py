@@ -29,15 +29,16 @@ import json
 import os
 from typing import Iterator, Optional, Sequence
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf.io import object_store
 from fmi_tf.io import outputs
 from fmi_tf.io import storage
 from fmi_tf.nets import feature_model
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
-from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
+from fmi_tf.recognition import layer_statistics
 
 # The fields of a cache record, in the order a difference is named.
 _FIELDS = ("network", "weights_digest", "weights", "dataset", "image_size",
@@ -85,7 +86,7 @@ def _refusal(url: str, wanted: dict, records: list[dict]) -> errors.FmiError:
 @contextlib.contextmanager
 def opened(directory: Optional[str], dataset: datasets.Dataset,
            image_size: int, backbone: feature_model.Backbone,
-           configs: Sequence[texture_encoder.EncoderConfig],
+           configs: Sequence[encoder_config.EncoderConfig],
            progress: Optional[descriptor_cache.ProgressFactory] = None
            ) -> Iterator[descriptor_cache.DescriptorCache]:
   """The descriptor cache of a run, whose directory may be a URL.
@@ -115,7 +116,7 @@ def opened(directory: Optional[str], dataset: datasets.Dataset,
     stems = {}
     for config in configs:
       for scale in config.scales:
-        for key in texture_encoder.statistic_keys(config):
+        for key in layer_statistics.statistic_keys(config):
           stems[os.path.basename(cache.path(scale, key))[:-4]] = (scale, key)
     copied = []
     for stem, (scale, key) in sorted(stems.items()):

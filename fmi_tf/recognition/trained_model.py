@@ -26,6 +26,7 @@ from fmi_tf.nets import weights as weights_files
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.io import directories
+from fmi_tf.recognition import encoder_config
 
 RUN_SUBDIRECTORY = "model"
 # A record written before records named their network is VGG19's, the only
@@ -49,7 +50,7 @@ class TrainedModel:
     network: the encoder's network, as `networks.record` describes it.
   """
   encoder: keras.Model
-  config: texture_encoder.EncoderConfig
+  config: encoder_config.EncoderConfig
   image_size: int
   classifier: linear.LinearClassifier
   network: dict
@@ -108,7 +109,7 @@ def load(directory: str) -> TrainedModel:
   try:
     with open(config_path, encoding="utf8") as f:
       record = json.load(f)
-    config = texture_encoder.EncoderConfig.from_dict(record["encoder"])
+    config = encoder_config.EncoderConfig.from_dict(record["encoder"])
     image_size = int(record["image_size"])
     network = record.get("network", _UNNAMED_NETWORK)
     backbone = networks.architecture(network, directory)

@@ -14,103 +14,34 @@ import base64
 import dataclasses
 import io
 import os
-from typing import Optional, Sequence, Union
+from typing import Optional
 
 import numpy as np
-import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
-from fmi_tf.io import images as image_io
 from fmi_tf.io import outputs
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.recognition import classifier as linear
-from fmi_tf.recognition import datasets
 from fmi_tf.recognition import descriptor_cache
 from fmi_tf.recognition import encoder as texture_encoder
+from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import evaluation
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import explanation
+from fmi_tf.recognition import fitting
 from fmi_tf.recognition import memory
 from fmi_tf.recognition import remote_cache
 from fmi_tf.io import directories
 from fmi_tf.recognition import trained_model
-from fmi_tf.recognition.datasets import pipeline
 
 REPORT_FILE = "report.json"
 CONFUSION_FILE = "confusion.png"
 LOGS_SUBDIRECTORY = "logs"
 _BATCH_SIZE = 16
-
-# Images to classify: a path, RGB arrays [N, H, W, 3] (or one [H, W, 3]) in
-# [0, 1] (or uint8), or a sequence of paths and [H, W, 3] arrays.
-Images = Union[str, os.PathLike, np.ndarray, Sequence]
-# An encoder by kind (`energy`, `gram`, `gap`) or by its configuration.
-Encoder = Union[str, texture_encoder.EncoderConfig]
-
-
-def encoder_config(encoder: Encoder, backbone: feature_model.Backbone
-                   ) -> texture_encoder.EncoderConfig:
-  """The configuration of an encoder kind, or the configuration itself,
-  with the network's default layers where it names none
-  (`EncoderConfig.for_network`).
-
-  Raises:
-    ArgumentError: for an unknown kind.
-    LayerError: for a layer the network does not have.
-  """
-  if not isinstance(encoder, texture_encoder.EncoderConfig):
-    encoder = texture_encoder.EncoderConfig(kind=encoder)
-  return encoder.for_network(backbone)
-
-
-def _decoded(image) -> tf.Tensor:
-  """An image file or array as a uint8 or float RGB tensor [H, W, 3].
-
-  A file is read as in training: its header is checked first, and its EXIF
-  orientation applied (`pipeline.read_image`).
-
-  Raises:
-    ImageError: for a file that cannot be read or decoded, or one of more
-      than `fmi_tf.io.images.MAX_PIXELS` pixels; for an array outside the
-      rule of `fmi_tf.io.images.array_rgb`.
-  """
-  if not isinstance(image, (str, os.PathLike)):
-    return tf.convert_to_tensor(image_io.array_rgb(image, "images"))
-  path = os.fspath(image)
-  try:
-    with open(path, "rb") as f:
-      data = f.read()
-  except OSError as e:
-    raise errors.ImageError(f"cannot read image {path}: {e.strerror}") \
-        from None
-  orientation = image_io.header(data, path)[2]
-  try:
-    return pipeline.orient(pipeline.decode(tf.constant(data)), orientation)
-  except tf.errors.InvalidArgumentError:
-    raise errors.ImageError(f"cannot decode image {path}") from None
-
-
-def fitted_images(images: Images, size: int) -> tf.Tensor:
-  """Images fitted as in training and serving: float [N, size, size, 3].
-
-  Raises:
-    ImageError: for a file that cannot be read or decoded.
-  """
-  if isinstance(images, (str, os.PathLike)) or (
-      isinstance(images, np.ndarray) and images.ndim == 3):
-    images = [images]
-  if not isinstance(images, (list, tuple, np.ndarray)):
-    raise errors.ImageError(
-        "images must be a path, an image array or a list of them, not "
-        f"{errors.shown(images)}")
-  fitted = [pipeline.fit_image(_decoded(image), size) for image in images]
-  if not fitted:
-    return tf.zeros([0, size, size, 3])
-  return tf.stack(fitted)
-
 
 @dataclasses.dataclass(frozen=True)
 class TextureClassifier:
@@ -133,29 +64,29 @@ class TextureClassifier:
     """The share of held-out images classified right."""
     return self.report["accuracy"]
 
-  def probabilities(self, images: Images) -> np.ndarray:
+  def probabilities(self, images: fitting.Images) -> np.ndarray:
     """Calibrated class probabilities [N, K] of images, in class order.
 
     Args:
-      images: image paths or RGB arrays in [0, 1] (see `Images`), resized
-        and cropped as in training.
+      images: image paths or RGB arrays in [0, 1] (see `fitting.Images`),
+        resized and cropped as in training.
 
     Raises:
       ImageError: for a file that cannot be read or decoded.
     """
-    fitted = fitted_images(images, self.model.image_size)
+    fitted = fitting.fitted_images(images, self.model.image_size)
     descriptors = [self.model.encoder(fitted[i:i + _BATCH_SIZE]).numpy()
                    for i in range(0, len(fitted), _BATCH_SIZE)]
     if not descriptors:
       return np.zeros((0, len(self.class_names)), np.float32)
     return self.model.classifier.probabilities(np.concatenate(descriptors))
 
-  def explain(self, images: Images, k: int = explanation.DEFAULT_K
+  def explain(self, images: fitting.Images, k: int = explanation.DEFAULT_K
               ) -> list[explanation.Explanation]:
     """Why each image got its class: the k filters contributing most.
 
     Args:
-      images: image paths or RGB arrays in [0, 1] (see `Images`).
+      images: image paths or RGB arrays in [0, 1] (see `fitting.Images`).
       k: how many filters (Gram entries for `gram`) each explanation lists.
 
     Returns:
@@ -175,7 +106,7 @@ class TextureClassifier:
     units = explanation.descriptor_units(self.model.encoder)
     explanation.check_explainable(self.model.classifier)
     explanation.check_k(k, units)
-    fitted = fitted_images(images, self.model.image_size)
+    fitted = fitting.fitted_images(images, self.model.image_size)
     descriptors = [self.model.encoder(fitted[i:i + _BATCH_SIZE]).numpy()
                    for i in range(0, len(fitted), _BATCH_SIZE)]
     if not descriptors:
@@ -184,7 +115,7 @@ class TextureClassifier:
     return explanation.explain_descriptors(
         self.model.classifier, units, np.concatenate(descriptors), k, pixels)
 
-  def classify(self, images: Images,
+  def classify(self, images: fitting.Images,
                top_k: int = 3) -> list[list[tuple[str, float]]]:
     """The `top_k` most probable (class name, probability) of each image.
 
@@ -249,12 +180,10 @@ class TextureClassifier:
 
 def train_texture_classifier(
     net: feature_model.Backbone, dataset: datasets.Source,
-    encoder: Encoder = "energy", *, image_size: int = 224, fold: int = 1,
-    test_fraction: float = 0.25, C: float = linear.DEFAULT_C,
-    method: str = "svm", batch_size: int = 16, seed: int = 0,
-    tiles_per_side: int = 4, tfds_data_dir: Optional[str] = None,
-    tfds_download: bool = False, cache_dir: Optional[str] = None,
-    out: Optional[str] = None,
+    encoder: encoder_config.Encoder = "energy", *, image_size: int = 224,
+    fold: int = 1,
+    C: float = linear.DEFAULT_C, method: str = "svm", batch_size: int = 16,
+    cache_dir: Optional[str] = None, out: Optional[str] = None,
     progress: Optional[descriptor_cache.ProgressFactory] = None
 ) -> TextureClassifier:
   """Encodes a dataset, fits a linear classifier, evaluates it.
@@ -262,23 +191,19 @@ def train_texture_classifier(
   Args:
     net: the network: a Backbone from `fmi_tf.network`, or what it takes
       (a name such as `vgg19`, a `keras.Model`).
-    dataset: a spec as `fmi-texture-train --dataset` takes it
+    dataset: a `datasets.DatasetSpec` (a spec with its split settings),
+      a spec alone as `fmi-texture-train --dataset` takes it
       (`folder:PATH`, `dtd:PATH`, `brodatz:PATH`, `tfds:NAME` or a
-      directory) or a `datasets.Dataset`.
+      directory; the split settings then their defaults) or a
+      `datasets.Dataset`.
     encoder: `energy`, `gram`, `gap` (with their default layers) or an
-      `encoder.EncoderConfig`.
+      `encoder_config.EncoderConfig`.
     image_size: the side of the square the images are resized and cropped
       to.
     fold: the DTD fold, 1..10.
-    test_fraction: the held-out share of image folders, Brodatz tiles and
-      tfds builders without a test split.
     C: the classifier's inverse L2 regularisation strength.
     method: the linear classifier, `svm` or `softmax`.
     batch_size: images per encoder call.
-    seed: the seed of the stratified split.
-    tiles_per_side: the Brodatz tiling.
-    tfds_data_dir: tensorflow-datasets' data directory.
-    tfds_download: whether tensorflow-datasets may download and prepare.
     cache_dir: a directory caching the images' statistics between runs,
       or the URL of one that `fmi_tf.beam.encoding.encode_dataset_beam`
       filled (`s3://`, `gs://`, ...; the store's options given first to
@@ -308,6 +233,8 @@ def train_texture_classifier(
     >>> clf = fmi_tf.train_texture_classifier(net, "dtd:/data/dtd10",
     ...                                       "gram", image_size=128)
     >>> clf.accuracy
+    >>> clf = fmi_tf.train_texture_classifier(
+    ...     net, fmi_tf.DatasetSpec("folder:photos/", test_fraction=0.5))
     >>> clf.classify(["bricks.jpg"], top_k=2)  # [[(class, probability), ...]]
     >>> fmi_tf.io.storage.configure(["--s3_endpoint_url=http://store:9000"])
     >>> clf = fmi_tf.train_texture_classifier(
@@ -317,11 +244,10 @@ def train_texture_classifier(
   progress = errors.check_callable("progress", progress)
   if cache_dir is not None:
     cache_dir = errors.check_path("cache_dir", cache_dir)
-  config = encoder_config(encoder, net)
+  config = encoder_config.resolve(encoder, net)
   setup = experiment.Setup(image_size, method, C, batch_size)
   memory.check_encoding(net, config.scales, image_size, batch_size)
-  data = datasets.resolve(dataset, fold, test_fraction, seed, tiles_per_side,
-                          tfds_data_dir, tfds_download)
+  data = datasets.resolve(dataset, fold)
   encoder_model = texture_encoder.build(net, config)
   texture_encoder.check_image_sizes(net, [config], image_size)
   if out is not None:

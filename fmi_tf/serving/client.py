@@ -16,16 +16,17 @@ within the overall `timeout` (`deadline`) is an `ArgumentError` naming the
 server and what was wrong. `grpc_client.GrpcClient` does the same over TF
 Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
 grpc:// or http(s)://).
-`LocalClient` runs a SavedModel export in-process with the same inputs and
-outputs. All return one `predictions.Prediction` per image from `classify`,
-and one `explanations.ServedExplanation` (the class and its filters ranked
-by contribution) from `explain`, which asks the `explain` signature.
+`local_client.LocalClient` runs a SavedModel export in-process with the
+same inputs and outputs. All return one `predictions.Prediction` per image
+from `classify`, and one `explanations.ServedExplanation` (the class and its
+filters ranked by contribution) from `explain`, which asks the `explain`
+signature. The helpers all clients share are here: reading image files,
+batches, server addresses, messages cut to one line, decoded strings.
 """
 
 import base64
 import http.client
 import json
-import os
 from typing import Optional, Sequence
 import urllib.error
 import urllib.parse
@@ -276,105 +277,6 @@ class RestClient:
             f"{one_line(http_error.reason)}")
       raise errors.ArgumentError(f"{self.url} answered no JSON")
     return parse_predictions(response, len(images), self.url, signature)
-
-
-
-def _other_export(saved_model_dir: str, kind: str) -> errors.ArgumentError:
-  """The error for the encoder or classifier export given where the
-  end-to-end one is wanted."""
-  version = os.path.normpath(saved_model_dir)
-  model_base = os.path.dirname(version)
-  name = os.path.basename(model_base)
-  suffix = "_" + kind
-  wanted = (os.path.join(os.path.dirname(model_base),
-                         name[:-len(suffix)] or "texture", "<version>")
-            if name.endswith(suffix) else "<export_base>/<name>/<version>")
-  takes = ("descriptors -> classes, it takes no images" if kind == "classifier"
-           else "images -> descriptors, it gives no classes")
-  return errors.ArgumentError(
-      f"{saved_model_dir} is the {kind} export ({takes}); give the "
-      f"end-to-end export, {wanted}")
-
-
-class LocalClient:
-  """Classifies images with an exported end-to-end SavedModel in-process."""
-
-  def __init__(self, saved_model_dir: str, signature: str = SIGNATURE):
-    """Loads the export and checks that it is the end-to-end one.
-
-    Raises:
-      ArgumentError: if the directory holds no SavedModel, or the encoder
-        or classifier export rather than the end-to-end one.
-    """
-    import tensorflow as tf  # Imported here: the REST client needs no TF.
-    self._tf = tf
-    self.source = saved_model_dir
-    if not os.path.isfile(os.path.join(saved_model_dir, "saved_model.pb")):
-      versions = sorted(int(d) for d in os.listdir(saved_model_dir)
-                        if d.isdigit()) if os.path.isdir(
-                            saved_model_dir) else []
-      hint = (f" (it holds versions: give one, e.g. "
-              f"{os.path.join(saved_model_dir, str(versions[-1]))})"
-              if versions else "")
-      raise errors.ArgumentError(
-          f"no saved_model.pb in {saved_model_dir}{hint}")
-    try:
-      self._model = tf.saved_model.load(saved_model_dir)
-    except (ValueError, OSError, tf.errors.OpError) as e:
-      raise errors.ArgumentError(
-          f"cannot load the SavedModel {saved_model_dir}: "
-          f"{one_line(str(e).strip().splitlines()[0])}") from None
-    function = self._model.signatures.get(signature)
-    if function is None:
-      raise errors.ArgumentError(
-          f"{saved_model_dir} has no signature {signature!r}")
-    inputs = function.structured_input_signature[1]
-    if "descriptors" in inputs:
-      raise _other_export(saved_model_dir, "classifier")
-    if "descriptors" in function.structured_outputs:
-      raise _other_export(saved_model_dir, "encoder")
-    if ("image_bytes" not in inputs
-        or "scores" not in function.structured_outputs):
-      raise errors.ArgumentError(
-          f"{saved_model_dir} is no end-to-end texture export: its "
-          f"{signature} takes {', '.join(sorted(inputs))}")
-    self._function = function
-
-  def classify(self, images: Sequence[bytes]) -> list[checked.Prediction]:
-    """Runs the signature on the images; returns a prediction per image.
-
-    Raises:
-      ImageError: if an image cannot be decoded or is too large.
-    """
-    return checked.from_rows(self._rows(self._function, images),
-                             len(images), self.source)
-
-  def explain(self, images: Sequence[bytes]
-              ) -> list[explained.ServedExplanation]:
-    """Runs the explain signature: each image's class and ranked filters.
-
-    Raises:
-      ArgumentError: if the export has no explain signature.
-      ImageError: if an image cannot be decoded or is too large.
-    """
-    function = self._model.signatures.get(explained.SIGNATURE)
-    if function is None:
-      raise explained.no_explain_signature(self.source)
-    return explained.from_rows(self._rows(function, images), len(images),
-                               self.source)
-
-  def _rows(self, function, images: Sequence[bytes]) -> list[dict]:
-    """The signature's outputs as row dicts of lists, strings decoded."""
-    try:
-      outputs = function(image_bytes=self._tf.constant(list(images)))
-    except self._tf.errors.InvalidArgumentError as e:
-      lines = str(e).strip().splitlines()
-      raise errors.ImageError(one_line(next(
-          (line for line in lines if "image" in line.lower()), lines[0]))
-      ) from None
-    rows = {k: decode_strings(v.numpy().tolist())
-            for k, v in outputs.items()}
-    return [dict(zip(rows, values)) for values in zip(*rows.values())]
 
 
 def decode_strings(value):

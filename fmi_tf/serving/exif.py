@@ -13,7 +13,7 @@ every index is bounded, and anything missing or malformed reads as 1
 
 import tensorflow as tf
 
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.datasets import pipeline
 
 HEADER_BYTES = 1 << 16
 _MAX_SEGMENTS = 32

@@ -14,9 +14,9 @@ import os
 import numpy as np
 
 from fmi_tf import errors
+from fmi_tf.datasets import folder
+from fmi_tf.datasets import split
 from fmi_tf.io import images as image_io
-from fmi_tf.recognition.datasets import folder
-from fmi_tf.recognition.datasets import split
 
 
 def plate_tiles(root: str, relative_path: str,

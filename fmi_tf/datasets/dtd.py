@@ -17,8 +17,8 @@ by name.
 import os
 
 from fmi_tf import errors
-from fmi_tf.recognition.datasets import folder
-from fmi_tf.recognition.datasets import split
+from fmi_tf.datasets import folder
+from fmi_tf.datasets import split
 
 NUM_FOLDS = 10
 

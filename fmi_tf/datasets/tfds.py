@@ -15,7 +15,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds_lib
 
 from fmi_tf import errors
-from fmi_tf.recognition.datasets import split
+from fmi_tf.datasets import split
 
 
 def _builder(name: str, data_dir: Optional[str], download: bool):

@@ -16,7 +16,7 @@ import os
 import numpy as np
 
 from fmi_tf import errors
-from fmi_tf.recognition.datasets import split
+from fmi_tf.datasets import split
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
 

@@ -8,11 +8,11 @@ textures, their photos) makes pictures with those images' power spectrum.
 import numpy as np
 import tensorflow as tf
 
+from fmi_tf import datasets
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.datasets import pipeline
 from fmi_tf.optim import parameterization
-from fmi_tf.recognition import datasets
-from fmi_tf.recognition.datasets import pipeline
 
 DEFAULT_LIMIT = 256
 _BATCH = 16

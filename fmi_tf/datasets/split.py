@@ -11,7 +11,7 @@ from typing import Callable, Optional
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf.recognition.datasets import pipeline
+from fmi_tf.datasets import pipeline
 
 # Builds a dataset of {"name": string, "image": uint8 [H, W, 3], "label":
 # int64} elements, of the named images only (all when given None).
