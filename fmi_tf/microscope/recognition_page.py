@@ -22,13 +22,13 @@ from typing import Optional, Union
 import jinja2
 
 from fmi_tf import errors
+from fmi_tf.html import explanation as explanation_html
 from fmi_tf.io import outputs
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import site_faithfulness
 from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
-from fmi_tf.recognition import explanation_html
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 
@@ -172,7 +172,7 @@ def render(title: str, listed: list[dict], notes: list[str],
            stylesheet: Optional[str] = None) -> str:
   """The page's HTML, from the package template, every value escaped."""
   environment = jinja2.Environment(
-      loader=jinja2.PackageLoader("fmi_tf.microscope", "templates"),
+      loader=jinja2.PackageLoader("fmi_tf.html", "templates"),
       autoescape=True, undefined=jinja2.StrictUndefined)
   return environment.get_template(TEMPLATE).render(
       title=title, classes=listed, notes=notes, stylesheet=stylesheet)

@@ -1,6 +1,6 @@
 """The site's pages, rendered from the Jinja2 templates shipped with fmi_tf.
 
-The templates (`fmi_tf/microscope/templates/`: `index.html`, `layer.html`,
+The templates (`fmi_tf/html/templates/`: `index.html`, `layer.html`,
 `filter.html` on `base.html`) and the one style sheet and script they link
 (`site.css`, `site.js`) are package data. Autoescape is on for every
 template, so every value that reaches a page (names, gaps, measures, the
@@ -54,7 +54,7 @@ def _number(value) -> str:
 @functools.cache
 def _environment() -> jinja2.Environment:
   environment = jinja2.Environment(
-      loader=jinja2.PackageLoader("fmi_tf.microscope", "templates"),
+      loader=jinja2.PackageLoader("fmi_tf.html", "templates"),
       autoescape=True, undefined=jinja2.StrictUndefined,
       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
   environment.filters["stem"] = stem
@@ -64,7 +64,7 @@ def _environment() -> jinja2.Environment:
 
 def asset(name: str) -> str:
   """The text of a shipped asset (`CSS_NAME` or `JS_NAME`)."""
-  return (resources.files("fmi_tf.microscope") / "templates" / name
+  return (resources.files("fmi_tf.html") / "templates" / name
           ).read_text(encoding="utf8")
 
 

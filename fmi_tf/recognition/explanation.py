@@ -30,9 +30,9 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.html import explanation as explanation_html
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
-from fmi_tf.recognition import explanation_html
 
 SCHEMA_VERSION = 1
 DEFAULT_K = 5

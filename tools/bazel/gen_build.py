@@ -33,12 +33,12 @@ _IMPORT = re.compile(
 _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
-         "fmi_tf/recognition/explanation_html.py": [
-             "fmi_tf/recognition/templates/explanation.html"],
+         "fmi_tf/html/explanation.py": [
+             "fmi_tf/html/templates/explanation.html"],
          "fmi_tf/microscope/recognition_page.py": [
-             "fmi_tf/microscope/templates/recognition.html"],
+             "fmi_tf/html/templates/recognition.html"],
          "fmi_tf/microscope/site_pages.py": [
-             f"fmi_tf/microscope/templates/{name}" for name in (
+             f"fmi_tf/html/templates/{name}" for name in (
                  "base.html", "index.html", "layer.html", "filter.html",
                  "site.css", "site.js")],
          # The flag walk lists the tools from setup.cfg's entry points.

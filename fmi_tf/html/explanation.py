@@ -51,7 +51,7 @@ def render(explained) -> str:
                        if item.picture else None)}
           for item in explained.top]
   environment = jinja2.Environment(
-      loader=jinja2.PackageLoader("fmi_tf.recognition", "templates"),
+      loader=jinja2.PackageLoader("fmi_tf.html", "templates"),
       autoescape=True, undefined=jinja2.StrictUndefined)
   return environment.get_template(TEMPLATE).render(
       image=(data_uri(explained.image, IMAGE_PIXELS)
