@@ -1,19 +1,19 @@
-"""An explanation drawn in a notebook, from the package's Jinja2 template.
+"""An explanation drawn in a notebook, and pictures as inline PNGs.
 
-`templates/explanation.html`, rendered with autoescape: the image as
-classified, its class and probability, and each listed filter's picture
-(where `microscope.filter_links.attach` found one) beside a bar of its
+`templates/explanation.html`: the image as classified, its class and
+probability, and each listed unit's picture beside a bar of its
 contribution, green for a vote for the class, red against. Pictures are
-inline PNGs.
+inline PNGs (`data_uri`).
 """
 
 import base64
 import io
-from typing import Optional
+from typing import Optional, Sequence
 
-import jinja2
 import numpy as np
 from PIL import Image
+
+from fmi_tf.html import pages
 
 TEMPLATE = "explanation.html"
 BAR_PIXELS = 160
@@ -41,21 +41,29 @@ def data_uri(source, size: int) -> Optional[str]:
       buffer.getvalue()).decode("ascii")
 
 
-def render(explained) -> str:
-  """The HTML of an `explanation.Explanation`."""
-  largest = max([abs(c.contribution) for c in explained.top] + [1e-12])
-  rows = [{"label": item.label, "contribution": item.contribution,
-           "width": round(BAR_PIXELS * abs(item.contribution) / largest),
-           "colour": _FOR if item.contribution >= 0 else _AGAINST,
-           "picture": (data_uri(item.picture, PICTURE_PIXELS)
-                       if item.picture else None)}
-          for item in explained.top]
-  environment = jinja2.Environment(
-      loader=jinja2.PackageLoader("fmi_tf.html", "templates"),
-      autoescape=True, undefined=jinja2.StrictUndefined)
-  return environment.get_template(TEMPLATE).render(
-      image=(data_uri(explained.image, IMAGE_PIXELS)
-             if explained.image is not None else None),
-      class_name=explained.class_name, probability=explained.probability,
-      score=explained.score, baseline=explained.baseline,
-      kind=explained.kind, rows=rows)
+def page(image: Optional[np.ndarray], class_name: str, probability: float,
+         score: float, baseline: float, kind: str,
+         top: Sequence[tuple[str, float, Optional[str]]]) -> str:
+  """The HTML of an explanation.
+
+  Args:
+    image: the image as classified (uint8), or None.
+    class_name: the class chosen.
+    probability: its probability.
+    score: its score.
+    baseline: its score at the mean training descriptor.
+    kind: what a unit is (`filter`, `pair`).
+    top: (label, contribution, picture file or None) of each unit listed.
+  """
+  largest = max([abs(c) for _, c, _ in top] + [1e-12])
+  rows = [{"label": label, "contribution": contribution,
+           "width": round(BAR_PIXELS * abs(contribution) / largest),
+           "colour": _FOR if contribution >= 0 else _AGAINST,
+           "picture": (data_uri(picture, PICTURE_PIXELS) if picture
+                       else None)}
+          for label, contribution, picture in top]
+  return pages.render(
+      TEMPLATE, image=(data_uri(image, IMAGE_PIXELS)
+                       if image is not None else None),
+      class_name=class_name, probability=probability, score=score,
+      baseline=baseline, kind=kind, rows=rows)

@@ -33,14 +33,8 @@ _IMPORT = re.compile(
 _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
-         "fmi_tf/html/explanation.py": [
-             "fmi_tf/html/templates/explanation.html"],
-         "fmi_tf/microscope/recognition_page.py": [
-             "fmi_tf/html/templates/recognition.html"],
-         "fmi_tf/microscope/site_pages.py": [
-             f"fmi_tf/html/templates/{name}" for name in (
-                 "base.html", "index.html", "layer.html", "filter.html",
-                 "site.css", "site.js")],
+         # The one environment loads every template and asset.
+         "fmi_tf/html/pages.py": sorted(glob.glob("fmi_tf/html/templates/*")),
          # The flag walk lists the tools from setup.cfg's entry points.
          "tests/test_flag_fuzz.py": ["setup.cfg"]}
 # The py_tests CI runs (tag "ci"): one or two quick files per stage of the
