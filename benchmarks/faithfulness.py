@@ -33,12 +33,12 @@ import numpy as np
 from fmi_tf.atlas import texture_measures
 from fmi_tf.faithfulness import conditions
 from fmi_tf.faithfulness import measure
-from fmi_tf.microscope import structure
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import receptive_field
 from fmi_tf.tools import cli
 
 import machine
+import structure
 
 _DATASET = flags.DEFINE_string("dataset", None, "Dataset spec.",
                                required=True)

@@ -6,8 +6,11 @@ import os
 import numpy as np
 import pytest
 
+from fmi_tf.atlas import draw
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
+from fmi_tf.nets import networks
+from tests import beam_runs
 from tests import s3_server as s3_server_lib
 from tests import tiny_vgg
 
@@ -88,6 +91,16 @@ def tiny_keras(tmp_path_factory):
   path = str(tmp_path_factory.mktemp("net") / "tiny.keras")
   tiny_vgg.tiny_vgg19_model().save(path)
   return path
+
+
+@pytest.fixture(scope="module")
+def single_process_atlas(tiny_keras, tmp_path_factory):
+  """The atlas of the Beam tests drawn by `draw_atlas` in one process: the
+  files a pipeline must write."""
+  out = str(tmp_path_factory.mktemp("single"))
+  draw.draw_atlas(networks.load(tiny_keras), beam_runs.LAYERS, out,
+                  progress=False, **beam_runs.ATLAS_SETTINGS)
+  return out
 
 
 @pytest.fixture(scope="session")

@@ -13,26 +13,12 @@ import sys
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.atlas import draw
 from fmi_tf.atlas import layout
 from fmi_tf.beam import options
 from fmi_tf.io import outputs
-from fmi_tf.nets import networks
+from tests import beam_runs
 from tests import tiny_vgg
 from tests import tool_runs
-
-_LAYERS = ["block1_conv1", "block2_conv1"]
-_SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
-_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
-                  "--direct_running_mode=multi_processing"]
-
-
-@pytest.fixture(scope="module")
-def single_process_atlas(tiny_keras, tmp_path_factory):
-  out = str(tmp_path_factory.mktemp("single"))
-  draw.draw_atlas(networks.load(tiny_keras), _LAYERS, out, progress=False,
-                  **_SETTINGS)
-  return out
 
 
 def _files(out: str) -> list[str]:
@@ -62,10 +48,12 @@ def test_two_worker_processes_write_the_single_process_atlas(
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import atlas
   out = str(tmp_path / "atlas")
-  result = atlas.draw_atlas_beam(tiny_keras, _LAYERS, out,
-                                 pipeline_args=_TWO_PROCESSES, **_SETTINGS)
+  result = atlas.draw_atlas_beam(
+      tiny_keras, beam_runs.LAYERS, out, pipeline_args=beam_runs.TWO_PROCESSES,
+      **beam_runs.ATLAS_SETTINGS)
   assert result.inverted == 4 + 6
-  assert result.grids == tuple(os.path.join(out, f"{n}.png") for n in _LAYERS)
+  assert result.grids == tuple(
+      os.path.join(out, f"{n}.png") for n in beam_runs.LAYERS)
   _assert_same_atlas(out, single_process_atlas)
   assert not [n for n in os.listdir(out) if n.endswith(".part")]
 
@@ -106,11 +94,12 @@ def test_an_item_of_a_killed_worker_is_redone_with_nothing_written_twice(
   from fmi_tf.beam import atlas_transforms
   out = str(tmp_path / "atlas")
   marker = str(tmp_path / "killed")
-  plan = atlas.plan_atlas(tiny_keras, _LAYERS, out, **_SETTINGS)
+  plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, out,
+                          **beam_runs.ATLAS_SETTINGS)
   dies_once = _dying_chunk_class()(plan, marker)
   with pytest.raises(Exception):
     with beam.Pipeline(
-        options=options.pipeline_options(_TWO_PROCESSES)) as pipeline:
+        options=options.pipeline_options(beam_runs.TWO_PROCESSES)) as pipeline:
       atlas_transforms.atlas_pipeline(pipeline, plan, dies_once)
   assert os.path.exists(marker)
   stem = layout.filter_stem(out, "block2_conv1", 0)
@@ -118,8 +107,9 @@ def test_an_item_of_a_killed_worker_is_redone_with_nothing_written_twice(
   assert not layout.is_done(out, "block2_conv1", 1)
   kept = {p: os.stat(p).st_ino for p in (stem + ".png", stem + ".json")}
 
-  atlas.draw_atlas_beam(tiny_keras, _LAYERS, out,
-                        pipeline_args=_TWO_PROCESSES, **_SETTINGS)
+  atlas.draw_atlas_beam(
+      tiny_keras, beam_runs.LAYERS, out, pipeline_args=beam_runs.TWO_PROCESSES,
+      **beam_runs.ATLAS_SETTINGS)
   _assert_same_atlas(out, single_process_atlas)
   assert {p: os.stat(p).st_ino for p in kept} == kept  # not rewritten
   assert not [n for n in os.listdir(out) if n.endswith(".part")]
@@ -130,14 +120,14 @@ def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
                                                 single_process_atlas):
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import atlas
-  plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
-                          **_SETTINGS)
+  plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,
+                          **beam_runs.ATLAS_SETTINGS)
   assert plan.items == () and plan.pending == 0
   record = layout.filter_stem(single_process_atlas, "block2_conv1", 4)
   os.rename(record + ".json", record + ".json.away")
   try:
-    plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
-                            **_SETTINGS)
+    plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,
+                            **beam_runs.ATLAS_SETTINGS)
   finally:
     os.rename(record + ".json.away", record + ".json")
   assert plan.items == (("block2_conv1", (3, 4, 5)),)
@@ -150,11 +140,12 @@ def test_a_rerun_of_other_settings_is_refused_unless_overwriting(
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import atlas
   before = sorted(os.listdir(single_process_atlas))
-  other = {**_SETTINGS, "steps": 6}
+  other = {**beam_runs.ATLAS_SETTINGS, "steps": 6}
   with pytest.raises(errors.OutputError,
                      match="other settings: parameters.steps is 4 .* but 6"):
-    atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas, **other)
-  plan = atlas.plan_atlas(tiny_keras, _LAYERS, single_process_atlas,
+    atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,
+                     **other)
+  plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,
                           overwrite=True, **other)
   assert plan.pending == 4 + 6
   assert sorted(os.listdir(single_process_atlas)) == before
@@ -170,7 +161,8 @@ def test_an_output_holding_another_networks_atlas_is_refused(
   before = sorted(os.listdir(single_process_atlas))
   with pytest.raises(errors.OutputError,
                      match="holds results of other settings: network"):
-    atlas.plan_atlas(other, _LAYERS, single_process_atlas, **_SETTINGS)
+    atlas.plan_atlas(other, beam_runs.LAYERS, single_process_atlas,
+                     **beam_runs.ATLAS_SETTINGS)
   assert sorted(os.listdir(single_process_atlas)) == before
 
 
@@ -187,7 +179,7 @@ def test_bad_pipeline_options_are_refused(args, phrase):
 
 @pytest.mark.beam
 def test_pipeline_options_pass_through():
-  parsed = options.pipeline_options(_TWO_PROCESSES).get_all_options()
+  parsed = options.pipeline_options(beam_runs.TWO_PROCESSES).get_all_options()
   assert parsed["runner"] == "DirectRunner"
   assert parsed["direct_num_workers"] == 2
   assert parsed["direct_running_mode"] == "multi_processing"
@@ -209,18 +201,6 @@ def test_without_beam_the_library_imports_and_says_which_extra(monkeypatch,
   assert not out.exists()
 
 
-def _run_tool(*args, hidden_beam=None):
-  """Runs the tool; with `hidden_beam` (a directory), `import apache_beam`
-  finds the package there, which fails as if Beam were not installed."""
-  env = None
-  if hidden_beam is not None:
-    (hidden_beam / "apache_beam").mkdir(parents=True)
-    (hidden_beam / "apache_beam" / "__init__.py").write_text(
-        "raise ImportError('hidden')\n")
-    env = {"PYTHONPATH": str(hidden_beam)}
-  return tool_runs.run_tool("fmi-atlas-beam", *args, env=env)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("args,hide_beam,phrase", [
     pytest.param(["--runner=Nope"], False, "runner must be one of",
@@ -233,9 +213,10 @@ def _run_tool(*args, hidden_beam=None):
 def test_bad_tool_input_is_one_line_and_writes_nothing(
     args, hide_beam, phrase, tiny_keras, tmp_path):
   out = tmp_path / "out"
-  process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
-                      "--size=16", "--steps=2", f"--out={out}", *args,
-                      hidden_beam=(tmp_path / "hidden") if hide_beam else None)
+  process = tool_runs.run_tool(
+      "fmi-atlas-beam", f"--model={tiny_keras}", "--layers=block1_conv1",
+      "--size=16", "--steps=2", f"--out={out}", *args,
+      env=tool_runs.without_beam(tmp_path / "hidden") if hide_beam else None)
   tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
   assert not out.exists()
 
@@ -247,9 +228,9 @@ def test_the_tool_refuses_another_networks_atlas(single_process_atlas,
   other = str(tmp_path / "other.keras")
   tiny_vgg.tiny_vgg19_model(seed=1).save(other)
   before = sorted(os.listdir(single_process_atlas))
-  process = _run_tool(f"--model={other}", "--layers=block1_conv1",
-                      "--size=24", "--steps=4",
-                      f"--out={single_process_atlas}")
+  process = tool_runs.run_tool("fmi-atlas-beam", f"--model={other}",
+                               "--layers=block1_conv1", "--size=24",
+                               "--steps=4", f"--out={single_process_atlas}")
   tool_runs.assert_one_line_error(
       process, "fmi-atlas-beam", "holds results of other settings: network")
   assert sorted(os.listdir(single_process_atlas)) == before

@@ -17,10 +17,9 @@ from fmi_tf.recognition import encoder as texture_encoder
 from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import experiment
 from fmi_tf.recognition import layer_statistics
+from tests import beam_runs
 from tests import tool_runs
 
-_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
-                  "--direct_running_mode=multi_processing"]
 _SIZES = {"image_size": 16, "batch_size": 4}
 
 
@@ -58,7 +57,7 @@ def test_two_worker_processes_fill_the_cache_training_reads(
   cache_dir = str(tmp_path / "cache")
   result = encoding.encode_dataset_beam(
       tiny_keras, folder, cache_dir, ("energy", "gram"), images_per_item=5,
-      pipeline_args=_TWO_PROCESSES, **_SIZES)
+      pipeline_args=beam_runs.TWO_PROCESSES, **_SIZES)
   assert (result.images, result.shards, result.encoded) == (12, 3, 12)
   shards = [n for n in os.listdir(cache_dir) if "-of-00003.npz" in n]
   # One file per shard and statistic: energy and gram of the network's
@@ -103,18 +102,6 @@ def test_a_rerun_plans_only_the_missing_shards(tiny_keras, folder, tmp_path):
   assert again.items == (plan.items[0], plan.items[2])
 
 
-def _run_tool(*args, hidden_beam=None):
-  """Runs the tool; with `hidden_beam` (a directory), `import apache_beam`
-  finds the package there, which fails as if Beam were not installed."""
-  env = None
-  if hidden_beam is not None:
-    (hidden_beam / "apache_beam").mkdir(parents=True)
-    (hidden_beam / "apache_beam" / "__init__.py").write_text(
-        "raise ImportError('hidden')\n")
-    env = {"PYTHONPATH": str(hidden_beam)}
-  return tool_runs.run_tool("fmi-texture-encode-beam", *args, env=env)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("args,hide_beam,phrase", [
     pytest.param(["--runner=Nope"], False, "runner must be one of",
@@ -126,9 +113,10 @@ def _run_tool(*args, hidden_beam=None):
 def test_bad_tool_input_is_one_line_and_writes_nothing(
     args, hide_beam, phrase, tiny_keras, folder, tmp_path):
   cache_dir = tmp_path / "cache"
-  process = _run_tool(f"--model={tiny_keras}", f"--dataset={folder}",
-                      f"--cache_dir={cache_dir}", *args,
-                      hidden_beam=(tmp_path / "hidden") if hide_beam else None)
+  process = tool_runs.run_tool(
+      "fmi-texture-encode-beam", f"--model={tiny_keras}",
+      f"--dataset={folder}", f"--cache_dir={cache_dir}", *args,
+      env=tool_runs.without_beam(tmp_path / "hidden") if hide_beam else None)
   tool_runs.assert_one_line_error(process, "fmi-texture-encode-beam", phrase)
   assert not cache_dir.exists()
 

@@ -17,15 +17,11 @@ from fmi_tf.microscope import examples
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import examples_state
 from fmi_tf.nets import networks
+from tests import beam_runs
 from tests import dying_shards
 from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
-
-_LAYERS = ["block1_conv1", "block2_conv1"]
-_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
-_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
-                  "--direct_running_mode=multi_processing"]
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +40,8 @@ def folder(tmp_path_factory):
 
 
 def _single_process(model, folder, out):
-  examples.dataset_examples(networks.load(model), _LAYERS, folder, out,
-                            progress=False, **_OPTIONS)
+  examples.dataset_examples(networks.load(model), beam_runs.LAYERS, folder, out,
+                            progress=False, **beam_runs.EXAMPLES_OPTIONS)
   return out
 
 
@@ -59,7 +55,7 @@ def _left_in_shard(out: str, key: str, index: int, count: int,
                    images: int) -> int:
   """The images of shard `index` of `count` (over `images`) not passed yet."""
   state = examples_state.load(examples_state.path(out, key, index, count),
-                              _LAYERS)
+                              beam_runs.LAYERS)
   mine = np.arange(index, images, count)
   return len(mine) - (int(state.done[mine].sum()) if state else 0)
 
@@ -76,7 +72,7 @@ def _files(out: str) -> list[str]:
 def _assert_same_examples(out: str, expected: str) -> None:
   """The same files, byte for byte (sheets, layer records, summary)."""
   assert _files(out) == _files(expected)
-  assert len(_files(expected)) == 1 + len(_LAYERS) + 4 + 6
+  assert len(_files(expected)) == 1 + len(beam_runs.LAYERS) + 4 + 6
   for name in _files(expected):
     assert filecmp.cmp(os.path.join(out, name),
                        os.path.join(expected, name), shallow=False), name
@@ -92,12 +88,12 @@ def test_two_worker_processes_write_the_single_process_examples(
   from fmi_tf.beam import examples as beam_examples
   out = str(tmp_path / "examples")
   result = beam_examples.dataset_examples_beam(
-      tiny_keras, _LAYERS, folder, out, shards=3,
-      pipeline_args=_TWO_PROCESSES, **_OPTIONS)
+      tiny_keras, beam_runs.LAYERS, folder, out, shards=3,
+      pipeline_args=beam_runs.TWO_PROCESSES, **beam_runs.EXAMPLES_OPTIONS)
   assert (result.shards, result.ran, result.complete) == (3, 3, True)
   _assert_same_examples(out, single_process_examples)
-  again = beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
-                                      shards=3, **_OPTIONS)
+  again = beam_examples.plan_examples(tiny_keras, beam_runs.LAYERS, folder, out,
+                                      shards=3, **beam_runs.EXAMPLES_OPTIONS)
   assert again.written and again.items == ()
 
 
@@ -115,21 +111,21 @@ def test_a_killed_workers_shard_resumes_with_nothing_counted_twice(
   from fmi_tf.beam import options
   out = str(tmp_path / "examples")
   marker = str(tmp_path / "killed")
-  options_ = {**_OPTIONS, "checkpoint_images": 2}
-  plan = beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
+  options_ = {**beam_runs.EXAMPLES_OPTIONS, "checkpoint_images": 2}
+  plan = beam_examples.plan_examples(tiny_keras, beam_runs.LAYERS, folder, out,
                                      shards=3, **options_)
   with pytest.raises(Exception):
     with beam.Pipeline(
-        options=options.pipeline_options(_TWO_PROCESSES)) as pipeline:
+        options=options.pipeline_options(beam_runs.TWO_PROCESSES)) as pipeline:
       examples_transforms.examples_pipeline(
           pipeline, plan, dying_shards.dying_shard_class()(plan, marker))
   assert os.path.exists(marker)
   assert not os.path.exists(os.path.join(out, examples_files.SUMMARY))
   state = examples_state.load(examples_state.path(out, plan.key, 0, 3),
-                              _LAYERS)
+                              beam_runs.LAYERS)
   assert not state.complete and state.done.sum() == 2
 
-  again = beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
+  again = beam_examples.plan_examples(tiny_keras, beam_runs.LAYERS, folder, out,
                                       shards=3, **options_)
   assert 0 in again.items
   # Shard 0 passes its last image; shards 1 and 2 (every third image from
@@ -138,7 +134,7 @@ def test_a_killed_workers_shard_resumes_with_nothing_counted_twice(
   passed = sum(_left_in_shard(out, again.key, i, 3, 7) for i in again.items)
   assert passed >= 1
   with beam.Pipeline(
-      options=options.pipeline_options(_TWO_PROCESSES)) as pipeline:
+      options=options.pipeline_options(beam_runs.TWO_PROCESSES)) as pipeline:
     util.assert_that(examples_transforms.examples_pipeline(pipeline, again),
                      util.equal_to([passed]))
   _assert_same_examples(out, single_process_examples)
@@ -152,9 +148,10 @@ def test_the_atlas_pipeline_writes_the_examples_and_the_site(
   from fmi_tf.beam import atlas
   found, site = str(tmp_path / "examples"), str(tmp_path / "site")
   atlas.draw_atlas_beam(
-      tiny_keras, _LAYERS, str(tmp_path / "atlas"), size=16, steps=2,
-      batch_size=3, pipeline_args=_TWO_PROCESSES, examples_dataset=folder,
-      examples_out=found, examples_options={"shards": 2, **_OPTIONS},
+      tiny_keras, beam_runs.LAYERS, str(tmp_path / "atlas"), size=16, steps=2,
+      batch_size=3, pipeline_args=beam_runs.TWO_PROCESSES,
+      examples_dataset=folder, examples_out=found,
+      examples_options={"shards": 2, **beam_runs.EXAMPLES_OPTIONS},
       site_out=site)
   _assert_same_examples(found, single_process_examples)
   for layer, filters in (("block1_conv1", 4), ("block2_conv1", 6)):
@@ -180,20 +177,22 @@ def test_another_networks_examples_bad_shards_and_options_are_refused(
   before = _files(single_process_examples)
   with pytest.raises(errors.OutputError,
                      match="holds the dataset examples of another network"):
-    beam_examples.plan_examples(other_keras, _LAYERS, folder,
-                                single_process_examples, **_OPTIONS)
+    beam_examples.plan_examples(other_keras, beam_runs.LAYERS, folder,
+                                single_process_examples,
+                                **beam_runs.EXAMPLES_OPTIONS)
   out = str(tmp_path / "out")
   for shards, phrase in ((0, "shards must be an integer from 1 to"),
                          ("2", "shards must be an integer from 1 to"),
                          (8, "8 shards for 7 images")):
     with pytest.raises(errors.ArgumentError, match=phrase):
-      beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
-                                  shards=shards, **_OPTIONS)
+      beam_examples.plan_examples(tiny_keras, beam_runs.LAYERS, folder, out,
+                                  shards=shards, **beam_runs.EXAMPLES_OPTIONS)
   assert beam_examples.plan_examples(
-      tiny_keras, _LAYERS, folder, out, **_OPTIONS).items == tuple(range(7))
+      tiny_keras, beam_runs.LAYERS, folder, out,
+      **beam_runs.EXAMPLES_OPTIONS).items == tuple(range(7))
   with pytest.raises(errors.ArgumentError, match="unknown Beam option"):
-    beam_examples.dataset_examples_beam(tiny_keras, _LAYERS, folder, out,
-                                        pipeline_args=["--nope=1"])
+    beam_examples.dataset_examples_beam(
+        tiny_keras, beam_runs.LAYERS, folder, out, pipeline_args=["--nope=1"])
   atlas_out = str(tmp_path / "atlas")
   for kwargs, phrase in (
       ({"examples_dataset": folder,
@@ -205,8 +204,9 @@ def test_another_networks_examples_bad_shards_and_options_are_refused(
       ({"site_out": f"{single_process_examples}/{examples_files.SUMMARY}"},
        "cannot use site directory")):
     with pytest.raises(errors.FmiError, match=phrase):
-      atlas.draw_atlas_beam(other_keras, _LAYERS, atlas_out, size=16,
-                            examples_options=_OPTIONS, **kwargs)
+      atlas.draw_atlas_beam(
+          other_keras, beam_runs.LAYERS, atlas_out, size=16,
+          examples_options=beam_runs.EXAMPLES_OPTIONS, **kwargs)
   assert not os.path.exists(out) and not os.path.exists(atlas_out)
   assert _files(single_process_examples) == before
 
@@ -217,16 +217,18 @@ def test_an_unreadable_shard_state_is_refused_when_planning(
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import examples as beam_examples
   out = str(tmp_path / "examples")
-  examples.dataset_examples(tiny_keras, _LAYERS, folder, out, shard=(1, 2),
-                            progress=False, **_OPTIONS)
-  plan = beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out,
-                                     shards=2, **_OPTIONS)
+  examples.dataset_examples(
+      tiny_keras, beam_runs.LAYERS, folder, out, shard=(1, 2), progress=False,
+      **beam_runs.EXAMPLES_OPTIONS)
+  plan = beam_examples.plan_examples(tiny_keras, beam_runs.LAYERS, folder, out,
+                                     shards=2, **beam_runs.EXAMPLES_OPTIONS)
   assert plan.items == (0,) and not plan.written
   with open(examples_state.path(out, plan.key, 1, 2), "wb") as f:
     f.write(b"not an archive")
   with pytest.raises(errors.ArgumentError, match="cannot resume from"):
-    beam_examples.plan_examples(tiny_keras, _LAYERS, folder, out, shards=2,
-                                **_OPTIONS)
+    beam_examples.plan_examples(
+        tiny_keras, beam_runs.LAYERS, folder, out, shards=2,
+        **beam_runs.EXAMPLES_OPTIONS)
 
 
 @pytest.mark.beam

@@ -11,11 +11,10 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from tests import beam_runs
 from tests import tool_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.beam]
-_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
-                  "--direct_running_mode=multi_processing"]
 
 
 def _interrupt(command, written: str) -> subprocess.CompletedProcess:
@@ -46,7 +45,7 @@ def test_ctrl_c_on_the_beam_atlas(tiny_keras, tmp_path):
   command = ["fmi-atlas-beam", f"--model={tiny_keras}",
              "--layers=block1_conv1,block2_conv1", "--size=24",
              "--steps=200", "--tolerance=0", "--batch_size=2",
-             f"--out={out}", *_TWO_PROCESSES]
+             f"--out={out}", *beam_runs.TWO_PROCESSES]
   _assert_interrupted(_interrupt(command, f"{out}/*.json"), "fmi-atlas-beam")
   done = {p: os.path.getmtime(p) for p in glob.glob(f"{out}/*_*.json")}
   assert 0 < len(done) < 10
@@ -67,6 +66,6 @@ def test_ctrl_c_on_the_beam_encoding(tiny_keras, tmp_path):
   cache = tmp_path / "cache"
   command = ["fmi-texture-encode-beam", f"--model={tiny_keras}",
              f"--dataset=folder:{tmp_path / 'data'}", f"--cache_dir={cache}",
-             "--image_size=48", "--images_per_item=4", *_TWO_PROCESSES]
+             "--image_size=48", "--images_per_item=4", *beam_runs.TWO_PROCESSES]
   _assert_interrupted(_interrupt(command, f"{cache}/**/*.npz"),
                       "fmi-texture-encode-beam")

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.atlas import draw
 from fmi_tf.io import ownership
 from fmi_tf.io import storage
 from fmi_tf.microscope import examples
@@ -26,17 +25,13 @@ from fmi_tf.microscope import site
 from fmi_tf.nets import networks
 from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import layer_statistics
+from tests import beam_runs
 from tests import dying_shards
 from tests import noise_folders
 from tests import tiny_vgg
 from tests import tool_runs
 
 pytestmark = pytest.mark.beam
-_LAYERS = ["block1_conv1", "block2_conv1"]
-_SETTINGS = {"size": 24, "steps": 4, "steps_per_call": 2, "batch_size": 3}
-_EXAMPLE_OPTIONS = {"k": 3, "image_size": 24, "batch_size": 2}
-_TWO_PROCESSES = ["--runner=DirectRunner", "--direct_num_workers=2",
-                  "--direct_running_mode=multi_processing"]
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +39,6 @@ def folder(tmp_path_factory):
   """Seven 30 x 36 noise pictures of two classes."""
   return noise_folders.noise_classes(tmp_path_factory.mktemp("data"),
                                      {"dark": 3, "bright": 4})
-
-
-@pytest.fixture(scope="module")
-def single_process_atlas(tiny_keras, tmp_path_factory):
-  out = str(tmp_path_factory.mktemp("single"))
-  draw.draw_atlas(networks.load(tiny_keras), _LAYERS, out, progress=False,
-                  **_SETTINGS)
-  return out
 
 
 def _local_files(out: str) -> dict[str, bytes]:
@@ -85,7 +72,7 @@ def _assert_same_atlas(objects: dict[str, bytes], expected: str) -> None:
 
 
 def _args(server, *extra):
-  return [*_TWO_PROCESSES, *server.pipeline_args, *extra]
+  return [*beam_runs.TWO_PROCESSES, *server.pipeline_args, *extra]
 
 
 @pytest.mark.slow
@@ -97,10 +84,11 @@ def test_two_workers_write_the_single_process_atlas_into_a_bucket(
   monkeypatch.chdir(tmp_path)
   bucket = s3_server.bucket("atlas-two-workers")
   result = atlas.draw_atlas_beam(
-      tiny_keras, _LAYERS, f"{bucket}/run1", pipeline_args=_args(s3_server),
-      **_SETTINGS)
+      tiny_keras, beam_runs.LAYERS, f"{bucket}/run1",
+      pipeline_args=_args(s3_server), **beam_runs.ATLAS_SETTINGS)
   assert result.inverted == 4 + 6
-  assert result.grids == tuple(f"{bucket}/run1/{n}.png" for n in _LAYERS)
+  assert result.grids == tuple(
+      f"{bucket}/run1/{n}.png" for n in beam_runs.LAYERS)
   _assert_same_atlas(s3_server.objects("atlas-two-workers", "run1/"),
                      single_process_atlas)
   assert os.listdir(tmp_path) == []  # no local `s3:` directory
@@ -112,8 +100,8 @@ def test_two_workers_write_the_single_process_atlas_into_a_bucket(
   assert sorted(s3_server.objects("atlas-two-workers", "site/")) == sorted(
       storage.list_names(local_site.out))
   with pytest.raises(errors.OutputError, match="other settings"):
-    atlas.plan_atlas(tiny_keras, _LAYERS, f"{bucket}/run1",
-                     **{**_SETTINGS, "steps": 6})
+    atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, f"{bucket}/run1",
+                     **{**beam_runs.ATLAS_SETTINGS, "steps": 6})
 
 
 def _dying_chunk_class():
@@ -155,7 +143,8 @@ def test_a_killed_worker_leaves_nothing_twice_or_half_written_in_the_bucket(
   marker = str(tmp_path / "killed")
   args = _args(s3_server)
   storage.configure(options.pipeline_options(args))
-  plan = atlas.plan_atlas(tiny_keras, _LAYERS, out, **_SETTINGS)
+  plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, out,
+                          **beam_runs.ATLAS_SETTINGS)
   with pytest.raises(Exception):
     with beam.Pipeline(options=options.pipeline_options(args)) as pipeline:
       atlas_transforms.atlas_pipeline(
@@ -165,8 +154,8 @@ def test_a_killed_worker_leaves_nothing_twice_or_half_written_in_the_bucket(
   assert "block2_conv1_0001.png" in left
   assert "block2_conv1_0001.json" not in left
 
-  atlas.draw_atlas_beam(tiny_keras, _LAYERS, out, pipeline_args=args,
-                        **_SETTINGS)
+  atlas.draw_atlas_beam(tiny_keras, beam_runs.LAYERS, out, pipeline_args=args,
+                        **beam_runs.ATLAS_SETTINGS)
   _assert_same_atlas(s3_server.objects("atlas-killed", "run1/"),
                      single_process_atlas)
 
@@ -178,12 +167,15 @@ def test_a_second_run_of_other_settings_on_the_same_url_is_refused(
   from fmi_tf.beam import options
   storage.configure(options.pipeline_options(s3_server.pipeline_args))
   out = s3_server.bucket("atlas-claimed") + "/run1"
-  atlas.plan_atlas(tiny_keras, _LAYERS, out, **_SETTINGS)
-  atlas.plan_atlas(tiny_keras, _LAYERS, out, **_SETTINGS)  # the same: goes on
+  atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, out,
+                   **beam_runs.ATLAS_SETTINGS)
+  atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, out,
+                   **beam_runs.ATLAS_SETTINGS)  # the same: goes on
   with pytest.raises(errors.OutputError, match=(
       r"belongs to another atlas run: its parameters.steps is 4, "
       r"this run's 6")):
-    atlas.plan_atlas(tiny_keras, _LAYERS, out, **{**_SETTINGS, "steps": 6})
+    atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, out,
+                     **{**beam_runs.ATLAS_SETTINGS, "steps": 6})
   assert sorted(s3_server.objects("atlas-claimed")) == [
       f"run1/{ownership.FILENAME}"]
 
@@ -194,20 +186,21 @@ def test_two_workers_write_the_single_process_examples_into_a_bucket(
   # pylint: disable=import-outside-toplevel
   from fmi_tf.beam import examples as beam_examples
   expected = str(tmp_path / "single")
-  examples.dataset_examples(networks.load(tiny_keras), _LAYERS,
+  examples.dataset_examples(networks.load(tiny_keras), beam_runs.LAYERS,
                             f"folder:{folder}", expected, progress=False,
-                            **_EXAMPLE_OPTIONS)
+                            **beam_runs.EXAMPLES_OPTIONS)
   out = s3_server.bucket("examples-two-workers") + "/run1"
   result = beam_examples.dataset_examples_beam(
-      tiny_keras, _LAYERS, f"folder:{folder}", out, shards=3,
-      pipeline_args=_args(s3_server), **_EXAMPLE_OPTIONS)
+      tiny_keras, beam_runs.LAYERS, f"folder:{folder}", out, shards=3,
+      pipeline_args=_args(s3_server), **beam_runs.EXAMPLES_OPTIONS)
   assert (result.shards, result.ran, result.complete) == (3, 3, True)
   objects = s3_server.objects("examples-two-workers", "run1/")
   visible = {n: b for n, b in objects.items() if not n.startswith(".")}
   assert visible == {n: b for n, b in _local_files(expected).items()
                      if not n.startswith(".")}
-  again = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
-                                      out, shards=3, **_EXAMPLE_OPTIONS)
+  again = beam_examples.plan_examples(
+      tiny_keras, beam_runs.LAYERS, f"folder:{folder}", out, shards=3,
+      **beam_runs.EXAMPLES_OPTIONS)
   assert again.written and again.items == ()
 
 
@@ -224,15 +217,16 @@ def test_examples_killed_mid_shard_resume_from_the_shards_committed_to_the_url(
   from fmi_tf.beam import examples_transforms
   from fmi_tf.beam import options
   expected = str(tmp_path / "single")
-  examples.dataset_examples(networks.load(tiny_keras), _LAYERS,
+  examples.dataset_examples(networks.load(tiny_keras), beam_runs.LAYERS,
                             f"folder:{folder}", expected, progress=False,
-                            **_EXAMPLE_OPTIONS)
+                            **beam_runs.EXAMPLES_OPTIONS)
   out = s3_server.bucket("examples-killed") + "/run1"
   args = _args(s3_server)
   storage.configure(options.pipeline_options(args))
-  settings = {**_EXAMPLE_OPTIONS, "checkpoint_images": 2}
-  plan = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
-                                     out, shards=3, **settings)
+  settings = {**beam_runs.EXAMPLES_OPTIONS, "checkpoint_images": 2}
+  plan = beam_examples.plan_examples(
+      tiny_keras, beam_runs.LAYERS, f"folder:{folder}", out, shards=3,
+      **settings)
   beam_examples.claim(plan)
   marker = str(tmp_path / "killed")
   with pytest.raises(Exception):
@@ -248,10 +242,12 @@ def test_examples_killed_mid_shard_resume_from_the_shards_committed_to_the_url(
   assert examples_store.state_name(plan.key, 0, 3) not in left
   for name in set(left) & set(states):
     (tmp_path / "state.npz").write_bytes(left[name])
-    assert examples_state.load(str(tmp_path / "state.npz"), _LAYERS).complete
+    assert examples_state.load(str(tmp_path / "state.npz"),
+                               beam_runs.LAYERS).complete
 
-  again = beam_examples.plan_examples(tiny_keras, _LAYERS, f"folder:{folder}",
-                                      out, shards=3, **settings)
+  again = beam_examples.plan_examples(
+      tiny_keras, beam_runs.LAYERS, f"folder:{folder}", out, shards=3,
+      **settings)
   assert set(again.items) == {states[n] for n in states if n not in left}
   # Shard 0 starts again from its first of 3 images (what its checkpoint
   # had counted is not kept); shards 1 and 2 (2 images each) if not
@@ -280,10 +276,10 @@ def test_the_network_and_image_are_read_from_the_bucket(
       storage.write_bytes(f"{bucket}/{name}", f.read())
   spec = network_spec.NetworkSpec(f"{bucket}/tiny.keras")
   assert spec.load().source == f"{bucket}/tiny.keras"
-  remote = atlas.plan_atlas(spec, _LAYERS, f"{bucket}/atlas",
-                            f"{bucket}/photo.png", **_SETTINGS)
-  local = atlas.plan_atlas(tiny_keras, _LAYERS, f"{bucket}/atlas2",
-                           photo_file, **_SETTINGS)
+  remote = atlas.plan_atlas(spec, beam_runs.LAYERS, f"{bucket}/atlas",
+                            f"{bucket}/photo.png", **beam_runs.ATLAS_SETTINGS)
+  local = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, f"{bucket}/atlas2",
+                           photo_file, **beam_runs.ATLAS_SETTINGS)
   assert (remote.image == local.image).all()
   assert remote.image_name == f"{bucket}/photo.png"
 
@@ -295,10 +291,6 @@ def photo_file(photo, tmp_path):
   path = str(tmp_path / "photo.png")
   outputs.write_png(path, photo)
   return path
-
-
-def _run_tool(*args, env=None):
-  return tool_runs.run_tool("fmi-atlas-beam", *args, env=env)
 
 
 @pytest.mark.slow
@@ -338,9 +330,10 @@ def test_bad_object_store_input_is_one_line_and_writes_nothing(
   elif case == "missing weights":
     tiny_keras = f"{bucket}/none.keras"
   before = s3_server.objects(bucket.split("/")[-1])
-  process = _run_tool(f"--model={tiny_keras}", "--layers=block1_conv1",
-                      "--size=24", "--steps=4", "--batch_size=3",
-                      f"--out={out}", *args, env=env)
+  process = tool_runs.run_tool(
+      "fmi-atlas-beam", f"--model={tiny_keras}", "--layers=block1_conv1",
+      "--size=24", "--steps=4", "--batch_size=3", f"--out={out}", *args,
+      env=env)
   tool_runs.assert_one_line_error(process, "fmi-atlas-beam", phrase)
   assert s3_server.objects(bucket.split("/")[-1]) == before
   assert not os.path.exists("nope:") and not os.path.exists("s3:")
@@ -398,13 +391,14 @@ def test_examples_claimed_by_an_unfinished_run_of_other_settings_are_refused(
   storage.configure(s3_server.pipeline_args)
   out = s3_server.bucket("examples-claimed") + "/run1"
   dataset = f"folder:{folder}"
-  first = beam_examples.plan_examples(tiny_keras, _LAYERS, dataset, out,
-                                      shards=2, **_EXAMPLE_OPTIONS)
+  first = beam_examples.plan_examples(
+      tiny_keras, beam_runs.LAYERS, dataset, out, shards=2,
+      **beam_runs.EXAMPLES_OPTIONS)
   beam_examples.claim(first)
   beam_examples.claim(first)  # the same run: goes on
   other = beam_examples.plan_examples(
-      tiny_keras, _LAYERS, dataset, out, shards=2,
-      **{**_EXAMPLE_OPTIONS, "k": 2})
+      tiny_keras, beam_runs.LAYERS, dataset, out, shards=2,
+      **{**beam_runs.EXAMPLES_OPTIONS, "k": 2})
   with pytest.raises(errors.OutputError, match=(
       r"s3://examples-claimed/run1 belongs to another dataset examples run: "
       r"its k is 3, this run's 2")):

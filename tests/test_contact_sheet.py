@@ -11,8 +11,9 @@ import pytest
 
 from fmi_tf.atlas import layout
 from fmi_tf.atlas import contact_sheet
-from fmi_tf.inversion import files
+from fmi_tf.html import contact_sheet as sheet_html
 from fmi_tf.inversion import defaults
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import progress
 from fmi_tf.io import records
@@ -121,3 +122,14 @@ def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
       str(tmp_path), "block1_conv1", 2)))
   assert with_marks.shape[1] > without.shape[1] or (
       (with_marks < 128).sum() > (without < 128).sum())
+
+
+def test_names_reach_the_sheet_escaped():
+  hostile = "<script>alert(1)</script>"
+  page = sheet_html.page([{
+      "name": hostile, "count": 2, "inactive": [], "grid": f"{hostile}.png",
+      "filters": [{"index": 0, "src": '"><img src=x onerror=alert(1)>',
+                   "inactive": False}]}])
+  assert "<script" not in page and "<img src=x" not in page
+  assert "&lt;script&gt;alert(1)&lt;/script&gt;</h2>" in page
+  assert "1 of 2 filters" in page

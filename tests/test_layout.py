@@ -8,9 +8,8 @@ import pytest
 _PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "fmi_tf"
 # From the lowest floor to the highest; stages on one floor may not import
 # each other either.
-_FLOORS = [("errors", "limits", "texture", "io"), ("nets", "datasets"),
-           ("optim",),
-           ("inversion",), ("atlas", "style"), ("recognition",),
+_FLOORS = [("errors", "limits", "texture", "io"), ("html",),
+           ("nets", "datasets"), ("optim",), ("inversion",), ("atlas", "style"), ("recognition",),
            ("faithfulness",), ("serving", "microscope"), ("beam",)]
 _FLOOR = {stage: i for i, stages in enumerate(_FLOORS) for stage in stages}
 _SHARED = {"errors", "limits", "texture", "io"}

@@ -52,9 +52,8 @@ def test_wheel_holds_every_package_and_no_top_level_tools(wheel_files):
       assert f"{package}/__init__.py" in names
   assert "fmi_tf/datasets/dtd.py" in names
   assert "fmi_tf/data/chelsea.jpg" in names
-  templates = os.listdir(os.path.join(ROOT, "fmi_tf", "microscope",
-                                      "templates"))
-  assert {f"fmi_tf/microscope/templates/{f}" for f in templates} <= names
+  templates = os.listdir(os.path.join(ROOT, "fmi_tf", "html", "templates"))
+  assert {f"fmi_tf/html/templates/{f}" for f in templates} <= names
   assert {"site.css", "site.js", "base.html"} <= set(templates)
   tools = {f for f in os.listdir(os.path.join(ROOT, "tools"))
            if f.endswith(".py")}

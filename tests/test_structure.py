@@ -1,9 +1,10 @@
-"""Structure measures order images from flat to noise."""
+"""The faithfulness benchmark's structure measures order images from flat to
+noise."""
 
 import numpy as np
 import pytest
 
-from fmi_tf.microscope import structure
+from benchmarks import structure
 
 
 def _images(rng):

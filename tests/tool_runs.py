@@ -14,6 +14,15 @@ def run_tool(*command: str, env=None, timeout: int = 600):
                         env={**os.environ, **(env or {})}, timeout=timeout)
 
 
+def without_beam(directory) -> dict:
+  """The environment of a tool run in which `import apache_beam` finds a
+  package made under `directory` that fails as if Beam were not installed."""
+  (directory / "apache_beam").mkdir(parents=True)
+  (directory / "apache_beam" / "__init__.py").write_text(
+      "raise ImportError('hidden')\n")
+  return {"PYTHONPATH": str(directory)}
+
+
 def assert_one_line_error(process, tool: str, phrase: str) -> None:
   """Asserts exit status 2 and one stderr line `<tool>: error: ...phrase...`."""
   assert process.returncode == 2, process.stderr

@@ -9,7 +9,7 @@ the network saw, never rescaled), its picture's faithfulness score where a
 faithfulness record has one (`site_faithfulness`: under the layer's
 headline judge, with its interval and whether it beats the null), and a
 link to its page where the site has one. The page is
-rendered from the package's Jinja2 template `templates/recognition.html`
+rendered by `fmi_tf.html.recognition` from its Jinja2 template
 with autoescape, so every name is escaped; pictures are embedded as small
 PNGs, so the page reads the same wherever it is copied. A classifier whose
 descriptor dimensions are not filters (`gram`) has no such page.
@@ -19,21 +19,20 @@ import os
 from urllib import parse
 from typing import Optional, Union
 
-import jinja2
-
 from fmi_tf import errors
+from fmi_tf.html import explanation as explanation_page
+from fmi_tf.html import pages
+from fmi_tf.html import recognition as recognition_html
+from fmi_tf.html import site as site_html
 from fmi_tf.io import outputs
 from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import filter_links
 from fmi_tf.microscope import site_faithfulness
-from fmi_tf.microscope import site_pages
 from fmi_tf.recognition import explanation
-from fmi_tf.recognition import explanation_html
 from fmi_tf.recognition import trained_model
 from fmi_tf.recognition import training
 
 PAGE = "recognition.html"
-TEMPLATE = "recognition.html"
 DEFAULT_K = 8
 PICTURE_PIXELS = 96
 CROPS_SHOWN = 4
@@ -43,7 +42,7 @@ Model = Union[training.TextureClassifier, trained_model.TrainedModel, str]
 
 
 def _data_uri(path: Optional[str], width: int) -> Optional[str]:
-  return explanation_html.data_uri(path, width) if path else None
+  return explanation_page.data_uri(path, width) if path else None
 
 
 class _Crops:
@@ -68,7 +67,7 @@ class _Crops:
     if record is None:
       return []
     crops = examples_files.read_crops(self.examples, record, filter_id)
-    return [{"src": explanation_html.data_uri(c, max(c.shape[:2])),
+    return [{"src": explanation_page.data_uri(c, max(c.shape[:2])),
              "width": c.shape[1], "height": c.shape[0]}
             for c in crops[:CROPS_SHOWN]]
 
@@ -154,7 +153,7 @@ def classes(model: Model, atlas: Optional[str] = None,
     voters = []
     for dimension, weight in voted:
       layer, index = units.layers[dimension], int(units.indices[dimension])
-      page = f"{layer}/{site_pages.stem(index)}.html"
+      page = f"{layer}/{pages.stem(index)}.html"
       voters.append({
           "layer": layer, "filter": index, "weight": weight,
           "bar": round(_BAR_PIXELS * abs(weight) / largest),
@@ -166,16 +165,6 @@ def classes(model: Model, atlas: Optional[str] = None,
               os.path.join(site, page)) else None)})
     listed.append({"name": name, "voters": voters})
   return listed
-
-
-def render(title: str, listed: list[dict], notes: list[str],
-           stylesheet: Optional[str] = None) -> str:
-  """The page's HTML, from the package template, every value escaped."""
-  environment = jinja2.Environment(
-      loader=jinja2.PackageLoader("fmi_tf.microscope", "templates"),
-      autoescape=True, undefined=jinja2.StrictUndefined)
-  return environment.get_template(TEMPLATE).render(
-      title=title, classes=listed, notes=notes, stylesheet=stylesheet)
 
 
 def write_recognition_page(model: Model, out: str,
@@ -220,9 +209,9 @@ def write_recognition_page(model: Model, out: str,
            f"{examples or 'no dataset examples'}.",
            (f"Faithfulness scores from {faithfulness.path}."
             if faithfulness else site_faithfulness.NO_SCORES)]
-  stylesheet = (site_pages.CSS_NAME if os.path.isfile(
-      os.path.join(out, site_pages.CSS_NAME)) else None)
+  stylesheet = (site_html.CSS_NAME if os.path.isfile(
+      os.path.join(out, site_html.CSS_NAME)) else None)
   path = os.path.join(outputs.prepare_directory(out), PAGE)
-  outputs.write_bytes(path, render(title, listed, notes,
-                                   stylesheet).encode("utf8"))
+  outputs.write_bytes(path, recognition_html.page(
+      title, listed, notes, stylesheet).encode("utf8"))
   return path

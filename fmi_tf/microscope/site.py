@@ -1,7 +1,7 @@
 """`make_site`: a static site to browse an atlas and its dataset examples.
 
 The site is a directory of plain files, rendered from templates with
-autoescape (`site_pages`); every path in it is joined under `out` by
+autoescape (`fmi_tf.html.site`); every path in it is joined under `out` by
 `io.paths.join_under`:
 
 * `index.html`: every layer, its filter counts, gaps and receptive field,
@@ -35,6 +35,8 @@ from PIL import Image
 
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.html import pages
+from fmi_tf.html import site as site_html
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 from fmi_tf.io import untrusted
@@ -43,7 +45,7 @@ from fmi_tf.microscope import recognition_page
 from fmi_tf.microscope import site_data
 from fmi_tf.microscope import site_faithfulness
 from fmi_tf.microscope import site_neighbours
-from fmi_tf.microscope import site_pages
+from fmi_tf.microscope import site_scores
 
 THUMBNAIL = 64
 _PREVIEW = 8
@@ -177,16 +179,16 @@ def make_site(atlas: "str | Sequence[str]", out: str,
       gaps.append(f"dataset examples unreadable: {e}")
   out = outputs.prepare_directory(out)
   writer = _Writer()
-  for name in (site_pages.CSS_NAME, site_pages.JS_NAME):
-    writer.text(paths.join_under(out, name), site_pages.asset(name))
-  rows, pages = [], 0
+  for name in (site_html.CSS_NAME, site_html.JS_NAME):
+    writer.text(paths.join_under(out, name), pages.asset(name))
+  rows, filter_pages = [], 0
   with progress_lib.Progress(len(atlases.layers), unit="layer",
                              description="site", enabled=progress) as bar:
     for name in atlases.layers:
       layer = atlases.layer(name)
       thumbs, trust = _write_layer(writer, out, layer, neighbours,
                                    atlases.examples_dir, scores)
-      pages += len(layer.filters)
+      filter_pages += len(layer.filters)
       layer_gaps = [f"{name}: {g}" for g in layer.gaps] + [
           f"{name}/{f.index}: {'; '.join(f.gaps)}"
           for f in layer.filters if f.gaps]
@@ -205,12 +207,12 @@ def make_site(atlas: "str | Sequence[str]", out: str,
                                             examples, faithfulness=scores)
     links.append((recognition_page.PAGE, "What each texture class is made of"))
   index = paths.join_under(out, "index.html")
-  writer.text(index, site_pages.index_page(title, rows, gaps, notes, links,
-                                           scores is not None))
+  writer.text(index, site_html.index_page(title, rows, gaps, notes, links,
+                                          scores is not None))
   if gaps:
     logging.warning("the site shows %d gaps, listed in %s", len(gaps), index)
-  return SiteResult(out, index, tuple(atlases.layers), pages, tuple(gaps),
-                    writer.bytes)
+  return SiteResult(out, index, tuple(atlases.layers), filter_pages,
+                    tuple(gaps), writer.bytes)
 
 
 def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
@@ -225,7 +227,7 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
   thumbs = set()
   written, cards = {}, {}
   for item in layer.filters:
-    stem = site_pages.stem(item.index)
+    stem = pages.stem(item.index)
     inversions = []
     for i, inversion in enumerate(item.inversions):
       if inversion.image is None:
@@ -233,10 +235,14 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
       name = f"{stem}_{i}.jpg"
       width, height = writer.jpeg(paths.join_under(directory, "img", name),
                                   inversion.image)
-      inversions.append((inversion.label, f"img/{name}", width, height,
-                         scores.picture(layer.name, item.index,
-                                        inversion.directory)
-                         if scores else None))
+      picture = (scores.picture(layer.name, item.index, inversion.directory)
+                 if scores else None)
+      inversions.append({"label": inversion.label, "src": f"img/{name}",
+                         "width": width, "height": height,
+                         "faithfulness": site_scores.picture(
+                             picture, scores is not None)})
+      if len(inversions) == 1:
+        cards[item.index] = picture
     if item.image is not None:
       writer.jpeg(paths.join_under(directory, "thumb", f"{stem}.jpg"),
                   item.image, THUMBNAIL)
@@ -253,18 +259,19 @@ def _write_layer(writer: _Writer, out: str, layer: site_data.Layer,
             paths.join_under(directory, "crops", f"{stem}.png"), sheet)
         crops = (f"crops/{stem}.png", width, height)
     written[item.index] = (inversions, crops)
-    if inversions:
-      cards[item.index] = inversions[0][4]
   nearest = site_neighbours.nearest(layer, count)
+  no_scores = None if scores else site_faithfulness.NO_SCORES
   for item in layer.filters:
     inversions, crops = written[item.index]
-    writer.text(paths.join_under(directory,
-                                 f"{site_pages.stem(item.index)}.html"),
-                site_pages.filter_page(layer, item, inversions, crops,
-                                       nearest.get(item.index, []), thumbs,
-                                       scores is not None))
+    writer.text(paths.join_under(directory, f"{pages.stem(item.index)}.html"),
+                site_html.filter_page(layer, item, inversions, crops,
+                                      nearest.get(item.index, []), thumbs,
+                                      no_scores))
   headline = scores.headline_judge(layer.name) if scores else None
+  shown = ({k: site_scores.card(cards.get(k), headline)
+            for k in range(len(layer.filters))} if scores else None)
   writer.text(paths.join_under(directory, "index.html"),
-              site_pages.layer_page(layer, thumbs, cards if scores else None,
-                                    headline))
+              site_html.layer_page(layer, thumbs, shown, headline,
+                                   list(site_scores.TRUST_CLASSES.items()),
+                                   site_faithfulness.NO_SCORES))
   return thumbs, [c.trust for c in cards.values() if c]

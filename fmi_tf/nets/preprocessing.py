@@ -39,19 +39,6 @@ def rgb_to_vgg_input(images):
   return bgr - keras.ops.convert_to_tensor(BGR_MEAN, dtype=bgr.dtype)
 
 
-def vgg_input_to_rgb(inputs):
-  """Inverts `rgb_to_vgg_input`.
-
-  Args:
-    inputs: float tensor [..., 3] of VGG19 input values.
-
-  Returns:
-    Float tensor [..., 3], RGB (in [0, 1] for inputs made from such images).
-  """
-  bgr = inputs + keras.ops.convert_to_tensor(BGR_MEAN, dtype=inputs.dtype)
-  return keras.ops.flip(bgr, axis=-1) / 255.0
-
-
 def check_mode(mode: str) -> str:
   """Returns `mode` if it is one of `MODES`.
 

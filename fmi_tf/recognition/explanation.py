@@ -30,9 +30,9 @@ import numpy as np
 
 from fmi_tf import errors
 from fmi_tf import limits
+from fmi_tf.html import explanation as explanation_page
 from fmi_tf.recognition import classifier as linear
 from fmi_tf.recognition import encoder as texture_encoder
-from fmi_tf.recognition import explanation_html
 
 SCHEMA_VERSION = 1
 DEFAULT_K = 5
@@ -205,7 +205,10 @@ class Explanation:
 
   def _repr_html_(self) -> str:
     """The image, its class, and the top units' pictures and bars."""
-    return explanation_html.render(self)
+    return explanation_page.page(
+        self.image, self.class_name, self.probability, self.score,
+        self.baseline, self.kind,
+        [(c.label, c.contribution, c.picture) for c in self.top])
 
 
 def explain_descriptors(classifier: linear.LinearClassifier, units: Units,

@@ -7,7 +7,8 @@ one py_binary per console script of setup.cfg (named as the script, run as a
 module of `tools` by tools/bazel/run_tool.py), one py_test per
 tests/test_*.py that has fast tests, running those (`-m "not slow"`: the
 whole suite runs under pytest in CI); deps follow the `from fmi_tf...`,
-`from tools ...`, `from tests ...` and the tools' `from . ...` imports, and
+`from tools ...`, `from tests ...`, `from benchmarks ...` (a benchmark module
+that tests import is a py_library too) and the tools' `from . ...` imports, and
 a plain `import fmi_tf` on the package, whose lazy API names its modules in
 strings.
 """
@@ -28,19 +29,14 @@ _HEADER = """\
 package(default_visibility = ["//visibility:public"])
 """
 _IMPORT = re.compile(
-    r"^\s*from ((?:fmi_tf|tools|tests|\.)(?:\.?\w+)*) import (\w+)", re.M)
+    r"^\s*from ((?:fmi_tf|tools|tests|benchmarks|\.)(?:\.?\w+)*) import (\w+)",
+    re.M)
 # Everything in tests/ that is not a test file: fixtures and helpers.
 _SUPPORT = sorted(path for path in glob.glob("tests/*.py")
                   if not os.path.basename(path).startswith("test_"))
 _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
-         "fmi_tf/recognition/explanation_html.py": [
-             "fmi_tf/recognition/templates/explanation.html"],
-         "fmi_tf/microscope/recognition_page.py": [
-             "fmi_tf/microscope/templates/recognition.html"],
-         "fmi_tf/microscope/site_pages.py": [
-             f"fmi_tf/microscope/templates/{name}" for name in (
-                 "base.html", "index.html", "layer.html", "filter.html",
-                 "site.css", "site.js")],
+         # The one environment loads every template and asset.
+         "fmi_tf/html/pages.py": sorted(glob.glob("fmi_tf/html/templates/*")),
          # The flag walk lists the tools from setup.cfg's entry points.
          "tests/test_flag_fuzz.py": ["setup.cfg"]}
 # The py_tests CI runs (tag "ci"): one or two quick files per stage of the
@@ -83,14 +79,21 @@ def _absolute(package: str, path: str) -> str:
                    package.lstrip(".")]).rstrip(".")
 
 
-def _deps(path: str) -> list[str]:
-  deps = set()
-  text = open(path).read()
-  for package, name in _IMPORT.findall(text):
+def _imported(path: str) -> set[str]:
+  """The files of the modules that path imports with `from ... import`."""
+  files = set()
+  for package, name in _IMPORT.findall(open(path).read()):
     package = _absolute(package, path)
     found = _module_path(f"{package}.{name}") or _module_path(package)
-    if found and found not in _SUPPORT:
-      deps.add(":" + _target(found))
+    if found:
+      files.add(found)
+  return files
+
+
+def _deps(path: str) -> list[str]:
+  deps = {":" + _target(found) for found in _imported(path)
+          if found not in _SUPPORT}
+  text = open(path).read()
   if _PLAIN_IMPORT.search(text):
     deps.add(":fmi_tf")
   if path == _API:  # its names are looked up lazily, by module name
@@ -136,8 +139,12 @@ def main() -> None:
   mains = {f"tools/{module}.py": name for module, name in scripts.items()}
 
   rules = []
+  # Benchmark modules that tests import (the measures a benchmark reports).
+  benchmarks = {found for test in glob.glob("tests/test_*.py")
+                for found in _imported(test)
+                if found.startswith("benchmarks/")}
   libraries = sorted(glob.glob("fmi_tf/**/*.py", recursive=True)
-                     + glob.glob("tools/*.py"))
+                     + glob.glob("tools/*.py") + list(benchmarks))
   for path in libraries:
     if path in mains:
       continue
