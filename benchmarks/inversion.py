@@ -65,6 +65,7 @@ def tutorial(weights: str, out_dir: str) -> None:
   import tensorflow as tf
 
   from fmi_tf import texture
+  from fmi_tf.inversion import filter_result
   from fmi_tf.inversion import filters
   from fmi_tf.inversion import modified_code
   from fmi_tf.io import images
@@ -96,7 +97,7 @@ def tutorial(weights: str, out_dir: str) -> None:
       step()
     after = texture.energy_shares(features(x)[_LAYER])[0, k].numpy()
     with open(os.path.join(out_dir, f"{_LAYER}_{k:04d}.json"), "w") as f:
-      gain = (None if before[k] < filters.SILENT_SHARE
+      gain = (None if before[k] < filter_result.SILENT_SHARE
               else float(after / before[k]))
       json.dump({"energy_share_gain": gain,
                  "energy_share_before": float(before[k]),
@@ -106,7 +107,7 @@ def tutorial(weights: str, out_dir: str) -> None:
 def _gains(out_dir: str) -> tuple[list[float], list[int]]:
   """Gains of the filters that fire in the photo, and every filter's steps.
 
-  A filter silent in the photo (`filters.SILENT_SHARE`) has no gain.
+  A filter silent in the photo (`filter_result.SILENT_SHARE`) has no gain.
   """
   records = []
   for k in range(_FILTERS):

@@ -15,6 +15,7 @@ import pytest
 from fmi_tf import errors
 from fmi_tf.atlas import layout
 from fmi_tf.beam import options
+from fmi_tf.inversion import files
 from fmi_tf.io import outputs
 from tests import beam_runs
 from tests import tiny_vgg
@@ -73,7 +74,7 @@ def _dying_chunk_class():
     def save(self, result, settings):
       if (result.layer, result.filter) == ("block2_conv1", 1) and (
           not os.path.exists(self._marker)):
-        stem = layout.filter_stem(self._out, result.layer, result.filter)
+        stem = files.filter_stem(self._out, result.layer, result.filter)
         outputs.write_png(stem + ".png", result.image)
         open(self._marker, "w", encoding="utf8").close()
         os._exit(1)
@@ -102,7 +103,7 @@ def test_an_item_of_a_killed_worker_is_redone_with_nothing_written_twice(
         options=options.pipeline_options(beam_runs.TWO_PROCESSES)) as pipeline:
       atlas_transforms.atlas_pipeline(pipeline, plan, dies_once)
   assert os.path.exists(marker)
-  stem = layout.filter_stem(out, "block2_conv1", 0)
+  stem = files.filter_stem(out, "block2_conv1", 0)
   assert layout.is_done(out, "block2_conv1", 0)
   assert not layout.is_done(out, "block2_conv1", 1)
   kept = {p: os.stat(p).st_ino for p in (stem + ".png", stem + ".json")}
@@ -123,7 +124,7 @@ def test_a_rerun_plans_only_what_is_not_on_disk(tiny_keras,
   plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,
                           **beam_runs.ATLAS_SETTINGS)
   assert plan.items == () and plan.pending == 0
-  record = layout.filter_stem(single_process_atlas, "block2_conv1", 4)
+  record = files.filter_stem(single_process_atlas, "block2_conv1", 4)
   os.rename(record + ".json", record + ".json.away")
   try:
     plan = atlas.plan_atlas(tiny_keras, beam_runs.LAYERS, single_process_atlas,

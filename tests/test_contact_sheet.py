@@ -14,6 +14,7 @@ from fmi_tf.atlas import contact_sheet
 from fmi_tf.html import contact_sheet as sheet_html
 from fmi_tf.inversion import defaults
 from fmi_tf.inversion import files
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.io import progress
 from fmi_tf.io import records
@@ -52,7 +53,7 @@ def test_records_name_the_network_and_the_layers_depth(tmp_path, photo):
   depths = {}
   for layer, ids in wanted.items():
     for k in ids:
-      with open(layout.filter_stem(out, layer, k) + ".json",
+      with open(files.filter_stem(out, layer, k) + ".json",
                 encoding="utf8") as f:
         record = json.load(f)
       assert record["network"] == {
@@ -104,7 +105,7 @@ def test_chromium_draws_the_layer_grids(atlas_dir, tmp_path):
 def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   grey = np.full((8, 8, 3), 0.5, np.float32)
   for k, share in ((0, 0.0), (1, 0.2)):
-    files.save_result(str(tmp_path), filters.FilterResult(
+    files.save_result(str(tmp_path), filter_result.FilterResult(
         "block1_conv1", k, grey, 1.0, 10, 0.1, 0.1, share), records.RunRecord())
   record = json.loads((tmp_path / "block1_conv1_0000.json").read_text())
   assert record["activated"] is False
@@ -116,7 +117,7 @@ def test_a_filter_never_activated_is_marked_not_hidden(tmp_path):
   assert "not activated by the inversion" in sheet
   assert 'class="filter inactive"' in sheet and sheet.count("inactive") == 2
   # The grid's label of filter 0 is longer than filter 1's: it says so.
-  files.save_result(str(tmp_path), filters.FilterResult(
+  files.save_result(str(tmp_path), filter_result.FilterResult(
       "block1_conv1", 0, grey, 1.0, 10, 0.1, 0.1, 0.3), records.RunRecord())
   without = np.asarray(Image.open(layout.save_layer_grid(
       str(tmp_path), "block1_conv1", 2)))

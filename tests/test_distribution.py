@@ -18,6 +18,7 @@ import tensorflow as tf
 from fmi_tf import errors
 from fmi_tf.inversion import distribution
 from fmi_tf.inversion import defaults
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.optim import optimization
 from fmi_tf.io import images
@@ -34,7 +35,7 @@ def _config() -> filters.InversionConfig:
           steps=30, steps_per_call=10, tolerance=0.0))).config
 
 
-def _invert_all(strategy) -> list[filters.FilterResult]:
+def _invert_all(strategy) -> list[filter_result.FilterResult]:
   """The filters, inverted on the strategy's replicas, in order."""
   inverter = distribution.DistributedInverter(
       tiny_vgg.tiny_backbone(), _LAYER, _config(), strategy)

@@ -10,7 +10,6 @@ import pytest
 import fmi_tf
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import depth_stats
-from fmi_tf.atlas import layout
 from fmi_tf.inversion import files
 from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
@@ -55,7 +54,7 @@ def test_an_atlas_lists_its_layers_by_depth(mobilenet,
           filters.FilterInverter(mobilenet, layer, config),
           images.load_image(None, 64), [0], out, records.RunRecord(), bar)
   for layer in layers:
-    with open(layout.filter_stem(out, layer, 0) + ".json",
+    with open(files.filter_stem(out, layer, 0) + ".json",
               encoding="utf8") as f:
       record = json.load(f)
     assert record["network"]["network"] == "mobilenet"

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf.inversion import defaults
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
@@ -331,7 +332,7 @@ def test_one_flat_call_stops_an_image_only_without_patience(
 @pytest.mark.parametrize("before,gain", [(0.0, None), (5e-7, None),
                                          (0.01, 3.0)])
 def test_a_silent_filter_has_no_gain_and_says_why(before, gain):
-  result = filters.FilterResult("block1_conv1", 0, np.zeros((2, 2, 3)), 0.1,
+  result = filter_result.FilterResult("block1_conv1", 0, np.zeros((2, 2, 3)), 0.1,
                                 10, 1.0, before, 0.03)
   record = result.record()
   assert result.gain == (None if gain is None else pytest.approx(gain))

@@ -12,6 +12,7 @@ import fmi_tf
 from fmi_tf import errors
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.io import inputs
 from fmi_tf.io import object_store
 from fmi_tf.io import paths
@@ -107,7 +108,7 @@ def test_the_atlas_writers_stay_under_their_directory(tmp_path):
   outside.mkdir()
   os.symlink(outside, out / "block1_conv1_0000")
   with pytest.raises(errors.OutputError, match="leads out"):
-    layout.filter_stem(str(out), "block1_conv1", 0)
+    files.filter_stem(str(out), "block1_conv1", 0)
   os.symlink(outside / "grid.png", out / "block1_conv1.png")
   with pytest.raises(errors.OutputError, match="leads out"):
     layout.save_layer_grid(str(out), "block1_conv1", 1)

@@ -12,7 +12,6 @@ from PIL import Image
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.atlas import layout
 from fmi_tf.inversion import files
 from fmi_tf.inversion import defaults
 from fmi_tf.inversion import filters
@@ -91,7 +90,7 @@ def test_the_page_lists_each_class_voters_with_pictures(sources, tmp_path):
         (int(units.indices[d]), w) for d, w in expected]
     for voter in entry["voters"]:
       assert voter["picture"].startswith("data:image/png;base64,")
-      drawn = Image.open(layout.filter_stem(atlas, LAYER, voter["filter"])
+      drawn = Image.open(files.filter_stem(atlas, LAYER, voter["filter"])
                          + ".png")
       assert max(drawn.size) <= recognition_page.PICTURE_PIXELS
       assert Image.open(io.BytesIO(base64.b64decode(voter["picture"].split(
@@ -177,7 +176,7 @@ def test_explanations_get_their_filters_pictures_and_crops(sources):
   (why,) = clf.explain(np.full((1, SIZE, SIZE, 3), 0.5, np.float32), k=2)
   (linked,) = filter_links.attach([why], clf.model.network, atlas, found)
   for item in linked.top:
-    assert item.picture == layout.filter_stem(atlas, LAYER,
+    assert item.picture == files.filter_stem(atlas, LAYER,
                                               item.index) + ".png"
     assert os.path.isfile(item.examples)
   assert linked._repr_html_().count("data:image/png;base64,") >= 3

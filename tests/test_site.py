@@ -11,7 +11,6 @@ from PIL import Image
 import pytest
 
 from fmi_tf import errors
-from fmi_tf.atlas import layout
 from fmi_tf.atlas import texture_measures
 from fmi_tf.inversion import files
 from fmi_tf.inversion import defaults
@@ -40,8 +39,8 @@ def sources(tmp_path_factory, tiny_backbone, photo):
     for result in inverter.invert(photo, list(range(count))):
       files.save_result(atlas, result, records.RunRecord(
           **inverter.layer_record, parameters=config.record()))
-  shutil.copy(layout.filter_stem(atlas, "block3_conv1", 2) + ".png",
-              layout.filter_stem(atlas, "block3_conv1", 5) + ".png")
+  shutil.copy(files.filter_stem(atlas, "block3_conv1", 2) + ".png",
+              files.filter_stem(atlas, "block3_conv1", 5) + ".png")
   data = root / "data"
   rng = np.random.default_rng(1)
   for name in ("rough", "smooth"):
@@ -93,7 +92,7 @@ def test_thumbnails_are_lazy_and_cards_carry_the_measures(built, sources):
   assert len(thumbs) == 8 and all('loading="lazy"' in t for t in thumbs)
   record = examples_files.read_layer(found, "block3_conv1")["filters"][3]
   card = re.search(r'<a class="card"[^>]*data-filter="3"[^>]*>', page)[0]
-  picture = image_io.load_image(layout.filter_stem(atlas, "block3_conv1", 3)
+  picture = image_io.load_image(files.filter_stem(atlas, "block3_conv1", 3)
                                 + ".png")
   colourfulness = float(re.search(r'data-colourfulness="([^"]+)"', card)[1])
   assert colourfulness == pytest.approx(
@@ -127,7 +126,7 @@ def test_crops_and_pictures_are_shown_at_their_own_size(built, sources):
   assert len(shown) == len(kept) == 2
   for crop, original in zip(shown, kept):
     np.testing.assert_array_equal(crop, original)
-  picture = Image.open(layout.filter_stem(atlas, "block3_conv1", 2) + ".png")
+  picture = Image.open(files.filter_stem(atlas, "block3_conv1", 2) + ".png")
   assert re.search(rf'<img src="img/0002_0.jpg" width="{picture.width}" '
                    rf'height="{picture.height}"', page)
 
@@ -137,7 +136,7 @@ def test_gaps_are_shown_and_the_rest_is_built(sources, tmp_path):
   broken_atlas, broken_examples = tmp_path / "atlas", tmp_path / "examples"
   shutil.copytree(atlas, broken_atlas)
   shutil.copytree(found, broken_examples)
-  stem = lambda k: layout.filter_stem(str(broken_atlas), "block3_conv1", k)
+  stem = lambda k: files.filter_stem(str(broken_atlas), "block3_conv1", k)
   os.remove(stem(1) + ".png")
   data = open(stem(2) + ".png", "rb").read()
   open(stem(2) + ".png", "wb").write(data[:len(data) // 2])

@@ -17,6 +17,7 @@ from typing import Mapping, Optional, Sequence
 from fmi_tf.atlas import layer_order
 from fmi_tf.atlas import layout
 from fmi_tf.html import contact_sheet as sheet_html
+from fmi_tf.inversion import files
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
 
@@ -33,7 +34,7 @@ def _layer(out_dir: str, layer: str, num_filters: int,
                    else None),
           "filters": [{
               "index": k, "inactive": k in inactive,
-              "src": os.path.basename(layout.filter_stem(out_dir, layer, k))
+              "src": os.path.basename(files.filter_stem(out_dir, layer, k))
                      + ".png"} for k in done]}
 
 
@@ -43,7 +44,7 @@ def _recorded_depth(out_dir: str, layer: str,
   if not done:
     return None
   return layer_order.recorded_index(
-      layout.filter_stem(out_dir, layer, done[0]) + ".json")
+      files.filter_stem(out_dir, layer, done[0]) + ".json")
 
 
 def write_contact_sheet(out_dir: str, num_filters: Mapping[str, int]) -> str:

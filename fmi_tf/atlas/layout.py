@@ -36,13 +36,9 @@ from fmi_tf.io import records
 from fmi_tf.nets import feature_model
 
 
-# The stem of a filter's files, `out_dir/<layer>_<filter:04d>`.
-filter_stem = files.filter_stem
-
-
 def is_done(out_dir: str, layer: str, filter_id: int) -> bool:
   """True once the filter's PNG and JSON record are both in place."""
-  stem = filter_stem(out_dir, layer, filter_id)
+  stem = files.filter_stem(out_dir, layer, filter_id)
   return os.path.isfile(stem + ".png") and os.path.isfile(stem + ".json")
 
 
@@ -95,7 +91,7 @@ def pending(out_dir: str, layer: str, filter_ids: Iterable[int]) -> list[int]:
   no readable record). It does not compare settings: a run that may meet
   results of other settings asks `resume.kept_filters` instead."""
   return [k for k in filter_ids if not is_done(out_dir, layer, k)
-          or read_record(filter_stem(out_dir, layer, k) + ".json") is None]
+          or read_record(files.filter_stem(out_dir, layer, k) + ".json") is None]
 
 
 def done_filters(out_dir: str, layer: str, num_filters: int) -> list[int]:
@@ -109,7 +105,7 @@ def inactive_filters(out_dir: str, layer: str,
   activated."""
   inactive = []
   for k in filter_ids:
-    record = read_record(filter_stem(out_dir, layer, k) + ".json")
+    record = read_record(files.filter_stem(out_dir, layer, k) + ".json")
     if record is not None and record.inactive:
       inactive.append(k)
   return inactive
@@ -122,7 +118,7 @@ def done_records(out_dir: str, layer: str,
   found = {}
   for k in range(num_filters):
     if is_done(out_dir, layer, k):
-      record = read_record(filter_stem(out_dir, layer, k) + ".json")
+      record = read_record(files.filter_stem(out_dir, layer, k) + ".json")
       if record is not None:
         found[k] = record
   return found
@@ -138,7 +134,7 @@ def save_layer_grid(out_dir: str, layer: str, num_filters: int) -> str:
   done = sorted(done_by_filter)
   if not done:
     return ""
-  pictures = [image_io.load_image(filter_stem(out_dir, layer, k) + ".png")
+  pictures = [image_io.load_image(files.filter_stem(out_dir, layer, k) + ".png")
               for k in done]
   inactive = {k for k in done if done_by_filter[k].inactive}
   title = f"{layer}: {len(done)} of {num_filters} filters"

@@ -36,6 +36,7 @@ from absl import logging
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters
 from fmi_tf.io import records
 from fmi_tf.nets import feature_model
@@ -99,7 +100,7 @@ def _finished_records(out_dir: str, layer: str, filter_ids: Iterable[int]
   `filter_ids` whose PNG and record are present."""
   for k in filter_ids:
     if layout.is_done(out_dir, layer, k):
-      path = layout.filter_stem(out_dir, layer, k) + ".json"
+      path = files.filter_stem(out_dir, layer, k) + ".json"
       yield k, path, layout.read_record(path)
 
 

@@ -39,12 +39,12 @@ import numpy as np
 
 from fmi_tf.atlas import contact_sheet
 from fmi_tf.atlas import draw
-from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.beam import examples as examples_lib
 from fmi_tf.beam import network_spec
 from fmi_tf.beam import options as options_lib
 from fmi_tf.beam import run_directories
+from fmi_tf.inversion import files
 from fmi_tf.inversion import filters as filters_lib
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import defaults
@@ -144,7 +144,7 @@ def plan_atlas(net: "network_spec.NetworkSpec | str",
     outputs.check_creatable(out)
   num_filters = {n: backbone.num_filters(n) for n in names}
   run = invert_lib.run_record(rgb, image, size, square, config)
-  stems = [layout.filter_stem("", n, k) for n in names
+  stems = [files.filter_stem("", n, k) for n in names
            for k in range(num_filters[n])]
   with storage.staged(out, [s + ".json" for s in stems],
                       [s + ".png" for s in stems]) as committed:

@@ -21,6 +21,7 @@ from fmi_tf.atlas import layout
 from fmi_tf.atlas import resume
 from fmi_tf.beam import network_spec
 from fmi_tf.inversion import files
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.io import records
@@ -69,11 +70,11 @@ class InvertChunk(beam.DoFn):
           self._backbone, layer, self._config)
     return self._inverters[layer]
 
-  def save(self, result: filters.FilterResult,
+  def save(self, result: filter_result.FilterResult,
            settings: records.RunRecord) -> None:
     """Writes one filter's PNG, then its JSON record, each whole."""
     files.save_result(self._staged, result, settings)
-    stem = layout.filter_stem("", result.layer, result.filter)
+    stem = files.filter_stem("", result.layer, result.filter)
     storage.commit(self._staged, self._out, [stem + ".png", stem + ".json"])
 
   def process(self, item) -> Iterator[int]:
@@ -81,7 +82,7 @@ class InvertChunk(beam.DoFn):
     layer, filter_ids = item
     settings = self._run.at_layer(**filters.layer_record(self._backbone,
                                                          layer))
-    stems = [layout.filter_stem("", layer, k) for k in filter_ids]
+    stems = [files.filter_stem("", layer, k) for k in filter_ids]
     with storage.staged(self._out, [s + ".json" for s in stems],
                         [s + ".png" for s in stems]) as self._staged:
       todo = set(filter_ids) - resume.matching_filters(
@@ -110,7 +111,7 @@ class DrawAtlas(beam.DoFn):
       storage.configure(self._storage)
 
   def process(self, written: int) -> Iterator[int]:
-    stems = [layout.filter_stem("", layer, k)
+    stems = [files.filter_stem("", layer, k)
              for layer, count in self._num_filters.items()
              for k in range(count)]
     with storage.staged(self._out, [s + e for s in stems

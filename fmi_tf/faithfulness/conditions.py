@@ -19,8 +19,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from fmi_tf import errors
-from fmi_tf.atlas import layout
 from fmi_tf.inversion import defaults
+from fmi_tf.inversion import files
 from fmi_tf.inversion import invert as invert_lib
 from fmi_tf.inversion import modified_code
 from fmi_tf.io import images as image_io
@@ -156,7 +156,7 @@ def picture_directory(path: str, name: Optional[str] = None) -> Condition:
   def draw(request: Request) -> np.ndarray:
     pictures = []
     for k in request.filters:
-      file = layout.filter_stem(path, request.layer, k) + ".png"
+      file = files.filter_stem(path, request.layer, k) + ".png"
       if not os.path.isfile(file):
         raise errors.ImageError(
             f"{path} has no picture of {request.layer} filter {k} ({file})")

@@ -82,8 +82,9 @@ class NetworkDefaults:
 GENERAL = NetworkDefaults(param="pixel", size=128)
 APPLICATION = NetworkDefaults(param="fourier", size=224)
 # The networks with defaults of their own; every other network takes GENERAL.
-NETWORKS = {name: APPLICATION for name in applications.APPLICATIONS
-            if name not in (feature_model.VGG19, "vgg16")}
+NETWORKS = {name: APPLICATION
+            for name, application in applications.APPLICATIONS.items()
+            if not application.inverts_in_pixels}
 # The `InversionConfig` fields each parameterisation fills in; a user's own
 # `ParamFactory` takes pixel's.
 PARAMS = {"pixel": {"tv_weight": 0.0}, "fourier": {"tv_weight": 2.0}}

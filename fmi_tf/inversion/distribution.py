@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from fmi_tf import errors
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.io import summaries
 from fmi_tf.nets import feature_model
@@ -110,7 +111,7 @@ class DistributedInverter:
 
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
              on_step: Optional[filters.StepFn] = None
-             ) -> Iterator[filters.FilterResult]:
+             ) -> Iterator[filter_result.FilterResult]:
     """Inverts the filters, each replica its contiguous slice, concurrently.
 
     Each replica's executor runs the batches of its slice one after another;

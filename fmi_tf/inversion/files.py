@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from fmi_tf.inversion import distribution
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import filters
 from fmi_tf.io import outputs
 from fmi_tf.io import paths
@@ -29,13 +30,13 @@ def filter_stem(out_dir: str, layer: str, filter_id: int) -> str:
   return paths.join_under(out_dir, f"{layer}_{filter_id:04d}")
 
 
-def filter_record(result: filters.FilterResult,
+def filter_record(result: filter_result.FilterResult,
                   run: records.RunRecord) -> records.FilterRecord:
   """The record of one inverted filter of a run."""
   return records.FilterRecord.from_dict({**result.record(), **run.to_dict()})
 
 
-def save_result(out_dir: str, result: filters.FilterResult,
+def save_result(out_dir: str, result: filter_result.FilterResult,
                 run: records.RunRecord) -> records.FilterRecord:
   """Writes a filter's PNG, then its JSON record.
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from fmi_tf import errors
 from fmi_tf import texture
+from fmi_tf.inversion import filter_result
 from fmi_tf.inversion import modified_code
 from fmi_tf.optim import composition
 from fmi_tf.optim import minimizer
@@ -36,9 +37,6 @@ from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 
 INITS = ("noise", "image")
-# Below this share of its layer's energy a filter counts as silent in the
-# image's code, and its gain (share after / share before) is not defined.
-SILENT_SHARE = 1e-6
 DEFAULT_PRECISION = precision_lib.AUTO
 
 
@@ -112,64 +110,6 @@ class InversionConfig:
     settings["precision"] = self.compute_precision.name
     settings["precision_reason"] = self.compute_precision.reason
     return settings
-
-
-@dataclasses.dataclass(frozen=True)
-class FilterResult:
-  """The inversion of one filter.
-
-  Attributes:
-    layer: canonical layer name.
-    filter: filter index.
-    image: [H, W, 3] float32 RGB in [0, 1].
-    loss: final objective value.
-    steps: optimisation steps taken.
-    seconds: wall time of its batch, shared equally among its filters.
-    share_before: the filter's energy share in the original image's code.
-    share_after: its energy share in the inverted image's code.
-    activated: whether the filter's map fires at all in the inverted image;
-      False marks a filter the inversion could not activate.
-  """
-  layer: str
-  filter: int
-  image: np.ndarray
-  loss: float
-  steps: int
-  seconds: float
-  share_before: float
-  share_after: float
-
-  @property
-  def activated(self) -> bool:
-    return self.share_after > 0
-
-  @property
-  def gain(self) -> Optional[float]:
-    """share_after / share_before; None for a filter silent in the image
-    (share below `SILENT_SHARE`), whose ratio would mean nothing."""
-    if self.share_before < SILENT_SHARE:
-      return None
-    return self.share_after / self.share_before
-
-  def record(self) -> dict:
-    """Returns the result without its image, as a JSON-ready dict.
-
-    `energy_share_gain` is null for a filter silent in the image, and
-    `energy_share_gain_undefined` then says why.
-    """
-    record = {
-        "layer": self.layer, "filter": self.filter, "loss": self.loss,
-        "steps": self.steps, "seconds": self.seconds,
-        "energy_share_before": self.share_before,
-        "energy_share_after": self.share_after,
-        "energy_share_gain": self.gain,
-        "activated": self.activated,
-    }
-    if self.gain is None:
-      record["energy_share_gain_undefined"] = (
-          f"the filter is silent in the image: its share "
-          f"{self.share_before:.3g} is below {SILENT_SHARE:g}")
-    return record
 
 
 # (status text, filter-steps of the budget used since the last call).
@@ -313,7 +253,8 @@ class FilterInverter:
     return self._config.optimizer.steps
 
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
-             on_step: Optional[StepFn] = None) -> Iterator[FilterResult]:
+             on_step: Optional[StepFn] = None
+             ) -> Iterator[filter_result.FilterResult]:
     """Inverts the enhanced code of each filter, yielding results by batch.
 
     Args:
@@ -326,7 +267,7 @@ class FilterInverter:
         the filter-steps of a run add up to `steps_per_filter` per filter.
 
     Yields:
-      One `FilterResult` per filter, in the order given.
+      One `filter_result.FilterResult` per filter, in the order given.
     """
     config = self._config
     self.check_image(image)
@@ -344,7 +285,7 @@ class FilterInverter:
       shares_after = texture.energy_shares(self.code(result.images)).numpy()
       seconds = (time.perf_counter() - began) / len(chunk)
       for i, k in enumerate(chunk):
-        yield FilterResult(
+        yield filter_result.FilterResult(
             self.layer, k, result.images[i], float(result.losses[i]),
             int(result.steps[i]), seconds, float(shares_before[k]),
             float(shares_after[i, k]))

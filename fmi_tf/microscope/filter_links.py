@@ -17,6 +17,7 @@ from typing import Optional, Sequence
 
 from fmi_tf import errors
 from fmi_tf.atlas import layout
+from fmi_tf.inversion import files
 from fmi_tf.microscope import examples_files
 from fmi_tf.recognition import explanation
 
@@ -67,7 +68,7 @@ def picture(atlas: Optional[str], layer: str, filter_id: int
   """The filter's atlas picture, if the atlas holds it."""
   if not atlas:
     return None
-  path = layout.filter_stem(atlas, layer, filter_id) + ".png"
+  path = files.filter_stem(atlas, layer, filter_id) + ".png"
   return path if os.path.isfile(path) else None
 
 

@@ -28,14 +28,19 @@ class Application:
     constructor: its name in keras.applications.
     preprocessing: the input it was trained on (`preprocessing.MODES`).
     has_alpha: whether it takes a width multiplier `alpha`.
+    inverts_in_pixels: whether its filters invert well in pixel space at the
+      general size (a plain stack of convolutions, as VGG); the others are
+      inverted in the Fourier parameterisation at their training size
+      (`fmi_tf.inversion.defaults`).
   """
   constructor: str
   preprocessing: str
   has_alpha: bool = False
+  inverts_in_pixels: bool = False
 
 
 APPLICATIONS = {
-    "vgg16": Application("VGG16", "caffe"),
+    "vgg16": Application("VGG16", "caffe", inverts_in_pixels=True),
     "resnet50": Application("ResNet50", "caffe"),
     "resnet101": Application("ResNet101", "caffe"),
     "resnet152": Application("ResNet152", "caffe"),

@@ -19,6 +19,9 @@ from fmi_tf.nets import weights as weights_files
 
 DEFAULT = feature_model.VGG19
 IN_MEMORY_SUFFIX = " (in memory)"
+# The network of a record written before records named their network: the
+# default network, the only one fmi_tf then knew.
+UNNAMED_RECORD = {"network": DEFAULT, "preprocessing": "caffe", "options": {}}
 
 
 def names() -> tuple[str, ...]:

@@ -20,7 +20,6 @@ import keras
 
 from fmi_tf import errors
 from fmi_tf.io import outputs
-from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.nets import weights as weights_files
 from fmi_tf.recognition import classifier as linear
@@ -29,10 +28,6 @@ from fmi_tf.io import directories
 from fmi_tf.recognition import encoder_config
 
 RUN_SUBDIRECTORY = "model"
-# A record written before records named their network is VGG19's, the only
-# network fmi_tf then knew.
-_UNNAMED_NETWORK = {"network": feature_model.VGG19, "preprocessing": "caffe",
-                    "options": {}}
 CONFIG_FILE = "encoder.json"
 WEIGHTS_FILE = "encoder.weights.h5"
 
@@ -111,7 +106,7 @@ def load(directory: str) -> TrainedModel:
       record = json.load(f)
     config = encoder_config.EncoderConfig.from_dict(record["encoder"])
     image_size = int(record["image_size"])
-    network = record.get("network", _UNNAMED_NETWORK)
+    network = record.get("network", networks.UNNAMED_RECORD)
     backbone = networks.architecture(network, directory)
   except (ValueError, KeyError, TypeError) as e:
     raise errors.ArgumentError(f"cannot read {config_path}: {e}") from None
