@@ -43,12 +43,12 @@ def test_a_record_without_a_schema_version_reads_as_the_first():
 
 
 def test_a_saved_result_reads_back_as_written(tmp_path):
-  result = filter_result.FilterResult("block1_conv1", 2, np.zeros((4, 4, 3)), 1.0,
-                                10, 0.5, 0.1, 0.2)
+  result = filter_result.FilterResult("block1_conv1", 2, np.zeros((4, 4, 3)),
+                                      1.0, 10, 0.5, 0.1, 0.2)
   run = records.RunRecord(image="cat.jpg", size=4, square=True,
                           parameters={"param": "pixel"}).at_layer(
                               {"network": "vgg19"}, 1)
-  written = layout.save_result(str(tmp_path), result, run)
+  written = files.save_result(str(tmp_path), result, run)
   path = files.filter_stem(str(tmp_path), "block1_conv1", 2) + ".json"
   on_disk = json.loads(open(path, encoding="utf8").read())
   assert on_disk["schema_version"] == records.SCHEMA_VERSION
