@@ -10,6 +10,7 @@ from fmi_tf.atlas import draw
 from fmi_tf.io import images
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
+from fmi_tf.nets import precision
 from tests import beam_runs
 from tests import s3_server as s3_server_lib
 from tests import tiny_vgg
@@ -31,6 +32,10 @@ def pytest_runtest_setup(item):
     if item.get_closest_marker(extra) and any(
         importlib.util.find_spec(m) is None for m in modules):
       pytest.skip(f'needs the [{extra}] extra: pip install -e ".[{extra}]"')
+  if item.get_closest_marker("bfloat16"):
+    refusal = precision.cpu_refusal(precision.cpu_flags(), os.environ)
+    if refusal:
+      pytest.skip(refusal)
 
 
 @pytest.fixture(scope="session")

@@ -194,8 +194,25 @@ def test_shards_merge_into_the_single_run(tiny_backbone, folder, tmp_path):
   second = _run(tiny_backbone, folder, tmp_path / "sharded", shard="1/2")
   assert whole.complete and second.complete and second.images == 3
   for layer in _LAYERS:
-    assert (examples_files.read_layer(str(tmp_path / "whole"), layer) ==
-            examples_files.read_layer(str(tmp_path / "sharded"), layer))
+    _assert_close(examples_files.read_layer(str(tmp_path / "whole"), layer),
+                  examples_files.read_layer(str(tmp_path / "sharded"), layer))
+
+
+def _assert_close(expected, actual, where="record"):
+  """Equal records, their floats up to rounding (shards sum in another
+  order); every other value exactly."""
+  if isinstance(expected, float) or isinstance(actual, float):
+    assert actual == pytest.approx(expected, rel=1e-5, abs=1e-6), where
+  elif isinstance(expected, dict):
+    assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
+    for key in expected:
+      _assert_close(expected[key], actual[key], f"{where}.{key}")
+  elif isinstance(expected, list):
+    assert isinstance(actual, list) and len(actual) == len(expected), where
+    for i, (e, a) in enumerate(zip(expected, actual)):
+      _assert_close(e, a, f"{where}[{i}]")
+  else:
+    assert actual == expected, where
 
 
 def test_an_interrupted_pass_resumes_and_a_finished_one_is_cached(
@@ -222,6 +239,7 @@ def test_an_interrupted_pass_resumes_and_a_finished_one_is_cached(
   assert other_k.images == 7
 
 
+@pytest.mark.bfloat16
 def test_bfloat16_finds_the_float32_regions_and_is_kept_apart(
     tiny_backbone, folder, tmp_path):
   exact, mixed = tmp_path / "float32", tmp_path / "mixed"

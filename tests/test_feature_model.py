@@ -174,6 +174,7 @@ def test_partial_real_weights_refuse_deeper_layers(block1_3_weights_path):
     feature_model.feature_model(backbone, ["relu4_1"])
 
 
+@pytest.mark.bfloat16
 def test_bfloat16_features_are_close_to_float32(tiny_backbone, photo):
   exact = feature_model.feature_model(tiny_backbone, ["block2_conv1"])
   mixed = feature_model.feature_model(tiny_backbone, ["block2_conv1"],

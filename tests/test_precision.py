@@ -58,6 +58,23 @@ def test_auto_on_this_machine_follows_its_cpu():
       precision.cpu_flags(), os.environ)
 
 
+@pytest.mark.parametrize("flags,environ,refused", [
+    (_AVX512_BF16, {"ONEDNN_MAX_CPU_ISA": "avx2"}, True),
+    (_AVX512_BF16, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, False),
+    (_AVX512_BF16, {"ONEDNN_MAX_CPU_ISA": "AVX2", "TF_ENABLE_ONEDNN_OPTS": "0"},
+     False),
+    (_AVX2_ONLY, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, False),
+    (_AVX512_BF16, {}, False),
+])
+def test_bfloat16_is_refused_only_where_onednn_cannot_compute_it(
+    flags, environ, refused):
+  refusal = precision.cpu_refusal(flags, environ)
+  assert (refusal is not None) == refused
+  if refused:
+    assert "ONEDNN_MAX_CPU_ISA=AVX2" in refusal and "float32" in refusal
+
+
+@pytest.mark.bfloat16
 def test_explicit_precisions_are_kept_and_others_refused():
   assert precision.resolve("float32") == precision.Choice("float32",
                                                            "as asked")

@@ -227,8 +227,10 @@ def test_seeds_in_chunks_give_the_images_of_one_batch(tiny_backbone, photo):
   calls = []
   result = chunked.invert(photo, seeds, on_progress=lambda step, chunk, *_:
                           calls.append((step, list(chunk))))
-  np.testing.assert_array_equal(result.images, whole.images)
-  np.testing.assert_array_equal(result.losses, whole.losses)
+  # Equal up to float rounding: kernels may block a batch of 2 and one of 5
+  # differently (AVX2 oneDNN does).
+  np.testing.assert_allclose(result.images, whole.images, atol=1e-5)
+  np.testing.assert_allclose(result.losses, whole.losses, rtol=1e-4)
   assert [chunk for _, chunk in calls] == [[4, 0], [9, 2], [7]]
   assert [step for step, _ in calls] == [3, 6, 9]
   assert chunked.total_steps(len(seeds)) == 9

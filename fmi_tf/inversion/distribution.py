@@ -112,9 +112,12 @@ class DistributedInverter:
   def invert(self, image: np.ndarray, filter_ids: Sequence[int],
              on_step: Optional[filters.StepFn] = None
              ) -> Iterator[filter_result.FilterResult]:
-    """Inverts the filters, each replica its contiguous slice, concurrently.
+    """Inverts the filters, each replica a contiguous run of the batches one
+    device would run, concurrently.
 
-    Each replica's executor runs the batches of its slice one after another;
+    The batches are those of one device (`batch_size` filters each, in the
+    order given), so a filter's result does not depend on the number of
+    devices. Each replica's executor runs its batches one after another;
     an exception of a batch is raised here, and leaving the loop (an
     exception, or the caller closing the generator) cancels the batches not
     started and waits for those running.
@@ -132,18 +135,20 @@ class DistributedInverter:
       with tf.device(self.devices[0]):
         yield from self._inverters[0].invert(image, filter_ids, on_step)
       return
-    slices = contiguous_slices(filter_ids, len(self.devices))
+    size = self._batch_size
+    runs = contiguous_slices(
+        [list(filter_ids[i:i + size])
+         for i in range(0, len(filter_ids), size)], len(self.devices))
     executors = [futures.ThreadPoolExecutor(1) for _ in self.devices]
 
     def batch(inverter, device, ids):
       with tf.device(device):
         return list(inverter.invert(image, ids, on_step))
 
-    size = self._batch_size
-    batches = [executor.submit(batch, inverter, device, ids[i:i + size])
-               for executor, inverter, device, ids in zip(
-                   executors, self._inverters, self.devices, slices)
-               for i in range(0, len(ids), size)]
+    batches = [executor.submit(batch, inverter, device, ids)
+               for executor, inverter, device, run in zip(
+                   executors, self._inverters, self.devices, runs)
+               for ids in run]
     try:
       for finished in futures.as_completed(batches):
         yield from finished.result()

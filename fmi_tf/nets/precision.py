@@ -41,6 +41,11 @@ BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 _ISAS_WITHOUT_BFLOAT16 = frozenset({
     "SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE",
     "AVX512_CORE_VNNI"})
+# oneDNN ISA caps under which it computes no bfloat16 at all: on a CPU with
+# AVX-512, where TensorFlow hands bfloat16 convolutions to oneDNN, these
+# fail (oneDNN emulates bfloat16 from AVX512_CORE up).
+_ISAS_REFUSING_BFLOAT16 = frozenset({"SSE41", "AVX", "AVX2", "AVX2_VNNI",
+                                     "AVX2_VNNI_2"})
 _BFLOAT16_GPU_CAPABILITY = (8, 0)
 _CPUINFO = "/proc/cpuinfo"
 
@@ -101,6 +106,27 @@ def cpu_choice(flags: frozenset[str], environ: Mapping[str, str]) -> Choice:
                 "(AVX512_BF16 or AMX-BF16)")
 
 
+def cpu_refusal(flags: frozenset[str],
+                environ: Mapping[str, str]) -> Optional[str]:
+  """Why bfloat16 cannot run on a CPU with `flags` under oneDNN's `environ`,
+  or None where it can (natively or emulated).
+
+  Args:
+    flags: the CPU's feature flags (`cpu_flags()`).
+    environ: the environment oneDNN reads (`TF_ENABLE_ONEDNN_OPTS`,
+      `ONEDNN_MAX_CPU_ISA`).
+  """
+  if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in (
+      "0", "false"):
+    return None
+  isa = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+  if isa in _ISAS_REFUSING_BFLOAT16 and "avx512f" in flags:
+    return (f"bfloat16 cannot run here: ONEDNN_MAX_CPU_ISA={isa} leaves "
+            "oneDNN no bfloat16 convolutions on this AVX-512 CPU; use "
+            "precision float32 or auto, or lift the cap")
+  return None
+
+
 def gpu_choice(capability: tuple[int, int]) -> Choice:
   """What `auto` picks on a GPU of compute `capability` (major, minor)."""
   major, minor = capability
@@ -135,9 +161,14 @@ def resolve(precision: str = AUTO) -> Choice:
       else float32), `"float32"` or `"bfloat16"`.
 
   Raises:
-    ArgumentError: for any other name.
+    ArgumentError: for any other name, or bfloat16 where it cannot run
+      (`cpu_refusal`).
   """
   check(precision)
   if precision == AUTO:
     return _auto()
+  if precision == BFLOAT16 and _first_gpu_capability() is None:
+    refusal = cpu_refusal(cpu_flags(), os.environ)
+    if refusal:
+      raise errors.ArgumentError(refusal)
   return Choice(precision, "as asked")
