@@ -48,7 +48,6 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from fmi_tf import texture
 from fmi_tf.optim import minimizer as minimizer_lib
 from fmi_tf.optim import objectives
 from fmi_tf.io import images
@@ -58,6 +57,7 @@ from fmi_tf.style import stylization
 from fmi_tf.tools import cli
 
 import machine
+import style_measures
 
 _WEIGHTS = flags.DEFINE_string("weights", None, "VGG19 weights (HDF5).")
 _STYLE = flags.DEFINE_string("style", None, "Style image.", required=True)
@@ -314,7 +314,8 @@ def transfer_quality() -> None:
       style = images.cover_and_crop(images.load_image(style_path, size),
                                     content.shape)
       result = stylizer.stylize(style, content).image
-      moved, ratio = _carried(stylizer, content, style, result)
+      moved, ratio = style_measures.carried(stylizer, content, style,
+                                                  result)
       summary.setdefault(method, []).append((moved, ratio))
       print(f"{method:>6} {os.path.basename(content_path)[-18:]:>18} "
             f"{os.path.basename(style_path)[-22:]:>22} | {100 * moved:10.1f}"
@@ -323,36 +324,6 @@ def transfer_quality() -> None:
     moved, ratio = np.asarray(rows).T
     print(f"{method}: style moved min {100 * moved.min():.1f} %, "
           f"content ratio max {ratio.max():.2f}")
-
-
-def _carried(stylizer: stylization.Stylizer, content: np.ndarray,
-             style: np.ndarray, result: np.ndarray) -> tuple[float, float]:
-  """How well a transfer result carries the style and keeps the content.
-
-  Args:
-    stylizer: the stylizer that made `result`.
-    content: the content image, [H, W, 3] RGB.
-    style: the style image, [H, W, 3] RGB, of the content's shape.
-    result: the transfer result, [H, W, 3] RGB, of the content's shape.
-
-  Returns:
-    (style moved, content ratio). Style moved: over the style layers, the
-    mean of 1 - ||e(x) - e(s)|| / ||e(c) - e(s)||, e the first-order
-    energies of result x, style s and content c (1: the style's
-    energies). Content ratio: ||phi(x) - phi(c)|| / ||phi(s) - phi(c)||
-    at the content layer (0: the content's code).
-  """
-  codes = [stylizer.features(tf.constant(image[None]))
-           for image in (content, style, result)]
-
-  def distance(a, b):
-    return max(float(tf.norm(tf.reshape(a - b, [-1]))), 1e-12)
-
-  moved = [1.0 - distance(x, s) / distance(c, s)
-           for c, s, x in ([texture.energies(code[layer]) for code in codes]
-                           for layer in stylizer.style_layers)]
-  c, s, x = (code[stylizer.content_layer] for code in codes)
-  return float(np.mean(moved)), distance(x, c) / distance(s, c)
 
 
 def main(argv):
