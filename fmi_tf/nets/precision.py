@@ -83,6 +83,15 @@ def cpu_flags(cpuinfo: str = _CPUINFO) -> frozenset[str]:
   return frozenset()
 
 
+def onednn_isa_cap(environ: Mapping[str, str]) -> Optional[str]:
+  """oneDNN's ISA cap in `environ` (`ONEDNN_MAX_CPU_ISA`, upper case; "" for
+  none), or None when oneDNN is off (`TF_ENABLE_ONEDNN_OPTS=0`)."""
+  if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in (
+      "0", "false"):
+    return None
+  return environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+
+
 def cpu_choice(flags: frozenset[str], environ: Mapping[str, str]) -> Choice:
   """What `auto` picks on a CPU with `flags`, under oneDNN's `environ`.
 
@@ -91,11 +100,10 @@ def cpu_choice(flags: frozenset[str], environ: Mapping[str, str]) -> Choice:
     environ: the environment oneDNN reads (`TF_ENABLE_ONEDNN_OPTS`,
       `ONEDNN_MAX_CPU_ISA`).
   """
-  if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in (
-      "0", "false"):
+  isa = onednn_isa_cap(environ)
+  if isa is None:
     return Choice(FLOAT32, "auto: oneDNN is off (TF_ENABLE_ONEDNN_OPTS=0), "
                   "so bfloat16 would be emulated")
-  isa = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
   if isa in _ISAS_WITHOUT_BFLOAT16:
     return Choice(FLOAT32, f"auto: ONEDNN_MAX_CPU_ISA={isa} leaves bfloat16 "
                   "emulated")
@@ -116,10 +124,7 @@ def cpu_refusal(flags: frozenset[str],
     environ: the environment oneDNN reads (`TF_ENABLE_ONEDNN_OPTS`,
       `ONEDNN_MAX_CPU_ISA`).
   """
-  if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in (
-      "0", "false"):
-    return None
-  isa = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+  isa = onednn_isa_cap(environ)
   if isa in _ISAS_REFUSING_BFLOAT16 and "avx512f" in flags:
     return (f"bfloat16 cannot run here: ONEDNN_MAX_CPU_ISA={isa} leaves "
             "oneDNN no bfloat16 convolutions on this AVX-512 CPU; use "
