@@ -7,11 +7,11 @@ import nbformat
 import pytest
 
 _EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(__file__)),
-                         "examples")
+                         "docs", "tutorials")
 
 
 def _executed_code_cells(name: str, weights: str, tmp_path, monkeypatch):
-  """Runs examples/<name> in a kernel; its code cells, with no error."""
+  """Runs docs/tutorials/<name> in a kernel; its code cells, with no error."""
   monkeypatch.setenv("FMI_VGG19_WEIGHTS", weights)
   notebook = nbformat.read(os.path.join(_EXAMPLES, name), as_version=4)
   nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
