@@ -38,7 +38,10 @@ _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
          # The one environment loads every template and asset.
          "fmi_tf/html/pages.py": sorted(glob.glob("fmi_tf/html/templates/*")),
          # The flag walk lists the tools from setup.cfg's entry points.
-         "tests/test_flag_fuzz.py": ["setup.cfg"]}
+         "tests/test_flag_fuzz.py": ["setup.cfg"],
+         # The stored tutorials and the site's navigation that lists them.
+         "tests/test_tutorials.py": ["mkdocs.yml", *sorted(
+             glob.glob("docs/tutorials/*.ipynb"))]}
 # The py_tests CI runs (tag "ci"): files of fast tests only (a second or
 # two of tests each, past TensorFlow's import) of the io, texture, nets,
 # optim, inversion and style stages and the layering, so that Bazel checks
