@@ -76,7 +76,7 @@ def connect(server: Optional[str] = None,
   scheme = server.partition("://")[0].lower()
   if scheme == client.GRPC_SCHEME:
     # Imported here: gRPC and TensorFlow load only for a gRPC server.
-    from fmi_tf.serving import grpc_client  # pylint: disable=g-import-not-at-top
+    from fmi_tf.serving import grpc_client
     return grpc_client.GrpcClient(server, model_name, version, timeout)
   if scheme in client.REST_SCHEMES:
     return client.RestClient(server, model_name, version, timeout)
