@@ -42,7 +42,8 @@ def main(argv):
   if not texture_flags.CACHE_DIR.value:
     raise errors.ArgumentError("flag --cache_dir must have a value")
   result = encoding.encode_dataset_beam(
-      model_flags.network_spec_of_flags(), texture_flags.dataset(), texture_flags.CACHE_DIR.value,
+      model_flags.network_spec_of_flags(), texture_flags.dataset(),
+      texture_flags.CACHE_DIR.value,
       [texture_flags.encoder_for(kind) for kind in _ENCODERS.value],
       folds=_FOLDS.value, image_size=texture_flags.IMAGE_SIZE.value,
       batch_size=texture_flags.BATCH_SIZE.value,
