@@ -70,6 +70,7 @@ _API = {
     "SiteResult": "fmi_tf.microscope.site",
     "measure_faithfulness": "fmi_tf.faithfulness.measure",
     "FaithfulnessResult": "fmi_tf.faithfulness.result",
+    "connect": "fmi_tf.serving.connect",
 }
 _MODULES = {
     "objectives": "fmi_tf.optim.objectives",

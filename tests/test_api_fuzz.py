@@ -191,6 +191,10 @@ def _calls(i):
                                 "judges", "filters", "queries", "size",
                                 "images", "exemplar_fraction", "photo",
                                 "invariance_photos", "seed", "out")),
+      "connect": (lambda **kw: fmi_tf.connect(**{
+          "server": "http://127.0.0.1:1", **kw}),
+                  ("server", "saved_model", "model_name", "version",
+                   "timeout")),
       "TextureClassifier.classify": (
           lambda **kw: i["classifier"].classify(**{"images": [photo], **kw}),
           ("images", "top_k")),

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from fmi_tf.atlas import depth_report
 from fmi_tf.atlas import depth_stats
 from fmi_tf.atlas import texture_measures
 from fmi_tf.io import outputs
@@ -142,6 +143,27 @@ def test_tool_writes_records_csv_and_plot_that_agree(tmp_path):
     pixels = np.asarray(plot.convert("L"))
   assert pixels.std() > 10
   assert not [n for n in os.listdir(report) if n.endswith(".part")]
+
+
+def test_the_tool_writes_what_its_api_twin_writes(tmp_path):
+  by_tool = _make_atlas(tmp_path / "by_tool")
+  process = _run(f"--atlas={by_tool}", "--title=T")
+  assert process.returncode == 0, process.stderr
+  by_api = _make_atlas(tmp_path / "by_api")
+  report = depth_report.measure_depth(str(by_api), str(tmp_path / "out"),
+                                      title="T", progress=False)
+  assert report.filters == 7
+  assert report.layers == ("block1_conv1", "block2_conv1")
+  assert report.csv == str(tmp_path / "out" / "depth_stats.csv")
+  assert _snapshot(by_tool) == {
+      **_snapshot(by_api), "depth_stats.csv": (by_tool / "depth_stats.csv"
+                                               ).read_bytes(),
+      "depth_stats.png": (by_tool / "depth_stats.png").read_bytes()}
+  assert (by_tool / "depth_stats.csv").read_bytes() == (
+      tmp_path / "out" / "depth_stats.csv").read_bytes()
+  with Image.open(report.plot) as plot, Image.open(
+      by_tool / "depth_stats.png") as tool_plot:
+    assert np.array_equal(np.asarray(plot), np.asarray(tool_plot))
 
 
 def test_tool_writes_beside_the_atlas_by_default(tmp_path):

@@ -60,9 +60,13 @@ def test_rest_asks_the_explain_signature_and_reads_ranked_filters(rest):
   assert answered[0].class_name == "dotted" and answered[0].score == 0.7
   assert answered[0].top(2) == [("block4_conv1", 231, 0.5),
                                 ("block5_conv1", 87, 0.25)]
-  with pytest.raises(errors.ArgumentError,
-                     match="cannot show 4 filters: the descriptor has 3"):
-    answered[1].top(4)
+  assert answered[0].describe(2) == (
+      "dotted 0.700 because block4_conv1/231 +0.5000, block5_conv1/87 +0.2500")
+  assert answered[0].describe(3).endswith("block1_conv1/3 -0.1000")
+  for k in (4, 0):
+    with pytest.raises(errors.ArgumentError,
+                       match=f"cannot show {k} filters: the descriptor has 3"):
+      answered[1].describe(k)
 
 
 def test_grpc_asks_the_explain_signature_and_reads_ranked_filters(

@@ -9,6 +9,7 @@ import grpc
 import pytest
 import tensorflow as tf
 
+import fmi_tf
 from fmi_tf import errors
 from fmi_tf.serving import client as serving_client
 from fmi_tf.serving import grpc_client
@@ -208,3 +209,36 @@ def test_fmi_classify_over_grpc_prints_the_top_classes(grpc_server, tmp_path):
   assert finished.returncode == 0, finished.stderr
   assert finished.stdout.strip() == f"{image}: dotted 0.700, banded 0.200"
   assert grpc_server.requests[0].model_spec.name == "texture"
+
+
+def test_connect_picks_the_client_by_the_address_scheme(server, grpc_server):
+  images = [b"\xff\xd8\xff first", b"\x89PNG second"]
+  rest = fmi_tf.connect(_address(server), model_name="tex", version=3)
+  assert [p.describe(2) for p in rest.classify(images)] == [
+      "dotted 0.700, banded 0.200", "banded 0.600, striped 0.300"]
+  assert server.requests[0]["path"] == "/v1/models/tex/versions/3:predict"
+  served = fmi_tf.connect("GRPC" + grpc_server.address[len("grpc"):])
+  assert served.classify(images[:1])[0].describe(1) == "dotted 0.700"
+  assert grpc_server.requests[0].model_spec.name == "texture"
+
+
+def test_connect_runs_a_saved_model_in_process(tmp_path):
+  with pytest.raises(errors.ArgumentError, match="no saved_model.pb in"):
+    fmi_tf.connect(saved_model=tmp_path)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({}, "exactly one of server, saved_model"),
+    ({"server": "http://127.0.0.1:1", "saved_model": "exports/texture/1"},
+     "exactly one of server, saved_model"),
+    ({"server": "ftp://127.0.0.1:1"}, "no grpc://HOST:PORT, http:// or"),
+    ({"server": "127.0.0.1:8501"}, "no grpc://HOST:PORT, http:// or"),
+    ({"server": "grpc://127.0.0.1"}, "grpc://HOST:PORT: the port"),
+    ({"server": "http://127.0.0.1:1", "version": 0}, "version must be"),
+    ({"server": "http://127.0.0.1:1", "model_name": ""}, "model_name must"),
+    ({"server": "http://127.0.0.1:1", "timeout": -1}, "timeout must be"),
+])
+def test_connect_refuses_bad_targets_in_one_line(arguments, message):
+  with pytest.raises(errors.ArgumentError, match=message) as raised:
+    fmi_tf.connect(**arguments)
+  assert "\n" not in str(raised.value)

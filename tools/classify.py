@@ -6,19 +6,16 @@ Usage:
   fmi-classify IMAGE... --saved_model=exports/texture/1
   fmi-classify IMAGE... --saved_model=exports/texture/1 --explain=5
 
-Prints, for every image, its k best classes with their calibrated
-probabilities; with --explain=K, its class and the K filters that
-contributed most to it (the export's explain signature). All the requests
-to a server must be answered within --timeout seconds together.
+Prints each image's --top_k classes, or with --explain=K its class and the
+K filters that contributed most to it (fmi_tf.connect's client).
 """
 
 from absl import flags
 
 from fmi_tf import errors
-from fmi_tf.serving import client as serving_client
+from fmi_tf.serving import client
+from fmi_tf.serving import connect
 from fmi_tf.serving import deadline
-from fmi_tf.serving import grpc_client
-from fmi_tf.serving import local_client
 from . import cli
 
 _SERVER = flags.DEFINE_string(
@@ -47,28 +44,15 @@ def main(argv):
   paths = argv[1:]
   if not paths:
     raise errors.ArgumentError("name at least one image to classify")
-  if bool(_SERVER.value) == bool(_SAVED_MODEL.value):
-    raise errors.ArgumentError("give exactly one of --server, --saved_model")
-  if _SERVER.value and _SERVER.value.startswith(grpc_client.SCHEME + ":"):
-    client = grpc_client.GrpcClient(_SERVER.value, _MODEL_NAME.value,
-                                    _VERSION.value, _TIMEOUT.value)
-  elif _SERVER.value:
-    client = serving_client.RestClient(_SERVER.value, _MODEL_NAME.value,
-                                       _VERSION.value, _TIMEOUT.value)
-  else:
-    client = local_client.LocalClient(_SAVED_MODEL.value)
-  images = serving_client.read_images(paths)
+  served = connect.connect(_SERVER.value or None, _SAVED_MODEL.value or None,
+                           model_name=_MODEL_NAME.value,
+                           version=_VERSION.value, timeout=_TIMEOUT.value)
+  images = client.read_images(paths)
   if _EXPLAIN.value:
-    explained = client.explain(images)
-    lines = [f"{path}: {why.class_name} {why.score:.3f} because " + ", ".join(
-        f"{layer}/{filter_id} {part:+.4f}"
-        for layer, filter_id, part in why.top(_EXPLAIN.value))
-             for path, why in zip(paths, explained)]
+    lines = [why.describe(_EXPLAIN.value) for why in served.explain(images)]
   else:
-    lines = [f"{path}: " + ", ".join(
-        f"{name} {score:.3f}" for name, score in prediction.top(_TOP_K.value))
-             for path, prediction in zip(paths, client.classify(images))]
-  print("\n".join(lines))
+    lines = [p.describe(_TOP_K.value) for p in served.classify(images)]
+  print("\n".join(f"{path}: {line}" for path, line in zip(paths, lines)))
 
 
 def run():

@@ -9,11 +9,8 @@ Usage:
       --condition=invert-fourier-gain --condition=pictures:atlas/ \
       --out=faithfulness.json
 
-For each layer, --filters filters that fire on the dataset are drawn; each
-condition's pictures are judged against each filter's query images (the
-2-AFC score), paired against the same method's picture of another filter
-(the null) and normalised by one natural exemplar. Prints the summary and
-writes every per-filter score, sanity check and the summary to --out.
+Prints the summary and writes every per-filter score, sanity check and the
+summary to --out (`fmi_tf.measure_faithfulness`; docs/faithfulness.md).
 """
 
 from absl import flags

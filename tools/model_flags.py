@@ -10,6 +10,7 @@ from typing import Optional
 
 from absl import flags
 
+from fmi_tf.beam import network_spec
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import networks
 from fmi_tf.nets import preprocessing
@@ -62,3 +63,9 @@ def backbone(weights_flag_value: Optional[str]) -> feature_model.Backbone:
   """
   return networks.load(MODEL.value, weights_source(weights_flag_value),
                        ALPHA.value, PREPROCESSING.value)
+
+
+def network_spec_of_flags() -> network_spec.NetworkSpec:
+  """The network the flags name, for Beam's workers to load."""
+  return network_spec.NetworkSpec(MODEL.value, weights_source(WEIGHTS.value),
+                                  ALPHA.value, PREPROCESSING.value)

@@ -6,16 +6,8 @@ Usage:
       --out=site/
   fmi-site --atlas=atlas/ --faithfulness=faithfulness.json --out=site/
 
-Writes out/index.html (every layer), out/<layer>/index.html (its filters,
-sorted and filtered by their measures in the browser) and
-out/<layer>/<filter:04d>.html (inversions, measures, top dataset crops,
-class profile, nearest filters), with JPEG copies of the pictures; with
---classifier, also out/recognition.html (each class's voting filters). With
---faithfulness (a record of fmi-faithfulness --out), every filter page shows
-its pictures' faithfulness scores, layer pages sort and filter by them, and
-pictures that do not beat the null are marked. The pages open from disk with
-no server and no network. Missing or unreadable files are shown as gaps and
-listed on the index.
+Writes out/index.html, a page per layer and per filter, and copies of the
+pictures (`fmi_tf.make_site`); the pages open from disk with no server.
 """
 
 from absl import flags

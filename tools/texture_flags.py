@@ -2,8 +2,9 @@
 fmi-texture-encode-beam.
 
 Their defaults are `training.train_texture_classifier`'s and, for the
-dataset's, `datasets.DatasetSpec`'s; the network's flags (`--model`,
-`--weights`, ...) are `model_flags`'.
+dataset's split, `datasets.DatasetSpec`'s; the dataset's other flags are
+`dataset_flags`', the network's (`--model`, `--weights`, ...)
+`model_flags`'.
 """
 
 import dataclasses
@@ -19,6 +20,7 @@ from fmi_tf.recognition import classifier
 from fmi_tf.recognition import encoder_config
 from fmi_tf.recognition import training
 from . import cli
+from . import dataset_flags
 
 # The defaults of `training.train_texture_classifier`'s arguments and of the
 # fields of `datasets.DatasetSpec`.
@@ -28,10 +30,6 @@ DEFAULTS = {
     **{field.name: field.default
        for field in dataclasses.fields(datasets.DatasetSpec)}}
 
-DATASET = flags.DEFINE_string(
-    "dataset", None, "tfds:NAME, folder:PATH, dtd:PATH, brodatz:PATH or a "
-    "directory (DTD if it holds split lists, else an image folder).",
-    required=True)
 TEST_FRACTION = flags.DEFINE_float(
     "test_fraction", DEFAULTS["test_fraction"], "Held-out share of image "
     "folders, Brodatz tiles and tfds builders without a test split.",
@@ -39,15 +37,6 @@ TEST_FRACTION = flags.DEFINE_float(
 SEED = flags.DEFINE_integer("seed", DEFAULTS["seed"],
                             "Seed of the stratified split.", lower_bound=0,
                             upper_bound=2**31 - 1)
-TILES_PER_SIDE = flags.DEFINE_integer(
-    "tiles_per_side", DEFAULTS["tiles_per_side"],
-    "Brodatz: tiles per plate side.", lower_bound=2, upper_bound=64)
-TFDS_DATA_DIR = flags.DEFINE_string(
-    "tfds_data_dir", DEFAULTS["tfds_data_dir"],
-    "tensorflow-datasets data directory.")
-TFDS_DOWNLOAD = flags.DEFINE_boolean(
-    "tfds_download", DEFAULTS["tfds_download"],
-    "Let tensorflow-datasets download and prepare.")
 LAYERS = flags.DEFINE_list(
     "layers", [], "Layers of the descriptor (gap: the deepest); default "
     "the encoder's own on the network: energy its style layers, gram the "
@@ -109,8 +98,9 @@ def encoder_for(kind: str) -> encoder_config.EncoderConfig:
 def dataset() -> datasets.DatasetSpec:
   """The dataset of the flags: `--dataset` and its split settings."""
   return datasets.DatasetSpec(
-      DATASET.value, TEST_FRACTION.value, SEED.value, TILES_PER_SIDE.value,
-      TFDS_DATA_DIR.value, TFDS_DOWNLOAD.value)
+      dataset_flags.DATASET.value, TEST_FRACTION.value, SEED.value,
+      dataset_flags.TILES_PER_SIDE.value, dataset_flags.TFDS_DATA_DIR.value,
+      dataset_flags.TFDS_DOWNLOAD.value)
 
 
 def options() -> dict:

@@ -14,7 +14,7 @@ than `MAX_RESPONSE_BYTES`, malformed HTTP, JSON that is no object or not of
 the signature's shape (`predictions`), a redirect loop, or no complete answer
 within the overall `timeout` (`deadline`) is an `ArgumentError` naming the
 server and what was wrong. `grpc_client.GrpcClient` does the same over TF
-Serving's gRPC API (`fmi-classify` picks one by the address's scheme:
+Serving's gRPC API (`connect.connect` picks one by the address's scheme:
 grpc:// or http(s)://).
 `local_client.LocalClient` runs a SavedModel export in-process with the
 same inputs and outputs. All return one `predictions.Prediction` per image
@@ -39,6 +39,9 @@ from fmi_tf.serving import http_transport as transport
 from fmi_tf.serving import predictions as checked
 
 SIGNATURE = "serving_default"
+REST_SCHEMES = ("http", "https")
+# The scheme of grpc_client.GrpcClient's addresses (that module loads gRPC).
+GRPC_SCHEME = "grpc"
 BATCH_SIZE = 16
 MAX_RESPONSE_BYTES = 16 * 2**20
 _MAX_ERROR_CHARACTERS = 300
@@ -181,7 +184,7 @@ class RestClient:
       ArgumentError: unless server is an http:// or https:// address with a
         valid host and port, and timeout a positive number of seconds.
     """
-    split_server(server, ("http", "https"), "http:// or https:// address")
+    split_server(server, REST_SCHEMES, "http:// or https:// address")
     self.url = (f"{server.rstrip('/')}/v1/models/"
                 f"{urllib.parse.quote(model, safe='')}")
     if version is not None:

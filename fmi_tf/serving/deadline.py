@@ -27,7 +27,7 @@ def check_seconds(seconds: float) -> float:
       or not math.isfinite(seconds) or not 0 < seconds <= MAX_SECONDS):
     raise errors.ArgumentError(
         f"timeout must be a number of seconds in (0, {MAX_SECONDS:g}], not "
-        f"{seconds!r}")
+        f"{errors.shown(seconds)}")
   return float(seconds)
 
 

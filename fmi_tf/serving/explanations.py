@@ -45,6 +45,17 @@ class ServedExplanation:
     check_k(k, len(self.filters))
     return list(self.filters[:k])
 
+  def describe(self, k: int) -> str:
+    """The class and its k filters contributing most, on one line:
+    `banded 0.990 because relu4_1/7 +0.1234, relu5_1/2 +0.0567`.
+
+    Raises:
+      ArgumentError: for k not in 1..the number of filters explained.
+    """
+    return f"{self.class_name} {self.score:.3f} because " + ", ".join(
+        f"{layer}/{filter_id} {part:+.4f}"
+        for layer, filter_id, part in self.top(k))
+
 
 def check_k(k: int, filters: int) -> None:
   """Raises ArgumentError unless 1 <= k <= filters (the descriptor's)."""

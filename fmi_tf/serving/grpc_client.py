@@ -24,7 +24,7 @@ from fmi_tf.serving import deadline as deadlines
 from fmi_tf.serving import explanations as explained
 from fmi_tf.serving import predictions as checked
 
-SCHEME = "grpc"
+SCHEME = client.GRPC_SCHEME
 _OPTIONAL = ("probabilities",)
 
 

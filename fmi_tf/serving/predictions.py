@@ -31,6 +31,10 @@ class Prediction:
     """The k best (class name, score) pairs."""
     return list(zip(self.class_names[:k], self.scores[:k]))
 
+  def describe(self, k: int) -> str:
+    """The k best classes on one line: `banded 0.990, cobwebbed 0.007`."""
+    return ", ".join(f"{name} {score:.3f}" for name, score in self.top(k))
+
 
 def short(value: Any, limit: int = 80) -> str:
   """value's repr on one line, cut to about limit characters."""
