@@ -129,8 +129,8 @@ def _calls(i):
           "progress": False, **kw}),
                  ("net", "objective", "size", "images", "init", "seed",
                   "batch_size", "transforms", "precision", "relu_gradient",
-                  "config", "logdir", "progress", "steps", "learning_rate",
-                  "param")),
+                  "config", "logdir", "progress", "spectrum", "out", "steps",
+                  "learning_rate", "param")),
       "draw_atlas": (lambda **kw: fmi_tf.draw_atlas(**{
           "net": net, "layers": ["block1_conv1"], "out": "atlas",
           "image": photo, "size": 16, "steps": 1, "progress": False, **kw}),

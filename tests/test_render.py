@@ -155,6 +155,30 @@ def test_maco_takes_a_dataset_spectrum(tiny_backbone, tmp_path):
     fmi_tf.natural_spectrum(f"folder:{tmp_path / 'empty'}", 32)
 
 
+def test_a_dataset_spectrum_by_name_is_maco_of_its_spectrum_written_to_out(
+    tiny_backbone, tmp_path):
+  rng = np.random.default_rng(1)
+  os.makedirs(tmp_path / "data" / "a")
+  for i in range(3):
+    Image.fromarray(rng.integers(0, 255, (40, 50, 3), np.uint8)).save(
+        tmp_path / "data" / "a" / f"{i}.png")
+  dataset = f"folder:{tmp_path / 'data'}"
+  settings = dict(size=32, steps=4, progress=False)
+  by_name = fmi_tf.render(tiny_backbone, f"{_LAYER}:1", param="maco",
+                          spectrum=dataset, out=str(tmp_path / "out"),
+                          **settings)
+  by_value = fmi_tf.render(
+      tiny_backbone, f"{_LAYER}:1",
+      param=fmi_tf.param.maco(fmi_tf.natural_spectrum(dataset, 32)),
+      **settings)
+  np.testing.assert_allclose(by_name.images, by_value.images, atol=1e-6)
+  assert sorted(os.listdir(tmp_path / "out")) == [
+      "attribution_0000.png", "image_0000.json", "image_0000.png"]
+  with pytest.raises(errors.ArgumentError, match="spectrum needs param"):
+    fmi_tf.render(tiny_backbone, f"{_LAYER}:1", spectrum=dataset,
+                  out=str(tmp_path / "refused"), **settings)
+  assert not os.path.exists(tmp_path / "refused")
+
 def test_accentuation_raises_the_filter_and_stays_near_the_photo(
     tiny_backbone, photo):
   settings = dict(size=32, steps=30, tolerance=0.0, progress=False,

@@ -48,7 +48,7 @@ def test_the_tool_and_the_api_give_the_same_images_and_records(
     (["--objective=block1_conv1:64", "--out=OUT"], "out of range"),
     (["--objective=block7_conv1:0", "--out=OUT"], "unknown layer"),
     (["--objective=block1_conv1:0", "--out=OUT", "--spectrum=folder:x"],
-     "--param=maco"),
+     "needs param='maco'"),
     (["--objective=block1_conv1:0", "--out=OUT", "--param=maco",
       "--spectrum=folder:/no/such/dir"], "/no/such/dir"),
     (["--objective=block1_conv1:0", "--out=OUT/a_file/x"], "is a file"),

@@ -14,9 +14,7 @@ from absl import flags
 
 from fmi_tf import errors
 from fmi_tf import limits
-from fmi_tf.io import outputs
 from fmi_tf.nets import precision
-from fmi_tf.optim import dataset_spectrum
 from fmi_tf.optim import optimization
 from fmi_tf.optim import parameterization
 from fmi_tf.optim import render as render_lib
@@ -60,21 +58,13 @@ def main(argv):
   for flag in (_OBJECTIVE, _OUT):
     if not flag.value:
       raise errors.ArgumentError(f"give --{flag.name}")
-  outputs.check_creatable(_OUT.value)
-  param = _PARAM.value
-  if _SPECTRUM.value:
-    if param != "maco":
-      raise errors.ArgumentError("--spectrum needs --param=maco")
-    param = parameterization.maco(
-        lambda height, width: dataset_spectrum.natural_spectrum(
-            _SPECTRUM.value, height, width))
-  result = render_lib.render(
+  render_lib.render(
       model_flags.backbone(model_flags.WEIGHTS.value), _OBJECTIVE.value,
       size=_SIZE.value, init=_INIT.value, seed=_SEED.value,
       batch_size=_BATCH_SIZE.value, precision=_PRECISION.value,
       logdir=_LOGDIR.value, steps=_STEPS.value,
-      learning_rate=_LEARNING_RATE.value, param=param)
-  result.save(_OUT.value)
+      learning_rate=_LEARNING_RATE.value, param=_PARAM.value,
+      spectrum=_SPECTRUM.value or None, out=_OUT.value)
 
 
 def run():

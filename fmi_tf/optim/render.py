@@ -36,6 +36,7 @@ from fmi_tf.io import summaries
 from fmi_tf.nets import networks
 from fmi_tf.nets import precision as precision_lib
 from fmi_tf.optim import composition
+from fmi_tf.optim import dataset_spectrum
 from fmi_tf.optim import objective as objective_lib
 from fmi_tf.optim import objectives
 from fmi_tf.optim import optimization
@@ -131,6 +132,8 @@ def render(net: Any,
            config: Optional[optimization.OptimizerConfig] = None,
            logdir: Optional[str] = None,
            progress: bool = True,
+           spectrum: Any = None,
+           out: Optional[str] = None,
            **settings) -> RenderResult:
   """Optimises images for an objective: activation maximisation and more.
 
@@ -140,6 +143,8 @@ def render(net: Any,
     >>> both = (fmi_tf.objectives.channel("block4_conv1", [7] * 4)
     ...         + 0.5 * fmi_tf.objectives.diversity("block3_conv1"))
     >>> fmi_tf.render(net, both, param="maco").show()
+    >>> fmi_tf.render(net, "block4_conv1:7", param="maco",
+    ...               spectrum="folder:textures/", out="render/")
     >>> accentuated = fmi_tf.render(
     ...     net, fmi_tf.objectives.channel("block4_conv1", 7)
     ...     + 10.0 * fmi_tf.objectives.closeness("block2_conv1", "cat.jpg"),
@@ -170,6 +175,11 @@ def render(net: Any,
       `OptimizerConfig(param="fourier")`).
     logdir: a TensorBoard log directory, or None.
     progress: show a progress bar (a widget in a notebook).
+    spectrum: with `param="maco"`, a dataset (`"folder:PATH"`, `"dtd:PATH"`,
+      anything `fmi_tf.natural_spectrum` takes) whose mean spectrum MaCo
+      keeps instead of a 1/f power law.
+    out: a directory to write the result to (`RenderResult.save`), checked
+      before anything is computed; or None.
     **settings: fields of `OptimizerConfig`: `steps`, `learning_rate`,
       `param` (`"pixel"`, `"fourier"`, `"maco"` or a `ParamFactory`),
       `method` (`"adam"`, `"sgd"` or an `optimizers.Optimizer`), ...
@@ -193,9 +203,14 @@ def render(net: Any,
     raise errors.ArgumentError(
         f"{objective!r} compares the images of a batch: render the "
         f"{count} images in one (batch_size >= {count})")
+  if spectrum is not None:
+    config = dataclasses.replace(
+        config, param=_with_dataset_spectrum(config.param, spectrum))
   if transforms is not None:
     config = dataclasses.replace(
         config, param=_with_transforms(config.param, transforms))
+  if out is not None:
+    outputs.check_creatable(out)
   writer = summaries.SummaryWriter(logdir)
   renderer = renderer_lib.Renderer(
       backbone, objective, config, writer=writer,
@@ -238,10 +253,24 @@ def render(net: Any,
   writer.flush()
   attribution = np.concatenate(attribution)
   peak = np.max(attribution, axis=(1, 2), keepdims=True)
-  return RenderResult(
+  result = RenderResult(
       np.concatenate(images), tuple(records),
       np.divide(attribution, peak, out=np.zeros_like(attribution),
                 where=peak > 0).astype(np.float32))
+  if out is not None:
+    result.save(out)
+  return result
+
+
+def _with_dataset_spectrum(param, dataset) -> parameterization.ParamFactory:
+  """MaCo keeping `dataset`'s mean spectrum; `param` must be `"maco"`."""
+  if not isinstance(param, str) or param != "maco":
+    raise errors.ArgumentError(
+        "spectrum needs param='maco' (MaCo keeps a spectrum's magnitude), "
+        f"not param={errors.shown(parameterization.name(param))}")
+  return parameterization.maco(
+      lambda height, width: dataset_spectrum.natural_spectrum(
+          dataset, height, width))
 
 
 def _with_transforms(param, transforms: list) -> parameterization.ParamFactory:
