@@ -6,44 +6,26 @@ next to RESULTS.json): the plan maps each tool's module
 flag of the tool's modules (found in absl's registry, so a new flag is
 walked without naming it), each bad value of `FLOAT_VALUES` or
 `INTEGER_VALUES` replaces the flag's, in a fresh, empty working directory,
-through the tool's own `run()` as its console script calls it. TensorFlow
-loads once; each tool's modules are imported afresh so that their flags do
-not collide. A result records the exit status, the stderr lines, whether
-an exception escaped (a traceback) and the files left behind.
+through the tool's own `run()` as its console script calls it
+(`tests/tool_batch.py`, which records what each run did).
 """
 
-import contextlib
 import importlib
-import io
 import json
 import os
 import sys
 import tempfile
-import traceback
 
 from absl import flags
 import numpy as np
 from PIL import Image
 
+from tests import tool_batch
+
 # Bad values of every float flag, and of every integer flag ("1.5" too).
 FLOAT_VALUES = ("inf", "-inf", "nan", "1e308", str(2**64), "-1", "", "abc")
 INTEGER_VALUES = ("inf", "nan", "1e308", str(2**64), "-1", "", "abc", "1.5")
 _PACKAGE = "fmi_tf.tools."
-
-
-def _forget_tool_modules() -> None:
-  """Unregisters the tools' flags and unloads their modules."""
-  for module, module_flags in list(flags.FLAGS.flags_by_module_dict().items()):
-    if module.startswith(_PACKAGE):
-      for flag in list(module_flags):
-        if flag.name in flags.FLAGS:
-          delattr(flags.FLAGS, flag.name)
-  package = sys.modules[_PACKAGE.rstrip(".")]
-  for name in list(sys.modules):
-    if name.startswith(_PACKAGE):
-      del sys.modules[name]
-      if hasattr(package, name[len(_PACKAGE):]):
-        delattr(package, name[len(_PACKAGE):])
 
 
 def numeric_flags() -> list[tuple[str, tuple[str, ...]]]:
@@ -59,33 +41,6 @@ def numeric_flags() -> list[tuple[str, tuple[str, ...]]]:
       elif isinstance(flag.parser, flags.FloatParser):
         walked.append((flag.name, FLOAT_VALUES))
   return sorted(set(walked))
-
-
-def _run_once(module, argv: list[str], directory: str) -> dict:
-  """Runs `module.run()` with argv in `directory`; what happened."""
-  flags.FLAGS.unparse_flags()
-  stderr = io.StringIO()
-  escaped = None
-  code = None
-  saved_argv, saved_cwd = sys.argv, os.getcwd()
-  sys.argv = argv
-  os.chdir(directory)
-  try:
-    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(
-        io.StringIO()):
-      module.run()
-  except SystemExit as e:
-    code = 0 if e.code is None else e.code
-  except BaseException:  # pylint: disable=broad-except
-    escaped = traceback.format_exc()
-  finally:
-    sys.argv = saved_argv
-    os.chdir(saved_cwd)
-  left = sorted(os.path.relpath(os.path.join(root, name), directory)
-                for root, dirs, files in os.walk(directory)
-                for name in dirs + files)
-  return {"code": code, "stderr": stderr.getvalue().splitlines(),
-          "escaped": escaped, "left": left}
 
 
 def _fixtures(root: str) -> dict[str, str]:
@@ -113,7 +68,7 @@ def main(plan_path: str, results_path: str) -> None:
   paths = _fixtures(root)
   results = []
   for module_name, base in plan.items():
-    _forget_tool_modules()
+    tool_batch.forget_tool_modules()
     module = importlib.import_module(module_name)
     base = [arg.format(**paths) for arg in base]
     tool = "fmi-" + module_name.rsplit(".", 1)[1].replace("_", "-")
@@ -121,7 +76,7 @@ def main(plan_path: str, results_path: str) -> None:
       for value in values:
         argv = [a for a in base if not a.startswith(f"--{name}=")]
         directory = tempfile.mkdtemp(dir=root)
-        outcome = _run_once(module, [tool, *argv, f"--{name}={value}"],
+        outcome = tool_batch.run_once(module, [tool, *argv, f"--{name}={value}"],
                             directory)
         results.append({"module": module_name, "tool": tool, "flag": name,
                         "value": value, **outcome})

@@ -59,26 +59,31 @@ _BAD_INVERT_ARGS = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args,phrase", _BAD_INVERT_ARGS)
-def test_invert_bad_input_is_one_line(args, phrase, bad_files, block1_weights,
-                                      tmp_path):
-  out, logdir = tmp_path / "out", tmp_path / "logs"
-  defaults = {
-      "--layer": "block1_conv1",
-      "--weights": block1_weights,
-      "--out": str(out),
-      "--logdir": str(logdir),
-      "--size": "16",
-      "--steps": "2"
-  }
-  given = [a.format(bad=bad_files) for a in args]
-  for arg in given:
-    defaults.pop(arg.split("=")[0], None)
-  argv = given + [f"{k}={v}" for k, v in defaults.items()]
-  tool_runs.assert_one_line_error(
-      tool_runs.run_tool("fmi-invert", *argv), "fmi-invert", phrase)
-  assert not out.exists()
-  assert not logdir.exists()
+def test_invert_bad_input_is_one_line(bad_files, block1_weights, tmp_path):
+  runs, outputs = [], []
+  for i, (args, _) in enumerate(_BAD_INVERT_ARGS):
+    cwd = tmp_path / str(i)
+    cwd.mkdir()
+    out, logdir = cwd / "out", cwd / "logs"
+    defaults = {"--layer": "block1_conv1", "--weights": block1_weights,
+                "--out": str(out), "--logdir": str(logdir), "--size": "16",
+                "--steps": "2"}
+    given = [a.format(bad=bad_files) for a in args]
+    for arg in given:
+      defaults.pop(arg.split("=")[0], None)
+    runs.append(("fmi-invert",
+                 given + [f"{k}={v}" for k, v in defaults.items()], cwd))
+    outputs.append((out, logdir))
+  problems = []
+  for (args, phrase), process, written in zip(
+      _BAD_INVERT_ARGS,
+      tool_runs.run_tools_in_one_process(runs, tmp_path), outputs):
+    try:
+      tool_runs.assert_one_line_error(process, "fmi-invert", phrase)
+      assert not any(path.exists() for path in written), "wrote output"
+    except AssertionError as e:
+      problems.append(f"{args}: {e}")
+  assert not problems, "\n".join(problems)
 
 
 @pytest.mark.slow

@@ -159,28 +159,40 @@ _BAD_STYLIZE_ARGS = [
 ]
 
 
+def _one_line_errors(tool, cases, runs, outputs, directory) -> list[str]:
+  """What is wrong with the runs of `cases` ([(args, phrase)]), run in one
+  process: each must end in one line naming its phrase, writing none of
+  its `outputs`."""
+  problems = []
+  for (args, phrase), process, written in zip(
+      cases, tool_runs.run_tools_in_one_process(runs, directory), outputs):
+    try:
+      tool_runs.assert_one_line_error(process, tool, phrase)
+      assert not any(path.exists() for path in written), "wrote output"
+    except AssertionError as e:
+      problems.append(f"{args}: {e}")
+  return problems
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("args,phrase", _BAD_STYLIZE_ARGS)
-def test_stylize_bad_input_is_one_line(args, phrase, block1_3_weights, pictures,
-                                       tmp_path):
-  out, logdir = tmp_path / "result.png", tmp_path / "logs"
-  defaults = {
-      "--style": f"{pictures}/style.png",
-      "--weights": block1_3_weights,
-      "--out": str(out),
-      "--logdir": str(logdir),
-      "--size": "16",
-      "--steps": "1"
-  }
-  given = [arg.format(pictures=pictures) for arg in args]
-  for arg in given:
-    defaults.pop(arg.split("=")[0], None)
-  process = tool_runs.run_tool(
-      "fmi-stylize", *given,
-      *(f"{key}={value}" for key, value in defaults.items()))
-  tool_runs.assert_one_line_error(process, "fmi-stylize", phrase)
-  assert not out.exists()
-  assert not logdir.exists()
+def test_stylize_bad_input_is_one_line(block1_3_weights, pictures, tmp_path):
+  runs, outputs = [], []
+  for i, (args, _) in enumerate(_BAD_STYLIZE_ARGS):
+    cwd = tmp_path / str(i)
+    cwd.mkdir()
+    out, logdir = cwd / "result.png", cwd / "logs"
+    defaults = {"--style": f"{pictures}/style.png",
+                "--weights": block1_3_weights, "--out": str(out),
+                "--logdir": str(logdir), "--size": "16", "--steps": "1"}
+    given = [arg.format(pictures=pictures) for arg in args]
+    for arg in given:
+      defaults.pop(arg.split("=")[0], None)
+    runs.append(("fmi-stylize", [
+        *given, *(f"{key}={value}" for key, value in defaults.items())], cwd))
+    outputs.append((out, logdir))
+  problems = _one_line_errors("fmi-stylize", _BAD_STYLIZE_ARGS, runs,
+                              outputs, tmp_path)
+  assert not problems, "\n".join(problems)
 
 
 @pytest.mark.slow
@@ -214,16 +226,21 @@ _BAD_REALLOCATE_ARGS = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args,phrase", _BAD_REALLOCATE_ARGS)
-def test_reallocate_bad_input_is_one_line(args, phrase, block1_3_weights,
-                                          pictures, tmp_path):
-  out = tmp_path / "out"
-  given = [arg.format(pictures=pictures) for arg in args]
-  process = tool_runs.run_tool("fmi-reallocate", *given,
-                               f"--weights={block1_3_weights}", "--size=16",
-                               "--steps=1", f"--out={out}")
-  tool_runs.assert_one_line_error(process, "fmi-reallocate", phrase)
-  assert not out.exists()
+def test_reallocate_bad_input_is_one_line(block1_3_weights, pictures,
+                                          tmp_path):
+  runs, outputs = [], []
+  for i, (args, _) in enumerate(_BAD_REALLOCATE_ARGS):
+    cwd = tmp_path / str(i)
+    cwd.mkdir()
+    out = cwd / "out"
+    runs.append(("fmi-reallocate", [
+        *(arg.format(pictures=pictures) for arg in args),
+        f"--weights={block1_3_weights}", "--size=16", "--steps=1",
+        f"--out={out}"], cwd))
+    outputs.append((out,))
+  problems = _one_line_errors("fmi-reallocate", _BAD_REALLOCATE_ARGS, runs,
+                              outputs, tmp_path)
+  assert not problems, "\n".join(problems)
 
 
 @pytest.mark.slow

@@ -1,17 +1,42 @@
 """Running the tools under test, and what a clean failure looks like."""
 
+import json
 import os
 import subprocess
+import sys
 
 import keras
 
 from tests import tiny_vgg
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_tool(*command: str, env=None, timeout: int = 600):
   """Runs an installed tool; returns the CompletedProcess with text output."""
   return subprocess.run(list(command), capture_output=True, text=True,
                         env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def run_tools_in_one_process(runs, directory) -> list:
+  """Runs the command lines `runs` ([(tool, [arg, ...], cwd), ...]) in one
+  process (`tests/tool_batch.py`); a CompletedProcess of each, its stderr
+  the lines Python wrote (an escaped exception's traceback included)."""
+  plan, results = os.path.join(directory, "plan.json"), os.path.join(
+      directory, "results.json")
+  with open(plan, "w", encoding="utf8") as f:
+    json.dump([{"tool": tool, "argv": list(argv), "cwd": str(cwd)}
+               for tool, argv, cwd in runs], f)
+  process = subprocess.run(
+      [sys.executable, "-m", "tests.tool_batch", plan, results], cwd=_ROOT,
+      capture_output=True, text=True, timeout=600, check=False)
+  assert process.returncode == 0, process.stderr[-3000:]
+  with open(results, encoding="utf8") as f:
+    outcomes = json.load(f)
+  return [subprocess.CompletedProcess(
+      [tool, *argv], 1 if outcome["escaped"] else outcome["code"], "",
+      "\n".join([*outcome["stderr"], outcome["escaped"] or ""]))
+          for (tool, argv, _), outcome in zip(runs, outcomes)]
 
 
 def without_beam(directory) -> dict:
