@@ -42,14 +42,12 @@ _DATA = {"fmi_tf/io/images.py": ["fmi_tf/data/chelsea.jpg"],
          # The stored tutorials and the site's navigation that lists them.
          "tests/test_tutorials.py": ["mkdocs.yml", *sorted(
              glob.glob("docs/tutorials/*.ipynb"))]}
-# The py_tests CI runs (tag "ci"): files of fast tests only (a second or
-# two of tests each, past TensorFlow's import) of the io, texture, nets,
-# optim, inversion and style stages and the layering, so that Bazel checks
-# every target builds and tests run through it in about a minute; every test
-# file runs under pytest.
+# The py_tests CI runs (tag "ci"): four files of fast tests (the layering,
+# io, nets and optim stages), so that Bazel checks every target builds and
+# tests run through it in about a minute (each target pays pytest's and
+# TensorFlow's start); every test file runs under pytest.
 _CI_TESTS = frozenset(f"tests/test_{name}.py" for name in (
-    "layout", "outputs", "images", "texture", "networks", "input_size",
-    "transforms", "parameterization", "modified_code", "style"))
+    "layout", "outputs", "networks", "transforms"))
 _LAUNCHER = "tools/bazel/run_tool.py"
 # `import fmi_tf` for the lazy API of fmi_tf/__init__.py, whose modules are
 # named in strings.
