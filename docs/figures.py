@@ -449,7 +449,9 @@ def voters_figure(model_dir: str, examples: str, weights: str
                            steps=_VOTER_STEPS, progress=False)
     pictures.update({(layer, k): image_io.to_uint8(image)
                      for k, image in zip(ids, result.images)})
-    settings = inversion_settings([r.to_dict() for r in result.records], "")
+    settings = inversion_settings([r.to_dict() for r in result.records],
+                                  "")
+  del settings["layer"], settings["filters"]  # The voters' own, per cell.
   summary = examples_files.read_summary(examples)
   examples_files.check_version(summary, examples)
   classes = summary["class_names"]
