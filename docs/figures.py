@@ -571,7 +571,7 @@ FIGURES: dict[str, Figure] = {
                      "energy.tv_weight"),
         "style transfer: content | style | energy | gram"),
     "style/synthesis.png": Figure(
-        tuple(stylize(f"texture {method}".replace(" ", "_"),
+        tuple(stylize(f"texture_{method}",
                       style=STYLE_IMAGE, method=method, tv_weight=0,
                       size=256) for method in ("energy", "gram")),
         style_grid, ("texture_energy.size", "texture_energy.optimizer.steps",
