@@ -28,6 +28,7 @@ from fmi_tf.recognition import layer_statistics
 from tests import beam_runs
 from tests import dying_shards
 from tests import noise_folders
+from tests import same_outputs
 from tests import tiny_vgg
 from tests import tool_runs
 
@@ -195,9 +196,10 @@ def test_two_workers_write_the_single_process_examples_into_a_bucket(
       pipeline_args=_args(s3_server), **beam_runs.EXAMPLES_OPTIONS)
   assert (result.shards, result.ran, result.complete) == (3, 3, True)
   objects = s3_server.objects("examples-two-workers", "run1/")
-  visible = {n: b for n, b in objects.items() if not n.startswith(".")}
-  assert visible == {n: b for n, b in _local_files(expected).items()
-                     if not n.startswith(".")}
+  same_outputs.assert_same_files(
+      {n: b for n, b in _local_files(expected).items()
+       if not n.startswith(".")},
+      {n: b for n, b in objects.items() if not n.startswith(".")})
   again = beam_examples.plan_examples(
       tiny_keras, beam_runs.LAYERS, f"folder:{folder}", out, shards=3,
       **beam_runs.EXAMPLES_OPTIONS)
@@ -257,9 +259,10 @@ def test_examples_killed_mid_shard_resume_from_the_shards_committed_to_the_url(
     util.assert_that(examples_transforms.examples_pipeline(pipeline, again),
                      util.equal_to([passed]))
   objects = s3_server.objects("examples-killed", "run1/")
-  assert {n: b for n, b in objects.items() if not n.startswith(".")} == {
-      n: b for n, b in _local_files(expected).items()
-      if not n.startswith(".")}
+  same_outputs.assert_same_files(
+      {n: b for n, b in _local_files(expected).items()
+       if not n.startswith(".")},
+      {n: b for n, b in objects.items() if not n.startswith(".")})
   assert examples_files.SUMMARY in objects
 
 

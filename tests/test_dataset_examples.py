@@ -18,6 +18,7 @@ from fmi_tf.microscope import examples_files
 from fmi_tf.microscope import top_k
 from fmi_tf.nets import feature_model
 from fmi_tf.nets import receptive_field
+from tests import same_outputs
 from tests import tiny_mobilenet
 from tests import tiny_vgg
 from tests import tool_runs
@@ -194,25 +195,8 @@ def test_shards_merge_into_the_single_run(tiny_backbone, folder, tmp_path):
   second = _run(tiny_backbone, folder, tmp_path / "sharded", shard="1/2")
   assert whole.complete and second.complete and second.images == 3
   for layer in _LAYERS:
-    _assert_close(examples_files.read_layer(str(tmp_path / "whole"), layer),
+    same_outputs.assert_close(examples_files.read_layer(str(tmp_path / "whole"), layer),
                   examples_files.read_layer(str(tmp_path / "sharded"), layer))
-
-
-def _assert_close(expected, actual, where="record"):
-  """Equal records, their floats up to rounding (shards sum in another
-  order); every other value exactly."""
-  if isinstance(expected, float) or isinstance(actual, float):
-    assert actual == pytest.approx(expected, rel=1e-5, abs=1e-6), where
-  elif isinstance(expected, dict):
-    assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
-    for key in expected:
-      _assert_close(expected[key], actual[key], f"{where}.{key}")
-  elif isinstance(expected, list):
-    assert isinstance(actual, list) and len(actual) == len(expected), where
-    for i, (e, a) in enumerate(zip(expected, actual)):
-      _assert_close(e, a, f"{where}[{i}]")
-  else:
-    assert actual == expected, where
 
 
 def test_an_interrupted_pass_resumes_and_a_finished_one_is_cached(
