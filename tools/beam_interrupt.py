@@ -7,7 +7,9 @@ tool and of every process it starts through a pipe (a pseudo-terminal when
 stderr is a terminal) that a thread copies to the real stderr. From the
 first Ctrl-C on, the copy drops what comes: the signal's arrival is seen
 by the copying thread itself (`signal.set_wakeup_fd`), before any worker or
-thread has printed a traceback. Once the pipeline has unwound, the real
+thread has printed a traceback; what comes is held half a second first, so
+that a worker quicker to react than this process is dropped too. Once the
+pipeline has unwound, the real
 stderr is back for `cli.run`'s one line. The files already written are
 whole (every output is written atomically) and a rerun resumes.
 """
@@ -23,10 +25,14 @@ from typing import Callable, Optional
 
 # How long a finished run waits for the last lines of its workers.
 _DRAIN_SECONDS = 5
+# How long what reaches stderr waits before it is shown: a worker's own
+# reaction to Ctrl-C (its traceback, or its log relayed by the runner) can
+# reach the pipe just before this process has seen the signal.
+_GRACE_SECONDS = 0.5
 
 
-def _readable(descriptor: int) -> bool:
-  return bool(select.select([descriptor], [], [], 0)[0])
+def _readable(descriptor: int, seconds: float = 0) -> bool:
+  return bool(select.select([descriptor], [], [], seconds)[0])
 
 
 @contextlib.contextmanager
@@ -58,7 +64,9 @@ def _stderr_copied(interrupted: threading.Event):
         return
       if not chunk:
         return
-      if not interrupted.is_set() and not _readable(wakeup_read):
+      if interrupted.is_set() or _readable(wakeup_read, _GRACE_SECONDS):
+        interrupted.set()
+      else:
         os.write(real, chunk)
 
   copier = threading.Thread(target=copy, name="stderr_copy", daemon=True)
@@ -81,6 +89,13 @@ def _stderr_copied(interrupted: threading.Event):
       copier.join(timeout=_DRAIN_SECONDS)
 
 
+def _silence_threads() -> None:
+  """No more logs, nor tracebacks of threads, from this process: what the
+  runner's threads print while they unwind after Ctrl-C."""
+  threading.excepthook = lambda unused_args: None
+  logging.disable(logging.CRITICAL)
+
+
 def quiet_on_interrupt(main: Callable[[list[str]], Optional[int]]
                        ) -> Callable[[list[str]], Optional[int]]:
   """`main`, ending in one KeyboardInterrupt and nothing else on Ctrl-C."""
@@ -90,8 +105,7 @@ def quiet_on_interrupt(main: Callable[[list[str]], Optional[int]]
 
     def on_interrupt(*unused):
       interrupted.set()
-      threading.excepthook = lambda unused_args: None
-      logging.disable(logging.CRITICAL)
+      _silence_threads()
       raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
@@ -102,6 +116,9 @@ def quiet_on_interrupt(main: Callable[[list[str]], Optional[int]]
         except BaseException:
           if not interrupted.is_set():
             raise
+          # The pipeline may fail of its workers' interruption before the
+          # main thread runs `on_interrupt`: its threads are silenced here.
+          _silence_threads()
           restore()
           raise KeyboardInterrupt from None
     finally:
