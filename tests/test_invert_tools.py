@@ -65,24 +65,14 @@ def test_invert_bad_input_is_one_line(bad_files, block1_weights, tmp_path):
     cwd = tmp_path / str(i)
     cwd.mkdir()
     out, logdir = cwd / "out", cwd / "logs"
-    defaults = {"--layer": "block1_conv1", "--weights": block1_weights,
-                "--out": str(out), "--logdir": str(logdir), "--size": "16",
-                "--steps": "2"}
-    given = [a.format(bad=bad_files) for a in args]
-    for arg in given:
-      defaults.pop(arg.split("=")[0], None)
-    runs.append(("fmi-invert",
-                 given + [f"{k}={v}" for k, v in defaults.items()], cwd))
+    runs.append(("fmi-invert", tool_runs.given_over_defaults(
+        [a.format(bad=bad_files) for a in args],
+        {"--layer": "block1_conv1", "--weights": block1_weights,
+         "--out": str(out), "--logdir": str(logdir), "--size": "16",
+         "--steps": "2"}), cwd))
     outputs.append((out, logdir))
-  problems = []
-  for (args, phrase), process, written in zip(
-      _BAD_INVERT_ARGS,
-      tool_runs.run_tools_in_one_process(runs, tmp_path), outputs):
-    try:
-      tool_runs.assert_one_line_error(process, "fmi-invert", phrase)
-      assert not any(path.exists() for path in written), "wrote output"
-    except AssertionError as e:
-      problems.append(f"{args}: {e}")
+  problems = tool_runs.bad_input_problems(
+      "fmi-invert", _BAD_INVERT_ARGS, runs, outputs, tmp_path)
   assert not problems, "\n".join(problems)
 
 

@@ -159,21 +159,6 @@ _BAD_STYLIZE_ARGS = [
 ]
 
 
-def _one_line_errors(tool, cases, runs, outputs, directory) -> list[str]:
-  """What is wrong with the runs of `cases` ([(args, phrase)]), run in one
-  process: each must end in one line naming its phrase, writing none of
-  its `outputs`."""
-  problems = []
-  for (args, phrase), process, written in zip(
-      cases, tool_runs.run_tools_in_one_process(runs, directory), outputs):
-    try:
-      tool_runs.assert_one_line_error(process, tool, phrase)
-      assert not any(path.exists() for path in written), "wrote output"
-    except AssertionError as e:
-      problems.append(f"{args}: {e}")
-  return problems
-
-
 @pytest.mark.slow
 def test_stylize_bad_input_is_one_line(block1_3_weights, pictures, tmp_path):
   runs, outputs = [], []
@@ -181,17 +166,14 @@ def test_stylize_bad_input_is_one_line(block1_3_weights, pictures, tmp_path):
     cwd = tmp_path / str(i)
     cwd.mkdir()
     out, logdir = cwd / "result.png", cwd / "logs"
-    defaults = {"--style": f"{pictures}/style.png",
-                "--weights": block1_3_weights, "--out": str(out),
-                "--logdir": str(logdir), "--size": "16", "--steps": "1"}
-    given = [arg.format(pictures=pictures) for arg in args]
-    for arg in given:
-      defaults.pop(arg.split("=")[0], None)
-    runs.append(("fmi-stylize", [
-        *given, *(f"{key}={value}" for key, value in defaults.items())], cwd))
+    runs.append(("fmi-stylize", tool_runs.given_over_defaults(
+        [arg.format(pictures=pictures) for arg in args],
+        {"--style": f"{pictures}/style.png", "--weights": block1_3_weights,
+         "--out": str(out), "--logdir": str(logdir), "--size": "16",
+         "--steps": "1"}), cwd))
     outputs.append((out, logdir))
-  problems = _one_line_errors("fmi-stylize", _BAD_STYLIZE_ARGS, runs,
-                              outputs, tmp_path)
+  problems = tool_runs.bad_input_problems(
+      "fmi-stylize", _BAD_STYLIZE_ARGS, runs, outputs, tmp_path)
   assert not problems, "\n".join(problems)
 
 
@@ -238,8 +220,8 @@ def test_reallocate_bad_input_is_one_line(block1_3_weights, pictures,
         f"--weights={block1_3_weights}", "--size=16", "--steps=1",
         f"--out={out}"], cwd))
     outputs.append((out,))
-  problems = _one_line_errors("fmi-reallocate", _BAD_REALLOCATE_ARGS, runs,
-                              outputs, tmp_path)
+  problems = tool_runs.bad_input_problems(
+      "fmi-reallocate", _BAD_REALLOCATE_ARGS, runs, outputs, tmp_path)
   assert not problems, "\n".join(problems)
 
 

@@ -39,6 +39,29 @@ def run_tools_in_one_process(runs, directory) -> list:
           for (tool, argv, _), outcome in zip(runs, outcomes)]
 
 
+def given_over_defaults(given, defaults: dict) -> list[str]:
+  """The flags `given` (`--name=value`), then `defaults`' for the flags
+  they leave out."""
+  named = {arg.split("=")[0] for arg in given}
+  return [*given, *(f"{flag}={value}" for flag, value in defaults.items()
+                    if flag not in named)]
+
+
+def bad_input_problems(tool: str, cases, runs, outputs, directory) -> list:
+  """What is wrong with the runs of the bad inputs `cases` ([(args,
+  phrase)]; their command lines `runs`, run in one process): each must end
+  in one line naming its phrase and write none of its `outputs`."""
+  problems = []
+  for (args, phrase), process, written in zip(
+      cases, run_tools_in_one_process(runs, directory), outputs):
+    try:
+      assert_one_line_error(process, tool, phrase)
+      assert not any(path.exists() for path in written), "wrote output"
+    except AssertionError as e:
+      problems.append(f"{args}: {e}")
+  return problems
+
+
 def without_beam(directory) -> dict:
   """The environment of a tool run in which `import apache_beam` finds a
   package made under `directory` that fails as if Beam were not installed."""
